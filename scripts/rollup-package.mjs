@@ -36,7 +36,10 @@ function entriesFromExports(pkgDir, pkg) {
     }
     const src = path.join(pkgDir, 'src', `${name}.ts`);
     if (!existsSync(src)) {
-      throw new Error(`${pkg.name}: exports["${key}"] needs ${path.relative(process.cwd(), src)}`);
+      const shown = path.relative(path.resolve(pkgDir, '..', '..'), src);
+      throw new Error(
+        `${pkg.name}: exports["${key}"] is built from ${shown}, which does not exist`,
+      );
     }
     input[name] = src;
   }
