@@ -1,0 +1,396 @@
+/**
+ * Cancel scopes: Trio's level-triggered cancellation, with deadlines and shields. Scopes form a
+ * tree that follows the task tree; each scope caches whether cancellation is in force inside it
+ * (`effective`), so a checkpoint needs one field read.
+ */
+import { currentTaskOrUndefined, requireTask } from './context';
+import { Cancelled, ExceptionGroup, RuntimeError, ValueError, newCancelled } from './errors';
+import type { TimedEntry } from './deadlines';
+import type { Runner } from './runner';
+import type { Task } from './task';
+
+/** Options of a {@link CancelScope}. */
+export interface CancelScopeOptions {
+  /** Absolute time (on the run's clock) at which the scope cancels itself; `Infinity` for none. */
+  deadline?: number;
+  /** Seconds after entering at which the scope cancels itself; not together with `deadline`. */
+  relativeDeadline?: number;
+  /** Block cancellation of outer scopes from reaching the code inside. */
+  shield?: boolean;
+}
+
+/** Why a scope was cancelled. */
+export type CancelReason = 'explicit' | 'deadline' | 'nursery';
+
+function checkDeadline(name: string, value: number): number {
+  if (typeof value !== 'number' || Number.isNaN(value)) {
+    throw new ValueError(`${name} must be a number (seconds), got ${String(value)}`);
+  }
+  return value;
+}
+
+/** Marks "no exception" in exit paths, where `undefined` is a legal thrown value. */
+export const NO_ERROR: unique symbol = Symbol('no error');
+
+/**
+ * A region of code that can be cancelled, as Trio's `CancelScope`. Once cancelled (by
+ * {@link CancelScope.cancel} or its deadline), every checkpoint inside it raises `Cancelled` until
+ * the scope exits, and the scope itself catches that `Cancelled` on the way out.
+ *
+ * @example
+ * ```ts
+ * const scope = new CancelScope({ relativeDeadline: 5 });
+ * await scope.run(async () => { await sleep(10); });
+ * scope.cancelledCaught; // true
+ * ```
+ */
+export class CancelScope implements TimedEntry {
+  /** True once this scope caught the `Cancelled` it caused. */
+  cancelledCaught = false;
+  /** @internal The absolute deadline (the heap's key). */
+  when: number;
+  /** @internal */
+  heapIndex = -1;
+  /** @internal */
+  seq = 0;
+  /** @internal Cancellation is in force inside this scope. */
+  effective = false;
+  /** @internal The enclosing scope while entered. */
+  parent: CancelScope | null = null;
+  /** @internal The run this scope is entered in. */
+  runner: Runner | null = null;
+  private relative: number;
+  private shieldValue: boolean;
+  private called = false;
+  private reason: CancelReason | null = null;
+  private reasonMessage: string | undefined = undefined;
+  private entered = false;
+  private exited = false;
+  private owner: Task | null = null;
+  private children: Set<CancelScope> | null = null;
+  private tasks: Set<Task> | null = null;
+  private controller: AbortController | null = null;
+
+  constructor(options: CancelScopeOptions = {}) {
+    const deadline = checkDeadline('deadline', options.deadline ?? Infinity);
+    const relative = checkDeadline('relativeDeadline', options.relativeDeadline ?? Infinity);
+    if (relative < 0) throw new ValueError(`relativeDeadline must be >= 0, got ${relative}`);
+    if (deadline !== Infinity && relative !== Infinity) {
+      throw new ValueError('a CancelScope takes deadline or relativeDeadline, not both');
+    }
+    this.when = deadline;
+    this.relative = relative;
+    this.shieldValue = options.shield ?? false;
+  }
+
+  /** @internal A scope at the top of a task tree (the root task's, or a system nursery's). */
+  static root(runner: Runner): CancelScope {
+    const scope = new CancelScope();
+    scope.entered = true;
+    scope.runner = runner;
+    return scope;
+  }
+
+  /**
+   * Enters the scope in the current task, runs `fn(scope)` inside it and exits. Resolves with
+   * `fn`'s value, or with `undefined` when the scope caught the cancellation it caused.
+   */
+  async run<T>(fn: (scope: this) => Promise<T> | T): Promise<T | undefined> {
+    if (typeof fn !== 'function') throw new TypeError('CancelScope.run() expects a function');
+    const task = requireTask('CancelScope.run()');
+    this.enter(task);
+    let error: unknown = NO_ERROR;
+    let value: T | undefined;
+    try {
+      value = await fn(this);
+    } catch (e) {
+      error = e;
+    }
+    error = this.exit(task, error);
+    if (error !== NO_ERROR) throw error;
+    return value;
+  }
+
+  /** Cancels the scope (idempotent): every checkpoint inside raises `Cancelled` until it exits. */
+  cancel(message?: string): void {
+    this.cancelFor('explicit', message);
+  }
+
+  /** @internal */
+  cancelFor(reason: CancelReason, message?: string): void {
+    if (this.called) return;
+    this.called = true;
+    this.reason = reason;
+    this.reasonMessage = message;
+    if (this.isActive()) {
+      this.runner!.deadlines.remove(this);
+      this.recompute();
+    }
+  }
+
+  /** @internal The deadline passed (the heap already dropped the entry). */
+  expire(): void {
+    this.cancelFor('deadline');
+  }
+
+  /** True once `cancel()` was called or the deadline passed. */
+  get cancelCalled(): boolean {
+    if (!this.called && this.when !== Infinity && !this.exited) {
+      const task = currentTaskOrUndefined();
+      if (task !== undefined && task.runner.clock.currentTime() >= this.when) this.cancelFor('deadline');
+    }
+    return this.called;
+  }
+
+  /** What cancelled the scope: `'explicit'`, `'deadline'` or `'nursery'` (a child failed), or `null`. */
+  get cancelReason(): CancelReason | null {
+    return this.reason;
+  }
+
+  /** Whether cancellation of outer scopes is blocked from the code inside; settable. */
+  get shield(): boolean {
+    return this.shieldValue;
+  }
+
+  set shield(value: boolean) {
+    if (typeof value !== 'boolean') throw new TypeError('shield must be a boolean');
+    this.shieldValue = value;
+    if (this.isActive()) this.recompute();
+  }
+
+  /**
+   * The absolute deadline (`Infinity` for none), settable at any time, even while a task inside is
+   * blocked: earlier wakes it sooner, later postpones, a time already past cancels the scope.
+   * Before entry, a relative deadline counts from now.
+   */
+  get deadline(): number {
+    if (this.relative !== Infinity && !this.entered) {
+      const task = currentTaskOrUndefined();
+      return task === undefined ? this.relative : task.runner.clock.currentTime() + this.relative;
+    }
+    return this.when;
+  }
+
+  set deadline(value: number) {
+    checkDeadline('deadline', value);
+    if (!this.entered) {
+      this.relative = Infinity;
+      this.when = value;
+      return;
+    }
+    const runner = this.runner!;
+    const heap = runner.deadlines;
+    this.when = value;
+    if (!this.isActive() || this.called) return;
+    if (value <= runner.clock.currentTime()) {
+      this.cancelFor('deadline');
+    } else if (value === Infinity) {
+      heap.remove(this);
+    } else if (this.heapIndex >= 0) {
+      heap.update(this, value);
+    } else {
+      heap.push(this);
+    }
+  }
+
+  /**
+   * Seconds from now to the deadline once entered; before entry, the deadline relative to entering.
+   * Setting it once entered moves the deadline to that many seconds from now.
+   */
+  get relativeDeadline(): number {
+    if (this.entered && this.runner !== null) return this.when - this.runner.clock.currentTime();
+    return this.relative;
+  }
+
+  set relativeDeadline(seconds: number) {
+    checkDeadline('relativeDeadline', seconds);
+    if (seconds < 0) throw new ValueError(`relativeDeadline must be >= 0, got ${seconds}`);
+    if (!this.entered) {
+      this.when = Infinity;
+      this.relative = seconds;
+      return;
+    }
+    this.deadline = this.runner!.clock.currentTime() + seconds;
+  }
+
+  /**
+   * An `AbortSignal` that aborts when cancellation comes into force inside this scope; pass it to
+   * `fetch` and friends so foreign work stops too. Made on first use.
+   */
+  get signal(): AbortSignal {
+    if (this.controller === null) {
+      this.controller = new AbortController();
+      if (this.effective) this.controller.abort(newCancelled(this.reasonMessage));
+    }
+    return this.controller.signal;
+  }
+
+  /** @internal Entered and not yet exited. */
+  isActive(): boolean {
+    return this.entered && !this.exited;
+  }
+
+  /** @internal Enters the scope in `task`, below its current innermost scope. */
+  enter(task: Task): void {
+    if (this.entered) {
+      throw new RuntimeError('a CancelScope can be entered only once; make a new one for each block');
+    }
+    const runner = task.runner;
+    const parent = task.scope;
+    this.entered = true;
+    this.owner = task;
+    this.runner = runner;
+    this.parent = parent;
+    parent.addChild(this);
+    parent.removeTask(task);
+    this.addTask(task);
+    task.scope = this;
+    if (this.relative !== Infinity) {
+      this.when = runner.clock.currentTime() + this.relative;
+      this.relative = Infinity;
+    }
+    if (!this.called && this.when !== Infinity) {
+      if (this.when <= runner.clock.currentTime()) {
+        this.called = true;
+        this.reason = 'deadline';
+      } else {
+        runner.deadlines.push(this);
+      }
+    }
+    this.effective = this.called || (!this.shieldValue && parent.effective);
+    if (this.effective) this.controller?.abort(newCancelled(this.reasonMessage));
+  }
+
+  /**
+   * @internal Exits the scope in `task` with `error` (or {@link NO_ERROR}); returns what goes on
+   * propagating after the scope caught its own `Cancelled`.
+   */
+  exit(task: Task, error: unknown): unknown {
+    if (task.scope !== this || this.owner !== task) {
+      throw new RuntimeError(
+        'cancel scope stack corrupted: a scope exited before the scopes entered inside it ' +
+          '(is a scope or nursery body left running without await?)',
+      );
+    }
+    if (error !== NO_ERROR && this.effective && !this.parentCancellationVisible()) {
+      if (error instanceof Cancelled) {
+        this.cancelledCaught = true;
+        if (error._edge) this.rearmEdge(task);
+        error = NO_ERROR;
+      } else if (error instanceof ExceptionGroup) {
+        const [matched, rest] = error.split(Cancelled);
+        if (matched !== null) {
+          this.cancelledCaught = true;
+          error = rest ?? NO_ERROR;
+        }
+      }
+    }
+    this.exited = true;
+    const parent = this.parent!;
+    this.runner!.deadlines.remove(this);
+    this.removeTask(task);
+    parent.removeChild(this);
+    parent.addTask(task);
+    task.scope = parent;
+    this.parent = null;
+    return error;
+  }
+
+  /** A `Cancelled` carrying an asyncio-style request was caught here: the request stays pending. */
+  private rearmEdge(task: Task): void {
+    if (task.cancelRequests > 0) task.edgePending = true;
+  }
+
+  private parentCancellationVisible(): boolean {
+    return !this.shieldValue && this.parent !== null && this.parent.effective;
+  }
+
+  /** @internal Recomputes `effective` here and below, delivering cancellation where it comes into force. */
+  recompute(): void {
+    const effective = this.called || (!this.shieldValue && this.parent !== null && this.parent.effective);
+    if (effective === this.effective) return;
+    this.effective = effective;
+    if (effective) {
+      this.controller?.abort(newCancelled(this.reasonMessage));
+      if (this.tasks !== null) for (const task of this.tasks) task.runner.deliverCancel(task);
+    }
+    if (this.children !== null) for (const child of this.children) child.recompute();
+  }
+
+  /** @internal */
+  addTask(task: Task): void {
+    (this.tasks ??= new Set()).add(task);
+  }
+
+  /** @internal */
+  removeTask(task: Task): void {
+    this.tasks?.delete(task);
+  }
+
+  private addChild(child: CancelScope): void {
+    (this.children ??= new Set()).add(child);
+  }
+
+  private removeChild(child: CancelScope): void {
+    this.children?.delete(child);
+  }
+
+  /**
+   * @internal Moves everything under this scope (but `keep`) under `target`: used when a task
+   * started with `Nursery.start` moves to its real nursery.
+   */
+  moveContentsTo(target: CancelScope, keep: Task): void {
+    if (this.children !== null) {
+      for (const child of this.children) {
+        child.parent = target;
+        target.addChild(child);
+        child.recompute();
+      }
+      this.children.clear();
+    }
+    if (this.tasks !== null) {
+      for (const task of this.tasks) {
+        if (task === keep) continue;
+        this.tasks.delete(task);
+        task.scope = target;
+        target.addTask(task);
+        if (target.effective) task.runner.deliverCancel(task);
+      }
+    }
+  }
+
+  /** @internal The scopes from this one outwards, for dumps. */
+  describe(now: number): string {
+    const parts: string[] = [];
+    if (this.when !== Infinity) {
+      const left = this.when - now;
+      parts.push(left > 0 ? `deadline in ${left.toFixed(3)} s` : 'deadline passed');
+    }
+    if (this.shieldValue) parts.push('shield');
+    if (this.called) parts.push(`cancelled (${this.reason})`);
+    return parts.length === 0 ? 'scope' : `scope (${parts.join(', ')})`;
+  }
+}
+
+/** Cancel point: raises `Cancelled` if cancellation is in force for the current task; never yields. */
+export function checkpointIfCancelled(): void {
+  const task = requireTask('checkpointIfCancelled()');
+  const cancelled = task.runner.takeCancellation(task);
+  if (cancelled !== null) throw cancelled;
+}
+
+/**
+ * The earliest deadline that applies to the current task (up to the nearest shield); `-Infinity`
+ * if an enclosing scope is already cancelled, `Infinity` if none.
+ */
+export function currentEffectiveDeadline(): number {
+  let scope: CancelScope | null = requireTask('currentEffectiveDeadline()').scope;
+  let deadline = Infinity;
+  while (scope !== null) {
+    if (scope.cancelCalled) return -Infinity;
+    if (scope.when < deadline) deadline = scope.when;
+    if (scope.shield) break;
+    scope = scope.parent;
+  }
+  return deadline;
+}

@@ -1,0 +1,121 @@
+/**
+ * Clocks: where a run reads the time. Times are seconds (floats), as in Python.
+ */
+import { performance } from 'node:perf_hooks';
+import { ValueError } from './errors';
+
+/** What a run needs from a clock. Implement it to drive a run on your own notion of time. */
+export interface Clock {
+  /** Called once when a run starts using this clock. */
+  startClock(): void;
+  /** The current time in seconds. Never goes backwards. */
+  currentTime(): number;
+  /** How many real seconds to wait until `deadline` (a time on this clock) is reached. */
+  deadlineToSleepTime(deadline: number): number;
+}
+
+/** The default clock: monotonic seconds from `performance.now()`. */
+export class SystemClock implements Clock {
+  startClock(): void {}
+
+  currentTime(): number {
+    return performance.now() / 1000;
+  }
+
+  deadlineToSleepTime(deadline: number): number {
+    return deadline - this.currentTime();
+  }
+}
+
+/** Options of {@link MockClock}. */
+export interface MockClockOptions {
+  /** Virtual seconds that pass per real second; 0 (the default) means time moves only by jumps. */
+  rate?: number;
+  /**
+   * When every task of the run has been blocked in a kernel wait for this many real seconds,
+   * time jumps to the next deadline. `0` jumps at once; `Infinity` (the default) never jumps.
+   */
+  autojumpThreshold?: number;
+}
+
+function checkNonNegative(name: string, value: number): number {
+  if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {
+    throw new ValueError(`${name} must be a number >= 0, got ${String(value)}`);
+  }
+  return value;
+}
+
+/**
+ * A virtual clock for tests, as Trio's `MockClock`: it starts at 0 and moves only as told, so a
+ * test of a one-hour timeout takes milliseconds and gives the same result every run.
+ *
+ * @example
+ * ```ts
+ * await run({ clock: new MockClock({ autojumpThreshold: 0 }) }, async () => {
+ *   await sleep(3600); // returns at once, currentTime() is now 3600
+ * });
+ * ```
+ */
+export class MockClock implements Clock {
+  private virtualBase = 0;
+  private realBase = 0;
+  private rateValue: number;
+  private thresholdValue: number;
+  /** @internal Set by the runner using this clock, so that a jump or a new threshold wakes it. */
+  _onChange: (() => void) | null = null;
+
+  constructor(options: MockClockOptions = {}) {
+    this.rateValue = checkNonNegative('rate', options.rate ?? 0);
+    this.thresholdValue = checkNonNegative('autojumpThreshold', options.autojumpThreshold ?? Infinity);
+  }
+
+  /** Virtual seconds per real second. */
+  get rate(): number {
+    return this.rateValue;
+  }
+
+  set rate(value: number) {
+    checkNonNegative('rate', value);
+    this.virtualBase = this.currentTime();
+    this.realBase = performance.now() / 1000;
+    this.rateValue = value;
+  }
+
+  /** Real seconds of everything-blocked after which time jumps to the next deadline. */
+  get autojumpThreshold(): number {
+    return this.thresholdValue;
+  }
+
+  set autojumpThreshold(value: number) {
+    this.thresholdValue = checkNonNegative('autojumpThreshold', value);
+    this._onChange?.();
+  }
+
+  startClock(): void {
+    this.realBase = performance.now() / 1000;
+  }
+
+  currentTime(): number {
+    if (this.rateValue === 0) return this.virtualBase;
+    return this.virtualBase + (performance.now() / 1000 - this.realBase) * this.rateValue;
+  }
+
+  deadlineToSleepTime(deadline: number): number {
+    const virtual = deadline - this.currentTime();
+    if (virtual <= 0) return 0;
+    return this.rateValue > 0 ? virtual / this.rateValue : Infinity;
+  }
+
+  /** Moves time forward by `seconds` (>= 0). Deadlines that pass fire at the next scheduling round. */
+  jump(seconds: number): void {
+    checkNonNegative('jump', seconds);
+    this.virtualBase += seconds;
+    this._onChange?.();
+  }
+
+  /** @internal Moves time forward to `time` if it is later than now (autojump). */
+  _jumpTo(time: number): void {
+    const now = this.currentTime();
+    if (time > now) this.virtualBase += time - now;
+  }
+}

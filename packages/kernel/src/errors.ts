@@ -1,0 +1,186 @@
+/**
+ * The error classes shared by every part of Duet.
+ *
+ * Python names are kept where a Python programmer would look for them:
+ * `RuntimeError` for misuse of an API, `ValueError` for a bad argument value.
+ */
+
+/** Raised for a call that is not allowed in the current state (Python's `RuntimeError`). */
+export class RuntimeError extends Error {
+  override name = 'RuntimeError';
+}
+
+/**
+ * Raised for an argument of the right type but a bad value (Python's `ValueError`).
+ * It extends `RangeError`, so JavaScript code that checks for `RangeError` also catches it.
+ */
+export class ValueError extends RangeError {
+  override name = 'ValueError';
+}
+
+/**
+ * The one cancellation exception of Duet. Trio's `Cancelled` and asyncio's `CancelledError`
+ * are this class, so `instanceof` works in mixed code.
+ *
+ * Never create one yourself to cancel something: cancel a scope or a task instead.
+ * Catching it and carrying on is allowed, but in a cancelled scope the next checkpoint raises again.
+ */
+export class Cancelled extends Error {
+  override name = 'Cancelled';
+  /** @internal True when this exception delivers an edge-triggered request (`Task.requestCancel`). */
+  _edge = false;
+}
+
+/**
+ * Creates a `Cancelled` without capturing a stack trace: the stack would only show kernel
+ * internals, and cancelling 100,000 tasks must stay cheap.
+ * @internal
+ */
+export function newCancelled(message?: string): Cancelled {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return message === undefined ? new Cancelled() : new Cancelled(message);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
+/** True when `err` is a cancellation (a `Cancelled`), as opposed to a failure. */
+export function isCancelled(err: unknown): err is Cancelled {
+  return err instanceof Cancelled;
+}
+
+/** Raised when a call needs a run that has already finished. */
+export class RunFinishedError extends RuntimeError {
+  override name = 'RunFinishedError';
+}
+
+/** Raised when the kernel finds one of its invariants broken; always a bug, in Duet or in a system task. */
+export class KernelInternalError extends Error {
+  override name = 'KernelInternalError';
+}
+
+/** A class of errors, or a predicate on errors: what `split` and `subgroup` accept. */
+export type ErrorMatcher =
+  | (abstract new (...args: never[]) => unknown)
+  | ReadonlyArray<abstract new (...args: never[]) => unknown>
+  | ((err: unknown) => boolean);
+
+function isErrorClass(fn: unknown): fn is abstract new (...args: never[]) => unknown {
+  return (
+    typeof fn === 'function' &&
+    (fn === Error || (fn.prototype !== undefined && fn.prototype instanceof Error))
+  );
+}
+
+function toPredicate(matcher: ErrorMatcher): (err: unknown) => boolean {
+  if (Array.isArray(matcher)) {
+    const classes = matcher as ReadonlyArray<abstract new (...args: never[]) => unknown>;
+    return (err) => classes.some((cls) => err instanceof cls);
+  }
+  if (isErrorClass(matcher)) return (err) => err instanceof matcher;
+  if (typeof matcher === 'function') return matcher as (err: unknown) => boolean;
+  throw new TypeError('expected an error class, an array of error classes, or a predicate');
+}
+
+/**
+ * Several errors raised together, as Python's `ExceptionGroup`: what a nursery or a task group
+ * raises when its children fail. It extends the built-in `AggregateError`, so `errors` holds the
+ * same list as `exceptions`.
+ *
+ * @example
+ * ```ts
+ * try { await openNursery(...) } catch (eg) {
+ *   if (eg instanceof ExceptionGroup) {
+ *     const [timeouts, rest] = eg.split(TimeoutError);
+ *   }
+ * }
+ * ```
+ */
+export class ExceptionGroup<E = unknown> extends AggregateError {
+  override name = 'ExceptionGroup';
+  /** The errors of this group, in the order they were raised (nested groups stay groups). */
+  readonly exceptions: readonly E[];
+
+  /**
+   * @param message - what the errors have in common
+   * @param exceptions - a non-empty array of errors
+   */
+  constructor(message: string, exceptions: readonly E[]) {
+    if (!Array.isArray(exceptions)) throw new TypeError('ExceptionGroup expects an array of errors');
+    if (exceptions.length === 0) throw new ValueError('ExceptionGroup needs at least one error');
+    super(exceptions, message);
+    this.exceptions = Object.freeze([...exceptions]);
+  }
+
+  /**
+   * Splits this group in two by `matcher`, keeping the nesting: `[match, rest]`, each a group or
+   * `null`. A class matches errors that are instances of it; a predicate is asked about every
+   * leaf and every nested group (a matching group goes whole to `match`).
+   */
+  split(matcher: ErrorMatcher): [ExceptionGroup<E> | null, ExceptionGroup<E> | null] {
+    const pred = toPredicate(matcher);
+    if (pred(this)) return [this, null];
+    const matched: E[] = [];
+    const rest: E[] = [];
+    for (const exc of this.exceptions) {
+      if (exc instanceof ExceptionGroup) {
+        const [m, r] = (exc as ExceptionGroup<E>).split(pred);
+        if (m !== null) matched.push(m as E);
+        if (r !== null) rest.push(r as E);
+      } else if (pred(exc)) {
+        matched.push(exc);
+      } else {
+        rest.push(exc);
+      }
+    }
+    return [this.rebuild(matched), this.rebuild(rest)];
+  }
+
+  /** The part of this group that matches `matcher` (see {@link ExceptionGroup.split}), or `null`. */
+  subgroup(matcher: ErrorMatcher): ExceptionGroup<E> | null {
+    return this.split(matcher)[0];
+  }
+
+  /** A group with the same message holding `exceptions`; `split` and `subgroup` build with it. */
+  derive<F>(exceptions: readonly F[]): ExceptionGroup<F> {
+    return new ExceptionGroup(this.message, exceptions);
+  }
+
+  private rebuild(exceptions: E[]): ExceptionGroup<E> | null {
+    if (exceptions.length === 0) return null;
+    if (exceptions.length === this.exceptions.length && exceptions.every((e, i) => e === this.exceptions[i])) {
+      return this;
+    }
+    const group = this.derive(exceptions);
+    if (this.cause !== undefined) group.cause = this.cause;
+    return group;
+  }
+
+  /** The group as an indented tree, one line per error. */
+  override toString(): string {
+    return describeTree(this, '');
+  }
+}
+
+function headline(err: unknown): string {
+  if (err instanceof ExceptionGroup) {
+    const n = err.exceptions.length;
+    return `${err.name}: ${err.message} (${n} sub-exception${n === 1 ? '' : 's'})`;
+  }
+  if (err instanceof Error) return err.message === '' ? err.name : `${err.name}: ${err.message}`;
+  return String(err);
+}
+
+function describeTree(group: ExceptionGroup, indent: string): string {
+  const lines = [headline(group)];
+  group.exceptions.forEach((exc, i) => {
+    const last = i === group.exceptions.length - 1;
+    const branch = last ? '└─ ' : '├─ ';
+    const childIndent = indent + (last ? '   ' : '│  ');
+    const text = exc instanceof ExceptionGroup ? describeTree(exc, childIndent) : headline(exc);
+    lines.push(indent + branch + text);
+  });
+  return lines.join('\n');
+}

@@ -1,0 +1,283 @@
+/**
+ * Nurseries: where tasks are born and joined. A nursery waits for all its children before its
+ * block exits, cancels the rest when one fails, and raises every failure together in an
+ * `ExceptionGroup`.
+ */
+import { CancelScope, NO_ERROR } from './cancel';
+import { requireTask } from './context';
+import { Cancelled, ExceptionGroup, RuntimeError } from './errors';
+import { Abort, type Waitable } from './park';
+import { checkFunction, type Runner } from './runner';
+import { Task } from './task';
+
+/** Options of {@link openNursery}. */
+export interface NurseryOptions {
+  /**
+   * Raise an `ExceptionGroup` even for a single failure (the default, as Trio's
+   * `strict_exception_groups=True`); with `false` a lone error is raised as itself.
+   */
+  strictExceptionGroups?: boolean;
+  /** The message of the groups this nursery raises. */
+  groupMessage?: string;
+}
+
+/**
+ * What `Nursery.start` passes to the task it starts, as its last argument: the task calls
+ * `started(value)` once it is ready, and `start` then resolves with `value`.
+ */
+export interface TaskStatus<T = void> {
+  /** Says the task is ready; `start()` resolves with `value` and the task moves to its nursery. */
+  started(...value: T extends void ? [value?: T] : [value: T]): void;
+}
+
+/**
+ * The status to default a `taskStatus` parameter to, so that a function works with both
+ * `startSoon` (no status passed) and `start`.
+ *
+ * @example
+ * ```ts
+ * async function serve(port: number, taskStatus: TaskStatus<number> = TASK_STATUS_IGNORED) {
+ *   taskStatus.started(port);
+ * }
+ * ```
+ */
+export const TASK_STATUS_IGNORED: TaskStatus<never> = Object.freeze({ started(): void {} });
+
+class StartStatus<T> implements TaskStatus<T> {
+  value: T | undefined = undefined;
+  called = false;
+
+  constructor(
+    private readonly oldNursery: Nursery,
+    private readonly newNursery: Nursery,
+  ) {}
+
+  started(value?: T): void {
+    if (this.called) throw new RuntimeError("started() was called twice on the same task status");
+    this.called = true;
+    this.value = value;
+    // As Trio: a start whose caller is being cancelled leaves the child where it is.
+    if (this.oldNursery.cancelScope.effective) return;
+    this.oldNursery.moveChildrenTo(this.newNursery);
+  }
+}
+
+/** Parked here: a nursery's parent waiting for the children; cancellation does not end that wait. */
+class JoinWait implements Waitable {
+  constructor(private readonly nursery: Nursery) {}
+
+  abortWait(): Abort {
+    return Abort.FAILED;
+  }
+
+  describeWait(): string {
+    return `joining ${this.nursery.children.size} child task(s)`;
+  }
+}
+
+/**
+ * A nursery: the children it holds end before the block that opened it does. Get one from
+ * {@link openNursery}.
+ */
+export class Nursery {
+  /** The scope covering the nursery's body and all its children. */
+  readonly cancelScope: CancelScope;
+  /** The task that opened this nursery. */
+  readonly parentTask: Task;
+  /** @internal */
+  readonly children = new Set<Task>();
+  /** @internal */
+  readonly errors: unknown[] = [];
+  private readonly runner: Runner;
+  private bodyDone = false;
+  private closed = false;
+  private pendingStarts = 0;
+  private parentWaiting = false;
+  private readonly system: boolean;
+
+  /** @internal */
+  constructor(runner: Runner, parentTask: Task, scope: CancelScope, system = false) {
+    this.runner = runner;
+    this.parentTask = parentTask;
+    this.cancelScope = scope;
+    this.system = system;
+  }
+
+  /** @internal The run's system nursery: no body, open until the root task ends. */
+  static system(runner: Runner, rootTask: Task, scope: CancelScope): Nursery {
+    return new Nursery(runner, rootTask, scope, true);
+  }
+
+  /** The tasks running in this nursery now. */
+  get childTasks(): ReadonlySet<Task> {
+    return this.children;
+  }
+
+  /** True once the nursery's block has exited and every child has ended. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /**
+   * Starts `fn(...args)` as a child task. It begins at the next schedule point, not now; the
+   * caller goes on at once.
+   */
+  startSoon<A extends unknown[]>(fn: (...args: A) => unknown, ...args: A): void {
+    checkFunction('startSoon()', fn);
+    this.spawn(fn, args);
+  }
+
+  /** @internal (and for facades) Starts a child task with an explicit name; returns it. */
+  spawn<A extends unknown[]>(fn: (...args: A) => unknown, args: A, name?: string): Task {
+    checkFunction('startSoon()', fn);
+    if (this.closed) throw new RuntimeError('this nursery is closed to new arrivals');
+    const task = new Task(
+      this.runner,
+      this,
+      this.cancelScope,
+      fn as (...args: never[]) => unknown,
+      args,
+      name ?? (fn.name || 'anonymous'),
+    );
+    this.cancelScope.addTask(task);
+    this.children.add(task);
+    this.runner.spawned(task);
+    return task;
+  }
+
+  /**
+   * Starts `fn(...args, taskStatus)` and resolves with the value it passes to
+   * `taskStatus.started(value)`, at which point the task moves into this nursery. Until then it
+   * runs in the caller's context: cancelling the caller cancels it, and an error it raises before
+   * `started` is raised here. Returning without calling `started` is an error.
+   */
+  async start<T, A extends unknown[]>(fn: (...args: [...A, TaskStatus<T>]) => unknown, ...args: A): Promise<T> {
+    checkFunction('start()', fn);
+    if (this.closed) throw new RuntimeError('this nursery is closed to new arrivals');
+    this.pendingStarts++;
+    try {
+      let status: StartStatus<T> | undefined;
+      await openNursery(
+        (old) => {
+          status = new StartStatus<T>(old, this);
+          old.spawn(fn as (...args: unknown[]) => unknown, [...args, status]);
+        },
+        { strictExceptionGroups: false },
+      );
+      if (!status!.called) throw new RuntimeError('the task returned without calling taskStatus.started()');
+      return status!.value as T;
+    } finally {
+      this.pendingStarts--;
+      this.checkClosed();
+    }
+  }
+
+  /** @internal Moves every child (with its cancel scopes) to `target`. */
+  moveChildrenTo(target: Nursery): void {
+    for (const task of this.children) {
+      task.parentNursery = target;
+      target.children.add(task);
+    }
+    this.children.clear();
+    this.cancelScope.moveContentsTo(target.cancelScope, this.parentTask);
+    this.checkClosed();
+  }
+
+  /** @internal A child ended; a failure is recorded and cancels the rest. */
+  childFinished(task: Task, failed: boolean, error: unknown): void {
+    this.children.delete(task);
+    if (failed) {
+      if (this.system) this.systemChildFailed(error);
+      else this.addError(error);
+    }
+    this.checkClosed();
+  }
+
+  private systemChildFailed(error: unknown): void {
+    const cancelledByUs =
+      this.cancelScope.effective &&
+      (error instanceof Cancelled ||
+        (error instanceof ExceptionGroup && error.split(Cancelled)[1] === null));
+    if (!cancelledByUs) this.runner.crash(error);
+  }
+
+  private addError(error: unknown): void {
+    this.errors.push(error);
+    this.cancelScope.cancelFor('nursery');
+  }
+
+  private checkClosed(): void {
+    if (!this.bodyDone || this.children.size !== 0 || this.pendingStarts !== 0 || this.closed) return;
+    this.closed = true;
+    if (this.parentWaiting) {
+      this.parentWaiting = false;
+      this.runner.wake(this.parentTask, undefined);
+    }
+  }
+
+  /** @internal The root task ended: cancel the system tasks and let the run end when they do. */
+  closeSystem(): void {
+    this.cancelScope.cancelFor('nursery');
+    this.bodyDone = true;
+    this.checkClosed();
+  }
+
+  /** @internal The body has ended with `error` (or NO_ERROR): wait for the children, return the combined error. */
+  async join(error: unknown, options: NurseryOptions): Promise<unknown> {
+    if (error !== NO_ERROR) this.addError(error);
+    this.bodyDone = true;
+    this.checkClosed();
+    if (!this.closed) {
+      this.parentWaiting = true;
+      await this.runner.park(this.parentTask, new JoinWait(this), false);
+    } else {
+      try {
+        await this.runner.yieldTask(this.parentTask, false);
+      } catch (err) {
+        this.errors.push(err);
+      }
+    }
+    if (this.errors.length === 0) return NO_ERROR;
+    if (options.strictExceptionGroups === false && this.errors.length === 1) return this.errors[0];
+    return new ExceptionGroup(options.groupMessage ?? 'Exceptions from nursery', this.errors);
+  }
+}
+
+/**
+ * Opens a nursery in the current task, runs `body(nursery)`, then waits for every child. If the
+ * body or a child fails, everything else in the nursery is cancelled and the failures are raised
+ * together as an `ExceptionGroup` (`Cancelled` caught by the nursery's own scope is not a failure).
+ * Resolves with the body's value, or `undefined` if the nursery's scope caught a cancellation of
+ * the body.
+ *
+ * @example
+ * ```ts
+ * await openNursery(async (nursery) => {
+ *   nursery.startSoon(worker, 1);
+ *   nursery.startSoon(worker, 2);
+ * }); // both workers have ended here
+ * ```
+ */
+export async function openNursery<T>(
+  body: (nursery: Nursery) => Promise<T> | T,
+  options: NurseryOptions = {},
+): Promise<T | undefined> {
+  checkFunction('openNursery()', body);
+  const task = requireTask('openNursery()');
+  const scope = new CancelScope();
+  scope.enter(task);
+  const nursery = new Nursery(task.runner, task, scope);
+  task.childNurseries.add(nursery);
+  let error: unknown = NO_ERROR;
+  let value: T | undefined;
+  try {
+    value = await body(nursery);
+  } catch (err) {
+    error = err;
+  }
+  error = await nursery.join(error, options);
+  task.childNurseries.delete(nursery);
+  error = scope.exit(task, error);
+  if (error !== NO_ERROR) throw error;
+  return value;
+}

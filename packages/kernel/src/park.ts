@@ -1,0 +1,185 @@
+/**
+ * Parking: how every wait in Duet works. A task parks on a `Waitable` and sleeps until someone
+ * reschedules it with an outcome; when cancellation reaches a parked task, the kernel asks the
+ * waitable whether the wait can be abandoned.
+ */
+import { requireTask } from './context';
+import { RuntimeError, ValueError } from './errors';
+import type { Task } from './task';
+
+/** What an abort callback answers when cancellation reaches a parked task. */
+export const Abort = {
+  /** The wait is abandoned: the task wakes with `Cancelled`. */
+  SUCCEEDED: 'succeeded',
+  /** The wait goes on: whoever owns it will reschedule the task later. */
+  FAILED: 'failed',
+} as const;
+/** See {@link Abort}. */
+export type Abort = (typeof Abort)[keyof typeof Abort];
+
+/** Something a task can park on. */
+export interface Waitable {
+  /** Cancellation reached `task` while it waits here: undo the wait (and say SUCCEEDED) or not. */
+  abortWait(task: Task): Abort;
+  /** What the task waits for, for task-tree dumps. */
+  describeWait?(): string;
+}
+
+/** The result a parked task wakes with. */
+export type Outcome<T = unknown> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: unknown };
+
+/** Parks the current task on `on` until it is rescheduled; resolves or rejects with the outcome. */
+export function park(on: Waitable): Promise<unknown> {
+  const task = requireTask('park()');
+  return task.runner.park(task, on, false);
+}
+
+/** An abort callback of {@link waitTaskRescheduled}; `raiseCancel` throws the `Cancelled` being delivered. */
+export type AbortFn = (raiseCancel: () => never) => Abort;
+
+class CallbackWait implements Waitable {
+  constructor(private readonly fn: AbortFn) {}
+
+  abortWait(task: Task): Abort {
+    return this.fn(() => {
+      throw task.runner.takeCancellation(task) ?? new RuntimeError('no cancellation is pending');
+    });
+  }
+
+  describeWait(): string {
+    return 'waitTaskRescheduled';
+  }
+}
+
+/**
+ * Trio's `wait_task_rescheduled`: parks the current task until {@link reschedule}; when
+ * cancellation arrives, `abort` decides whether the wait is abandoned.
+ */
+export function waitTaskRescheduled(abort: AbortFn): Promise<unknown> {
+  if (typeof abort !== 'function') throw new TypeError('waitTaskRescheduled expects an abort function');
+  return park(new CallbackWait(abort));
+}
+
+/** Wakes a parked `task` with `outcome` (a value of `undefined` by default). */
+export function reschedule(task: Task, outcome: Outcome = { ok: true, value: undefined }): void {
+  if (task.parkedOn === null) {
+    throw new RuntimeError(`reschedule(): ${task} is not parked`);
+  }
+  if (outcome.ok) task.runner.wake(task, outcome.value);
+  else task.runner.wakeWithError(task, outcome.error);
+}
+
+/** Statistics of a {@link ParkingLot}. */
+export interface ParkingLotStatistics {
+  /** How many tasks are parked in the lot. */
+  tasksWaiting: number;
+}
+
+/**
+ * A FIFO queue of parked tasks, the building block of locks, events, conditions and channels.
+ *
+ * @example
+ * ```ts
+ * const lot = new ParkingLot();
+ * // in one task:
+ * await lot.park();
+ * // in another:
+ * lot.unpark();
+ * ```
+ */
+export class ParkingLot implements Waitable {
+  private readonly parked = new Set<Task>();
+
+  /** @param label - names the lot in task-tree dumps */
+  constructor(private readonly label = 'ParkingLot') {}
+
+  /** How many tasks are parked here. */
+  get size(): number {
+    return this.parked.size;
+  }
+
+  /** Parks the current task here until it is unparked (or cancelled, which removes it). */
+  park(): Promise<unknown> {
+    const task = requireTask('ParkingLot.park()');
+    this.parked.add(task);
+    return task.runner.park(task, this, false);
+  }
+
+  /** Wakes up to `count` tasks, oldest first, and returns them. */
+  unpark(count = 1): Task[] {
+    checkCount(count);
+    const woken: Task[] = [];
+    for (const task of this.parked) {
+      if (woken.length >= count) break;
+      this.parked.delete(task);
+      task.runner.wake(task, undefined);
+      woken.push(task);
+    }
+    return woken;
+  }
+
+  /** Wakes the oldest task, if any, with `value`; returns it or `null`. */
+  unparkOne(value?: unknown): Task | null {
+    for (const task of this.parked) {
+      this.parked.delete(task);
+      task.runner.wake(task, value);
+      return task;
+    }
+    return null;
+  }
+
+  /** Wakes every parked task and returns them. */
+  unparkAll(): Task[] {
+    return this.unpark(Infinity);
+  }
+
+  /** Moves up to `count` tasks, oldest first, to `other` without waking them. */
+  repark(other: ParkingLot, count = 1): void {
+    checkCount(count);
+    if (!(other instanceof ParkingLot)) throw new TypeError('repark() expects a ParkingLot');
+    let moved = 0;
+    for (const task of this.parked) {
+      if (moved >= count) break;
+      this.parked.delete(task);
+      other.parked.add(task);
+      task.parkedOn = other;
+      moved++;
+    }
+  }
+
+  /** Moves every parked task to `other`. */
+  reparkAll(other: ParkingLot): void {
+    this.repark(other, Infinity);
+  }
+
+  /** The first parked task, without waking it. */
+  peek(): Task | undefined {
+    for (const task of this.parked) return task;
+    return undefined;
+  }
+
+  statistics(): ParkingLotStatistics {
+    return { tasksWaiting: this.parked.size };
+  }
+
+  /** @internal */
+  abortWait(task: Task): Abort {
+    this.parked.delete(task);
+    return Abort.SUCCEEDED;
+  }
+
+  /** @internal */
+  describeWait(): string {
+    return this.label;
+  }
+
+  [Symbol.iterator](): IterableIterator<Task> {
+    return this.parked.values();
+  }
+}
+
+function checkCount(count: number): void {
+  if (typeof count !== 'number' || Number.isNaN(count) || count < 0) {
+    throw new ValueError(`count must be a number >= 0, got ${String(count)}`);
+  }
+}

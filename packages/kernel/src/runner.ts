@@ -1,0 +1,687 @@
+/**
+ * The runner: one per `run()`. It owns the ready queue, runs tasks in batches, turns deadlines into
+ * cancellations, detects when every task is blocked (for autojump and `waitAllTasksBlocked`), and
+ * settles the run when its last task has ended.
+ *
+ * Scheduling: a batch wakes every ready task in FIFO order; their steps run as microtasks. Batches
+ * follow each other as microtasks, but once more than {@link HOST_TURN_MS} has passed since the host
+ * last had a turn, the next batch waits for `setImmediate`, so a busy run cannot starve I/O.
+ */
+import { performance } from 'node:perf_hooks';
+import { CancelScope, NO_ERROR } from './cancel';
+import { MockClock, SystemClock, type Clock } from './clock';
+import { currentTaskOrUndefined, requireTask, runAsTask } from './context';
+import { DeadlineHeap, type TimedEntry } from './deadlines';
+import {
+  Cancelled,
+  KernelInternalError,
+  RuntimeError,
+  ValueError,
+  newCancelled,
+} from './errors';
+import { InstrumentSet, type Instrument } from './instruments';
+import { Nursery } from './nursery';
+import { Abort, type Waitable } from './park';
+import { Task } from './task';
+
+/** How long (ms) batches may follow each other as microtasks before the host gets a turn. */
+const HOST_TURN_MS = 2;
+/** The longest host timer armed at once; a later deadline re-arms when it fires. */
+const MAX_TIMER_SECONDS = 86_400;
+
+/** Options of {@link run}. */
+export interface RunOptions {
+  /** The clock of the run; a {@link SystemClock} by default. */
+  clock?: Clock;
+  /** Instruments installed before the root task starts. */
+  instruments?: readonly Instrument[];
+}
+
+type ReadyItem = Task | (() => void);
+
+/** A pending call made by {@link Runner.callAt}; `cancel()` stops it. */
+export class TimerHandle implements TimedEntry {
+  /** @internal */
+  heapIndex = -1;
+  /** @internal */
+  seq = 0;
+  private cancelled = false;
+
+  /** @internal */
+  constructor(
+    private readonly runner: Runner,
+    /** When the call is due, on the run's clock. */
+    public when: number,
+    private readonly callback: () => void,
+  ) {}
+
+  /** @internal */
+  expire(): void {
+    this.runner.callSoon(this.callback);
+  }
+
+  /** Stops the call if it has not run yet. */
+  cancel(): void {
+    if (this.cancelled) return;
+    this.cancelled = true;
+    this.runner.deadlines.remove(this);
+  }
+
+  /** True once `cancel()` was called. */
+  get isCancelled(): boolean {
+    return this.cancelled;
+  }
+}
+
+class IdleWaiter implements Waitable {
+  constructor(
+    readonly runner: Runner,
+    readonly cushion: number,
+    readonly task: Task,
+  ) {}
+
+  abortWait(): Abort {
+    this.runner.removeIdleWaiter(this);
+    return Abort.SUCCEEDED;
+  }
+
+  describeWait(): string {
+    return `waitAllTasksBlocked(${this.cushion})`;
+  }
+}
+
+/** The engine of one run. Reach it with {@link currentRunner}; user code rarely needs it. */
+export class Runner {
+  /** The run's clock. */
+  readonly clock: Clock;
+  /** @internal Every pending deadline of the run. */
+  readonly deadlines = new DeadlineHeap();
+  /** @internal */
+  readonly instruments = new InstrumentSet();
+  /** True once the run has settled. */
+  finished = false;
+  /** The task running the function passed to `run()`. */
+  readonly rootTask: Task;
+  /** The nursery of system tasks: they belong to the run, not to any user nursery. */
+  readonly systemNursery: Nursery;
+  /** The outermost scope of the root task. */
+  private readonly rootScope: CancelScope;
+  private ready: ReadyItem[] = [];
+  private spare: ReadyItem[] = [];
+  private liveTasks = 0;
+  /** Tasks parked in kernel waits (not foreign ones). */
+  private blockedTasks = 0;
+  private batchScheduled = false;
+  private batchImmediate: NodeJS.Immediate | null = null;
+  private idleImmediate: NodeJS.Immediate | null = null;
+  private hostTimer: NodeJS.Timeout | null = null;
+  private armedAt = NaN;
+  private idleTimer: NodeJS.Timeout | null = null;
+  private lastHostTurn = performance.now();
+  private activity = 0;
+  private readonly idleWaiters: IdleWaiter[] = [];
+  private internalError: unknown = NO_ERROR;
+  private settle!: { resolve(value: unknown): void; reject(err: unknown): void };
+  /** @internal Resolves when the run has finished. */
+  readonly done: Promise<unknown>;
+
+  /** @internal */
+  constructor(options: RunOptions, fn: (...args: never[]) => unknown, args: unknown[]) {
+    this.clock = options.clock ?? new SystemClock();
+    for (const instrument of options.instruments ?? []) this.instruments.add(instrument);
+    this.done = new Promise((resolve, reject) => {
+      this.settle = { resolve, reject };
+    });
+    this.rootScope = CancelScope.root(this);
+    this.rootTask = new Task(this, null, this.rootScope, fn, args, fn.name || 'main');
+    this.rootScope.addTask(this.rootTask);
+    this.systemNursery = Nursery.system(this, this.rootTask, CancelScope.root(this));
+  }
+
+  /** @internal */
+  start(): void {
+    this.clock.startClock();
+    if (this.clock instanceof MockClock) this.clock._onChange = () => this.scheduleIdleCheck();
+    if (this.instruments.list.length !== 0) this.instruments.call('beforeRun');
+    this.spawned(this.rootTask);
+  }
+
+  /** Adds an instrument to this run. */
+  addInstrument(instrument: Instrument): void {
+    this.instruments.add(instrument);
+  }
+
+  /** Removes an instrument; a `ValueError` if it is not installed. */
+  removeInstrument(instrument: Instrument): void {
+    if (!this.instruments.remove(instrument)) throw new ValueError('this instrument is not installed');
+  }
+
+  /** Runs `callback` at the next batch, in FIFO order with task steps (asyncio's `call_soon`). */
+  callSoon(callback: () => void): void {
+    if (typeof callback !== 'function') throw new TypeError('callSoon expects a function');
+    this.ready.push(callback);
+    this.scheduleBatch();
+  }
+
+  /** Runs `callback` at time `when` on the run's clock (asyncio's `call_at`). */
+  callAt(when: number, callback: () => void): TimerHandle {
+    if (typeof when !== 'number' || Number.isNaN(when)) throw new ValueError(`callAt needs a time, got ${String(when)}`);
+    if (typeof callback !== 'function') throw new TypeError('callAt expects a function');
+    const handle = new TimerHandle(this, when, callback);
+    this.deadlines.push(handle);
+    if (this.ready.length === 0 && !this.batchScheduled) this.scheduleIdleCheck();
+    return handle;
+  }
+
+  /** Starts `fn(...args)` as a system task: it belongs to the run and is cancelled when the root task ends. */
+  spawnSystemTask<A extends unknown[]>(fn: (...args: A) => unknown, args: A, name?: string): Task {
+    return this.systemNursery.spawn(fn, args, name);
+  }
+
+  // ---- parking and waking -------------------------------------------------------------------
+
+  /** @internal Throws unless `task` may start a wait now. */
+  assertCanPark(task: Task): void {
+    if (task.parkedOn !== null || task.queued) {
+      throw new RuntimeError(
+        `${task} is already waiting for something (a wait was started without await?); ` +
+          'a task waits for one thing at a time: start a task per concurrent wait',
+      );
+    }
+  }
+
+  /** @internal Parks `task` on `on`; `foreign` waits do not count as blocked for autojump. */
+  park(task: Task, on: Waitable, foreign: boolean): Promise<unknown> {
+    this.assertCanPark(task);
+    const promise = new Promise<unknown>((resolve, reject) => {
+      task.resolveWake = resolve;
+      task.rejectWake = reject;
+    });
+    task.parkedOn = on;
+    task.foreignWait = foreign;
+    if (!foreign) this.blockedTasks++;
+    if (this.instruments.list.length !== 0) this.instruments.call('afterTaskStep', task);
+    if (task.edgePending || task.scope.effective) this.attemptAbort(task);
+    if (!this.batchScheduled && this.ready.length === 0) this.scheduleIdleCheck();
+    return promise;
+  }
+
+  /** @internal A schedule point for `task`; with `check`, also a cancel point when it resumes. */
+  yieldTask(task: Task, check: boolean): Promise<void> {
+    this.assertCanPark(task);
+    const promise = new Promise<void>((resolve, reject) => {
+      task.resolveWake = resolve as (value: unknown) => void;
+      task.rejectWake = reject;
+    });
+    task.wakeFailed = false;
+    task.wakeValue = undefined;
+    task.wakeCheck = check;
+    if (this.instruments.list.length !== 0) this.instruments.call('afterTaskStep', task);
+    this.enqueue(task);
+    return promise;
+  }
+
+  /** @internal Wakes a parked task with `value` at the next batch. */
+  wake(task: Task, value: unknown): void {
+    this.unpark(task);
+    task.wakeFailed = false;
+    task.wakeValue = value;
+    task.wakeCheck = false;
+    this.enqueue(task);
+  }
+
+  /** @internal Wakes a parked task with `error` at the next batch. */
+  wakeWithError(task: Task, error: unknown): void {
+    this.unpark(task);
+    task.wakeFailed = true;
+    task.wakeValue = error;
+    task.wakeCheck = false;
+    this.enqueue(task);
+  }
+
+  private unpark(task: Task): void {
+    if (task.parkedOn === null) throw new KernelInternalError(`${task} was woken but is not parked`);
+    task.parkedOn = null;
+    if (!task.foreignWait) this.blockedTasks--;
+    task.foreignWait = false;
+  }
+
+  private enqueue(task: Task): void {
+    task.queued = true;
+    this.ready.push(task);
+    if (this.instruments.list.length !== 0) this.instruments.call('taskScheduled', task);
+    this.scheduleBatch();
+  }
+
+  /** @internal Cancellation came into force for `task`: abandon its wait if it is parked. */
+  deliverCancel(task: Task): void {
+    if (task.parkedOn !== null) this.attemptAbort(task);
+  }
+
+  /** @internal Asks the waitable of a parked task to abandon the wait; wakes it with `Cancelled` if so. */
+  attemptAbort(task: Task): void {
+    const on = task.parkedOn!;
+    let answer: Abort;
+    try {
+      answer = on.abortWait(task);
+    } catch (err) {
+      if (task.parkedOn === on) this.wakeWithError(task, err);
+      return;
+    }
+    if (answer === Abort.SUCCEEDED && task.parkedOn === on) {
+      this.wakeWithError(task, this.takeCancellation(task) ?? newCancelled());
+    }
+  }
+
+  /** @internal The `Cancelled` to raise in `task` now, consuming an edge request; or null. */
+  takeCancellation(task: Task): Cancelled | null {
+    if (task.edgePending) {
+      task.edgePending = false;
+      const cancelled = newCancelled(task.edgeMessage);
+      cancelled._edge = true;
+      return cancelled;
+    }
+    return task.scope.effective ? newCancelled() : null;
+  }
+
+  // ---- batches ------------------------------------------------------------------------------
+
+  private scheduleBatch(): void {
+    if (this.batchScheduled || this.finished) return;
+    this.batchScheduled = true;
+    if (performance.now() - this.lastHostTurn > HOST_TURN_MS) {
+      this.batchImmediate = setImmediate(this.runBatchAfterHostTurn);
+    } else {
+      queueMicrotask(this.runBatchBound);
+    }
+  }
+
+  private readonly runBatchAfterHostTurn = (): void => {
+    this.batchImmediate = null;
+    this.lastHostTurn = performance.now();
+    this.runBatch();
+  };
+
+  private readonly runBatchBound = (): void => this.runBatch();
+
+  private runBatch(): void {
+    this.batchScheduled = false;
+    if (this.finished) return;
+    this.activity++;
+    if (this.idleTimer !== null) {
+      clearTimeout(this.idleTimer);
+      this.idleTimer = null;
+    }
+    if (this.deadlines.size !== 0) this.expireDeadlines();
+    const batch = this.ready;
+    this.ready = this.spare;
+    for (let i = 0; i < batch.length; i++) {
+      const item = batch[i]!;
+      if (typeof item === 'function') this.runCallback(item);
+      else this.step(item);
+    }
+    batch.length = 0;
+    this.spare = batch;
+  }
+
+  private runCallback(callback: () => void): void {
+    try {
+      callback();
+    } catch (err) {
+      this.crash(err);
+    }
+  }
+
+  private step(task: Task): void {
+    task.queued = false;
+    if (task.done) return;
+    if (this.instruments.list.length !== 0) this.instruments.call('beforeTaskStep', task);
+    if (!task.started) {
+      this.startTask(task);
+      return;
+    }
+    const resolve = task.resolveWake!;
+    const reject = task.rejectWake!;
+    task.resolveWake = null;
+    task.rejectWake = null;
+    const value = task.wakeValue;
+    task.wakeValue = undefined;
+    if (task.wakeCheck) {
+      task.wakeCheck = false;
+      const cancelled = this.takeCancellation(task);
+      if (cancelled !== null) {
+        reject(cancelled);
+        return;
+      }
+    }
+    if (task.wakeFailed) reject(value);
+    else resolve(value);
+  }
+
+  private startTask(task: Task): void {
+    task.started = true;
+    if (task.edgePending) {
+      // As asyncio: a task cancelled before its first step never runs its function.
+      task.fn = null;
+      task.args = null;
+      this.taskExited(task, true, this.takeCancellation(task));
+      return;
+    }
+    runAsTask(task, taskMain, this, task);
+  }
+
+  /** @internal A new task is ready for its first step. */
+  spawned(task: Task): void {
+    this.liveTasks++;
+    if (this.instruments.list.length !== 0) this.instruments.call('taskSpawned', task);
+    this.enqueue(task);
+  }
+
+  /** @internal `task`'s function has returned or thrown. */
+  taskExited(task: Task, failed: boolean, result: unknown): void {
+    if (task.parkedOn !== null || task.queued) {
+      // The task returned while a wait it started was never awaited: drop the wait, fail the task.
+      if (task.parkedOn !== null) {
+        task.parkedOn.abortWait(task);
+        this.unpark(task);
+      }
+      task.resolveWake = null;
+      task.rejectWake = null;
+      failed = true;
+      result = new RuntimeError(`${task} returned while one of its waits was still pending (a missing await?)`);
+    }
+    task.done = true;
+    task.failed = failed;
+    task.result = result;
+    this.liveTasks--;
+    task.scope.removeTask(task);
+    if (this.instruments.list.length !== 0) {
+      this.instruments.call('afterTaskStep', task);
+      this.instruments.call('taskExited', task);
+    }
+    if (task === this.rootTask) this.systemNursery.closeSystem();
+    else task.parentNursery!.childFinished(task, failed, result);
+    if (this.liveTasks === 0) this.finish();
+    else if (!this.batchScheduled && this.ready.length === 0) this.scheduleIdleCheck();
+  }
+
+  /** @internal A failure that breaks the run (a system task or a callback threw): cancel everything. */
+  crash(err: unknown): void {
+    if (this.internalError === NO_ERROR) this.internalError = err;
+    this.rootScope.cancelFor('nursery');
+    this.systemNursery.cancelScope.cancelFor('nursery');
+  }
+
+  private finish(): void {
+    this.finished = true;
+    this.clearHostHandles();
+    if (this.clock instanceof MockClock) this.clock._onChange = null;
+    if (this.instruments.list.length !== 0) this.instruments.call('afterRun');
+    const root = this.rootTask;
+    if (this.internalError !== NO_ERROR) {
+      this.settle.reject(
+        new KernelInternalError('a system task or kernel callback failed; the run was cancelled', {
+          cause: this.internalError,
+        }),
+      );
+    } else if (root.failed) {
+      this.settle.reject(root.result);
+    } else {
+      this.settle.resolve(root.result);
+    }
+  }
+
+  private clearHostHandles(): void {
+    if (this.hostTimer !== null) clearTimeout(this.hostTimer);
+    if (this.idleTimer !== null) clearTimeout(this.idleTimer);
+    if (this.idleImmediate !== null) clearImmediate(this.idleImmediate);
+    if (this.batchImmediate !== null) clearImmediate(this.batchImmediate);
+    this.hostTimer = this.idleTimer = null;
+    this.idleImmediate = this.batchImmediate = null;
+  }
+
+  // ---- time and idleness --------------------------------------------------------------------
+
+  private expireDeadlines(): void {
+    const now = this.clock.currentTime();
+    let entry: TimedEntry | undefined;
+    while ((entry = this.deadlines.popExpired(now)) !== undefined) entry.expire();
+  }
+
+  private scheduleIdleCheck(): void {
+    if (this.idleImmediate === null && !this.finished) this.idleImmediate = setImmediate(this.idleCheck);
+  }
+
+  /** Runs once microtasks have drained: if nothing is ready, arm the timer, autojump, wake idle waiters. */
+  private readonly idleCheck = (): void => {
+    this.idleImmediate = null;
+    this.lastHostTurn = performance.now();
+    if (this.finished || this.batchScheduled) return;
+    if (this.deadlines.size !== 0) {
+      this.expireDeadlines();
+      if (this.batchScheduled) return;
+    }
+    if (this.instruments.list.length !== 0) this.instruments.call('beforeIdle');
+    if (this.liveTasks === this.blockedTasks) this.onAllBlocked();
+    this.armHostTimer();
+  };
+
+  /** Every task is parked in a kernel wait: wake `waitAllTasksBlocked` callers or autojump the clock. */
+  private onAllBlocked(): void {
+    const waiter = this.idleWaiters[0];
+    let delay = waiter === undefined ? Infinity : waiter.cushion;
+    let jump = false;
+    const clock = this.clock;
+    if (clock instanceof MockClock && this.deadlines.size !== 0 && clock.autojumpThreshold < delay) {
+      delay = clock.autojumpThreshold;
+      jump = true;
+    }
+    if (delay === Infinity) return;
+    if (this.idleTimer !== null) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
+    if (delay === 0) {
+      this.idleAction(jump);
+      return;
+    }
+    const activity = this.activity;
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = null;
+      if (this.activity === activity && this.liveTasks === this.blockedTasks) this.idleAction(jump);
+    }, delay * 1000);
+  }
+
+  private idleAction(jump: boolean): void {
+    if (this.instruments.list.length !== 0) this.instruments.call('afterIdle');
+    if (jump) {
+      (this.clock as MockClock)._jumpTo(this.deadlines.peek()!.when);
+      this.expireDeadlines();
+      return;
+    }
+    const cushion = this.idleWaiters[0]!.cushion;
+    while (this.idleWaiters.length !== 0 && this.idleWaiters[0]!.cushion === cushion) {
+      const waiter = this.idleWaiters.shift()!;
+      if (waiter.task.parkedOn === waiter) this.wake(waiter.task, undefined);
+    }
+  }
+
+  private armHostTimer(): void {
+    const top = this.deadlines.peek();
+    if (top === undefined || (this.hostTimer !== null && top.when === this.armedAt)) {
+      if (top === undefined && this.hostTimer !== null) {
+        clearTimeout(this.hostTimer);
+        this.hostTimer = null;
+      }
+      return;
+    }
+    if (this.hostTimer !== null) clearTimeout(this.hostTimer);
+    this.hostTimer = null;
+    const seconds = this.clock.deadlineToSleepTime(top.when);
+    if (!(seconds < Infinity)) return;
+    this.armedAt = top.when;
+    const ms = Math.ceil(Math.min(Math.max(seconds, 0), MAX_TIMER_SECONDS) * 1000);
+    this.hostTimer = setTimeout(this.onHostTimer, ms);
+  }
+
+  private readonly onHostTimer = (): void => {
+    this.hostTimer = null;
+    this.armedAt = NaN;
+    this.idleCheck();
+  };
+
+  /** @internal */
+  addIdleWaiter(waiter: IdleWaiter): void {
+    let i = this.idleWaiters.length;
+    while (i > 0 && this.idleWaiters[i - 1]!.cushion > waiter.cushion) i--;
+    this.idleWaiters.splice(i, 0, waiter);
+  }
+
+  /** @internal */
+  removeIdleWaiter(waiter: IdleWaiter): void {
+    const i = this.idleWaiters.indexOf(waiter);
+    if (i >= 0) this.idleWaiters.splice(i, 1);
+  }
+
+  /** @internal Counts for dumps and tests: live tasks, blocked tasks, ready items. */
+  get counts(): { live: number; blocked: number; ready: number } {
+    return { live: this.liveTasks, blocked: this.blockedTasks, ready: this.ready.length };
+  }
+}
+
+/** Runs a task's function and reports how it ended; one frame per task, no closures. */
+async function taskMain(runner: Runner, task: Task): Promise<void> {
+  const fn = task.fn as (...args: unknown[]) => unknown;
+  const args = task.args!;
+  task.fn = null;
+  task.args = null;
+  let failed = false;
+  let result: unknown;
+  try {
+    result = await fn(...args);
+  } catch (err) {
+    failed = true;
+    result = err;
+  }
+  runner.taskExited(task, failed, result);
+}
+
+function checkFunction(api: string, fn: unknown): void {
+  if (typeof fn !== 'function') {
+    const hint =
+      fn !== null && typeof fn === 'object' && typeof (fn as PromiseLike<unknown>).then === 'function'
+        ? ' (pass the async function itself, not the Promise it returned: f, not f())'
+        : '';
+    throw new TypeError(`${api} expects a function, got ${fn === null ? 'null' : typeof fn}${hint}`);
+  }
+}
+
+/**
+ * Runs `fn(...args)` as the root task of a new run and resolves with its result (or rejects with
+ * its error), once every task of the run has ended. Calling `run` from inside a running task is an
+ * error: open a nursery instead.
+ *
+ * @example
+ * ```ts
+ * await run(async () => {
+ *   await openNursery(async (n) => { n.startSoon(child, 1); });
+ * });
+ * await run({ clock: new MockClock({ autojumpThreshold: 0 }) }, main, arg);
+ * ```
+ */
+export function run<A extends unknown[], R>(fn: (...args: A) => R | Promise<R>, ...args: A): Promise<R>;
+export function run<A extends unknown[], R>(
+  options: RunOptions,
+  fn: (...args: A) => R | Promise<R>,
+  ...args: A
+): Promise<R>;
+export function run(first: unknown, ...rest: unknown[]): Promise<unknown> {
+  let options: RunOptions = {};
+  let fn = first;
+  let args = rest;
+  if (typeof first !== 'function') {
+    if (first === null || typeof first !== 'object' || typeof (first as PromiseLike<unknown>).then === 'function') {
+      checkFunction('run()', first);
+    }
+    options = first as RunOptions;
+    fn = rest[0];
+    args = rest.slice(1);
+  }
+  checkFunction('run()', fn);
+  if (currentTaskOrUndefined() !== undefined) {
+    throw new RuntimeError('run() was called from inside a running task; open a nursery instead of nesting runs');
+  }
+  const runner = new Runner(options, fn as (...args: never[]) => unknown, args);
+  runner.start();
+  return runner.done;
+}
+
+/** The runner of the current run. */
+export function currentRunner(): Runner {
+  return requireTask('currentRunner()').runner;
+}
+
+/** The task whose code is running. */
+export function currentTask(): Task {
+  return requireTask('currentTask()');
+}
+
+/** The root task of the current run (the one running the function passed to `run`). */
+export function currentRootTask(): Task {
+  return requireTask('currentRootTask()').runner.rootTask;
+}
+
+/** The current time in seconds on the run's clock. */
+export function currentTime(): number {
+  return requireTask('currentTime()').runner.clock.currentTime();
+}
+
+/** The clock of the current run. */
+export function currentClock(): Clock {
+  return requireTask('currentClock()').runner.clock;
+}
+
+/** Schedule point and cancel point: lets other tasks run, then raises `Cancelled` if cancellation is in force. */
+export function checkpoint(): Promise<void> {
+  const task = requireTask('checkpoint()');
+  return task.runner.yieldTask(task, true);
+}
+
+/** Schedule point only: lets other tasks run, and is never cancelled. */
+export function cancelShieldedCheckpoint(): Promise<void> {
+  const task = requireTask('cancelShieldedCheckpoint()');
+  return task.runner.yieldTask(task, false);
+}
+
+/** Starts `fn(...args)` as a system task of the current run (see {@link Runner.spawnSystemTask}). */
+export function spawnSystemTask<A extends unknown[]>(fn: (...args: A) => unknown, ...args: A): Task {
+  checkFunction('spawnSystemTask()', fn);
+  return requireTask('spawnSystemTask()').runner.spawnSystemTask(fn, args);
+}
+
+/** Adds an instrument to the current run. */
+export function addInstrument(instrument: Instrument): void {
+  requireTask('addInstrument()').runner.addInstrument(instrument);
+}
+
+/** Removes an instrument from the current run; a `ValueError` if it is not installed. */
+export function removeInstrument(instrument: Instrument): void {
+  requireTask('removeInstrument()').runner.removeInstrument(instrument);
+}
+
+/**
+ * Returns once every other task of the run is parked in a kernel wait and has stayed so for
+ * `cushion` real seconds: a way for tests to let everything settle. Callers with the smallest
+ * cushion wake first; it takes priority over autojump.
+ */
+export function waitAllTasksBlocked(cushion = 0): Promise<void> {
+  if (typeof cushion !== 'number' || Number.isNaN(cushion) || cushion < 0) {
+    throw new ValueError(`cushion must be a number >= 0, got ${String(cushion)}`);
+  }
+  const task = requireTask('waitAllTasksBlocked()');
+  const runner = task.runner;
+  runner.assertCanPark(task);
+  const waiter = new IdleWaiter(runner, cushion, task);
+  runner.addIdleWaiter(waiter);
+  return runner.park(task, waiter, false) as Promise<void>;
+}
+
+export { checkFunction };

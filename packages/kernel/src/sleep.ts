@@ -1,0 +1,69 @@
+/**
+ * Sleeping: waits that end at a time on the run's clock. Each sleeper is one entry of the run's
+ * deadline heap; no host timer is made per sleep.
+ */
+import { requireTask } from './context';
+import type { TimedEntry } from './deadlines';
+import { ValueError } from './errors';
+import { Abort, type Waitable } from './park';
+import type { Task } from './task';
+
+class Sleeper implements TimedEntry, Waitable {
+  heapIndex = -1;
+  seq = 0;
+
+  constructor(
+    private readonly task: Task,
+    public when: number,
+  ) {}
+
+  expire(): void {
+    this.task.runner.wake(this.task, undefined);
+  }
+
+  abortWait(): Abort {
+    this.task.runner.deadlines.remove(this);
+    return Abort.SUCCEEDED;
+  }
+
+  describeWait(): string {
+    return `sleep until t=${this.when.toFixed(3)}`;
+  }
+}
+
+const FOREVER: Waitable = {
+  abortWait: () => Abort.SUCCEEDED,
+  describeWait: () => 'sleepForever',
+};
+
+function checkTime(api: string, value: number, allowNegative: boolean): void {
+  if (typeof value !== 'number' || Number.isNaN(value) || (!allowNegative && value < 0)) {
+    throw new ValueError(`${api} needs a number of seconds${allowNegative ? '' : ' >= 0'}, got ${String(value)}`);
+  }
+}
+
+/** Sleeps until `deadline` on the run's clock; a time already past is a plain checkpoint. */
+export function sleepUntil(deadline: number): Promise<void> {
+  checkTime('sleepUntil()', deadline, true);
+  const task = requireTask('sleepUntil()');
+  const runner = task.runner;
+  if (deadline <= runner.clock.currentTime()) return runner.yieldTask(task, true);
+  if (deadline === Infinity) return runner.park(task, FOREVER, false) as Promise<void>;
+  runner.assertCanPark(task);
+  const sleeper = new Sleeper(task, deadline);
+  runner.deadlines.push(sleeper);
+  return runner.park(task, sleeper, false) as Promise<void>;
+}
+
+/** Sleeps `seconds` (>= 0) on the run's clock; `sleep(0)` is a checkpoint. */
+export function sleep(seconds: number): Promise<void> {
+  checkTime('sleep()', seconds, false);
+  const task = requireTask('sleep()');
+  return sleepUntil(task.runner.clock.currentTime() + seconds);
+}
+
+/** Sleeps until cancelled. */
+export function sleepForever(): Promise<never> {
+  const task = requireTask('sleepForever()');
+  return task.runner.park(task, FOREVER, false) as Promise<never>;
+}

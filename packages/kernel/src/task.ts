@@ -1,0 +1,164 @@
+/**
+ * Task: one concurrent thread of work in a run, with its place in the task tree, its wait state
+ * and its edge-triggered cancel requests.
+ */
+import type { CancelScope } from './cancel';
+import type { Nursery } from './nursery';
+import type { Runner } from './runner';
+import type { Waitable } from './park';
+
+/** Where a task is in its life. */
+export type TaskState = 'ready' | 'running' | 'parked' | 'done';
+
+let nextTaskId = 1;
+
+/**
+ * A task of a run. Tasks are made by nurseries (`startSoon`, `start`) and by `run` for the root;
+ * user code never constructs one.
+ */
+export class Task {
+  /** A number unique in the process, for logs and dumps. */
+  readonly id = nextTaskId++;
+  /** A name for humans: the function's name unless one was given. */
+  name: string;
+  /** The nursery this task belongs to; `null` for the root task. */
+  parentNursery: Nursery | null;
+  /** @internal The runner of this task's run. */
+  readonly runner: Runner;
+  /** @internal The innermost cancel scope this task is in. */
+  scope: CancelScope;
+  /** @internal What the task is parked on, or null. */
+  parkedOn: Waitable | null = null;
+  /** @internal The park is an `awaitForeign`: time must not autojump under it. */
+  foreignWait = false;
+  /** @internal In the ready queue with a wake-up pending. */
+  queued = false;
+  /** @internal The function has been called (first step taken). */
+  started = false;
+  /** @internal The task has finished. */
+  done = false;
+  /** @internal The outcome of the task once done. */
+  failed = false;
+  /** @internal The task's value once done (or its error when `failed`). */
+  result: unknown = undefined;
+  /** @internal The next wake-up: value, error, and whether to check for cancellation first. */
+  wakeValue: unknown = undefined;
+  wakeFailed = false;
+  wakeCheck = false;
+  resolveWake: ((value: unknown) => void) | null = null;
+  rejectWake: ((error: unknown) => void) | null = null;
+  /** @internal Edge-triggered cancellation: a request waiting for delivery, its message, the count. */
+  edgePending = false;
+  edgeMessage: string | undefined = undefined;
+  cancelRequests = 0;
+  /** @internal The nurseries opened by this task that have not exited yet. */
+  readonly childNurseries: Set<Nursery> = new Set();
+  /** @internal What to run. */
+  fn: ((...args: never[]) => unknown) | null;
+  args: unknown[] | null;
+  private locals: Map<unknown, unknown> | null = null;
+
+  /** @internal */
+  constructor(
+    runner: Runner,
+    parentNursery: Nursery | null,
+    scope: CancelScope,
+    fn: (...args: never[]) => unknown,
+    args: unknown[],
+    name: string,
+  ) {
+    this.runner = runner;
+    this.parentNursery = parentNursery;
+    this.scope = scope;
+    this.fn = fn;
+    this.args = args;
+    this.name = name;
+  }
+
+  /** Where the task is in its life. */
+  get state(): TaskState {
+    if (this.done) return 'done';
+    if (this.queued) return 'ready';
+    if (this.parkedOn !== null) return 'parked';
+    return 'running';
+  }
+
+  /** The task whose nursery this task belongs to, or `null` for the root task. */
+  get parentTask(): Task | null {
+    return this.parentNursery?.parentTask ?? null;
+  }
+
+  /** What the task is waiting for, in words (for dumps), or `null` when it is not parked. */
+  get waitingOn(): string | null {
+    const on = this.parkedOn;
+    if (on === null) return null;
+    return on.describeWait?.() ?? 'a kernel wait';
+  }
+
+  /** The nurseries this task has open (its children live in them). */
+  get openNurseries(): ReadonlySet<Nursery> {
+    return this.childNurseries;
+  }
+
+  /**
+   * Asks for one `Cancelled` to be raised in this task at its next checkpoint (or at once if it is
+   * parked and its wait can be abandoned): asyncio's edge-triggered `Task.cancel`. Each call adds
+   * one to {@link Task.cancelling}. Returns `false` if the task is already done.
+   *
+   * Edge requests and cancel scopes combine: a checkpoint raises when either is in force. A
+   * `Cancelled` that delivers an edge request and is then caught by a cancelled scope does not use
+   * the request up: it is raised again at the next checkpoint.
+   */
+  requestCancel(message?: string): boolean {
+    if (this.done) return false;
+    this.cancelRequests++;
+    this.edgePending = true;
+    this.edgeMessage = message;
+    if (this.parkedOn !== null) this.runner.attemptAbort(this);
+    return true;
+  }
+
+  /** How many edge cancel requests are outstanding (asyncio's `Task.cancelling()`). */
+  cancelling(): number {
+    return this.cancelRequests;
+  }
+
+  /**
+   * Takes back one edge cancel request and returns how many remain (asyncio's `Task.uncancel()`).
+   * When none remain, a request not yet delivered is withdrawn.
+   */
+  uncancel(): number {
+    if (this.cancelRequests > 0) {
+      this.cancelRequests--;
+      if (this.cancelRequests === 0) this.edgePending = false;
+    }
+    return this.cancelRequests;
+  }
+
+  /**
+   * Drops an edge request that has not been delivered, without changing the count: for a wait that
+   * handed the request on to what it waits for (as asyncio's `Task.cancel` cancels the awaited future).
+   */
+  discardPendingCancel(): void {
+    this.edgePending = false;
+  }
+
+  /** True when an edge cancel request is waiting to be delivered. */
+  get cancelRequested(): boolean {
+    return this.edgePending;
+  }
+
+  /** A value a library keeps on this task under `key` (one map per task, made on first use). */
+  getLocal(key: unknown): unknown {
+    return this.locals?.get(key);
+  }
+
+  /** Stores `value` on this task under `key`; see {@link Task.getLocal}. */
+  setLocal(key: unknown, value: unknown): void {
+    (this.locals ??= new Map()).set(key, value);
+  }
+
+  toString(): string {
+    return `<Task #${this.id} ${this.name}>`;
+  }
+}
