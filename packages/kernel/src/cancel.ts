@@ -137,7 +137,8 @@ export class CancelScope implements TimedEntry {
   get cancelCalled(): boolean {
     if (!this.called && this.when !== Infinity && !this.exited) {
       const task = currentTaskOrUndefined();
-      if (task !== undefined && task.runner.clock.currentTime() >= this.when) this.cancelFor('deadline');
+      if (task !== undefined && task.runner.clock.currentTime() >= this.when)
+        this.cancelFor('deadline');
     }
     return this.called;
   }
@@ -233,7 +234,9 @@ export class CancelScope implements TimedEntry {
   /** @internal Enters the scope in `task`, below its current innermost scope. */
   enter(task: Task): void {
     if (this.entered) {
-      throw new RuntimeError('a CancelScope can be entered only once; make a new one for each block');
+      throw new RuntimeError(
+        'a CancelScope can be entered only once; make a new one for each block',
+      );
     }
     const runner = task.runner;
     const parent = task.scope;
@@ -307,7 +310,8 @@ export class CancelScope implements TimedEntry {
 
   /** @internal Recomputes `effective` here and below, delivering cancellation where it comes into force. */
   recompute(): void {
-    const effective = this.called || (!this.shieldValue && this.parent !== null && this.parent.effective);
+    const effective =
+      this.called || (!this.shieldValue && this.parent !== null && this.parent.effective);
     if (effective === this.effective) return;
     this.effective = effective;
     if (effective) {

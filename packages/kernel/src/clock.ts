@@ -66,7 +66,10 @@ export class MockClock implements Clock {
 
   constructor(options: MockClockOptions = {}) {
     this.rateValue = checkNonNegative('rate', options.rate ?? 0);
-    this.thresholdValue = checkNonNegative('autojumpThreshold', options.autojumpThreshold ?? Infinity);
+    this.thresholdValue = checkNonNegative(
+      'autojumpThreshold',
+      options.autojumpThreshold ?? Infinity,
+    );
   }
 
   /** Virtual seconds per real second. */

@@ -26,6 +26,10 @@ export function requireTask(api: string): Task {
 }
 
 /** Calls `fn(...args)` with `task` as the current task, for the code it starts and awaits. */
-export function runAsTask<A extends unknown[], R>(task: Task, fn: (...args: A) => R, ...args: A): R {
+export function runAsTask<A extends unknown[], R>(
+  task: Task,
+  fn: (...args: A) => R,
+  ...args: A
+): R {
   return storage.run(task, fn, ...args);
 }

@@ -108,7 +108,8 @@ export class ExceptionGroup<E = unknown> extends AggregateError {
    * @param exceptions - a non-empty array of errors
    */
   constructor(message: string, exceptions: readonly E[]) {
-    if (!Array.isArray(exceptions)) throw new TypeError('ExceptionGroup expects an array of errors');
+    if (!Array.isArray(exceptions))
+      throw new TypeError('ExceptionGroup expects an array of errors');
     if (exceptions.length === 0) throw new ValueError('ExceptionGroup needs at least one error');
     super(exceptions, message);
     this.exceptions = Object.freeze([...exceptions]);
@@ -150,7 +151,10 @@ export class ExceptionGroup<E = unknown> extends AggregateError {
 
   private rebuild(exceptions: E[]): ExceptionGroup<E> | null {
     if (exceptions.length === 0) return null;
-    if (exceptions.length === this.exceptions.length && exceptions.every((e, i) => e === this.exceptions[i])) {
+    if (
+      exceptions.length === this.exceptions.length &&
+      exceptions.every((e, i) => e === this.exceptions[i])
+    ) {
       return this;
     }
     const group = this.derive(exceptions);

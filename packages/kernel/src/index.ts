@@ -62,5 +62,11 @@ export {
 export { sleep, sleepForever, sleepUntil } from './sleep';
 export { awaitForeign, currentSignal } from './interop';
 export { type Instrument, type InstrumentHook } from './instruments';
-export { formatTaskTree, taskTree, type NurseryNode, type TaskNode, type TaskTree } from './introspect';
+export {
+  formatTaskTree,
+  taskTree,
+  type NurseryNode,
+  type TaskNode,
+  type TaskTree,
+} from './introspect';
 export { currentTaskOrUndefined } from './context';

@@ -56,7 +56,9 @@ export class InstrumentSet {
         fn.call(instrument, task);
       } catch (err) {
         this.remove(instrument);
-        process.emitWarning(`Duet: instrument removed after its ${hook} hook threw: ${String(err)}`);
+        process.emitWarning(
+          `Duet: instrument removed after its ${hook} hook threw: ${String(err)}`,
+        );
       }
     }
   }

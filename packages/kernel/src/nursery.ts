@@ -53,7 +53,7 @@ class StartStatus<T> implements TaskStatus<T> {
   ) {}
 
   started(value?: T): void {
-    if (this.called) throw new RuntimeError("started() was called twice on the same task status");
+    if (this.called) throw new RuntimeError('started() was called twice on the same task status');
     this.called = true;
     this.value = value;
     // As Trio: a start whose caller is being cancelled leaves the child where it is.
@@ -151,7 +151,10 @@ export class Nursery {
    * runs in the caller's context: cancelling the caller cancels it, and an error it raises before
    * `started` is raised here. Returning without calling `started` is an error.
    */
-  async start<T, A extends unknown[]>(fn: (...args: [...A, TaskStatus<T>]) => unknown, ...args: A): Promise<T> {
+  async start<T, A extends unknown[]>(
+    fn: (...args: [...A, TaskStatus<T>]) => unknown,
+    ...args: A
+  ): Promise<T> {
     checkFunction('start()', fn);
     if (this.closed) throw new RuntimeError('this nursery is closed to new arrivals');
     this.pendingStarts++;
@@ -164,7 +167,8 @@ export class Nursery {
         },
         { strictExceptionGroups: false },
       );
-      if (!status!.called) throw new RuntimeError('the task returned without calling taskStatus.started()');
+      if (!status!.called)
+        throw new RuntimeError('the task returned without calling taskStatus.started()');
       return status!.value as T;
     } finally {
       this.pendingStarts--;
@@ -207,7 +211,8 @@ export class Nursery {
   }
 
   private checkClosed(): void {
-    if (!this.bodyDone || this.children.size !== 0 || this.pendingStarts !== 0 || this.closed) return;
+    if (!this.bodyDone || this.children.size !== 0 || this.pendingStarts !== 0 || this.closed)
+      return;
     this.closed = true;
     if (this.parentWaiting) {
       this.parentWaiting = false;

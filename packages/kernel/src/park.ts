@@ -26,7 +26,8 @@ export interface Waitable {
 }
 
 /** The result a parked task wakes with. */
-export type Outcome<T = unknown> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: unknown };
+export type Outcome<T = unknown> =
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: unknown };
 
 /** Parks the current task on `on` until it is rescheduled; resolves or rejects with the outcome. */
 export function park(on: Waitable): Promise<unknown> {
@@ -56,7 +57,8 @@ class CallbackWait implements Waitable {
  * cancellation arrives, `abort` decides whether the wait is abandoned.
  */
 export function waitTaskRescheduled(abort: AbortFn): Promise<unknown> {
-  if (typeof abort !== 'function') throw new TypeError('waitTaskRescheduled expects an abort function');
+  if (typeof abort !== 'function')
+    throw new TypeError('waitTaskRescheduled expects an abort function');
   return park(new CallbackWait(abort));
 }
 

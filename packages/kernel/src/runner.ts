@@ -12,13 +12,7 @@ import { CancelScope, NO_ERROR } from './cancel';
 import { MockClock, SystemClock, type Clock } from './clock';
 import { currentTaskOrUndefined, requireTask, runAsTask } from './context';
 import { DeadlineHeap, type TimedEntry } from './deadlines';
-import {
-  Cancelled,
-  KernelInternalError,
-  RuntimeError,
-  ValueError,
-  newCancelled,
-} from './errors';
+import { Cancelled, KernelInternalError, RuntimeError, ValueError, newCancelled } from './errors';
 import { InstrumentSet, type Instrument } from './instruments';
 import { Nursery } from './nursery';
 import { Abort, type Waitable } from './park';
@@ -153,7 +147,8 @@ export class Runner {
 
   /** Removes an instrument; a `ValueError` if it is not installed. */
   removeInstrument(instrument: Instrument): void {
-    if (!this.instruments.remove(instrument)) throw new ValueError('this instrument is not installed');
+    if (!this.instruments.remove(instrument))
+      throw new ValueError('this instrument is not installed');
   }
 
   /** Runs `callback` at the next batch, in FIFO order with task steps (asyncio's `call_soon`). */
@@ -165,7 +160,8 @@ export class Runner {
 
   /** Runs `callback` at time `when` on the run's clock (asyncio's `call_at`). */
   callAt(when: number, callback: () => void): TimerHandle {
-    if (typeof when !== 'number' || Number.isNaN(when)) throw new ValueError(`callAt needs a time, got ${String(when)}`);
+    if (typeof when !== 'number' || Number.isNaN(when))
+      throw new ValueError(`callAt needs a time, got ${String(when)}`);
     if (typeof callback !== 'function') throw new TypeError('callAt expects a function');
     const handle = new TimerHandle(this, when, callback);
     this.deadlines.push(handle);
@@ -240,7 +236,8 @@ export class Runner {
   }
 
   private unpark(task: Task): void {
-    if (task.parkedOn === null) throw new KernelInternalError(`${task} was woken but is not parked`);
+    if (task.parkedOn === null)
+      throw new KernelInternalError(`${task} was woken but is not parked`);
     task.parkedOn = null;
     if (!task.foreignWait) this.blockedTasks--;
     task.foreignWait = false;
@@ -388,7 +385,9 @@ export class Runner {
       task.resolveWake = null;
       task.rejectWake = null;
       failed = true;
-      result = new RuntimeError(`${task} returned while one of its waits was still pending (a missing await?)`);
+      result = new RuntimeError(
+        `${task} returned while one of its waits was still pending (a missing await?)`,
+      );
     }
     task.done = true;
     task.failed = failed;
@@ -449,7 +448,8 @@ export class Runner {
   }
 
   private scheduleIdleCheck(): void {
-    if (this.idleImmediate === null && !this.finished) this.idleImmediate = setImmediate(this.idleCheck);
+    if (this.idleImmediate === null && !this.finished)
+      this.idleImmediate = setImmediate(this.idleCheck);
   }
 
   /** Runs once microtasks have drained: if nothing is ready, arm the timer, autojump, wake idle waiters. */
@@ -472,7 +472,11 @@ export class Runner {
     let delay = waiter === undefined ? Infinity : waiter.cushion;
     let jump = false;
     const clock = this.clock;
-    if (clock instanceof MockClock && this.deadlines.size !== 0 && clock.autojumpThreshold < delay) {
+    if (
+      clock instanceof MockClock &&
+      this.deadlines.size !== 0 &&
+      clock.autojumpThreshold < delay
+    ) {
       delay = clock.autojumpThreshold;
       jump = true;
     }
@@ -495,6 +499,8 @@ export class Runner {
     if (jump) {
       (this.clock as MockClock)._jumpTo(this.deadlines.peek()!.when);
       this.expireDeadlines();
+      // The expired deadlines may have woken nobody (an abort that said FAILED): look again.
+      if (!this.batchScheduled) this.scheduleIdleCheck();
       return;
     }
     const cushion = this.idleWaiters[0]!.cushion;
@@ -567,10 +573,14 @@ async function taskMain(runner: Runner, task: Task): Promise<void> {
 function checkFunction(api: string, fn: unknown): void {
   if (typeof fn !== 'function') {
     const hint =
-      fn !== null && typeof fn === 'object' && typeof (fn as PromiseLike<unknown>).then === 'function'
+      fn !== null &&
+      typeof fn === 'object' &&
+      typeof (fn as PromiseLike<unknown>).then === 'function'
         ? ' (pass the async function itself, not the Promise it returned: f, not f())'
         : '';
-    throw new TypeError(`${api} expects a function, got ${fn === null ? 'null' : typeof fn}${hint}`);
+    throw new TypeError(
+      `${api} expects a function, got ${fn === null ? 'null' : typeof fn}${hint}`,
+    );
   }
 }
 
@@ -587,7 +597,10 @@ function checkFunction(api: string, fn: unknown): void {
  * await run({ clock: new MockClock({ autojumpThreshold: 0 }) }, main, arg);
  * ```
  */
-export function run<A extends unknown[], R>(fn: (...args: A) => R | Promise<R>, ...args: A): Promise<R>;
+export function run<A extends unknown[], R>(
+  fn: (...args: A) => R | Promise<R>,
+  ...args: A
+): Promise<R>;
 export function run<A extends unknown[], R>(
   options: RunOptions,
   fn: (...args: A) => R | Promise<R>,
@@ -598,7 +611,11 @@ export function run(first: unknown, ...rest: unknown[]): Promise<unknown> {
   let fn = first;
   let args = rest;
   if (typeof first !== 'function') {
-    if (first === null || typeof first !== 'object' || typeof (first as PromiseLike<unknown>).then === 'function') {
+    if (
+      first === null ||
+      typeof first !== 'object' ||
+      typeof (first as PromiseLike<unknown>).then === 'function'
+    ) {
       checkFunction('run()', first);
     }
     options = first as RunOptions;
@@ -607,7 +624,9 @@ export function run(first: unknown, ...rest: unknown[]): Promise<unknown> {
   }
   checkFunction('run()', fn);
   if (currentTaskOrUndefined() !== undefined) {
-    throw new RuntimeError('run() was called from inside a running task; open a nursery instead of nesting runs');
+    throw new RuntimeError(
+      'run() was called from inside a running task; open a nursery instead of nesting runs',
+    );
   }
   const runner = new Runner(options, fn as (...args: never[]) => unknown, args);
   runner.start();
@@ -652,7 +671,10 @@ export function cancelShieldedCheckpoint(): Promise<void> {
 }
 
 /** Starts `fn(...args)` as a system task of the current run (see {@link Runner.spawnSystemTask}). */
-export function spawnSystemTask<A extends unknown[]>(fn: (...args: A) => unknown, ...args: A): Task {
+export function spawnSystemTask<A extends unknown[]>(
+  fn: (...args: A) => unknown,
+  ...args: A
+): Task {
   checkFunction('spawnSystemTask()', fn);
   return requireTask('spawnSystemTask()').runner.spawnSystemTask(fn, args);
 }

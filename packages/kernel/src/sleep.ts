@@ -38,7 +38,9 @@ const FOREVER: Waitable = {
 
 function checkTime(api: string, value: number, allowNegative: boolean): void {
   if (typeof value !== 'number' || Number.isNaN(value) || (!allowNegative && value < 0)) {
-    throw new ValueError(`${api} needs a number of seconds${allowNegative ? '' : ' >= 0'}, got ${String(value)}`);
+    throw new ValueError(
+      `${api} needs a number of seconds${allowNegative ? '' : ' >= 0'}, got ${String(value)}`,
+    );
   }
 }
 

@@ -23,7 +23,11 @@ describe('run', () => {
   });
 
   test('rejects with the root error', async () => {
-    await expect(run(async () => { throw new Error('boom'); })).rejects.toThrow('boom');
+    await expect(
+      run(async () => {
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
   });
 
   test('refuses to nest', async () => {
@@ -33,7 +37,9 @@ describe('run', () => {
   });
 
   test('kernel calls outside a run name the call', () => {
-    expect(() => checkpoint()).toThrow(/checkpoint\(\) must be called from code running inside run\(\)/);
+    expect(() => checkpoint()).toThrow(
+      /checkpoint\(\) must be called from code running inside run\(\)/,
+    );
   });
 
   test('a non-function is a TypeError with a hint for a started promise', () => {
@@ -99,8 +105,12 @@ describe('nurseries', () => {
     const err = await run(async () => {
       try {
         await openNursery(async (n) => {
-          n.startSoon(async () => { throw new Error('a'); });
-          n.startSoon(async () => { throw new Error('b'); });
+          n.startSoon(async () => {
+            throw new Error('a');
+          });
+          n.startSoon(async () => {
+            throw new Error('b');
+          });
           await checkpoint().catch(() => undefined);
           throw new Error('body');
         });
@@ -119,7 +129,9 @@ describe('nurseries', () => {
         await openNursery(async (outer) => {
           outer.startSoon(async () => {
             await openNursery(async (inner) => {
-              inner.startSoon(async () => { throw new Error('deep'); });
+              inner.startSoon(async () => {
+                throw new Error('deep');
+              });
             });
           });
         });
@@ -135,7 +147,9 @@ describe('nurseries', () => {
   test('startSoon on a closed nursery is a RuntimeError', async () => {
     await run(async () => {
       let saved: import('@duet/kernel').Nursery | undefined;
-      await openNursery(async (n) => { saved = n; });
+      await openNursery(async (n) => {
+        saved = n;
+      });
       expect(() => saved!.startSoon(async () => {})).toThrow(RuntimeError);
     });
   });
