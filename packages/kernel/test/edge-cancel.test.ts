@@ -108,7 +108,7 @@ describe('edge-triggered cancel requests (asyncio style)', () => {
       expect(scope.cancelledCaught).toBe(true);
       try {
         await checkpoint();
-      } catch (e) {
+      } catch {
         events.push('edge request still delivered');
       }
     });
