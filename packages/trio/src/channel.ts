@@ -1,0 +1,358 @@
+/**
+ * Memory channels: `openMemoryChannel(maxBufferSize)` → `[MemorySendChannel, MemoryReceiveChannel]`.
+ *
+ * One shared state per channel: a FIFO buffer, the tasks blocked in `send` (with their values) and
+ * the tasks blocked in `receive`, each in arrival order. A value goes straight to a waiting
+ * receiver when there is one (the receiver wakes with it), otherwise into the buffer, otherwise
+ * the sender parks holding it. Every wait is a kernel park whose abort undoes exactly that wait,
+ * so a cancelled `send` delivers nothing and a cancelled `receive` consumes nothing.
+ */
+import {
+  Abort,
+  ValueError,
+  cancelShieldedCheckpoint,
+  checkpoint,
+  checkpointIfCancelled,
+  currentTask,
+  park,
+  reschedule,
+  type Task,
+  type Waitable,
+} from '@duet/kernel';
+import { BrokenResourceError, ClosedResourceError, EndOfChannel, WouldBlock } from './errors';
+
+/** Statistics of a memory channel (the same for both ends). */
+export interface MemoryChannelStatistics {
+  /** Values in the buffer now. */
+  currentBufferUsed: number;
+  /** The buffer's capacity (`Infinity` for unbounded). */
+  maxBufferSize: number;
+  /** Send handles (the original and clones) not yet closed. */
+  openSendChannels: number;
+  /** Receive handles not yet closed. */
+  openReceiveChannels: number;
+  /** Tasks blocked in `send`. */
+  tasksWaitingSend: number;
+  /** Tasks blocked in `receive`. */
+  tasksWaitingReceive: number;
+}
+
+class ChannelState<T> {
+  readonly buffer: T[] = [];
+  openSend = 0;
+  openReceive = 0;
+  /** Blocked senders, oldest first, with the value each is holding and the handle it used. */
+  readonly senders = new Map<Task, { value: T; handle: MemorySendChannel<T> }>();
+  /** Blocked receivers, oldest first, with the handle each used. */
+  readonly receivers = new Map<Task, MemoryReceiveChannel<T>>();
+
+  constructor(readonly maxBufferSize: number) {}
+
+  statistics(): MemoryChannelStatistics {
+    return {
+      currentBufferUsed: this.buffer.length,
+      maxBufferSize: this.maxBufferSize,
+      openSendChannels: this.openSend,
+      openReceiveChannels: this.openReceive,
+      tasksWaitingSend: this.senders.size,
+      tasksWaitingReceive: this.receivers.size,
+    };
+  }
+}
+
+/** The park of one task in `send` or `receive`; abort takes it out of the state's queue. */
+class ChannelWait implements Waitable {
+  constructor(
+    private readonly queue: Map<Task, unknown>,
+    private readonly what: string,
+  ) {}
+
+  abortWait(task: Task): Abort {
+    this.queue.delete(task);
+    return Abort.SUCCEEDED;
+  }
+
+  describeWait(): string {
+    return this.what;
+  }
+}
+
+/**
+ * The send end of a memory channel, from {@link openMemoryChannel}. Clone it to give each producer
+ * its own handle; the receivers see the end of the channel when every send handle is closed.
+ *
+ * @example
+ * ```ts
+ * const [tx, rx] = openMemoryChannel<number>(0);
+ * nursery.startSoon(async () => {
+ *   using sender = tx;
+ *   for (let i = 0; i < 3; i++) await sender.send(i);
+ * });
+ * ```
+ */
+export class MemorySendChannel<T> implements Disposable, AsyncDisposable {
+  private closed = false;
+  /** @internal Tasks blocked in `send` through this handle. */
+  readonly _waiting = new Set<Task>();
+
+  /** @internal */
+  constructor(private readonly state: ChannelState<T>) {
+    state.openSend++;
+  }
+
+  /**
+   * Sends `value` without waiting: to a waiting receiver, else into the buffer.
+   * {@link WouldBlock} when neither is possible, `ClosedResourceError` on a closed handle,
+   * `BrokenResourceError` when every receive handle is closed.
+   */
+  sendNowait(value: T): void {
+    if (this.closed) throw new ClosedResourceError('this send channel is closed');
+    const state = this.state;
+    if (state.openReceive === 0) throw new BrokenResourceError('every receive handle of this channel is closed');
+    for (const [task, handle] of state.receivers) {
+      state.receivers.delete(task);
+      handle._waiting.delete(task);
+      reschedule(task, { ok: true, value });
+      return;
+    }
+    if (state.buffer.length < state.maxBufferSize) {
+      state.buffer.push(value);
+      return;
+    }
+    throw new WouldBlock('the channel buffer is full and no task is receiving');
+  }
+
+  /**
+   * Sends `value`, waiting while the buffer is full (with buffer size 0: until a receiver takes
+   * it). Always a checkpoint; a cancelled send delivers nothing.
+   */
+  async send(value: T): Promise<void> {
+    checkpointIfCancelled();
+    try {
+      this.sendNowait(value);
+    } catch (err) {
+      if (!(err instanceof WouldBlock)) throw err;
+      const task = currentTask();
+      this.state.senders.set(task, { value, handle: this });
+      this._waiting.add(task);
+      try {
+        await park(new ChannelWait(this.state.senders, 'MemorySendChannel.send'));
+      } finally {
+        this._waiting.delete(task);
+      }
+      return;
+    }
+    await cancelShieldedCheckpoint();
+  }
+
+  /** A new send handle on the same channel; `ClosedResourceError` if this one is closed. */
+  clone(): MemorySendChannel<T> {
+    if (this.closed) throw new ClosedResourceError('cannot clone a closed send channel');
+    return new MemorySendChannel(this.state);
+  }
+
+  /**
+   * Closes this handle (idempotent). Tasks blocked in `send` on it get `ClosedResourceError`; when
+   * it was the last open send handle, receivers drain the buffer and then get {@link EndOfChannel}.
+   */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    const state = this.state;
+    for (const task of this._waiting) {
+      state.senders.delete(task);
+      reschedule(task, { ok: false, error: new ClosedResourceError('the send channel was closed while sending') });
+    }
+    this._waiting.clear();
+    state.openSend--;
+    if (state.openSend === 0) {
+      for (const [task, handle] of state.receivers) {
+        handle._waiting.delete(task);
+        reschedule(task, { ok: false, error: new EndOfChannel('every send handle of this channel is closed') });
+      }
+      state.receivers.clear();
+    }
+  }
+
+  /** Closes this handle, then checkpoints. */
+  async aclose(): Promise<void> {
+    this.close();
+    await checkpoint();
+  }
+
+  /** Counts of the channel, shared by both ends. */
+  statistics(): MemoryChannelStatistics {
+    return this.state.statistics();
+  }
+
+  /** Closes this handle: `using tx = ...` closes at the end of the block. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /** Closes this handle and checkpoints: `await using tx = ...`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.aclose();
+  }
+}
+
+/**
+ * The receive end of a memory channel, from {@link openMemoryChannel}. Iterate it with
+ * `for await` to receive until every send handle is closed and the buffer is drained.
+ *
+ * @example
+ * ```ts
+ * for await (const value of rx) console.log(value);
+ * ```
+ */
+export class MemoryReceiveChannel<T> implements Disposable, AsyncDisposable, AsyncIterable<T> {
+  private closed = false;
+  /** @internal Tasks blocked in `receive` through this handle. */
+  readonly _waiting = new Set<Task>();
+
+  /** @internal */
+  constructor(private readonly state: ChannelState<T>) {
+    state.openReceive++;
+  }
+
+  /**
+   * Takes the next value without waiting. {@link WouldBlock} when there is none yet,
+   * {@link EndOfChannel} when every send handle is closed and the buffer is empty,
+   * `ClosedResourceError` on a closed handle.
+   */
+  receiveNowait(): T {
+    if (this.closed) throw new ClosedResourceError('this receive channel is closed');
+    const state = this.state;
+    for (const [task, { value, handle }] of state.senders) {
+      // A blocked sender's value joins the back of the buffer, keeping FIFO order; it is done.
+      state.senders.delete(task);
+      handle._waiting.delete(task);
+      reschedule(task);
+      state.buffer.push(value);
+      break;
+    }
+    if (state.buffer.length !== 0) return state.buffer.shift()!;
+    if (state.openSend === 0) throw new EndOfChannel('every send handle of this channel is closed');
+    throw new WouldBlock('no value is available yet');
+  }
+
+  /**
+   * Receives the next value, waiting until one is sent. {@link EndOfChannel} once every send handle
+   * is closed and the buffer drained. Always a checkpoint; a cancelled receive consumes nothing.
+   */
+  async receive(): Promise<T> {
+    checkpointIfCancelled();
+    let value: T;
+    try {
+      value = this.receiveNowait();
+    } catch (err) {
+      if (!(err instanceof WouldBlock)) throw err;
+      const task = currentTask();
+      this.state.receivers.set(task, this);
+      this._waiting.add(task);
+      try {
+        return (await park(new ChannelWait(this.state.receivers, 'MemoryReceiveChannel.receive'))) as T;
+      } finally {
+        this._waiting.delete(task);
+      }
+    }
+    await cancelShieldedCheckpoint();
+    return value;
+  }
+
+  /** A new receive handle on the same channel; `ClosedResourceError` if this one is closed. */
+  clone(): MemoryReceiveChannel<T> {
+    if (this.closed) throw new ClosedResourceError('cannot clone a closed receive channel');
+    return new MemoryReceiveChannel(this.state);
+  }
+
+  /**
+   * Closes this handle (idempotent). Tasks blocked in `receive` on it get `ClosedResourceError`;
+   * when it was the last open receive handle, the buffer is discarded and senders (blocked or
+   * later) get `BrokenResourceError`.
+   */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    const state = this.state;
+    for (const task of this._waiting) {
+      state.receivers.delete(task);
+      reschedule(task, { ok: false, error: new ClosedResourceError('the receive channel was closed while receiving') });
+    }
+    this._waiting.clear();
+    state.openReceive--;
+    if (state.openReceive === 0) {
+      for (const [task, { handle }] of state.senders) {
+        handle._waiting.delete(task);
+        reschedule(task, { ok: false, error: new BrokenResourceError('every receive handle of this channel is closed') });
+      }
+      state.senders.clear();
+      state.buffer.length = 0;
+    }
+  }
+
+  /** Closes this handle, then checkpoints. */
+  async aclose(): Promise<void> {
+    this.close();
+    await checkpoint();
+  }
+
+  /** Counts of the channel, shared by both ends. */
+  statistics(): MemoryChannelStatistics {
+    return this.state.statistics();
+  }
+
+  /** Closes this handle: `using rx = ...` closes at the end of the block. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /** Closes this handle and checkpoints: `await using rx = ...`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.aclose();
+  }
+
+  /**
+   * Receives values until {@link EndOfChannel}, which ends the loop. Leaving the loop early does
+   * not close the channel.
+   */
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    return {
+      next: async (): Promise<IteratorResult<T>> => {
+        try {
+          return { done: false, value: await this.receive() };
+        } catch (err) {
+          if (err instanceof EndOfChannel) return { done: true, value: undefined };
+          throw err;
+        }
+      },
+    };
+  }
+}
+
+/**
+ * `trio.open_memory_channel`: a channel for passing values between tasks of one run. With
+ * `maxBufferSize` 0 a `send` completes only when a receiver takes the value; with n > 0 up to n
+ * values wait in a buffer; `Infinity` never blocks senders. FIFO throughout.
+ *
+ * @param maxBufferSize - an integer >= 0, or `Infinity`; anything else is a `ValueError`
+ *
+ * @example
+ * ```ts
+ * const [tx, rx] = openMemoryChannel<string>(0);
+ * await openNursery(async (n) => {
+ *   n.startSoon(async () => { using _ = tx; await tx.send('hello'); });
+ *   for await (const msg of rx) console.log(msg);
+ * });
+ * ```
+ */
+export function openMemoryChannel<T>(maxBufferSize: number): [MemorySendChannel<T>, MemoryReceiveChannel<T>] {
+  if (typeof maxBufferSize !== 'number') {
+    throw new TypeError(`maxBufferSize must be a number, got ${typeof maxBufferSize}`);
+  }
+  if (!(Number.isInteger(maxBufferSize) || maxBufferSize === Infinity) || maxBufferSize < 0) {
+    throw new ValueError(`maxBufferSize must be an integer >= 0 or Infinity, got ${maxBufferSize}`);
+  }
+  const state = new ChannelState<T>(maxBufferSize);
+  return [new MemorySendChannel(state), new MemoryReceiveChannel(state)];
+}

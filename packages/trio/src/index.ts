@@ -1,0 +1,85 @@
+/**
+ * `@duet/trio`: Python Trio's structured concurrency for TypeScript, on the `@duet/kernel` engine.
+ * Names are Trio's in camelCase, times are seconds, and `async with` blocks become callbacks:
+ *
+ * ```ts
+ * import { run, openNursery, moveOnAfter, sleep } from '@duet/trio';
+ *
+ * await run(async () => {
+ *   await openNursery(async (nursery) => {
+ *     nursery.startSoon(sleep, 1);
+ *     await moveOnAfter(0.5, () => sleep(10));
+ *   });
+ * });
+ * ```
+ *
+ * Test helpers are in `@duet/trio/testing`; tools for library authors in `@duet/trio/lowlevel`.
+ *
+ * @packageDocumentation
+ */
+export {
+  CancelScope,
+  Cancelled,
+  ExceptionGroup,
+  Nursery,
+  RunFinishedError,
+  RuntimeError,
+  TASK_STATUS_IGNORED,
+  Task,
+  ValueError,
+  checkpoint,
+  checkpointIfCancelled,
+  currentEffectiveDeadline,
+  currentRootTask,
+  currentTask,
+  currentTime,
+  isCancelled,
+  sleep,
+  sleepForever,
+  sleepUntil,
+  type CancelReason,
+  type CancelScopeOptions,
+  type Clock,
+  type Instrument,
+  type TaskStatus,
+} from '@duet/kernel';
+export { run, openNursery, type RunOptions, type OpenNurseryOptions } from './run';
+export {
+  FailScope,
+  failAfter,
+  failAt,
+  moveOnAfter,
+  moveOnAt,
+  type TimeoutBody,
+  type TimeoutOptions,
+} from './timeouts';
+export {
+  CapacityLimiter,
+  Condition,
+  Event,
+  Lock,
+  Semaphore,
+  StrictFIFOLock,
+  type CapacityLimiterStatistics,
+  type ConditionStatistics,
+  type EventStatistics,
+  type Held,
+  type LockStatistics,
+  type SemaphoreOptions,
+  type SemaphoreStatistics,
+} from './sync';
+export {
+  MemoryReceiveChannel,
+  MemorySendChannel,
+  openMemoryChannel,
+  type MemoryChannelStatistics,
+} from './channel';
+export {
+  BrokenResourceError,
+  BusyResourceError,
+  ClosedResourceError,
+  EndOfChannel,
+  TooSlowError,
+  TrioInternalError,
+  WouldBlock,
+} from './errors';

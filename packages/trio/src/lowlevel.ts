@@ -1,0 +1,47 @@
+/**
+ * `@duet/trio/lowlevel`: Trio's `trio.lowlevel` for library authors — parking, rescheduling,
+ * system tasks, instruments and introspection. These are the kernel's own primitives.
+ *
+ * @example
+ * ```ts
+ * import { ParkingLot, currentTask, reschedule, waitTaskRescheduled, Abort } from '@duet/trio/lowlevel';
+ * ```
+ *
+ * @packageDocumentation
+ */
+import { formatTaskTree, taskTree } from '@duet/kernel';
+
+export {
+  Abort,
+  ParkingLot,
+  Task,
+  addInstrument,
+  cancelShieldedCheckpoint,
+  checkpointIfCancelled,
+  currentClock,
+  currentRootTask,
+  currentTask,
+  removeInstrument,
+  reschedule,
+  spawnSystemTask,
+  waitTaskRescheduled,
+  type AbortFn,
+  type Instrument,
+  type InstrumentHook,
+  type Outcome,
+  type ParkingLotStatistics,
+  type TaskStatus,
+} from '@duet/kernel';
+
+/**
+ * The current run's task tree as text: every task with its state, what it waits for, its cancel
+ * scopes and nurseries, and the system tasks. For debugging a hang.
+ *
+ * @example
+ * ```ts
+ * console.log(dumpTaskTree());
+ * ```
+ */
+export function dumpTaskTree(): string {
+  return formatTaskTree(taskTree());
+}

@@ -1,0 +1,111 @@
+/**
+ * `run` and `openNursery`: the kernel's, with Trio's `strictExceptionGroups` switch and the group
+ * message Trio uses.
+ */
+import {
+  KernelInternalError,
+  currentRunner,
+  currentTaskOrUndefined,
+  openNursery as kernelOpenNursery,
+  run as kernelRun,
+  type Instrument,
+  type Clock,
+  type Nursery,
+  type Runner,
+} from '@duet/kernel';
+import { TrioInternalError } from './errors';
+
+/** Options of {@link run}: Trio's keyword arguments of `trio.run`. */
+export interface RunOptions {
+  /** The clock of the run (for tests a `MockClock`); the system clock by default. */
+  clock?: Clock;
+  /** Instruments installed before the root task starts. */
+  instruments?: readonly Instrument[];
+  /**
+   * When true (the default, as Trio >= 0.25), a nursery always raises an `ExceptionGroup`, even for
+   * one error; when false, a nursery with exactly one error raises that error itself. Each
+   * {@link openNursery} call may override it.
+   */
+  strictExceptionGroups?: boolean;
+}
+
+/** Options of {@link openNursery}. */
+export interface OpenNurseryOptions {
+  /** Overrides the run's `strictExceptionGroups` for this nursery. */
+  strictExceptionGroups?: boolean;
+}
+
+const GROUP_MESSAGE = 'Exceptions from Trio nursery';
+const strictByRun = new WeakMap<Runner, boolean>();
+
+/**
+ * Runs `fn(...args)` as the root task of a new run, as `trio.run`, and resolves with its result
+ * (or rejects with its error) once every task of the run has ended. An options object may come
+ * first: `{ clock, instruments, strictExceptionGroups }`.
+ *
+ * @example
+ * ```ts
+ * await run(async () => {
+ *   await openNursery(async (nursery) => {
+ *     nursery.startSoon(child, 1);
+ *   });
+ * });
+ * await run({ clock: new MockClock({ autojumpThreshold: 0 }) }, main, 'arg');
+ * ```
+ */
+export function run<A extends unknown[], R>(fn: (...args: A) => R | Promise<R>, ...args: A): Promise<R>;
+export function run<A extends unknown[], R>(
+  options: RunOptions,
+  fn: (...args: A) => R | Promise<R>,
+  ...args: A
+): Promise<R>;
+export function run(first: unknown, ...rest: unknown[]): Promise<unknown> {
+  const hasOptions = typeof first !== 'function' && first !== null && typeof first === 'object' && !('then' in first);
+  const options = (hasOptions ? first : {}) as RunOptions;
+  const fn = hasOptions ? rest[0] : first;
+  const args = hasOptions ? rest.slice(1) : rest;
+  const kernelOptions = {
+    ...(options.clock !== undefined ? { clock: options.clock } : {}),
+    ...(options.instruments !== undefined ? { instruments: options.instruments } : {}),
+  };
+  if (typeof fn !== 'function') {
+    // Let the kernel report the bad argument in its words (with its hint for a started Promise).
+    return kernelRun(kernelOptions, fn as () => unknown);
+  }
+  const strict = options.strictExceptionGroups ?? true;
+  const root = (...a: unknown[]): unknown => {
+    strictByRun.set(currentRunner(), strict);
+    return (fn as (...a: unknown[]) => unknown)(...a);
+  };
+  Object.defineProperty(root, 'name', { value: fn.name || 'main' });
+  return kernelRun(kernelOptions, root, ...args).catch((err: unknown) => {
+    if (err instanceof KernelInternalError && !(err instanceof TrioInternalError)) {
+      throw new TrioInternalError(err.message, { cause: err.cause });
+    }
+    throw err;
+  });
+}
+
+/**
+ * Opens a nursery, as `async with trio.open_nursery() as nursery:`. Runs `body(nursery)`, then
+ * waits for every child task. If the body or a child raises, everything else in the nursery is
+ * cancelled and the errors are raised together as an `ExceptionGroup` ("Exceptions from Trio
+ * nursery"). Resolves with the body's value, or `undefined` when the nursery's own cancel scope
+ * caught a cancellation.
+ *
+ * @example
+ * ```ts
+ * await openNursery(async (nursery) => {
+ *   nursery.startSoon(worker, 'a');
+ *   nursery.startSoon(worker, 'b');
+ * }); // both workers have finished here
+ * ```
+ */
+export function openNursery<T>(
+  body: (nursery: Nursery) => Promise<T> | T,
+  options: OpenNurseryOptions = {},
+): Promise<T | undefined> {
+  const task = currentTaskOrUndefined();
+  const strict = options.strictExceptionGroups ?? (task && strictByRun.get(task.runner)) ?? true;
+  return kernelOpenNursery(body, { groupMessage: GROUP_MESSAGE, strictExceptionGroups: strict });
+}
