@@ -275,6 +275,12 @@ export class CancelScope implements TimedEntry {
           '(is a scope or nursery body left running without await?)',
       );
     }
+    const debug = this.runner!.debug;
+    if (debug !== null) {
+      if (error instanceof Cancelled || error instanceof ExceptionGroup)
+        debug.cancelPropagated(task);
+      debug.scopeExited(this.controller?.signal ?? null);
+    }
     if (error !== NO_ERROR && this.effective && !this.parentCancellationVisible()) {
       if (error instanceof Cancelled) {
         this.cancelledCaught = true;

@@ -61,6 +61,15 @@ export class KernelInternalError extends Error {
   override name = 'KernelInternalError';
 }
 
+/**
+ * Raised by a run with hang detection when it can no longer make progress (every task waits for
+ * something only another task could do) or passes its real-time limit. The message holds the task
+ * tree at that moment.
+ */
+export class HangError extends Error {
+  override name = 'HangError';
+}
+
 /** A class of errors, or a predicate on errors: what `split` and `subgroup` accept. */
 export type ErrorMatcher =
   | (abstract new (...args: never[]) => unknown)

@@ -8,6 +8,7 @@
 export {
   Cancelled,
   ExceptionGroup,
+  HangError,
   KernelInternalError,
   RunFinishedError,
   RuntimeError,
@@ -70,3 +71,10 @@ export {
   type TaskTree,
 } from './introspect';
 export { currentTaskOrUndefined } from './context';
+export { type DebugOptions } from './debug';
+export {
+  TraceRecorder,
+  type TraceEvent,
+  type TraceEventKind,
+  type TraceRecorderOptions,
+} from './trace';

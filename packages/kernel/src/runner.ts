@@ -12,8 +12,17 @@ import { CancelScope, NO_ERROR } from './cancel';
 import { MockClock, SystemClock, type Clock } from './clock';
 import { currentTaskOrUndefined, requireTask, runAsTask } from './context';
 import { DeadlineHeap, type TimedEntry } from './deadlines';
-import { Cancelled, KernelInternalError, RuntimeError, ValueError, newCancelled } from './errors';
+import { DebugMonitor, type DebugOptions } from './debug';
+import {
+  Cancelled,
+  HangError,
+  KernelInternalError,
+  RuntimeError,
+  ValueError,
+  newCancelled,
+} from './errors';
 import { InstrumentSet, type Instrument } from './instruments';
+import { formatTaskTree, taskTree } from './introspect';
 import { Nursery } from './nursery';
 import { Abort, type Waitable } from './park';
 import { Task } from './task';
@@ -29,6 +38,19 @@ export interface RunOptions {
   clock?: Clock;
   /** Instruments installed before the root task starts. */
   instruments?: readonly Instrument[];
+  /** Debug mode (see {@link DebugOptions}); also turned on by the environment variable `DUET_DEBUG=1`. */
+  debug?: boolean | DebugOptions;
+  /**
+   * Fail the run with a {@link HangError} showing the task tree when it cannot make progress:
+   * `deadlock` when every task is parked in a kernel wait with no deadline pending (only right when
+   * nothing outside the kernel will wake a task), `realTimeout` after that many real seconds.
+   */
+  hangDetection?: { deadlock?: boolean; realTimeout?: number };
+  /**
+   * A signal (such as `'SIGUSR2'`) on which the run prints its task tree to stderr and goes on;
+   * the environment variable `DUET_DUMP_ON` sets it too.
+   */
+  dumpOnSignal?: NodeJS.Signals;
 }
 
 type ReadyItem = Task | (() => void);
@@ -118,10 +140,27 @@ export class Runner {
   private settle!: { resolve(value: unknown): void; reject(err: unknown): void };
   /** @internal Resolves when the run has finished. */
   readonly done: Promise<unknown>;
+  /** @internal The debug checks, or null outside debug mode. */
+  readonly debug: DebugMonitor | null;
+  private readonly detectDeadlock: boolean;
+  private hangTimer: NodeJS.Timeout | null = null;
+  private readonly dumpSignal: NodeJS.Signals | null;
 
   /** @internal */
   constructor(options: RunOptions, fn: (...args: never[]) => unknown, args: unknown[]) {
     this.clock = options.clock ?? new SystemClock();
+    const debug = options.debug ?? process.env['DUET_DEBUG'] === '1';
+    this.debug = debug === false ? null : new DebugMonitor(debug === true ? {} : debug);
+    this.detectDeadlock = options.hangDetection?.deadlock ?? false;
+    const realTimeout = options.hangDetection?.realTimeout;
+    if (realTimeout !== undefined) {
+      this.hangTimer = setTimeout(
+        () => this.hang(`the run passed its real-time limit of ${realTimeout} s`),
+        realTimeout * 1000,
+      );
+    }
+    this.dumpSignal =
+      options.dumpOnSignal ?? ((process.env['DUET_DUMP_ON'] as NodeJS.Signals | undefined) || null);
     for (const instrument of options.instruments ?? []) this.instruments.add(instrument);
     this.done = new Promise((resolve, reject) => {
       this.settle = { resolve, reject };
@@ -137,7 +176,20 @@ export class Runner {
     this.clock.startClock();
     if (this.clock instanceof MockClock) this.clock._onChange = () => this.scheduleIdleCheck();
     if (this.instruments.list.length !== 0) this.instruments.call('beforeRun');
+    if (this.dumpSignal !== null) process.on(this.dumpSignal, this.dumpTree);
     this.spawned(this.rootTask);
+  }
+
+  private readonly dumpTree = (): void => {
+    process.stderr.write(formatTaskTree(taskTree(this)) + '\n');
+  };
+
+  /** Fails the run at once with a {@link HangError} showing the task tree, and cancels everything. */
+  private hang(reason: string): void {
+    if (this.finished) return;
+    const error = new HangError(`${reason}\n${formatTaskTree(taskTree(this))}`);
+    this.settle.reject(error);
+    this.crash(error);
   }
 
   /** Adds an instrument to this run. */
@@ -189,6 +241,7 @@ export class Runner {
   /** @internal Parks `task` on `on`; `foreign` waits do not count as blocked for autojump. */
   park(task: Task, on: Waitable, foreign: boolean): Promise<unknown> {
     this.assertCanPark(task);
+    if (this.debug !== null) this.debug.kernelEntry(task, true);
     const promise = new Promise<unknown>((resolve, reject) => {
       task.resolveWake = resolve;
       task.rejectWake = reject;
@@ -205,6 +258,7 @@ export class Runner {
   /** @internal A schedule point for `task`; with `check`, also a cancel point when it resumes. */
   yieldTask(task: Task, check: boolean): Promise<void> {
     this.assertCanPark(task);
+    if (this.debug !== null) this.debug.kernelEntry(task, true);
     const promise = new Promise<void>((resolve, reject) => {
       task.resolveWake = resolve as (value: unknown) => void;
       task.rejectWake = reject;
@@ -272,13 +326,16 @@ export class Runner {
 
   /** @internal The `Cancelled` to raise in `task` now, consuming an edge request; or null. */
   takeCancellation(task: Task): Cancelled | null {
+    let cancelled: Cancelled | null = null;
     if (task.edgePending) {
       task.edgePending = false;
-      const cancelled = newCancelled(task.edgeMessage);
+      cancelled = newCancelled(task.edgeMessage);
       cancelled._edge = true;
-      return cancelled;
+    } else if (task.scope.effective) {
+      cancelled = newCancelled();
     }
-    return task.scope.effective ? newCancelled() : null;
+    if (cancelled !== null && this.debug !== null) this.debug.cancelDeliveredTo(task);
+    return cancelled;
   }
 
   // ---- batches ------------------------------------------------------------------------------
@@ -296,6 +353,7 @@ export class Runner {
   private readonly runBatchAfterHostTurn = (): void => {
     this.batchImmediate = null;
     this.lastHostTurn = performance.now();
+    if (this.debug !== null) this.debug.hostTurn();
     this.runBatch();
   };
 
@@ -392,6 +450,10 @@ export class Runner {
     task.done = true;
     task.failed = failed;
     task.result = result;
+    if (this.debug !== null) {
+      this.debug.kernelEntry(task, false);
+      this.debug.cancelPropagated(task);
+    }
     this.liveTasks--;
     task.scope.removeTask(task);
     if (this.instruments.list.length !== 0) {
@@ -414,10 +476,14 @@ export class Runner {
   private finish(): void {
     this.finished = true;
     this.clearHostHandles();
+    this.debug?.close();
+    if (this.dumpSignal !== null) process.off(this.dumpSignal, this.dumpTree);
     if (this.clock instanceof MockClock) this.clock._onChange = null;
     if (this.instruments.list.length !== 0) this.instruments.call('afterRun');
     const root = this.rootTask;
-    if (this.internalError !== NO_ERROR) {
+    if (this.internalError instanceof HangError) {
+      this.settle.reject(this.internalError);
+    } else if (this.internalError !== NO_ERROR) {
       this.settle.reject(
         new KernelInternalError('a system task or kernel callback failed; the run was cancelled', {
           cause: this.internalError,
@@ -435,7 +501,8 @@ export class Runner {
     if (this.idleTimer !== null) clearTimeout(this.idleTimer);
     if (this.idleImmediate !== null) clearImmediate(this.idleImmediate);
     if (this.batchImmediate !== null) clearImmediate(this.batchImmediate);
-    this.hostTimer = this.idleTimer = null;
+    if (this.hangTimer !== null) clearTimeout(this.hangTimer);
+    this.hostTimer = this.idleTimer = this.hangTimer = null;
     this.idleImmediate = this.batchImmediate = null;
   }
 
@@ -456,6 +523,7 @@ export class Runner {
   private readonly idleCheck = (): void => {
     this.idleImmediate = null;
     this.lastHostTurn = performance.now();
+    if (this.debug !== null) this.debug.hostTurn();
     if (this.finished || this.batchScheduled) return;
     if (this.deadlines.size !== 0) {
       this.expireDeadlines();
@@ -480,7 +548,12 @@ export class Runner {
       delay = clock.autojumpThreshold;
       jump = true;
     }
-    if (delay === Infinity) return;
+    if (delay === Infinity) {
+      if (this.detectDeadlock && this.deadlines.size === 0) {
+        this.hang('deadlock: every task is waiting and nothing is scheduled to wake any of them');
+      }
+      return;
+    }
     if (this.idleTimer !== null) clearTimeout(this.idleTimer);
     this.idleTimer = null;
     if (delay === 0) {
