@@ -68,6 +68,8 @@ export class CancelScope implements TimedEntry {
   private exited = false;
   private owner: Task | null = null;
   private children: Set<CancelScope> | null = null;
+  // Most scopes hold one task: keep it in a field, and make a Set only for a second one.
+  private soleTask: Task | null = null;
   private tasks: Set<Task> | null = null;
   private controller: AbortController | null = null;
 
@@ -248,12 +250,13 @@ export class CancelScope implements TimedEntry {
     parent.removeTask(task);
     this.addTask(task);
     task.scope = this;
-    if (this.relative !== Infinity) {
-      this.when = runner.clock.currentTime() + this.relative;
-      this.relative = Infinity;
-    }
-    if (!this.called && this.when !== Infinity) {
-      if (this.when <= runner.clock.currentTime()) {
+    if (!this.called && (this.when !== Infinity || this.relative !== Infinity)) {
+      const now = runner.clock.currentTime();
+      if (this.relative !== Infinity) {
+        this.when = now + this.relative;
+        this.relative = Infinity;
+      }
+      if (this.when <= now) {
         this.called = true;
         this.reason = 'deadline';
       } else {
@@ -322,6 +325,7 @@ export class CancelScope implements TimedEntry {
     this.effective = effective;
     if (effective) {
       this.controller?.abort(newCancelled(this.reasonMessage));
+      if (this.soleTask !== null) this.soleTask.runner.deliverCancel(this.soleTask);
       if (this.tasks !== null) for (const task of this.tasks) task.runner.deliverCancel(task);
     }
     if (this.children !== null) for (const child of this.children) child.recompute();
@@ -329,12 +333,26 @@ export class CancelScope implements TimedEntry {
 
   /** @internal */
   addTask(task: Task): void {
-    (this.tasks ??= new Set()).add(task);
+    if (this.tasks !== null) {
+      this.tasks.add(task);
+    } else if (this.soleTask === null) {
+      this.soleTask = task;
+    } else {
+      this.tasks = new Set([this.soleTask, task]);
+      this.soleTask = null;
+    }
   }
 
   /** @internal */
   removeTask(task: Task): void {
-    this.tasks?.delete(task);
+    if (this.soleTask === task) this.soleTask = null;
+    else this.tasks?.delete(task);
+  }
+
+  /** @internal The tasks whose innermost scope this is. */
+  *directTasks(): Generator<Task> {
+    if (this.soleTask !== null) yield this.soleTask;
+    if (this.tasks !== null) yield* this.tasks;
   }
 
   private addChild(child: CancelScope): void {
@@ -358,14 +376,12 @@ export class CancelScope implements TimedEntry {
       }
       this.children.clear();
     }
-    if (this.tasks !== null) {
-      for (const task of this.tasks) {
-        if (task === keep) continue;
-        this.tasks.delete(task);
-        task.scope = target;
-        target.addTask(task);
-        if (target.effective) task.runner.deliverCancel(task);
-      }
+    for (const task of [...this.directTasks()]) {
+      if (task === keep) continue;
+      this.removeTask(task);
+      task.scope = target;
+      target.addTask(task);
+      if (target.effective) task.runner.deliverCancel(task);
     }
   }
 

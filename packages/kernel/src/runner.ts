@@ -29,6 +29,8 @@ import { Task } from './task';
 
 /** How long (ms) batches may follow each other as microtasks before the host gets a turn. */
 const HOST_TURN_MS = 2;
+/** Task steps between two looks at the time for {@link HOST_TURN_MS}. */
+const WORK_PER_TIME_CHECK = 64;
 /** The longest host timer armed at once; a later deadline re-arms when it fires. */
 const MAX_TIMER_SECONDS = 86_400;
 
@@ -134,6 +136,7 @@ export class Runner {
   private armedAt = NaN;
   private idleTimer: NodeJS.Timeout | null = null;
   private lastHostTurn = performance.now();
+  private workSinceTimeCheck = 0;
   private activity = 0;
   private readonly idleWaiters: IdleWaiter[] = [];
   private internalError: unknown = NO_ERROR;
@@ -343,7 +346,8 @@ export class Runner {
   private scheduleBatch(): void {
     if (this.batchScheduled || this.finished) return;
     this.batchScheduled = true;
-    if (performance.now() - this.lastHostTurn > HOST_TURN_MS) {
+    // Reading the time costs as much as a small batch: look only after some work was done.
+    if (this.workSinceTimeCheck >= WORK_PER_TIME_CHECK && this.hostTurnDue()) {
       this.batchImmediate = setImmediate(this.runBatchAfterHostTurn);
     } else {
       queueMicrotask(this.runBatchBound);
@@ -358,6 +362,11 @@ export class Runner {
   };
 
   private readonly runBatchBound = (): void => this.runBatch();
+
+  private hostTurnDue(): boolean {
+    this.workSinceTimeCheck = 0;
+    return performance.now() - this.lastHostTurn > HOST_TURN_MS;
+  }
 
   private runBatch(): void {
     this.batchScheduled = false;
@@ -375,6 +384,7 @@ export class Runner {
       if (typeof item === 'function') this.runCallback(item);
       else this.step(item);
     }
+    this.workSinceTimeCheck += batch.length + 1;
     batch.length = 0;
     this.spare = batch;
   }
