@@ -1,0 +1,94 @@
+/**
+ * The error classes of `@duet/asyncio`. `CancelledError` is the kernel's one cancellation class and
+ * `ExceptionGroup` the kernel's group, so `instanceof` works in code mixing both facades.
+ */
+import { Cancelled, ExceptionGroup, RuntimeError, ValueError } from '@duet/kernel';
+
+/**
+ * asyncio's `CancelledError`: the kernel's `Cancelled` under its asyncio name (the same class).
+ *
+ * @example
+ * ```ts
+ * try { await sleep(10); } catch (err) { if (err instanceof CancelledError) cleanup(); throw err; }
+ * ```
+ */
+export const CancelledError = Cancelled;
+/** The type of {@link CancelledError} instances. */
+export type CancelledError = Cancelled;
+
+export { ExceptionGroup, RuntimeError, ValueError };
+
+/**
+ * Raised by `timeout()`, `waitFor()` and `asCompleted()` when time runs out; its own class, not
+ * related to the cancellation class (as Python's built-in `TimeoutError`).
+ *
+ * @example
+ * ```ts
+ * try { await waitFor(work, 1); } catch (err) { if (err instanceof TimeoutError) console.log('too slow'); }
+ * ```
+ */
+export class TimeoutError extends Error {
+  override name = 'TimeoutError';
+}
+
+/**
+ * Raised by a `Future` or `Task` method called in the wrong state, e.g. `result()` before it is
+ * done or `setResult()` twice.
+ *
+ * @example
+ * ```ts
+ * const fut = getRunningLoop().createFuture();
+ * fut.result(); // throws InvalidStateError: Result is not set.
+ * ```
+ */
+export class InvalidStateError extends Error {
+  override name = 'InvalidStateError';
+}
+
+/**
+ * Raised by `Queue.getNowait()` on an empty queue.
+ *
+ * @example
+ * ```ts
+ * try { q.getNowait(); } catch (err) { if (err instanceof QueueEmpty) idle(); }
+ * ```
+ */
+export class QueueEmpty extends Error {
+  override name = 'QueueEmpty';
+}
+
+/**
+ * Raised by `Queue.putNowait()` on a full queue.
+ *
+ * @example
+ * ```ts
+ * try { q.putNowait(item); } catch (err) { if (err instanceof QueueFull) drop(item); }
+ * ```
+ */
+export class QueueFull extends Error {
+  override name = 'QueueFull';
+}
+
+/**
+ * Raised by `put` on a queue that was shut down, and by `get` on a shut-down queue once it is empty.
+ *
+ * @example
+ * ```ts
+ * try { for (;;) handle(await q.get()); } catch (err) { if (!(err instanceof QueueShutDown)) throw err; }
+ * ```
+ */
+export class QueueShutDown extends Error {
+  override name = 'QueueShutDown';
+}
+
+/**
+ * Raised by `Barrier.wait()` when the barrier is aborted or reset while (or before) waiting.
+ *
+ * @example
+ * ```ts
+ * try { await barrier.wait(); } catch (err) { if (err instanceof BrokenBarrierError) giveUp(); }
+ * ```
+ */
+export class BrokenBarrierError extends RuntimeError {
+  override name = 'BrokenBarrierError';
+}

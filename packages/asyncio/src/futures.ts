@@ -1,0 +1,279 @@
+/**
+ * Future: a result that will be set later, as asyncio's. Awaiting one from a task parks the task
+ * in the kernel, so cancelling the awaiting task cancels the future (as asyncio's `Task.cancel`
+ * cancels the future the task waits on), and the MockClock sees the task as blocked.
+ */
+import {
+  Abort,
+  Cancelled,
+  RuntimeError,
+  currentTaskOrUndefined,
+  type Task as KernelTask,
+  type Waitable,
+} from '@duet/kernel';
+import { InvalidStateError } from './errors';
+import { EventLoop, getRunningLoop } from './loop';
+
+/** @internal The key under which a facade Task is stored on its kernel task. */
+export const TASK_KEY = Symbol('@duet/asyncio Task');
+
+type State = 'PENDING' | 'CANCELLED' | 'FINISHED';
+const NO_EXCEPTION: unique symbol = Symbol('no exception');
+
+/** A done callback: called soon after the future completes, with the future. */
+export type DoneCallback<F> = (future: F) => void;
+
+/** Parked here: a task awaiting a future. Cancelling the task cancels the future. */
+class AwaitWait implements Waitable {
+  retrieve = true;
+
+  constructor(
+    readonly future: Future<unknown>,
+    readonly task: KernelTask,
+  ) {}
+
+  abortWait(task: KernelTask): Abort {
+    if (!this.future.done() && this.future.cancel(task.edgeMessage)) {
+      // The request went on to the future: the task wakes when the future completes.
+      task.discardPendingCancel();
+      return Abort.FAILED;
+    }
+    this.future._removeWaiter(this);
+    return Abort.SUCCEEDED;
+  }
+
+  describeWait(): string {
+    return `awaiting ${String(this.future)}`;
+  }
+}
+
+/** A plain Promise subscription (await from outside a task, or from a task already waiting). */
+interface PromiseWaiter {
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+  retrieve: boolean;
+}
+
+type Entry = DoneCallback<never> | AwaitWait | PromiseWaiter;
+
+/** Options of the {@link Future} constructor. */
+export interface FutureOptions {
+  /** The loop the future belongs to; the running loop by default. */
+  loop?: EventLoop;
+}
+
+/**
+ * A value that will be set later, as asyncio's `Future`. Awaitable: `await fut` returns the result
+ * or raises the error (`CancelledError` if it was cancelled). Done callbacks are scheduled with
+ * `callSoon` when it completes, never called inside `setResult`.
+ *
+ * @example
+ * ```ts
+ * const fut = new Future<number>();
+ * getRunningLoop().callLater(1, () => fut.setResult(42));
+ * console.log(await fut); // 42
+ * ```
+ */
+export class Future<T = unknown> implements PromiseLike<T> {
+  /** @internal */
+  _state: State = 'PENDING';
+  /** @internal */
+  _result: T | undefined = undefined;
+  /** @internal */
+  _exception: unknown = NO_EXCEPTION;
+  /** @internal The message given to `cancel()`. */
+  _cancelMessage: string | undefined = undefined;
+  /** @internal The CancelledError a task ended with, re-raised as is. */
+  _cancelledExc: Cancelled | null = null;
+  /** @internal True while a stored error has not been retrieved. */
+  _logTraceback = false;
+  /** @internal */
+  readonly _loop: EventLoop;
+  private entries: Entry[] = [];
+
+  constructor(options: FutureOptions = {}) {
+    this._loop = options.loop ?? getRunningLoop();
+  }
+
+  /** The loop this future belongs to. */
+  getLoop(): EventLoop {
+    return this._loop;
+  }
+
+  /** True once the future has a result, an error, or was cancelled. */
+  done(): boolean {
+    return this._state !== 'PENDING';
+  }
+
+  /** True if the future was cancelled. */
+  cancelled(): boolean {
+    return this._state === 'CANCELLED';
+  }
+
+  /**
+   * The result; throws the stored error, `CancelledError` if cancelled, `InvalidStateError` if not done.
+   */
+  result(): T {
+    if (this._state === 'CANCELLED') throw this._makeCancelledError();
+    if (this._state !== 'FINISHED') throw new InvalidStateError('Result is not set.');
+    this._logTraceback = false;
+    if (this._exception !== NO_EXCEPTION) throw this._exception;
+    return this._result as T;
+  }
+
+  /**
+   * The stored error, or `null` if it finished with a result; throws `CancelledError` if cancelled,
+   * `InvalidStateError` if not done.
+   */
+  exception(): unknown {
+    if (this._state === 'CANCELLED') throw this._makeCancelledError();
+    if (this._state !== 'FINISHED') throw new InvalidStateError('Exception is not set.');
+    this._logTraceback = false;
+    return this._exception === NO_EXCEPTION ? null : this._exception;
+  }
+
+  /** Completes the future with `value`; `InvalidStateError` if it is already done. */
+  setResult(value: T): void {
+    if (this._state !== 'PENDING') throw new InvalidStateError(`${this._state}: ${String(this)}`);
+    this._result = value;
+    this._state = 'FINISHED';
+    this._scheduleCallbacks();
+  }
+
+  /** Completes the future with an error; `InvalidStateError` if it is already done. */
+  setException(error: unknown): void {
+    if (this._state !== 'PENDING') throw new InvalidStateError(`${this._state}: ${String(this)}`);
+    this._exception = error;
+    this._state = 'FINISHED';
+    this._logTraceback = true;
+    this._loop._unretrieved.add(this as Future<unknown>);
+    this._scheduleCallbacks();
+  }
+
+  /** Cancels the future; returns `false` if it is already done. */
+  cancel(msg?: string): boolean {
+    this._logTraceback = false;
+    if (this._state !== 'PENDING') return false;
+    this._state = 'CANCELLED';
+    this._cancelMessage = msg;
+    this._scheduleCallbacks();
+    return true;
+  }
+
+  /** Calls `callback(this)` soon after the future is done (at once, i.e. at the next iteration, if it is). */
+  addDoneCallback(callback: DoneCallback<this>): void {
+    if (typeof callback !== 'function') throw new TypeError('addDoneCallback expects a function');
+    if (this._state !== 'PENDING') this._loop._runner.callSoon(() => this._callCallback(callback));
+    else this.entries.push(callback as DoneCallback<never>);
+  }
+
+  /** Removes every registration of `callback`; returns how many were removed. */
+  removeDoneCallback(callback: DoneCallback<this>): number {
+    const before = this.entries.length;
+    this.entries = this.entries.filter((e) => e !== (callback as unknown));
+    return before - this.entries.length;
+  }
+
+  /**
+   * Makes the future awaitable. Called from a running task (as `await` does), it parks the task
+   * until the future is done; cancelling the task meanwhile cancels the future.
+   */
+  then<R1 = T, R2 = never>(
+    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    return (this._wait(true) as Promise<T>).then(onFulfilled, onRejected);
+  }
+
+  /** @internal Waits for the future; `retrieve` marks a stored error as retrieved (as `await` does). */
+  _wait(retrieve: boolean): Promise<unknown> {
+    if (this._state !== 'PENDING') return this._settled(retrieve);
+    const task = currentTaskOrUndefined();
+    if (task !== undefined && task.getLocal(TASK_KEY) === this) {
+      return Promise.reject(new RuntimeError('Task cannot await on itself'));
+    }
+    if (task !== undefined && task.state === 'running' && task.runner === this._loop._runner) {
+      const wait = new AwaitWait(this as Future<unknown>, task);
+      wait.retrieve = retrieve;
+      this.entries.push(wait);
+      return task.runner.park(task, wait, false);
+    }
+    return new Promise((resolve, reject) => {
+      this.entries.push({ resolve, reject, retrieve });
+    });
+  }
+
+  private _settled(retrieve: boolean): Promise<unknown> {
+    if (this._state === 'FINISHED' && this._exception === NO_EXCEPTION) return Promise.resolve(this._result);
+    if (retrieve) this._logTraceback = false;
+    return Promise.reject(this._errorValue());
+  }
+
+  /** @internal The error an awaiter gets: the stored error, or a CancelledError. */
+  _errorValue(): unknown {
+    return this._state === 'CANCELLED' ? this._makeCancelledError() : this._exception;
+  }
+
+  /** @internal The stored error, without marking it retrieved. */
+  _exceptionValue(): unknown {
+    return this._exception === NO_EXCEPTION ? null : this._exception;
+  }
+
+  /** @internal */
+  _makeCancelledError(): Cancelled {
+    if (this._cancelledExc !== null) return this._cancelledExc;
+    return this._cancelMessage === undefined ? new Cancelled() : new Cancelled(this._cancelMessage);
+  }
+
+  /** @internal */
+  _removeWaiter(wait: AwaitWait): void {
+    const i = this.entries.indexOf(wait);
+    if (i >= 0) this.entries.splice(i, 1);
+  }
+
+  /** @internal Schedules the done callbacks and wakes the awaiting tasks, in registration order. */
+  _scheduleCallbacks(): void {
+    const entries = this.entries;
+    this.entries = [];
+    const ok = this._state === 'FINISHED' && this._exception === NO_EXCEPTION;
+    for (const entry of entries) {
+      if (entry instanceof AwaitWait) {
+        const task = entry.task;
+        if (task.parkedOn !== entry) continue;
+        if (ok) task.runner.wake(task, this._result);
+        else {
+          if (entry.retrieve) this._logTraceback = false;
+          task.runner.wakeWithError(task, this._errorValue());
+        }
+      } else if (typeof entry === 'function') {
+        this._loop._runner.callSoon(() => this._callCallback(entry as DoneCallback<this>));
+      } else {
+        if (ok) entry.resolve(this._result);
+        else {
+          if (entry.retrieve) this._logTraceback = false;
+          entry.reject(this._errorValue());
+        }
+      }
+    }
+  }
+
+  private _callCallback(callback: DoneCallback<this>): void {
+    this._loop._runGuarded(callback as (...args: unknown[]) => unknown, [this]);
+  }
+
+  /** @internal A short state word for `toString`. */
+  protected _describe(): string {
+    if (this._state === 'PENDING') return 'pending';
+    if (this._state === 'CANCELLED') return 'cancelled';
+    return this._exception === NO_EXCEPTION ? 'finished' : 'finished with error';
+  }
+
+  toString(): string {
+    return `<Future ${this._describe()}>`;
+  }
+}
+
+/** True when `value` is a {@link Future} (a Task included). */
+export function isFuture(value: unknown): value is Future<unknown> {
+  return value instanceof Future;
+}

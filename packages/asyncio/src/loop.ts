@@ -1,0 +1,294 @@
+/**
+ * The event loop facade: one per kernel run, reached with `getRunningLoop()`. It is a thin view
+ * of the kernel runner (`callSoon`, `callAt`, the clock) plus asyncio's exception handler.
+ */
+import {
+  RuntimeError,
+  ValueError,
+  currentTaskOrUndefined,
+  type Runner as KernelRunner,
+  type TimerHandle as KernelTimerHandle,
+} from '@duet/kernel';
+import { Future } from './futures';
+import { Task, type TaskOptions } from './tasks';
+
+/** What an exception handler receives, as asyncio's context dict. */
+export interface ExceptionContext {
+  /** What happened, in words. */
+  message: string;
+  /** The error, if there is one. */
+  exception?: unknown;
+  /** The future concerned, if any. */
+  future?: Future<unknown>;
+  /** The task concerned, if any. */
+  task?: Task<unknown>;
+  /** The handle of the callback concerned, if any. */
+  handle?: Handle;
+}
+
+/** An exception handler: `loop.setExceptionHandler((loop, context) => ...)`. */
+export type ExceptionHandler = (loop: EventLoop, context: ExceptionContext) => void;
+
+/**
+ * A callback scheduled with `callSoon`; `cancel()` stops it if it has not run.
+ *
+ * @example
+ * ```ts
+ * const h = getRunningLoop().callSoon(() => console.log('later'));
+ * h.cancel();
+ * ```
+ */
+export class Handle {
+  private cancelledFlag = false;
+
+  /** @internal */
+  constructor(
+    /** @internal */ readonly callback: (...args: never[]) => unknown,
+    /** @internal */ readonly args: unknown[],
+    /** @internal */ readonly loop: EventLoop,
+  ) {}
+
+  /** Stops the callback if it has not run yet. */
+  cancel(): void {
+    this.cancelledFlag = true;
+  }
+
+  /** True once `cancel()` was called. */
+  cancelled(): boolean {
+    return this.cancelledFlag;
+  }
+
+  /** @internal Runs the callback, reporting an error through the loop's exception handler. */
+  _run(): void {
+    if (this.cancelledFlag) return;
+    this.loop._runGuarded(this.callback as (...args: unknown[]) => unknown, this.args, this);
+  }
+
+  toString(): string {
+    return `<Handle ${this.callback.name || 'anonymous'}>`;
+  }
+}
+
+/**
+ * A callback scheduled with `callLater` / `callAt`: a {@link Handle} with a due time.
+ *
+ * @example
+ * ```ts
+ * const h = getRunningLoop().callLater(5, () => console.log('5 s later'));
+ * h.when(); // loop.time() + 5
+ * ```
+ */
+export class TimerHandle extends Handle {
+  /** @internal */
+  kernelHandle: KernelTimerHandle | null = null;
+
+  /** @internal */
+  constructor(
+    callback: (...args: never[]) => unknown,
+    args: unknown[],
+    loop: EventLoop,
+    private readonly due: number,
+  ) {
+    super(callback, args, loop);
+  }
+
+  /** The time (on the loop's clock) the callback is due. */
+  when(): number {
+    return this.due;
+  }
+
+  override cancel(): void {
+    super.cancel();
+    this.kernelHandle?.cancel();
+  }
+}
+
+const loops = new WeakMap<KernelRunner, EventLoop>();
+
+/**
+ * asyncio's event loop, as a view of one kernel run. Get it with {@link getRunningLoop}.
+ *
+ * @example
+ * ```ts
+ * const loop = getRunningLoop();
+ * loop.callLater(1, () => console.log('tick', loop.time()));
+ * ```
+ */
+export class EventLoop {
+  /** @internal Tasks of this loop that are not done. */
+  readonly _tasks = new Set<Task<unknown>>();
+  /** @internal Futures that failed and whose error nobody has retrieved yet. */
+  readonly _unretrieved = new Set<Future<unknown>>();
+  private handler: ExceptionHandler | null = null;
+  /** @internal */
+  _debug = false;
+  /** @internal */
+  _taskCounter = 0;
+
+  /** @internal */
+  constructor(/** @internal */ readonly _runner: KernelRunner) {}
+
+  /** @internal The loop of a kernel run, made on first use. */
+  static _for(runner: KernelRunner): EventLoop {
+    let loop = loops.get(runner);
+    if (loop === undefined) {
+      loop = new EventLoop(runner);
+      loops.set(runner, loop);
+    }
+    return loop;
+  }
+
+  /** The loop's time: seconds on the run's clock (a `MockClock` in tests). */
+  time(): number {
+    return this._runner.clock.currentTime();
+  }
+
+  /** True when the loop runs in debug mode (`run(main, { debug: true })`). */
+  getDebug(): boolean {
+    return this._debug;
+  }
+
+  /** Runs `callback(...args)` at the next loop iteration, in FIFO order with other callbacks and task steps. */
+  callSoon<A extends unknown[]>(callback: (...args: A) => unknown, ...args: A): Handle {
+    checkCallback('callSoon', callback);
+    const handle = new Handle(callback as (...args: never[]) => unknown, args, this);
+    this._runner.callSoon(() => handle._run());
+    return handle;
+  }
+
+  /** Runs `callback(...args)` after `delay` seconds. */
+  callLater<A extends unknown[]>(delay: number, callback: (...args: A) => unknown, ...args: A): TimerHandle {
+    checkNumber('callLater', delay);
+    return this.callAt(this.time() + delay, callback, ...args);
+  }
+
+  /** Runs `callback(...args)` at time `when` of the loop's clock. */
+  callAt<A extends unknown[]>(when: number, callback: (...args: A) => unknown, ...args: A): TimerHandle {
+    checkNumber('callAt', when);
+    checkCallback('callAt', callback);
+    const handle = new TimerHandle(callback as (...args: never[]) => unknown, args, this, when);
+    handle.kernelHandle = this._runner.callAt(when, () => handle._run());
+    return handle;
+  }
+
+  /** A new pending Future bound to this loop. */
+  createFuture<T = unknown>(): Future<T> {
+    return new Future<T>({ loop: this });
+  }
+
+  /** Starts `fn()` as a Task of this loop (same as {@link createTask}). */
+  createTask<T>(fn: () => T | PromiseLike<T>, options: TaskOptions = {}): Task<T> {
+    return Task._create(this, fn, options, null);
+  }
+
+  /** Sets the handler called for errors nobody else can receive; `null` restores the default. */
+  setExceptionHandler(handler: ExceptionHandler | null): void {
+    if (handler !== null && typeof handler !== 'function') {
+      throw new TypeError('setExceptionHandler expects a function or null');
+    }
+    this.handler = handler;
+  }
+
+  /** The handler set with {@link EventLoop.setExceptionHandler}, or `null`. */
+  getExceptionHandler(): ExceptionHandler | null {
+    return this.handler;
+  }
+
+  /** The default handler: writes `context` to stderr, with the task's name and the error's stack. */
+  defaultExceptionHandler(context: ExceptionContext): void {
+    const lines = [context.message];
+    if (context.task !== undefined) lines.push(`task: ${String(context.task)}`);
+    else if (context.future !== undefined) lines.push(`future: ${String(context.future)}`);
+    if (context.handle !== undefined) lines.push(`handle: ${String(context.handle)}`);
+    if ('exception' in context) {
+      const err = context.exception;
+      lines.push(err instanceof Error && err.stack !== undefined ? err.stack : String(err));
+    }
+    process.stderr.write(lines.join('\n') + '\n');
+  }
+
+  /** Reports `context` through the handler set with {@link EventLoop.setExceptionHandler} (or the default). */
+  callExceptionHandler(context: ExceptionContext): void {
+    const handler = this.handler;
+    if (handler === null) {
+      this.defaultExceptionHandler(context);
+      return;
+    }
+    try {
+      handler(this, context);
+    } catch (err) {
+      this.defaultExceptionHandler({ ...context, message: `Unhandled error in exception handler (${context.message})`, exception: err });
+    }
+  }
+
+  /** @internal Calls `fn(...args)`; an error goes to the exception handler, never to the kernel. */
+  _runGuarded(fn: (...args: unknown[]) => unknown, args: unknown[], handle?: Handle): void {
+    const started = this._debug ? performance.now() : 0;
+    try {
+      fn(...args);
+    } catch (err) {
+      this.callExceptionHandler({
+        message: `Exception in callback ${fn.name || 'anonymous'}`,
+        exception: err,
+        ...(handle === undefined ? {} : { handle }),
+      });
+    }
+    if (this._debug) {
+      const ms = performance.now() - started;
+      if (ms > SLOW_MS) debugWarn(`callback ${fn.name || 'anonymous'} blocked the loop for ${ms.toFixed(0)} ms`);
+    }
+  }
+
+  /** @internal Reports every failed future whose error nobody retrieved, once. */
+  _reportUnretrieved(): void {
+    for (const fut of [...this._unretrieved]) {
+      this._unretrieved.delete(fut);
+      if (!fut._logTraceback) continue;
+      fut._logTraceback = false;
+      const isTask = fut instanceof Task;
+      this.callExceptionHandler({
+        message: `${isTask ? 'Task' : 'Future'} exception was never retrieved`,
+        exception: fut._exceptionValue(),
+        ...(isTask ? { task: fut as Task<unknown> } : { future: fut }),
+      });
+    }
+  }
+}
+
+/** Steps and callbacks slower than this (ms) are reported in debug mode. */
+export const SLOW_MS = 100;
+
+/** @internal A debug-mode warning, on stderr through `process.emitWarning`. */
+export function debugWarn(message: string): void {
+  process.emitWarning(message, 'DuetAsyncioDebugWarning');
+}
+
+function checkCallback(api: string, callback: unknown): void {
+  if (typeof callback !== 'function') throw new TypeError(`${api} expects a function, got ${typeof callback}`);
+}
+
+function checkNumber(api: string, value: unknown): void {
+  if (typeof value !== 'number' || Number.isNaN(value)) {
+    throw new ValueError(`${api} needs a number of seconds, got ${String(value)}`);
+  }
+}
+
+/**
+ * The loop of the current run. A `RuntimeError` outside `run()`, as in asyncio.
+ *
+ * @example
+ * ```ts
+ * const loop = getRunningLoop();
+ * const fut = loop.createFuture<number>();
+ * loop.callLater(1, () => fut.setResult(42));
+ * await fut; // 42
+ * ```
+ */
+export function getRunningLoop(): EventLoop {
+  const task = currentTaskOrUndefined();
+  if (task === undefined) {
+    throw new RuntimeError('no running event loop: call this from code running inside run(async () => { ... })');
+  }
+  return EventLoop._for(task.runner);
+}
+

@@ -1,0 +1,239 @@
+/**
+ * `run()` and `Runner`: asyncio's entry points. One Runner is one kernel run whose root task runs
+ * the main functions one after another as Tasks; `close()` cancels the tasks still pending, waits
+ * for them, reports errors nobody retrieved, and ends the run.
+ */
+import {
+  Abort,
+  Cancelled,
+  RuntimeError,
+  currentRunner,
+  currentTask as currentKernelTask,
+  currentTaskOrUndefined,
+  run as kernelRun,
+  type Clock,
+  type Instrument,
+  type Task as KernelTask,
+  type Waitable,
+} from '@duet/kernel';
+import { EventLoop, SLOW_MS, debugWarn } from './loop';
+import type { Task } from './tasks';
+
+/** Options of {@link run} and {@link Runner}. */
+export interface RunOptions {
+  /** Debug mode: warn when a task swallows `CancelledError`, or a step or callback blocks > 100 ms. */
+  debug?: boolean;
+  /** The loop's clock: any kernel `Clock`, e.g. `new MockClock({ autojumpThreshold: 0 })` in tests. */
+  clock?: Clock;
+}
+
+interface Job {
+  fn: () => unknown;
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
+
+const CLOSE = Symbol('close');
+
+/** The root task waits here for the next main function. */
+class JobWait implements Waitable {
+  abortWait(): Abort {
+    return Abort.SUCCEEDED;
+  }
+
+  describeWait(): string {
+    return 'Runner: waiting for the next run()';
+  }
+}
+
+/** Warns about steps that block the loop for longer than {@link SLOW_MS}. */
+class SlowStepInstrument implements Instrument {
+  private started = 0;
+
+  beforeTaskStep(): void {
+    this.started = performance.now();
+  }
+
+  afterTaskStep(task?: KernelTask): void {
+    if (this.started === 0) return;
+    const ms = performance.now() - this.started;
+    this.started = 0;
+    if (ms > SLOW_MS && task !== undefined) {
+      debugWarn(`a step of ${task.name} blocked the loop for ${ms.toFixed(0)} ms`);
+    }
+  }
+}
+
+/**
+ * asyncio's `Runner`: a loop with an explicit lifetime, on which `run()` can be called several
+ * times (one at a time). Tasks left pending by one `run()` keep running and can be awaited by the
+ * next; `close()` (or `await using`) cancels them and ends the loop.
+ *
+ * @example
+ * ```ts
+ * await using runner = new Runner({ clock: new MockClock({ autojumpThreshold: 0 }) });
+ * await runner.run(async () => { await sleep(1); });
+ * await runner.run(main);
+ * ```
+ */
+export class Runner implements AsyncDisposable {
+  private state: 'initial' | 'running' | 'closing' | 'closed' = 'initial';
+  private readonly jobs: (Job | typeof CLOSE)[] = [];
+  private root: KernelTask | null = null;
+  private rootWaiting = false;
+  private busy = false;
+  private kernelDone: Promise<unknown> | null = null;
+  private loop: EventLoop | null = null;
+
+  constructor(private readonly options: RunOptions = {}) {}
+
+  /**
+   * Runs `main()` as a Task on this runner's loop and resolves with its result (or rejects with
+   * its error). A `RuntimeError` when called from inside a running loop or after `close()`.
+   */
+  run<T>(main: () => T | PromiseLike<T>): Promise<T> {
+    if (typeof main !== 'function') {
+      throw new TypeError('Runner.run() expects a function (pass main, not main())');
+    }
+    if (currentTaskOrUndefined() !== undefined) {
+      throw new RuntimeError('Runner.run() cannot be called from a running event loop');
+    }
+    if (this.state === 'closing' || this.state === 'closed') throw new RuntimeError('Runner is closed');
+    if (this.busy) throw new RuntimeError('Runner.run() is already running a main function; await it first');
+    this.busy = true;
+    const result = new Promise<T>((resolve, reject) => {
+      this.push({
+        fn: main,
+        resolve: resolve as (value: unknown) => void,
+        reject,
+      });
+    });
+    const clear = (): void => {
+      this.busy = false;
+    };
+    result.then(clear, clear);
+    return result;
+  }
+
+  /** The loop of this runner; available once `run()` has started. */
+  getLoop(): EventLoop {
+    if (this.loop === null) throw new RuntimeError('the Runner has no loop yet: call run() first');
+    return this.loop;
+  }
+
+  /**
+   * Cancels every task still pending, waits for them, reports errors nobody retrieved through the
+   * loop's exception handler, and ends the loop. Idempotent.
+   */
+  async close(): Promise<void> {
+    if (this.state === 'initial') {
+      this.state = 'closed';
+      return;
+    }
+    if (this.state === 'running') {
+      this.state = 'closing';
+      this.push(CLOSE);
+    }
+    await this.kernelDone;
+    this.state = 'closed';
+  }
+
+  /** `await using runner = new Runner()` closes it at the end of the block. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  private push(job: Job | typeof CLOSE): void {
+    this.jobs.push(job);
+    if (this.state === 'initial') {
+      this.state = 'running';
+      const instruments: Instrument[] = this.options.debug === true ? [new SlowStepInstrument()] : [];
+      const clock = this.options.clock;
+      this.kernelDone = kernelRun({ instruments, ...(clock === undefined ? {} : { clock }) }, () => this.main());
+      this.kernelDone.catch((err: unknown) => this.failJobs(err));
+    } else if (this.rootWaiting && this.root !== null) {
+      this.rootWaiting = false;
+      this.root.runner.wake(this.root, undefined);
+    }
+  }
+
+  private failJobs(err: unknown): void {
+    for (const job of this.jobs.splice(0)) if (job !== CLOSE) job.reject(err);
+  }
+
+  /** The root task: runs the jobs one by one, then shuts the loop down. */
+  private async main(): Promise<void> {
+    const loop = EventLoop._for(currentRunner());
+    loop._debug = this.options.debug === true;
+    this.loop = loop;
+    this.root = currentKernelTask();
+    for (;;) {
+      const job = this.jobs.shift();
+      if (job === undefined) {
+        this.rootWaiting = true;
+        try {
+          await this.root.runner.park(this.root, new JobWait(), true);
+        } catch (err) {
+          this.rootWaiting = false;
+          this.failJobs(err);
+          break;
+        }
+        continue;
+      }
+      if (job === CLOSE) break;
+      let task: Task<unknown>;
+      try {
+        task = loop.createTask(job.fn, {});
+      } catch (err) {
+        job.reject(err);
+        continue;
+      }
+      try {
+        job.resolve(await task);
+      } catch (err) {
+        job.reject(err);
+        if (err instanceof Cancelled && !task.done()) break; // the run itself is being torn down
+      }
+    }
+    await shutdown(loop);
+  }
+}
+
+/** Cancels every pending task of `loop`, waits for them, and reports unretrieved errors. */
+async function shutdown(loop: EventLoop): Promise<void> {
+  const pending = [...loop._tasks];
+  for (const task of pending) task.cancel();
+  for (const task of pending) {
+    try {
+      await task._wait(false);
+    } catch {
+      // Its outcome stays on the task; an error nobody retrieves is reported below.
+    }
+  }
+  loop._reportUnretrieved();
+}
+
+/**
+ * Runs `main()` on a new loop and resolves with its result, as `asyncio.run`: at the end the
+ * tasks still pending are cancelled and awaited, errors nobody retrieved are reported, and the
+ * loop is closed. A `RuntimeError` when called from inside a running loop.
+ *
+ * @example
+ * ```ts
+ * await run(async () => {
+ *   await sleep(1);
+ *   console.log('hello');
+ * }, { clock: new MockClock({ autojumpThreshold: 0 }) });
+ * ```
+ */
+export async function run<T>(main: () => T | PromiseLike<T>, options: RunOptions = {}): Promise<T> {
+  if (currentTaskOrUndefined() !== undefined) {
+    throw new RuntimeError('asyncio run() cannot be called from a running event loop');
+  }
+  const runner = new Runner(options);
+  try {
+    return await runner.run(main);
+  } finally {
+    await runner.close();
+  }
+}

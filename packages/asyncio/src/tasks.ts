@@ -1,0 +1,279 @@
+/**
+ * Task: a function running concurrently, as asyncio's `Task` (a Future of the function's result).
+ * Each Task is one kernel task: a system task of the run for `createTask`, a child of the group's
+ * kernel nursery for `TaskGroup.createTask`. Either way the run owns it, so it can never be
+ * garbage-collected mid-flight, and the run does not end before it does.
+ */
+import {
+  Cancelled,
+  RuntimeError,
+  awaitForeign,
+  currentTaskOrUndefined,
+  type Nursery,
+  type Task as KernelTask,
+} from '@duet/kernel';
+import { Future, TASK_KEY, isFuture } from './futures';
+import { EventLoop, debugWarn, getRunningLoop } from './loop';
+
+/** Options of {@link createTask}. */
+export interface TaskOptions {
+  /** The task's name (`getName()`); `Task-<n>` by default. */
+  name?: string;
+}
+
+/** Options of the {@link Task} constructor. */
+export interface TaskConstructorOptions extends TaskOptions {
+  /** The loop to run on; the running loop by default. */
+  loop?: EventLoop;
+}
+
+/** Something that can be awaited in asyncio style: a Future or Task, a Promise, or a function to run. */
+export type Awaitable<T> = PromiseLike<T> | (() => T | PromiseLike<T>);
+
+/** The value an {@link Awaitable} produces. */
+export type AwaitedOf<A> = A extends (...args: never[]) => infer R ? Awaited<R> : Awaited<A>;
+
+let spawnInto: Nursery | null = null;
+
+/**
+ * A function running as a task of the loop, as asyncio's `Task`: a {@link Future} of its result.
+ * Make one with {@link createTask} (or `TaskGroup.createTask`); it starts at the next loop iteration.
+ *
+ * `cancel()` is edge-triggered: one `CancelledError` is raised at the task's next wait (the
+ * awaited future is cancelled), and it counts in `cancelling()` until `uncancel()`.
+ *
+ * @example
+ * ```ts
+ * const task = createTask(() => sleep(1, 'done'), { name: 'sleeper' });
+ * console.log(task.getName(), await task); // sleeper done
+ * ```
+ */
+export class Task<T = unknown> extends Future<T> {
+  /** @internal The kernel task running the function. */
+  readonly _kernelTask: KernelTask;
+  /** @internal */
+  _fn: (() => T | PromiseLike<T>) | null;
+  /** @internal The function has been called. */
+  _started = false;
+  /** @internal Cancel requests made before the first step (kept here, the kernel never sees them). */
+  _preCancels = 0;
+  private name: string;
+
+  constructor(fn: () => T | PromiseLike<T>, options: TaskConstructorOptions = {}) {
+    checkTaskFunction('Task', fn);
+    const loop = options.loop ?? getRunningLoop();
+    super({ loop });
+    this._fn = fn;
+    this.name = options.name ?? `Task-${++loop._taskCounter}`;
+    const nursery = spawnInto;
+    spawnInto = null;
+    const args: [Task<unknown>] = [this as Task<unknown>];
+    this._kernelTask =
+      nursery === null
+        ? loop._runner.spawnSystemTask(runTask, args, this.name)
+        : nursery.spawn(runTask, args, this.name);
+    this._kernelTask.setLocal(TASK_KEY, this);
+    loop._tasks.add(this as Task<unknown>);
+  }
+
+  /** @internal Makes a task, in `nursery` if given (else a system task of the run). */
+  static _create<T>(
+    loop: EventLoop,
+    fn: () => T | PromiseLike<T>,
+    options: TaskOptions,
+    nursery: Nursery | null,
+  ): Task<T> {
+    checkTaskFunction('createTask', fn);
+    spawnInto = nursery;
+    try {
+      return new Task(fn, { ...options, loop });
+    } finally {
+      spawnInto = null;
+    }
+  }
+
+  /**
+   * Asks the task to stop: `CancelledError(msg)` is raised at its next wait (or it never starts, if
+   * it has not yet). Returns `false` if the task is already done. Adds one to {@link Task.cancelling}.
+   */
+  override cancel(msg?: string): boolean {
+    this._logTraceback = false;
+    if (this.done()) return false;
+    this._cancelMessage = msg;
+    if (!this._started) {
+      this._preCancels++;
+      return true;
+    }
+    return this._kernelTask.requestCancel(msg);
+  }
+
+  /** How many cancel requests are outstanding (`cancel()` calls minus `uncancel()` calls). */
+  cancelling(): number {
+    return this._preCancels + this._kernelTask.cancelling();
+  }
+
+  /**
+   * Takes back one cancel request and returns how many remain. When none remain, a request not
+   * yet delivered is withdrawn (Python 3.13).
+   */
+  uncancel(): number {
+    if (this._preCancels > 0) {
+      this._preCancels--;
+      return this._preCancels + this._kernelTask.cancelling();
+    }
+    return this._kernelTask.uncancel();
+  }
+
+  /** The task's name. */
+  getName(): string {
+    return this.name;
+  }
+
+  /** Renames the task. */
+  setName(name: string): void {
+    this.name = String(name);
+    this._kernelTask.name = this.name;
+  }
+
+  /** Not allowed on a task: a `RuntimeError` (its function sets the result). */
+  override setResult(_value: T): never {
+    throw new RuntimeError('Task does not support setResult(): the function sets the result');
+  }
+
+  /** Not allowed on a task: a `RuntimeError` (its function sets the result). */
+  override setException(_error: unknown): never {
+    throw new RuntimeError('Task does not support setException(): the function sets the result');
+  }
+
+  /** @internal */
+  _finishResult(value: T): void {
+    this._done();
+    if (this._loop._debug && this._kernelTask.cancelling() > 0) {
+      debugWarn(`${String(this)} was cancelled but returned normally: did it swallow CancelledError?`);
+    }
+    Future.prototype.setResult.call(this, value);
+  }
+
+  /** @internal */
+  _finishError(error: unknown): void {
+    this._done();
+    Future.prototype.setException.call(this, error);
+  }
+
+  /** @internal */
+  _finishCancelled(error: Cancelled): void {
+    this._done();
+    this._cancelledExc = error;
+    Future.prototype.cancel.call(this, error.message === '' ? undefined : error.message);
+  }
+
+  private _done(): void {
+    this._loop._tasks.delete(this as Task<unknown>);
+  }
+
+  override toString(): string {
+    return `<Task name='${this.name}' ${this._describe()}>`;
+  }
+}
+
+/** Runs a task's function and completes the Task; never throws into the kernel. */
+async function runTask(task: Task<unknown>): Promise<void> {
+  const fn = task._fn!;
+  task._fn = null;
+  if (task._preCancels > 0) {
+    // Cancelled before its first step: as asyncio, the function never runs.
+    task._finishCancelled(newCancelledError(task._cancelMessage));
+    return;
+  }
+  task._started = true;
+  let value: unknown;
+  try {
+    value = await fn();
+  } catch (err) {
+    if (err instanceof Cancelled) task._finishCancelled(err);
+    else task._finishError(err);
+    return;
+  }
+  const kernelTask = task._kernelTask;
+  if (kernelTask.cancelRequested) {
+    // Cancelled during its last step and returned without waiting again: it ends cancelled (as asyncio).
+    kernelTask.discardPendingCancel();
+    task._finishCancelled(newCancelledError(task._cancelMessage));
+    return;
+  }
+  task._finishResult(value);
+}
+
+function newCancelledError(message: string | undefined): Cancelled {
+  return message === undefined ? new Cancelled() : new Cancelled(message);
+}
+
+function checkTaskFunction(api: string, fn: unknown): void {
+  if (typeof fn !== 'function') {
+    const hint =
+      fn !== null && typeof fn === 'object' && typeof (fn as PromiseLike<unknown>).then === 'function'
+        ? ' (pass the async function itself, e.g. () => work(1), not the Promise work(1) returned)'
+        : '';
+    throw new TypeError(`${api} expects a function, got ${fn === null ? 'null' : typeof fn}${hint}`);
+  }
+}
+
+/**
+ * Starts `fn()` as a {@link Task} of the running loop, at the next iteration, and returns it. The
+ * run owns the task: it is never garbage-collected mid-flight and cancelled and awaited when
+ * `run()` ends.
+ *
+ * @example
+ * ```ts
+ * const task = createTask(async () => { await sleep(1); return 42; }, { name: 'answer' });
+ * console.log(await task); // 42
+ * ```
+ */
+export function createTask<T>(fn: () => T | PromiseLike<T>, options: TaskOptions = {}): Task<T> {
+  return getRunningLoop().createTask(fn, options);
+}
+
+/**
+ * The Task running the calling code, or `null` when it is not an asyncio task (e.g. a plain
+ * kernel or Trio task).
+ *
+ * @example
+ * ```ts
+ * console.log(currentTask()?.getName());
+ * ```
+ */
+export function currentTask(): Task<unknown> | null {
+  const task = currentTaskOrUndefined();
+  if (task === undefined) throw new RuntimeError('no running event loop: currentTask() must be called inside run()');
+  return (task.getLocal(TASK_KEY) as Task<unknown> | undefined) ?? null;
+}
+
+/**
+ * The tasks of the running loop that are not done yet.
+ *
+ * @example
+ * ```ts
+ * for (const t of allTasks()) console.log(t.getName());
+ * ```
+ */
+export function allTasks(): Set<Task<unknown>> {
+  return new Set(getRunningLoop()._tasks);
+}
+
+/**
+ * A Future for `aw`: a Future or Task is returned as is, a function is started as a Task, and a
+ * foreign Promise is adopted by a Task that waits for it (cancelling that task abandons the wait).
+ *
+ * @example
+ * ```ts
+ * const fut = ensureFuture(fetch(url)); // a Task<Response>
+ * ```
+ */
+export function ensureFuture<T>(aw: Awaitable<T>): Future<T> {
+  if (isFuture(aw)) return aw as Future<T>;
+  if (typeof aw === 'function') return createTask(aw as () => T | PromiseLike<T>);
+  if (aw !== null && typeof aw === 'object' && typeof (aw as PromiseLike<T>).then === 'function') {
+    return createTask(() => awaitForeign(aw as PromiseLike<T>) as Promise<T>, { name: 'adopted Promise' });
+  }
+  throw new TypeError(`expected a Future, a Task, a Promise or a function, got ${aw === null ? 'null' : typeof aw}`);
+}
