@@ -1,0 +1,11 @@
+// hello-nursery, asyncio style: the program whose bundle size docs/BENCHMARKS.md records.
+import { TaskGroup, run, sleep } from '@duet/asyncio';
+
+await run(async () => {
+  await TaskGroup.run(async (tg) => {
+    tg.createTask(async () => {
+      await sleep(0.01);
+      console.log('hello from a task');
+    });
+  });
+});

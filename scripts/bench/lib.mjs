@@ -1,0 +1,105 @@
+// Shared pieces of the harness: systems, workloads, targets, statistics.
+
+export const SYSTEMS = [
+  { id: 'duet-trio', kind: 'node', name: 'Duet, Trio style', duet: true },
+  { id: 'duet-asyncio', kind: 'node', name: 'Duet, asyncio style', duet: true },
+  { id: 'raw', kind: 'node', name: 'raw Promises' },
+  { id: 'raw-als', kind: 'node', name: 'raw Promises + ALS' },
+  { id: 'effection', kind: 'node', name: 'Effection 4' },
+  { id: 'py-asyncio', kind: 'python', name: 'Python asyncio', py: 'asyncio' },
+  { id: 'py-trio', kind: 'python', name: 'Python Trio', py: 'trio' },
+];
+
+export const WORKLOADS = [
+  {
+    id: 'w1',
+    name: 'W1 spawn+join',
+    what: 'N children in one nursery / TaskGroup, each doing one checkpoint (`checkpoint()` / `sleep(0)`)',
+    unit: 'tasks',
+  },
+  {
+    id: 'w2',
+    name: 'W2 checkpoint storm',
+    what: 'T tasks × K `checkpoint()` / `sleep(0)` (raw: `await undefined`)',
+    unit: 'checkpoints',
+  },
+  {
+    id: 'w3',
+    name: 'W3 channel',
+    what: 'M messages from one task to another over a rendezvous memory channel (Trio) / `Queue(1)` (asyncio); raw: a rendezvous channel of plain promises; Effection: its channel (no backpressure)',
+    unit: 'messages',
+  },
+  {
+    id: 'w4a',
+    name: 'W4a timeout scopes',
+    what: 'N `moveOnAfter(10)` / `timeout(10)` scopes, one after another, around one checkpoint, never firing (raw: `setTimeout` + `await` + `clearTimeout`; Effection: `race([op, sleep(10000)])`)',
+    unit: 'scopes',
+  },
+  {
+    id: 'w4b',
+    name: 'W4b deadline heap',
+    what: 'N concurrent tasks, each in its own timeout scope with a distinct deadline (10 s + a shuffled 0..N ms), around one checkpoint',
+    unit: 'scopes',
+  },
+  {
+    id: 'w5',
+    name: 'W5 cancel fan-out',
+    what: 'N tasks parked forever in one nursery, then cancelled: time from cancel to the nursery exit (raw: reject N pending promises, await all) and V8 heap bytes per parked task (`--expose-gc`, `heapUsed` delta)',
+    unit: 'tasks unwound',
+  },
+];
+
+export const FULL_SIZES = { w1: 100_000, w2Tasks: 1000, w2Steps: 1000, w3: 200_000, w4: 100_000, w5: 100_000 };
+export const QUICK_SIZES = { w1: 5000, w2Tasks: 100, w2Steps: 100, w3: 10_000, w4: 5000, w5: 5000 };
+export const SMOKE_SIZES = { w1: 200, w2Tasks: 10, w2Steps: 20, w3: 200, w4: 200, w5: 200 };
+
+/** The parameters a worker gets for `workload`, at `scale` (Effection runs at a fraction). */
+export function paramsFor(workload, sizes, scale = 1) {
+  const s = (v) => Math.max(10, Math.round(v * scale));
+  switch (workload) {
+    case 'w1':
+      return { n: s(sizes.w1) };
+    case 'w2':
+      // Scale the steps, keep the tasks: the same concurrency, fewer rounds.
+      return { tasks: sizes.w2Tasks, steps: s(sizes.w2Steps) };
+    case 'w3':
+      return { messages: s(sizes.w3) };
+    case 'w4a':
+      return { n: s(sizes.w4) };
+    case 'w4b':
+      return { n: s(sizes.w4), perm: 1 };
+    case 'w5':
+      return { n: s(sizes.w5) };
+    default:
+      throw new Error(`unknown workload ${workload}`);
+  }
+}
+
+/** The targets of the issue (Node 20, paired ratios of Duet throughput to the other system's). */
+export const TARGETS = [
+  { workload: 'w1', vs: 'raw-als', min: 0.5 },
+  { workload: 'w1', vs: 'py-asyncio', min: 3 },
+  { workload: 'w1', vs: 'effection', min: 30 },
+  { workload: 'w2', vs: 'raw-als', min: 0.4 },
+  { workload: 'w2', vs: 'py-asyncio', min: 1.7 },
+  { workload: 'w3', vs: 'raw-als', min: 0.5 },
+  { workload: 'w3', vs: 'py-asyncio', min: 3.5 },
+  { workload: 'w3', vs: 'effection', min: 1.4 },
+  { workload: 'w4a', vs: 'raw', min: 0.6 },
+  { workload: 'w4a', vs: 'py-asyncio', min: 5 },
+  { workload: 'w4b', vs: 'raw', min: 0.6 },
+  { workload: 'w4b', vs: 'py-asyncio', min: 5 },
+  { workload: 'w5', vs: 'raw', min: 0.25 },
+  { workload: 'w5', vs: 'py-asyncio', min: 2 },
+  { workload: 'w5', heapMax: 1000 },
+];
+
+export function median(values) {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+export const systemById = (id) => SYSTEMS.find((s) => s.id === id);
+export const workloadById = (id) => WORKLOADS.find((w) => w.id === id);

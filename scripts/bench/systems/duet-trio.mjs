@@ -1,0 +1,54 @@
+// Duet, Trio style: `@duet/trio` from its built dist; any export still missing there is taken from
+// `@duet/kernel` and named in the row's label.
+import * as kernel from '@duet/kernel';
+import { duetWorkloads, kernelRendezvous } from './duet-common.mjs';
+
+export async function load() {
+  let trio = {};
+  const fallbacks = [];
+  try {
+    trio = await import('@duet/trio');
+  } catch {
+    fallbacks.push('all (no @duet/trio build)');
+  }
+  const pick = (name, fromFacade, fromKernel) => {
+    if (fromFacade) return fromFacade;
+    if (!fallbacks[0]?.startsWith('all')) fallbacks.push(name);
+    return fromKernel;
+  };
+  const run = pick('run', trio.run, kernel.run);
+  const openNursery = pick('openNursery', trio.openNursery, kernel.openNursery);
+  const checkpoint = pick('checkpoint', trio.checkpoint, kernel.checkpoint);
+  const moveOnAfter = pick(
+    'moveOnAfter',
+    trio.moveOnAfter,
+    (seconds, body) => new kernel.CancelScope({ relativeDeadline: seconds }).run(body),
+  );
+  const sleepForever = pick('sleepForever', trio.sleepForever, kernel.sleepForever);
+  const channel = pick(
+    'openMemoryChannel',
+    trio.openMemoryChannel &&
+      (() => {
+        const [send, receive] = trio.openMemoryChannel(0);
+        return { send: (v) => send.send(v), receive: () => receive.receive() };
+      }),
+    kernelRendezvous(kernel),
+  );
+  const api = {
+    run,
+    group: (body) =>
+      openNursery((nursery) =>
+        body({
+          spawn: (fn, ...args) => nursery.startSoon(fn, ...args),
+          cancel: () => nursery.cancelScope.cancel(),
+        }),
+      ),
+    yield0: checkpoint,
+    timeout: moveOnAfter,
+    channel,
+    parkForever: sleepForever,
+  };
+  const label =
+    fallbacks.length === 0 ? '@duet/trio' : `@duet/trio, kernel for: ${fallbacks.join(', ')}`;
+  return { label, fallbacks, workloads: duetWorkloads(api) };
+}
