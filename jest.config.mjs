@@ -27,6 +27,8 @@ export default {
   testEnvironment: 'node',
   testMatch: ['<rootDir>/packages/*/test/**/*.test.ts', '<rootDir>/examples/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  // Fails any test that leaves an unhandled rejection, an uncaught exception or a timer behind.
+  setupFilesAfterEnv: ['<rootDir>/scripts/jest/guard.ts'],
   moduleFileExtensions: ['ts', 'mts', 'cts', 'js', 'mjs', 'cjs', 'json'],
   moduleNameMapper: {
     ...workspaceModules,
