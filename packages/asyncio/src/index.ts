@@ -39,3 +39,26 @@ export {
 } from './tasks';
 export { Runner, run, type RunOptions } from './runners';
 export { sleep } from './sleep';
+export {
+  GatheringFuture,
+  gather,
+  shield,
+  type GatherOptions,
+  type GatherResults,
+  type GatherResultsOrErrors,
+} from './gather';
+export { TaskGroup } from './taskgroups';
+export { Timeout, timeout, timeoutAt, waitFor } from './timeouts';
+export {
+  ALL_COMPLETED,
+  AsCompletedIterator,
+  FIRST_COMPLETED,
+  FIRST_EXCEPTION,
+  asCompleted,
+  wait,
+  type AsCompletedOptions,
+  type ReturnWhen,
+  type WaitOptions,
+} from './wait';
+export { Barrier, BoundedSemaphore, Condition, Event, Lock, Semaphore, type Held } from './locks';
+export { LifoQueue, PriorityQueue, Queue, defaultCompare, type Compare } from './queues';

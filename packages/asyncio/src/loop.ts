@@ -3,6 +3,7 @@
  * of the kernel runner (`callSoon`, `callAt`, the clock) plus asyncio's exception handler.
  */
 import {
+  Cancelled,
   RuntimeError,
   ValueError,
   currentTaskOrUndefined,
@@ -243,7 +244,7 @@ export class EventLoop {
   _reportUnretrieved(): void {
     for (const fut of [...this._unretrieved]) {
       this._unretrieved.delete(fut);
-      if (!fut._logTraceback) continue;
+      if (!fut._logTraceback || fut._exceptionValue() instanceof Cancelled) continue;
       fut._logTraceback = false;
       const isTask = fut instanceof Task;
       this.callExceptionHandler({

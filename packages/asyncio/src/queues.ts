@@ -1,0 +1,215 @@
+/** asyncio's queues, with Python 3.13's `shutdown`, on the kernel's FIFO `ParkingLot`. */
+import { ParkingLot, ValueError } from '@duet/kernel';
+import { QueueEmpty, QueueFull, QueueShutDown } from './errors';
+import { Event } from './locks';
+
+/**
+ * A FIFO queue, as asyncio's `Queue(maxsize = 0)` (0: unbounded). A cancelled `get` loses no item
+ * and a cancelled `put` adds none.
+ *
+ * @example
+ * ```ts
+ * const q = new Queue<number>(10);
+ * await q.put(1);
+ * const item = await q.get();
+ * q.taskDone();
+ * await q.join();
+ * ```
+ */
+export class Queue<T> {
+  private readonly getters = new ParkingLot('Queue.get');
+  private readonly putters = new ParkingLot('Queue.put');
+  private unfinished = 0;
+  private readonly finished = new Event();
+  private isShutdown = false;
+  /** @internal The items, in the order of the concrete queue. */
+  protected items: T[] = [];
+
+  constructor(readonly maxsize = 0) {
+    if (typeof maxsize !== 'number' || Number.isNaN(maxsize)) {
+      throw new ValueError(`maxsize must be a number, got ${String(maxsize)}`);
+    }
+    this.finished.set();
+  }
+
+  /** How many items are in the queue. */
+  qsize(): number {
+    return this.items.length;
+  }
+
+  /** True when the queue has no items. */
+  empty(): boolean {
+    return this.items.length === 0;
+  }
+
+  /** True when the queue has `maxsize` items (never, for an unbounded queue). */
+  full(): boolean {
+    return this.maxsize > 0 && this.items.length >= this.maxsize;
+  }
+
+  /** Puts `item`, waiting while the queue is full; `QueueShutDown` once shut down. */
+  async put(item: T): Promise<void> {
+    while (this.full()) {
+      if (this.isShutdown) throw new QueueShutDown('the queue is shut down');
+      await this.putters.park();
+    }
+    this.putNowait(item);
+  }
+
+  /** Puts `item` now; `QueueFull` if full, `QueueShutDown` once shut down. */
+  putNowait(item: T): void {
+    if (this.isShutdown) throw new QueueShutDown('the queue is shut down');
+    if (this.full()) throw new QueueFull('the queue is full');
+    this.putItem(item);
+    this.unfinished++;
+    this.finished.clear();
+    this.getters.unparkOne();
+  }
+
+  /** Removes and returns an item, waiting while the queue is empty; `QueueShutDown` once shut down and empty. */
+  async get(): Promise<T> {
+    while (this.empty()) {
+      if (this.isShutdown) throw new QueueShutDown('the queue is shut down');
+      await this.getters.park();
+    }
+    return this.getNowait();
+  }
+
+  /** Removes and returns an item now; `QueueEmpty` if empty (`QueueShutDown` if also shut down). */
+  getNowait(): T {
+    if (this.empty()) {
+      if (this.isShutdown) throw new QueueShutDown('the queue is shut down');
+      throw new QueueEmpty('the queue is empty');
+    }
+    const item = this.getItem();
+    this.putters.unparkOne();
+    return item;
+  }
+
+  /** Marks one item taken with `get` as processed; `ValueError` if called more times than items were put. */
+  taskDone(): void {
+    if (this.unfinished <= 0) throw new ValueError('taskDone() called too many times');
+    this.unfinished--;
+    if (this.unfinished === 0) this.finished.set();
+  }
+
+  /** Waits until every item put has been marked done with {@link Queue.taskDone}. */
+  async join(): Promise<void> {
+    if (this.unfinished > 0) await this.finished.wait();
+  }
+
+  /**
+   * Shuts the queue down (Python 3.13): `put` raises `QueueShutDown`, `get` raises it once the
+   * queue is empty, and blocked callers wake. `immediate` also drops the items left (counting
+   * them done for `join`).
+   */
+  shutdown(immediate = false): void {
+    this.isShutdown = true;
+    if (immediate) {
+      while (!this.empty()) {
+        this.getItem();
+        if (this.unfinished > 0) this.unfinished--;
+      }
+      if (this.unfinished === 0) this.finished.set();
+    }
+    this.getters.unparkAll();
+    this.putters.unparkAll();
+  }
+
+  /** @internal Adds an item in the order of this kind of queue. */
+  protected putItem(item: T): void {
+    this.items.push(item);
+  }
+
+  /** @internal Removes the next item in the order of this kind of queue. */
+  protected getItem(): T {
+    return this.items.shift()!;
+  }
+}
+
+/** Compares two items: negative if `a` comes first. */
+export type Compare<T> = (a: T, b: T) => number;
+
+/** Python-like ordering: numbers, strings, bigints by `<`; arrays element by element (like tuples). */
+export function defaultCompare(a: unknown, b: unknown): number {
+  if (Array.isArray(a) && Array.isArray(b)) {
+    const n = Math.min(a.length, b.length);
+    for (let i = 0; i < n; i++) {
+      const c = defaultCompare(a[i], b[i]);
+      if (c !== 0) return c;
+    }
+    return a.length - b.length;
+  }
+  const x = a as number;
+  const y = b as number;
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/**
+ * A queue that returns the smallest item first, as asyncio's `PriorityQueue`. Items are compared
+ * like Python values (arrays as tuples: `[priority, data]`), or with `compare`.
+ *
+ * @example
+ * ```ts
+ * const q = new PriorityQueue<[number, string]>();
+ * q.putNowait([2, 'b']); q.putNowait([1, 'a']);
+ * q.getNowait(); // [1, 'a']
+ * ```
+ */
+export class PriorityQueue<T> extends Queue<T> {
+  constructor(
+    maxsize = 0,
+    private readonly compare: Compare<T> = defaultCompare,
+  ) {
+    super(maxsize);
+  }
+
+  protected override putItem(item: T): void {
+    const heap = this.items;
+    heap.push(item);
+    let i = heap.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (this.compare(heap[i]!, heap[parent]!) >= 0) break;
+      [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
+      i = parent;
+    }
+  }
+
+  protected override getItem(): T {
+    const heap = this.items;
+    const top = heap[0]!;
+    const last = heap.pop()!;
+    if (heap.length > 0) {
+      heap[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < heap.length && this.compare(heap[l]!, heap[m]!) < 0) m = l;
+        if (r < heap.length && this.compare(heap[r]!, heap[m]!) < 0) m = r;
+        if (m === i) break;
+        [heap[i], heap[m]] = [heap[m]!, heap[i]!];
+        i = m;
+      }
+    }
+    return top;
+  }
+}
+
+/**
+ * A queue that returns the most recently added item first, as asyncio's `LifoQueue`.
+ *
+ * @example
+ * ```ts
+ * const q = new LifoQueue<number>();
+ * q.putNowait(1); q.putNowait(2);
+ * q.getNowait(); // 2
+ * ```
+ */
+export class LifoQueue<T> extends Queue<T> {
+  protected override getItem(): T {
+    return this.items.pop()!;
+  }
+}

@@ -1,0 +1,169 @@
+/**
+ * asyncio's `TaskGroup` (Python 3.13 behaviour) in callback form. Its children live in a kernel
+ * nursery opened by `run()` (so they belong to the task tree), but the group's logic is asyncio's,
+ * with edge-triggered cancellation: on the first child failure it cancels the other children and
+ * the parent task once, counts that request with `uncancel()`, waits for everyone, and raises an
+ * `ExceptionGroup`.
+ */
+import {
+  Cancelled,
+  ExceptionGroup,
+  RuntimeError,
+  currentTaskOrUndefined,
+  openNursery,
+  type Nursery,
+  type Task as KernelTask,
+} from '@duet/kernel';
+import type { Future } from './futures';
+import { getRunningLoop, type EventLoop } from './loop';
+import { cancelKernelTask } from './timeouts';
+import { Task, type TaskOptions } from './tasks';
+
+const NONE: unique symbol = Symbol('none');
+
+type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
+/**
+ * A group of tasks that all end before the group does, as asyncio's `TaskGroup`:
+ * `async with TaskGroup() as tg:` becomes `await new TaskGroup().run(async (tg) => { ... })`,
+ * which resolves with the body's value once every task of the group is done.
+ *
+ * If a task fails (with anything but `CancelledError`), the other tasks and the body are
+ * cancelled, and `run` rejects with an `ExceptionGroup` of every failure. If the task running the
+ * group is cancelled from outside, the children are cancelled and awaited and the
+ * `CancelledError` propagates.
+ *
+ * @example
+ * ```ts
+ * await new TaskGroup().run(async (tg) => {
+ *   const task1 = tg.createTask(() => someCoro());
+ *   const task2 = tg.createTask(() => anotherCoro());
+ * });
+ * console.log(`Both tasks have completed now: ${task1.result()}, ${task2.result()}`);
+ * ```
+ */
+export class TaskGroup {
+  private entered = false;
+  private exiting = false;
+  private aborting = false;
+  private parentTask: KernelTask | null = null;
+  private parentCancelRequested = false;
+  private readonly tasks = new Set<Task<unknown>>();
+  private readonly errors: unknown[] = [];
+  private onCompletedFut: Future<boolean> | null = null;
+  private nursery: Nursery | null = null;
+  private loop: EventLoop | null = null;
+
+  /**
+   * Enters the group in the current task, runs `body(this)`, then waits for every task of the
+   * group. Resolves with the body's value; rejects with an `ExceptionGroup` of the failures, or
+   * with `CancelledError` when the current task was cancelled from outside. A group runs once.
+   */
+  async run<T>(body: (tg: this) => T | PromiseLike<T>): Promise<T> {
+    if (typeof body !== 'function') throw new TypeError('TaskGroup.run() expects a function');
+    if (this.entered) throw new RuntimeError(`${String(this)} has already been entered`);
+    const task = currentTaskOrUndefined();
+    if (task === undefined) throw new RuntimeError('TaskGroup.run() must be called from a task inside run()');
+    this.entered = true;
+    this.parentTask = task;
+    this.loop = getRunningLoop();
+    const outcome = await openNursery(async (nursery): Promise<Outcome<T>> => {
+      this.nursery = nursery;
+      let failed = false;
+      let error: unknown;
+      let value: T | undefined;
+      try {
+        value = await body(this);
+      } catch (err) {
+        failed = true;
+        error = err;
+      }
+      return this.exit(failed, error, value as T);
+    });
+    if (outcome === undefined) throw new RuntimeError('TaskGroup: the enclosing cancel scope caught the group');
+    if (!outcome.ok) throw outcome.error;
+    return outcome.value;
+  }
+
+  /**
+   * Starts `fn()` as a Task in this group. A `RuntimeError` before `run()`, once the group is
+   * finished, or while it is shutting down after a failure.
+   */
+  createTask<T>(fn: () => T | PromiseLike<T>, options: TaskOptions = {}): Task<T> {
+    if (!this.entered) throw new RuntimeError(`${String(this)} has not been entered`);
+    if (this.exiting && this.tasks.size === 0) throw new RuntimeError(`${String(this)} is finished`);
+    if (this.aborting) throw new RuntimeError(`${String(this)} is shutting down`);
+    const task = Task._create(this.loop!, fn, options, this.nursery);
+    this.tasks.add(task as Task<unknown>);
+    task.addDoneCallback(this.onTaskDone);
+    return task;
+  }
+
+  private async exit<T>(failed: boolean, error: unknown, value: T): Promise<Outcome<T>> {
+    this.exiting = true;
+    const parent = this.parentTask!;
+    let propagateCancel: unknown = failed && error instanceof Cancelled ? error : NONE;
+    if (failed && !this.aborting) this.abort();
+    while (this.tasks.size > 0) {
+      this.onCompletedFut ??= this.loop!.createFuture<boolean>();
+      try {
+        await this.onCompletedFut;
+      } catch (err) {
+        if (!(err instanceof Cancelled)) throw err;
+        if (!this.aborting) {
+          // The parent task is cancelled from outside while waiting for the children.
+          propagateCancel = err;
+          this.abort();
+        }
+      }
+      this.onCompletedFut = null;
+    }
+    if (this.parentCancelRequested && parent.uncancel() === 0) propagateCancel = NONE;
+    if (propagateCancel !== NONE && this.errors.length === 0) return { ok: false, error: propagateCancel };
+    if (failed && !(error instanceof Cancelled)) this.errors.push(error);
+    if (this.errors.length !== 0) {
+      if (parent.cancelling() > 0) {
+        // An outside cancel is pending too: keep it for the next wait (Python 3.13).
+        parent.uncancel();
+        cancelKernelTask(parent);
+      }
+      return { ok: false, error: new ExceptionGroup('unhandled errors in a TaskGroup', this.errors) };
+    }
+    return { ok: true, value };
+  }
+
+  private abort(): void {
+    this.aborting = true;
+    for (const task of this.tasks) if (!task.done()) task.cancel();
+  }
+
+  private readonly onTaskDone = (task: Task<unknown>): void => {
+    this.tasks.delete(task);
+    const fut = this.onCompletedFut;
+    if (fut !== null && this.tasks.size === 0 && !fut.done()) fut.setResult(true);
+    if (task.cancelled()) return;
+    const exc = task.exception();
+    if (exc === null) return;
+    this.errors.push(exc);
+    const parent = this.parentTask!;
+    if (parent.done) {
+      this.loop!.callExceptionHandler({
+        message: 'Task has errored out but its parent task is already completed',
+        exception: exc,
+        task,
+      });
+      return;
+    }
+    if (!this.aborting && !this.parentCancelRequested) {
+      // Cancel the body too; run() takes this request back with uncancel().
+      this.abort();
+      this.parentCancelRequested = true;
+      cancelKernelTask(parent);
+    }
+  };
+
+  toString(): string {
+    const parts = [this.tasks.size !== 0 ? `tasks=${this.tasks.size}` : '', this.errors.length !== 0 ? `errors=${this.errors.length}` : '', this.aborting ? 'cancelling' : this.entered ? 'entered' : ''].filter((p) => p !== '');
+    return `<TaskGroup ${parts.join(' ')}>`;
+  }
+}
