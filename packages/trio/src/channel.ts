@@ -21,7 +21,14 @@ import {
 } from '@duet/kernel';
 import { BrokenResourceError, ClosedResourceError, EndOfChannel, WouldBlock } from './errors';
 
-/** Statistics of a memory channel (the same for both ends). */
+/**
+ * Statistics of a memory channel (the same for both ends).
+ *
+ * @example
+ * ```ts
+ * const { currentBufferUsed, tasksWaitingReceive } = rx.statistics();
+ * ```
+ */
 export interface MemoryChannelStatistics {
   /** Values in the buffer now. */
   currentBufferUsed: number;

@@ -15,7 +15,14 @@ import {
 } from '@duet/kernel';
 import { TrioInternalError } from './errors';
 
-/** Options of {@link run}: Trio's keyword arguments of `trio.run`. */
+/**
+ * Options of {@link run}: Trio's keyword arguments of `trio.run`.
+ *
+ * @example
+ * ```ts
+ * await run({ clock: new MockClock(), strictExceptionGroups: false }, main);
+ * ```
+ */
 export interface RunOptions {
   /** The clock of the run (for tests a `MockClock`); the system clock by default. */
   clock?: Clock;
@@ -29,7 +36,14 @@ export interface RunOptions {
   strictExceptionGroups?: boolean;
 }
 
-/** Options of {@link openNursery}. */
+/**
+ * Options of {@link openNursery}.
+ *
+ * @example
+ * ```ts
+ * await openNursery(body, { strictExceptionGroups: false }); // a lone error is raised as itself
+ * ```
+ */
 export interface OpenNurseryOptions {
   /** Overrides the run's `strictExceptionGroups` for this nursery. */
   strictExceptionGroups?: boolean;

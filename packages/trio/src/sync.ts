@@ -19,7 +19,14 @@ import {
 } from '@duet/kernel';
 import { WouldBlock } from './errors';
 
-/** A held acquisition: disposing it (at the end of a `using` block) releases it, once. */
+/**
+ * A held acquisition: disposing it (at the end of a `using` block) releases it, once.
+ *
+ * @example
+ * ```ts
+ * using _held = await lock.hold(); // released when the block exits
+ * ```
+ */
 export type Held = Disposable;
 
 function held(release: () => void): Held {
@@ -51,7 +58,14 @@ async function acquireOrPark(tryNow: () => void, park: () => Promise<unknown>): 
 
 // ---- Event ------------------------------------------------------------------------------------
 
-/** Statistics of an {@link Event}. */
+/**
+ * Statistics of an {@link Event}.
+ *
+ * @example
+ * ```ts
+ * const { tasksWaiting } = event.statistics();
+ * ```
+ */
 export interface EventStatistics {
   /** Tasks blocked in `wait()`. */
   tasksWaiting: number;
@@ -101,7 +115,14 @@ export class Event {
 
 // ---- Lock -------------------------------------------------------------------------------------
 
-/** Statistics of a {@link Lock} (and of {@link StrictFIFOLock}). */
+/**
+ * Statistics of a {@link Lock} (and of {@link StrictFIFOLock}).
+ *
+ * @example
+ * ```ts
+ * const { locked, owner, tasksWaiting } = lock.statistics();
+ * ```
+ */
 export interface LockStatistics {
   /** Whether some task holds the lock. */
   locked: boolean;
@@ -198,13 +219,27 @@ export class StrictFIFOLock extends Lock {}
 
 // ---- Semaphore --------------------------------------------------------------------------------
 
-/** Options of {@link Semaphore}. */
+/**
+ * Options of {@link Semaphore}.
+ *
+ * @example
+ * ```ts
+ * const bounded = new Semaphore(2, { maxValue: 2 });
+ * ```
+ */
 export interface SemaphoreOptions {
   /** `release()` above this value is a `ValueError` (a bounded semaphore); none by default. */
   maxValue?: number;
 }
 
-/** Statistics of a {@link Semaphore}. */
+/**
+ * Statistics of a {@link Semaphore}.
+ *
+ * @example
+ * ```ts
+ * const { tasksWaiting } = sem.statistics();
+ * ```
+ */
 export interface SemaphoreStatistics {
   /** Tasks blocked in `acquire()`. */
   tasksWaiting: number;
@@ -295,7 +330,14 @@ export class Semaphore {
 
 // ---- CapacityLimiter --------------------------------------------------------------------------
 
-/** Statistics of a {@link CapacityLimiter}. */
+/**
+ * Statistics of a {@link CapacityLimiter}.
+ *
+ * @example
+ * ```ts
+ * const { borrowedTokens, totalTokens, borrowers, tasksWaiting } = limiter.statistics();
+ * ```
+ */
 export interface CapacityLimiterStatistics {
   /** Tokens held now. */
   borrowedTokens: number;
@@ -440,7 +482,14 @@ export class CapacityLimiter {
 
 // ---- Condition --------------------------------------------------------------------------------
 
-/** Statistics of a {@link Condition}. */
+/**
+ * Statistics of a {@link Condition}.
+ *
+ * @example
+ * ```ts
+ * const { tasksWaiting, lockStatistics } = cond.statistics();
+ * ```
+ */
 export interface ConditionStatistics {
   /** Tasks blocked in `wait()`. */
   tasksWaiting: number;

@@ -129,7 +129,14 @@ export function assertNoCheckpoints<T>(fn: () => Promise<T> | T): Promise<T> {
   });
 }
 
-/** Options of {@link trioTest}. */
+/**
+ * Options of {@link trioTest}.
+ *
+ * @example
+ * ```ts
+ * test('uses my clock', trioTest(async (clock) => { clock.jump(1); }, { clock: new MockClock() }));
+ * ```
+ */
 export interface TrioTestOptions extends Omit<RunOptions, 'clock'> {
   /** The clock of the run; a fresh `MockClock({ autojumpThreshold: 0 })` by default. */
   clock?: MockClock;

@@ -5,13 +5,30 @@
 import { CancelScope, ValueError } from '@duet/kernel';
 import { TooSlowError } from './errors';
 
-/** Options of the timeout functions: Trio's keyword arguments. */
+/**
+ * Options of the timeout functions: Trio's keyword arguments.
+ *
+ * @example
+ * ```ts
+ * await moveOnAfter(5, () => cleanup(), { shield: true });
+ * const scope = failAfter(5, { shield: true });
+ * ```
+ */
 export interface TimeoutOptions {
   /** Shield the body from cancellation of outer scopes (the timeout itself still applies). */
   shield?: boolean;
 }
 
-/** The body of a timeout: gets the scope, so it can read or move the deadline or cancel. */
+/**
+ * The body of a timeout: gets the scope, so it can read or move the deadline or cancel.
+ *
+ * @example
+ * ```ts
+ * await moveOnAfter(5, async (scope) => {
+ *   scope.deadline += 5; // more time
+ * });
+ * ```
+ */
 export type TimeoutBody<S extends CancelScope, T> = (scope: S) => Promise<T> | T;
 
 /**
