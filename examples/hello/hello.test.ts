@@ -1,0 +1,16 @@
+import { run as trioRun } from '@duet/trio';
+import { MockClock } from '@duet/trio/testing';
+import { hello as trioHello } from './lib/trio-hello';
+
+test('the Trio-style hello prints in virtual time', async () => {
+  const lines: string[] = [];
+  await trioRun({ clock: new MockClock({ autojumpThreshold: 0 }) }, trioHello, (l: string) =>
+    lines.push(l),
+  );
+  expect(lines).toEqual([
+    't=0.0s parent: started two children; the nursery waits for both',
+    't=0.1s greeter: hello from a child task',
+    't=0.2s slowpoke: gave up after 0.2 s (moveOnAfter)',
+    't=0.2s parent: both children are done',
+  ]);
+});
