@@ -20,7 +20,7 @@ function callSite(): string {
   const site = lines.find(
     (l) => !/[/\\]kernel[/\\](src|dist)[/\\]/.test(l) && !l.includes('node:'),
   );
-  return (site ?? lines[0] ?? '').trim();
+  return (site ?? lines[0] ?? '').trim().replace(/^at /, '');
 }
 
 /** @internal The run's debug checks; the runner calls these hooks only in debug mode. */
