@@ -506,4 +506,36 @@ describe('Condition', () => {
       cond.release();
     }),
   );
+  test(
+    'a notified waiter cancelled while queued for the lock still returns holding it, then raises',
+    trioTest(async () => {
+      const cond = new Condition();
+      const log: string[] = [];
+      const scope = new CancelScope();
+      await openNursery(async (n) => {
+        n.startSoon(async () => {
+          await cond.acquire();
+          await scope.run(async () => {
+            try {
+              await cond.wait();
+            } catch (err) {
+              log.push(`${(err as Error).name}, holding=${cond.statistics().lockStatistics.owner === currentTask()}`);
+              throw err;
+            }
+          });
+          cond.release();
+        });
+        await waitAllTasksBlocked();
+        await cond.acquire();
+        cond.notify();
+        // the waiter now queues for the lock; cancel it there
+        scope.cancel();
+        await sleep(1);
+        expect(log).toEqual([]);
+        cond.release();
+      });
+      expect(log).toEqual(['Cancelled, holding=true']);
+      expect(cond.locked()).toBe(false);
+    }),
+  );
 });
