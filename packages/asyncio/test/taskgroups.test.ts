@@ -1,0 +1,372 @@
+import {
+  CancelledError,
+  ExceptionGroup,
+  RuntimeError,
+  TaskGroup,
+  TimeoutError,
+  createTask,
+  currentTask,
+  getRunningLoop,
+  sleep,
+  timeout,
+  type Task,
+} from '@duet/asyncio';
+import { vrun } from './helpers';
+
+const now = () => getRunningLoop().time();
+
+async function fail(delay: number, err: Error): Promise<never> {
+  await sleep(delay);
+  throw err;
+}
+
+function leafErrors(err: unknown): string[] {
+  if (err instanceof ExceptionGroup) return err.exceptions.flatMap((e) => leafErrors(e));
+  return [err instanceof Error ? `${err.name}:${err.message}` : String(err)];
+}
+
+describe('TaskGroup', () => {
+  test('resolves with the body value after every child is done', async () => {
+    const out = await vrun(async () => {
+      const results: string[] = [];
+      const v = await new TaskGroup().run(async (tg) => {
+        tg.createTask(async () => {
+          await sleep(1);
+          results.push(`a@${now()}`);
+        });
+        tg.createTask(async () => {
+          await sleep(2);
+          results.push(`b@${now()}`);
+        });
+        return 'body';
+      });
+      return [v, results, now()];
+    });
+    expect(out).toEqual(['body', ['a@1', 'b@2'], 2]);
+  });
+
+  test('a failing child cancels its siblings and the body; the group raises ExceptionGroup; cancelling() is back to 0', async () => {
+    const out = await vrun(async () => {
+      const log: string[] = [];
+      let sibling!: Task<void>;
+      try {
+        await new TaskGroup().run(async (tg) => {
+          sibling = tg.createTask(() => sleep(10));
+          tg.createTask(() => fail(1, new Error('child')));
+          try {
+            await sleep(10);
+          } catch (err) {
+            log.push(`body got ${err instanceof CancelledError ? 'CancelledError' : String(err)} at ${now()}`);
+            throw err;
+          }
+        });
+      } catch (err) {
+        log.push(`group raised ${leafErrors(err).join(',')}`);
+        log.push(`is ExceptionGroup: ${err instanceof ExceptionGroup}`);
+      }
+      log.push(`sibling cancelled: ${sibling.cancelled()}`);
+      log.push(`cancelling: ${currentTask()!.cancelling()}`);
+      await sleep(1); // the parent is not cancelled any more
+      log.push('still running');
+      return log;
+    });
+    expect(out).toEqual([
+      'body got CancelledError at 1',
+      'group raised Error:child',
+      'is ExceptionGroup: true',
+      'sibling cancelled: true',
+      'cancelling: 0',
+      'still running',
+    ]);
+  });
+
+  test('errors raised by children while being cancelled are collected too', async () => {
+    const errs = await vrun(async () => {
+      const badCleanup = async () => {
+        try {
+          await sleep(10);
+        } catch {
+          throw new Error('cleanup');
+        }
+      };
+      try {
+        await new TaskGroup().run(async (tg) => {
+          tg.createTask(badCleanup);
+          tg.createTask(() => fail(1, new Error('v')));
+          await sleep(5);
+        });
+      } catch (err) {
+        return leafErrors(err).sort();
+      }
+      return [];
+    });
+    expect(errs).toEqual(['Error:cleanup', 'Error:v']);
+  });
+
+  test("the body's error is raised in the group after the children's errors", async () => {
+    const errs = await vrun(async () => {
+      try {
+        await new TaskGroup().run(async (tg) => {
+          tg.createTask(async () => {
+            try {
+              await sleep(10);
+            } catch {
+              throw new Error('cleanup');
+            }
+          });
+          await sleep(0);
+          throw new RangeError('body');
+        });
+      } catch (err) {
+        return leafErrors(err);
+      }
+      return [];
+    });
+    expect(errs).toEqual(['Error:cleanup', 'RangeError:body']);
+  });
+
+  test('a cancel of the parent from outside cancels the children and propagates as CancelledError', async () => {
+    const out = await vrun(async () => {
+      const log: string[] = [];
+      const parent = createTask(async () => {
+        await new TaskGroup().run(async (tg) => {
+          tg.createTask(async () => {
+            try {
+              await sleep(10);
+            } catch (err) {
+              log.push('child cancelled');
+              await sleep(1); // takes a while to clean up
+              log.push(`child cleaned up at ${now()}`);
+              throw err;
+            }
+          });
+          await sleep(10);
+        });
+      });
+      await sleep(1);
+      parent.cancel();
+      try {
+        await parent;
+      } catch (err) {
+        log.push(`parent raised ${err instanceof CancelledError ? 'CancelledError' : String(err)} at ${now()}`);
+      }
+      log.push(`parent.cancelling() = ${parent.cancelling()}`);
+      return log;
+    });
+    expect(out).toEqual(['child cancelled', 'child cleaned up at 2', 'parent raised CancelledError at 2', 'parent.cancelling() = 1']);
+  });
+
+  test('outside cancel while the group waits for its children at exit', async () => {
+    const out = await vrun(async () => {
+      let child!: Task<void>;
+      const parent = createTask(() =>
+        new TaskGroup().run(async (tg) => {
+          child = tg.createTask(() => sleep(10));
+        }),
+      );
+      await sleep(1);
+      parent.cancel();
+      const outcome = await parent.then(
+        () => 'ok',
+        (e: unknown) => (e instanceof CancelledError ? 'CancelledError' : String(e)),
+      );
+      return [outcome, child.cancelled(), now()];
+    });
+    expect(out).toEqual(['CancelledError', true, 1]);
+  });
+
+  test('outside cancel together with a child failure: ExceptionGroup wins, the cancel stays pending (3.13)', async () => {
+    const out = await vrun(async () => {
+      const log: string[] = [];
+      const parent = createTask(async () => {
+        try {
+          await new TaskGroup().run(async (tg) => {
+            tg.createTask(async () => {
+              try {
+                await sleep(10);
+              } catch {
+                throw new Error('failed while cancelled');
+              }
+            });
+            await sleep(10);
+          });
+        } catch (err) {
+          log.push(`group: ${leafErrors(err).join(',')}; cancelling=${currentTask()!.cancelling()}`);
+        }
+        try {
+          await sleep(1);
+          log.push('not cancelled');
+        } catch (err) {
+          log.push(`next wait: ${err instanceof CancelledError ? 'CancelledError' : String(err)}`);
+          throw err;
+        }
+      });
+      await sleep(1);
+      parent.cancel();
+      await parent.then(() => undefined, () => undefined);
+      log.push(`parent.cancelled() = ${parent.cancelled()}`);
+      return log;
+    });
+    expect(out).toEqual([
+      'group: Error:failed while cancelled; cancelling=1',
+      'next wait: CancelledError',
+      'parent.cancelled() = true',
+    ]);
+  });
+
+  test('nested groups: an inner failure cancels the outer group and arrives as a nested ExceptionGroup', async () => {
+    const out = await vrun(async () => {
+      let outerChild!: Task<void>;
+      try {
+        await new TaskGroup().run(async (outer) => {
+          outerChild = outer.createTask(() => sleep(10));
+          await new TaskGroup().run(async (inner) => {
+            inner.createTask(() => fail(1, new Error('v')));
+          });
+        });
+      } catch (err) {
+        const eg = err as ExceptionGroup;
+        return [
+          eg instanceof ExceptionGroup,
+          eg.exceptions.length,
+          eg.exceptions[0] instanceof ExceptionGroup,
+          leafErrors(eg),
+          outerChild.cancelled(),
+          currentTask()!.cancelling(),
+          now(),
+        ];
+      }
+      return null;
+    });
+    expect(out).toEqual([true, 1, true, ['Error:v'], true, 0, 1]);
+  });
+
+  test('a child failing after the body ended still raises, and the parent is not left cancelled', async () => {
+    const out = await vrun(async () => {
+      try {
+        await new TaskGroup().run(async (tg) => {
+          tg.createTask(() => fail(2, new Error('late')));
+          tg.createTask(() => sleep(10));
+        });
+      } catch (err) {
+        await sleep(1);
+        return [leafErrors(err), now(), currentTask()!.cancelling()];
+      }
+      return null;
+    });
+    expect(out).toEqual([['Error:late'], 3, 0]);
+  });
+
+  test('a body that swallows the group cancel goes on, then the group raises', async () => {
+    const out = await vrun(async () => {
+      const log: string[] = [];
+      try {
+        await new TaskGroup().run(async (tg) => {
+          tg.createTask(() => fail(1, new Error('x')));
+          try {
+            await sleep(10);
+          } catch {
+            log.push('swallowed');
+          }
+          await sleep(1);
+          log.push(`body went on to ${now()}`);
+        });
+      } catch (err) {
+        log.push(leafErrors(err).join(','));
+      }
+      return log;
+    });
+    expect(out).toEqual(['swallowed', 'body went on to 2', 'Error:x']);
+  });
+
+  test('createTask: before run, while shutting down, after finishing', async () => {
+    await vrun(async () => {
+      const unentered = new TaskGroup();
+      expect(() => unentered.createTask(async () => 1)).toThrow(/has not been entered/);
+      const messages: string[] = [];
+      let tg!: TaskGroup;
+      await expect(
+        new TaskGroup().run(async (g) => {
+          tg = g;
+          g.createTask(async () => {
+            throw new Error('now');
+          });
+          try {
+            await sleep(1);
+          } catch (err) {
+            try {
+              g.createTask(() => sleep(1));
+            } catch (e) {
+              messages.push(String((e as Error).message));
+              expect(e).toBeInstanceOf(RuntimeError);
+            }
+            throw err;
+          }
+        }),
+      ).rejects.toBeInstanceOf(ExceptionGroup);
+      expect(messages[0]).toMatch(/is shutting down/);
+      expect(() => tg.createTask(async () => 1)).toThrow(/is finished/);
+      await expect(tg.run(async () => 1)).rejects.toThrow(/already been entered/);
+    });
+  });
+
+  test('a child that swallows the cancel is awaited and keeps its result', async () => {
+    const out = await vrun(async () => {
+      let stubborn!: Task<string>;
+      try {
+        await new TaskGroup().run(async (tg) => {
+          stubborn = tg.createTask(async () => {
+            try {
+              await sleep(10);
+            } catch {
+              await sleep(3);
+              return 'stubborn';
+            }
+            return 'slept';
+          });
+          tg.createTask(() => fail(1, new Error('x')));
+        });
+      } catch {
+        return [stubborn.result(), now()];
+      }
+      return null;
+    });
+    expect(out).toEqual(['stubborn', 4]);
+  });
+
+  test('a timeout around a group cancels everything and becomes TimeoutError', async () => {
+    const out = await vrun(async () => {
+      try {
+        await timeout(1, () =>
+          new TaskGroup().run(async (tg) => {
+            tg.createTask(() => sleep(10));
+            tg.createTask(() => sleep(10));
+          }),
+        );
+      } catch (err) {
+        return [err instanceof TimeoutError, now(), currentTask()!.cancelling()];
+      }
+      return null;
+    });
+    expect(out).toEqual([true, 1, 0]);
+  });
+
+  test('children are cancelled tasks, never run if cancelled before their first step', async () => {
+    const out = await vrun(async () => {
+      let ran = false;
+      try {
+        // A synchronous body: its error reaches the group before the next loop iteration.
+        await new TaskGroup().run((tg) => {
+          tg.createTask(async () => {
+            ran = true;
+          });
+          throw new Error('body fails at once');
+        });
+      } catch (err) {
+        return [ran, leafErrors(err)];
+      }
+      return null;
+    });
+    expect(out).toEqual([false, ['Error:body fails at once']]);
+  });
+});
