@@ -115,7 +115,8 @@ export class MemorySendChannel<T> implements Disposable, AsyncDisposable {
   sendNowait(value: T): void {
     if (this.closed) throw new ClosedResourceError('this send channel is closed');
     const state = this.state;
-    if (state.openReceive === 0) throw new BrokenResourceError('every receive handle of this channel is closed');
+    if (state.openReceive === 0)
+      throw new BrokenResourceError('every receive handle of this channel is closed');
     for (const [task, handle] of state.receivers) {
       state.receivers.delete(task);
       handle._waiting.delete(task);
@@ -168,14 +169,20 @@ export class MemorySendChannel<T> implements Disposable, AsyncDisposable {
     const state = this.state;
     for (const task of this._waiting) {
       state.senders.delete(task);
-      reschedule(task, { ok: false, error: new ClosedResourceError('the send channel was closed while sending') });
+      reschedule(task, {
+        ok: false,
+        error: new ClosedResourceError('the send channel was closed while sending'),
+      });
     }
     this._waiting.clear();
     state.openSend--;
     if (state.openSend === 0) {
       for (const [task, handle] of state.receivers) {
         handle._waiting.delete(task);
-        reschedule(task, { ok: false, error: new EndOfChannel('every send handle of this channel is closed') });
+        reschedule(task, {
+          ok: false,
+          error: new EndOfChannel('every send handle of this channel is closed'),
+        });
       }
       state.receivers.clear();
     }
@@ -258,7 +265,9 @@ export class MemoryReceiveChannel<T> implements Disposable, AsyncDisposable, Asy
       this.state.receivers.set(task, this);
       this._waiting.add(task);
       try {
-        return (await park(new ChannelWait(this.state.receivers, 'MemoryReceiveChannel.receive'))) as T;
+        return (await park(
+          new ChannelWait(this.state.receivers, 'MemoryReceiveChannel.receive'),
+        )) as T;
       } finally {
         this._waiting.delete(task);
       }
@@ -284,14 +293,20 @@ export class MemoryReceiveChannel<T> implements Disposable, AsyncDisposable, Asy
     const state = this.state;
     for (const task of this._waiting) {
       state.receivers.delete(task);
-      reschedule(task, { ok: false, error: new ClosedResourceError('the receive channel was closed while receiving') });
+      reschedule(task, {
+        ok: false,
+        error: new ClosedResourceError('the receive channel was closed while receiving'),
+      });
     }
     this._waiting.clear();
     state.openReceive--;
     if (state.openReceive === 0) {
       for (const [task, { handle }] of state.senders) {
         handle._waiting.delete(task);
-        reschedule(task, { ok: false, error: new BrokenResourceError('every receive handle of this channel is closed') });
+        reschedule(task, {
+          ok: false,
+          error: new BrokenResourceError('every receive handle of this channel is closed'),
+        });
       }
       state.senders.clear();
       state.buffer.length = 0;
@@ -353,7 +368,9 @@ export class MemoryReceiveChannel<T> implements Disposable, AsyncDisposable, Asy
  * });
  * ```
  */
-export function openMemoryChannel<T>(maxBufferSize: number): [MemorySendChannel<T>, MemoryReceiveChannel<T>] {
+export function openMemoryChannel<T>(
+  maxBufferSize: number,
+): [MemorySendChannel<T>, MemoryReceiveChannel<T>] {
   if (typeof maxBufferSize !== 'number') {
     throw new TypeError(`maxBufferSize must be a number, got ${typeof maxBufferSize}`);
   }

@@ -21,6 +21,7 @@ export {
   CancelScope,
   Cancelled,
   ExceptionGroup,
+  HangError,
   Nursery,
   RunFinishedError,
   RuntimeError,

@@ -8,9 +8,8 @@ import {
   currentTaskOrUndefined,
   openNursery as kernelOpenNursery,
   run as kernelRun,
-  type Instrument,
-  type Clock,
   type Nursery,
+  type RunOptions as KernelRunOptions,
   type Runner,
 } from '@duet/kernel';
 import { TrioInternalError } from './errors';
@@ -23,11 +22,7 @@ import { TrioInternalError } from './errors';
  * await run({ clock: new MockClock(), strictExceptionGroups: false }, main);
  * ```
  */
-export interface RunOptions {
-  /** The clock of the run (for tests a `MockClock`); the system clock by default. */
-  clock?: Clock;
-  /** Instruments installed before the root task starts. */
-  instruments?: readonly Instrument[];
+export interface RunOptions extends KernelRunOptions {
   /**
    * When true (the default, as Trio >= 0.25), a nursery always raises an `ExceptionGroup`, even for
    * one error; when false, a nursery with exactly one error raises that error itself. Each
@@ -67,26 +62,30 @@ const strictByRun = new WeakMap<Runner, boolean>();
  * await run({ clock: new MockClock({ autojumpThreshold: 0 }) }, main, 'arg');
  * ```
  */
-export function run<A extends unknown[], R>(fn: (...args: A) => R | Promise<R>, ...args: A): Promise<R>;
+export function run<A extends unknown[], R>(
+  fn: (...args: A) => R | Promise<R>,
+  ...args: A
+): Promise<R>;
 export function run<A extends unknown[], R>(
   options: RunOptions,
   fn: (...args: A) => R | Promise<R>,
   ...args: A
 ): Promise<R>;
 export function run(first: unknown, ...rest: unknown[]): Promise<unknown> {
-  const hasOptions = typeof first !== 'function' && first !== null && typeof first === 'object' && !('then' in first);
+  const hasOptions =
+    typeof first !== 'function' &&
+    first !== null &&
+    typeof first === 'object' &&
+    !('then' in first);
   const options = (hasOptions ? first : {}) as RunOptions;
   const fn = hasOptions ? rest[0] : first;
   const args = hasOptions ? rest.slice(1) : rest;
-  const kernelOptions = {
-    ...(options.clock !== undefined ? { clock: options.clock } : {}),
-    ...(options.instruments !== undefined ? { instruments: options.instruments } : {}),
-  };
+  const { strictExceptionGroups, ...kernelOptions } = options;
   if (typeof fn !== 'function') {
     // Let the kernel report the bad argument in its words (with its hint for a started Promise).
     return kernelRun(kernelOptions, fn as () => unknown);
   }
-  const strict = options.strictExceptionGroups ?? true;
+  const strict = strictExceptionGroups ?? true;
   const root = (...a: unknown[]): unknown => {
     strictByRun.set(currentRunner(), strict);
     return (fn as (...a: unknown[]) => unknown)(...a);

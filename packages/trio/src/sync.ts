@@ -168,8 +168,10 @@ export class Lock {
    */
   acquireNowait(): void {
     const task = currentTask();
-    if (this._owner === task) throw new RuntimeError('this task already holds the lock (Lock is not re-entrant)');
-    if (this._owner !== null || this._lot.size !== 0) throw new WouldBlock('the lock is held by another task');
+    if (this._owner === task)
+      throw new RuntimeError('this task already holds the lock (Lock is not re-entrant)');
+    if (this._owner !== null || this._lot.size !== 0)
+      throw new WouldBlock('the lock is held by another task');
     this._owner = task;
   }
 
@@ -414,7 +416,7 @@ export class CapacityLimiter {
   /** Takes a token for `borrower` without waiting; {@link WouldBlock} when none is free. */
   acquireOnBehalfOfNowait(borrower: unknown): void {
     if (this.borrowers.has(borrower)) {
-      throw new RuntimeError('this borrower already holds one of this CapacityLimiter\'s tokens');
+      throw new RuntimeError("this borrower already holds one of this CapacityLimiter's tokens");
     }
     if (this.borrowers.size >= this.total || this.lot.size !== 0) {
       throw new WouldBlock('no token of the CapacityLimiter is free');

@@ -52,7 +52,8 @@ export class Sequencer {
     if (!Number.isInteger(position) || position < 0) {
       throw new TypeError(`position must be an integer >= 0, got ${String(position)}`);
     }
-    if (this.claimed.has(position)) throw new RuntimeError(`sequence point ${position} was already used`);
+    if (this.claimed.has(position))
+      throw new RuntimeError(`sequence point ${position} was already used`);
     if (this.broken) throw new RuntimeError('the sequence is broken');
     this.claimed.add(position);
     if (position !== 0) {
@@ -62,7 +63,9 @@ export class Sequencer {
         if (!(err instanceof Cancelled)) throw err;
         this.broken = true;
         for (const event of this.points.values()) event.set();
-        throw new RuntimeError('a Sequencer wait was cancelled: the sequence is broken', { cause: err });
+        throw new RuntimeError('a Sequencer wait was cancelled: the sequence is broken', {
+          cause: err,
+        });
       }
       if (this.broken) throw new RuntimeError('the sequence is broken');
     }
@@ -110,7 +113,8 @@ async function countSteps<T>(fn: () => Promise<T> | T, check: (steps: number) =>
  */
 export function assertCheckpoints<T>(fn: () => Promise<T> | T): Promise<T> {
   return countSteps(fn, (steps) => {
-    if (steps === 0) throw new AssertionError({ message: 'assertCheckpoints: the code did not checkpoint' });
+    if (steps === 0)
+      throw new AssertionError({ message: 'assertCheckpoints: the code did not checkpoint' });
   });
 }
 
@@ -125,7 +129,10 @@ export function assertCheckpoints<T>(fn: () => Promise<T> | T): Promise<T> {
  */
 export function assertNoCheckpoints<T>(fn: () => Promise<T> | T): Promise<T> {
   return countSteps(fn, (steps) => {
-    if (steps !== 0) throw new AssertionError({ message: `assertNoCheckpoints: the code checkpointed (${steps} time(s))` });
+    if (steps !== 0)
+      throw new AssertionError({
+        message: `assertNoCheckpoints: the code checkpointed (${steps} time(s))`,
+      });
   });
 }
 
@@ -143,9 +150,18 @@ export interface TrioTestOptions extends Omit<RunOptions, 'clock'> {
 }
 
 /**
+ * The hang detection `trioTest` turns on unless told otherwise: a deadlock, or 4 real seconds
+ * (before Jest's 5 s timeout), fails the test with a `HangError` that shows the task tree.
+ */
+export const TRIO_TEST_HANG_DETECTION = Object.freeze({ deadlock: true, realTimeout: 4 });
+
+/**
  * A Jest (or any runner's) test function that runs `fn` as the root task of its own `run()`, like
  * pytest-trio with `autojump_clock`: by default the run uses a fresh `MockClock` with
  * `autojumpThreshold: 0`, so sleeps and timeouts finish at once in virtual time. `fn` gets the clock.
+ * A test that deadlocks or runs 4 real seconds fails with a `HangError` showing the task tree
+ * (see {@link TRIO_TEST_HANG_DETECTION}; pass `hangDetection` to change it — turn `deadlock` off
+ * when something outside the kernel, such as a raw `setTimeout`, wakes the test's tasks).
  *
  * @example
  * ```ts
@@ -155,10 +171,13 @@ export interface TrioTestOptions extends Omit<RunOptions, 'clock'> {
  * }));
  * ```
  */
-export function trioTest<T>(fn: (clock: MockClock) => Promise<T> | T, options: TrioTestOptions = {}): () => Promise<T> {
+export function trioTest<T>(
+  fn: (clock: MockClock) => Promise<T> | T,
+  options: TrioTestOptions = {},
+): () => Promise<T> {
   if (typeof fn !== 'function') throw new TypeError('trioTest() expects the test body function');
   return () => {
     const clock = options.clock ?? new MockClock({ autojumpThreshold: 0 });
-    return run({ ...options, clock }, fn, clock);
+    return run({ hangDetection: TRIO_TEST_HANG_DETECTION, ...options, clock }, fn, clock);
   };
 }

@@ -61,7 +61,9 @@ function checkSeconds(api: string, seconds: number): void {
 
 function checkDeadline(api: string, deadline: number): void {
   if (typeof deadline !== 'number' || Number.isNaN(deadline)) {
-    throw new ValueError(`${api} needs a deadline (a time on the run's clock), got ${String(deadline)}`);
+    throw new ValueError(
+      `${api} needs a deadline (a time on the run's clock), got ${String(deadline)}`,
+    );
   }
 }
 
@@ -147,7 +149,11 @@ export function moveOnAfter<T>(
  * ```
  */
 export function failAt(deadline: number, options?: TimeoutOptions): FailScope;
-export function failAt<T>(deadline: number, fn: TimeoutBody<FailScope, T>, options?: TimeoutOptions): Promise<T | undefined>;
+export function failAt<T>(
+  deadline: number,
+  fn: TimeoutBody<FailScope, T>,
+  options?: TimeoutOptions,
+): Promise<T | undefined>;
 export function failAt<T>(
   deadline: number,
   fnOrOptions?: TimeoutBody<FailScope, T> | TimeoutOptions,
@@ -172,7 +178,11 @@ export function failAt<T>(
  * ```
  */
 export function failAfter(seconds: number, options?: TimeoutOptions): FailScope;
-export function failAfter<T>(seconds: number, fn: TimeoutBody<FailScope, T>, options?: TimeoutOptions): Promise<T | undefined>;
+export function failAfter<T>(
+  seconds: number,
+  fn: TimeoutBody<FailScope, T>,
+  options?: TimeoutOptions,
+): Promise<T | undefined>;
 export function failAfter<T>(
   seconds: number,
   fnOrOptions?: TimeoutBody<FailScope, T> | TimeoutOptions,

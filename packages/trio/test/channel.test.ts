@@ -236,7 +236,11 @@ describe('closing', () => {
         rx.close();
       });
       expect(caught).toBeInstanceOf(BrokenResourceError);
-      expect(tx.statistics()).toMatchObject({ currentBufferUsed: 0, openReceiveChannels: 0, tasksWaitingSend: 0 });
+      expect(tx.statistics()).toMatchObject({
+        currentBufferUsed: 0,
+        openReceiveChannels: 0,
+        tasksWaitingSend: 0,
+      });
       expect(() => tx.sendNowait(3)).toThrow(BrokenResourceError);
     }),
   );

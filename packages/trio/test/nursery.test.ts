@@ -36,7 +36,12 @@ describe('run', () => {
     const clock = new MockClock({ autojumpThreshold: 0 });
     const seen: string[] = [];
     const result = await run(
-      { clock, instruments: [{ beforeRun: () => seen.push('beforeRun'), afterRun: () => seen.push('afterRun') }] },
+      {
+        clock,
+        instruments: [
+          { beforeRun: () => seen.push('beforeRun'), afterRun: () => seen.push('afterRun') },
+        ],
+      },
       async () => {
         await sleep(100);
         return currentTime();
@@ -55,7 +60,9 @@ describe('run', () => {
 
   test('primitives outside run() say what to do', async () => {
     expect(() => currentTime()).toThrow(/inside run\(\)/);
-    await expect(openNursery(async () => undefined)).rejects.toThrow(/openNursery\(\) must be called .*inside run\(\)/);
+    await expect(openNursery(async () => undefined)).rejects.toThrow(
+      /openNursery\(\) must be called .*inside run\(\)/,
+    );
   });
 
   test('a started Promise instead of a function is a TypeError', () => {
@@ -339,7 +346,10 @@ describe('nurseries', () => {
 });
 
 describe('Nursery.start', () => {
-  async function server(port: number, taskStatus: TaskStatus<number> = TASK_STATUS_IGNORED): Promise<void> {
+  async function server(
+    port: number,
+    taskStatus: TaskStatus<number> = TASK_STATUS_IGNORED,
+  ): Promise<void> {
     await sleep(1);
     taskStatus.started(port + 1);
     await sleepForever();
@@ -487,7 +497,9 @@ describe('Nursery.start', () => {
       await openNursery((n) => {
         saved = n;
       });
-      await expect(saved.start(async (s: TaskStatus) => s.started())).rejects.toBeInstanceOf(RuntimeError);
+      await expect(saved.start(async (s: TaskStatus) => s.started())).rejects.toBeInstanceOf(
+        RuntimeError,
+      );
     }),
   );
 });

@@ -18,7 +18,12 @@ import {
   sleep,
   type Task,
 } from '@duet/trio';
-import { assertCheckpoints, assertNoCheckpoints, trioTest, waitAllTasksBlocked } from '@duet/trio/testing';
+import {
+  assertCheckpoints,
+  assertNoCheckpoints,
+  trioTest,
+  waitAllTasksBlocked,
+} from '@duet/trio/testing';
 
 describe('Event', () => {
   test(
@@ -475,7 +480,9 @@ describe('Condition', () => {
             try {
               await cond.wait();
             } catch (err) {
-              log.push(`wait raised ${(err as Error).name}, holding=${cond.locked()} at ${currentTime()}`);
+              log.push(
+                `wait raised ${(err as Error).name}, holding=${cond.locked()} at ${currentTime()}`,
+              );
               throw err;
             }
           });
@@ -519,7 +526,9 @@ describe('Condition', () => {
             try {
               await cond.wait();
             } catch (err) {
-              log.push(`${(err as Error).name}, holding=${cond.statistics().lockStatistics.owner === currentTask()}`);
+              log.push(
+                `${(err as Error).name}, holding=${cond.statistics().lockStatistics.owner === currentTask()}`,
+              );
               throw err;
             }
           });

@@ -127,7 +127,9 @@ describe('Sequencer', () => {
           });
         });
         n.startSoon(async () => {
-          await seq.run(2, () => undefined).catch((e: unknown) => errors.push(`pos 2: ${(e as Error).message}`));
+          await seq
+            .run(2, () => undefined)
+            .catch((e: unknown) => errors.push(`pos 2: ${(e as Error).message}`));
         });
       });
       expect(errors).toEqual([
@@ -145,7 +147,9 @@ describe('assertCheckpoints / assertNoCheckpoints', () => {
       await assertCheckpoints(() => checkpoint());
       await assertCheckpoints(() => cancelShieldedCheckpoint());
       await expect(assertCheckpoints(() => 1)).rejects.toBeInstanceOf(AssertionError);
-      await expect(assertCheckpoints(async () => checkpointIfCancelled())).rejects.toBeInstanceOf(AssertionError);
+      await expect(assertCheckpoints(async () => checkpointIfCancelled())).rejects.toBeInstanceOf(
+        AssertionError,
+      );
       await expect(assertNoCheckpoints(() => sleep(0))).rejects.toBeInstanceOf(AssertionError);
       expect(await assertNoCheckpoints(() => 'value')).toBe('value');
       expect(await assertCheckpoints(async () => (await checkpoint(), 'value'))).toBe('value');
@@ -169,7 +173,9 @@ describe('assertCheckpoints / assertNoCheckpoints', () => {
     trioTest(async () => {
       await new CancelScope().run(async (s) => {
         s.cancel();
-        await expect(assertCheckpoints(async () => checkpointIfCancelled())).rejects.toBeInstanceOf(Cancelled);
+        await expect(assertCheckpoints(async () => checkpointIfCancelled())).rejects.toBeInstanceOf(
+          Cancelled,
+        );
       });
       await expect(
         assertCheckpoints(() => {
@@ -189,10 +195,18 @@ describe('assertCheckpoints / assertNoCheckpoints', () => {
       await assertCheckpoints(() => waitAllTasksBlocked());
       await assertCheckpoints(() => openNursery(() => undefined));
       await assertCheckpoints(() =>
-        openNursery((n) => n.start(async (status: TaskStatus) => (await checkpoint(), status.started()))),
+        openNursery((n) =>
+          n.start(async (status: TaskStatus) => (await checkpoint(), status.started())),
+        ),
       );
       // and each is a cancel point
-      for (const wait of [() => sleep(0), () => sleep(1), () => sleepUntil(0), () => sleepForever(), () => checkpoint()]) {
+      for (const wait of [
+        () => sleep(0),
+        () => sleep(1),
+        () => sleepUntil(0),
+        () => sleepForever(),
+        () => checkpoint(),
+      ]) {
         const scope = new CancelScope();
         await scope.run(async (s) => {
           s.cancel();

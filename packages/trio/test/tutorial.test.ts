@@ -51,7 +51,10 @@ test(
       'parent: waiting for children to finish...',
     ]);
     // Trio shuffles simultaneous tasks; Duet runs them in FIFO order. Same set, same phases.
-    expect(log.slice(4, 6).sort()).toEqual(['  child1: started! sleeping now...', '  child2: started! sleeping now...']);
+    expect(log.slice(4, 6).sort()).toEqual([
+      '  child1: started! sleeping now...',
+      '  child2: started! sleeping now...',
+    ]);
     expect(log.slice(6, 8).sort()).toEqual(['  child1: exiting!', '  child2: exiting!']);
     expect(log[8]).toBe('parent: all done!');
     expect(currentTime()).toBe(1);
@@ -105,7 +108,11 @@ test(
       nursery.startSoon(producer, sendChannel);
       nursery.startSoon(consumer, receiveChannel);
     });
-    expect(log).toEqual(["got value 'message 0'", "got value 'message 1'", "got value 'message 2'"]);
+    expect(log).toEqual([
+      "got value 'message 0'",
+      "got value 'message 1'",
+      "got value 'message 2'",
+    ]);
   }),
 );
 
@@ -139,7 +146,12 @@ test(
       nursery.startSoon(consumer, 'Y', receiveChannel.clone());
     });
     // Trio's log (the two receptions at t=0 may pair either way):
-    expect(log.slice(0, 2).map(([t, s]) => [t, s.replace(/consumer .: /, '')]).sort()).toEqual([
+    expect(
+      log
+        .slice(0, 2)
+        .map(([t, s]) => [t, s.replace(/consumer .: /, '')])
+        .sort(),
+    ).toEqual([
       [0, "received '0 from producer A'"],
       [0, "received '0 from producer B'"],
     ]);
