@@ -379,11 +379,16 @@ export class Runner {
     if (this.deadlines.size !== 0) this.expireDeadlines();
     const batch = this.ready;
     this.ready = this.spare;
+    let ranCallback = false;
     for (let i = 0; i < batch.length; i++) {
       const item = batch[i]!;
-      if (typeof item === 'function') this.runCallback(item);
-      else this.step(item);
+      if (typeof item === 'function') {
+        ranCallback = true;
+        this.runCallback(item);
+      } else this.step(item);
     }
+    // A batch of callbacks only may leave every task blocked with no park to notice it: check idleness.
+    if (ranCallback && !this.batchScheduled) this.scheduleIdleCheck();
     this.workSinceTimeCheck += batch.length + 1;
     batch.length = 0;
     this.spare = batch;
