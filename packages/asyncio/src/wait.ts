@@ -159,6 +159,9 @@ export class AsCompletedIterator<T> implements Iterable<PromiseLike<T>>, AsyncIt
  * `as_completed`: iterate for awaitables of the results, or `for await` for the original
  * Futures/Tasks. When `timeout` passes, the next awaitable raises `TimeoutError`.
  *
+ * Note: TypeScript types a `for await` variable as the awaited value; with this iterator it is
+ * the Future/Task itself at run time, so cast it (`value as unknown as Task<T>`) to use it as one.
+ *
  * @example
  * ```ts
  * for (const next of asCompleted([t1, t2])) console.log(await next);

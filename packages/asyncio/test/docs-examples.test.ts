@@ -307,7 +307,8 @@ test('asCompleted: for await gives the earliest task first', async () => {
     const ipv6Connect = createTask(() => sleep(1, 'v6'));
     const tasks = [ipv4Connect, ipv6Connect];
     const seen: string[] = [];
-    for await (const earliestConnect of asCompleted(tasks)) {
+    for await (const value of asCompleted(tasks)) {
+      const earliestConnect = value as unknown as Task<string>; // TS types a for-await variable as awaited
       const r = await earliestConnect;
       seen.push(earliestConnect === ipv6Connect ? `IPv6 connection established. ${r}` : `IPv4 connection established. ${r}`);
     }

@@ -1,5 +1,4 @@
 import {
-  CancelledError,
   Future,
   createTask,
   gather,

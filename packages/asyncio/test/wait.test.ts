@@ -110,7 +110,11 @@ describe('asCompleted', () => {
       const c: Task<string> = createTask(() => sleep(9, 'c'));
       const seen: unknown[] = [];
       try {
-        for await (const t of asCompleted([a, b, c], { timeout: 3 })) seen.push(t === a ? 'A' : t === b ? 'B' : 'C');
+        for await (const value of asCompleted([a, b, c], { timeout: 3 })) {
+          // TypeScript types a `for await` variable as awaited; at run time it is the Task itself.
+          const t = value as unknown as Task<string>;
+          seen.push(t === a ? 'A' : t === b ? 'B' : 'C');
+        }
       } catch (err) {
         seen.push(err instanceof TimeoutError);
       }
