@@ -1,0 +1,16 @@
+/**
+ * `@duet/bridge`: Trio-style and asyncio-style code calling each other, and both living inside
+ * plain Promise / AbortSignal code, each side keeping its own cancellation, timeout and error
+ * semantics.
+ *
+ * @packageDocumentation
+ */
+export {
+  awaitEvent,
+  iterate,
+  runWithSignal,
+  toAsyncIterable,
+  type Receiver,
+  type RunWithSignalOptions,
+} from './plain';
+export { awaitForeign as awaitPromise } from '@duet/kernel';
