@@ -84,6 +84,7 @@ export class Runner implements AsyncDisposable {
   private busy = false;
   private kernelDone: Promise<unknown> | null = null;
   private loop: EventLoop | null = null;
+  private readonly jobWait = new JobWait();
 
   constructor(private readonly options: RunOptions = {}) {}
 
@@ -151,7 +152,7 @@ export class Runner implements AsyncDisposable {
       const clock = this.options.clock;
       this.kernelDone = kernelRun({ instruments, ...(clock === undefined ? {} : { clock }) }, () => this.main());
       this.kernelDone.catch((err: unknown) => this.failJobs(err));
-    } else if (this.rootWaiting && this.root !== null) {
+    } else if (this.rootWaiting && this.root !== null && this.root.parkedOn === this.jobWait) {
       this.rootWaiting = false;
       this.root.runner.wake(this.root, undefined);
     }
@@ -172,7 +173,7 @@ export class Runner implements AsyncDisposable {
       if (job === undefined) {
         this.rootWaiting = true;
         try {
-          await this.root.runner.park(this.root, new JobWait(), true);
+          await this.root.runner.park(this.root, this.jobWait, true);
         } catch (err) {
           this.rootWaiting = false;
           this.failJobs(err);
