@@ -123,6 +123,8 @@ export class EventLoop {
   private handler: ExceptionHandler | null = null;
   /** @internal */
   _debug = false;
+  /** In debug mode, a step or callback that runs longer than this (seconds) is reported; 0.1 by default. */
+  slowCallbackDuration = SLOW_SECONDS;
   /** @internal */
   _taskCounter = 0;
 
@@ -236,7 +238,7 @@ export class EventLoop {
     }
     if (this._debug) {
       const ms = performance.now() - started;
-      if (ms > SLOW_MS) debugWarn(`callback ${fn.name || 'anonymous'} blocked the loop for ${ms.toFixed(0)} ms`);
+      if (ms > this.slowCallbackDuration * 1000) debugWarn(`callback ${fn.name || 'anonymous'} blocked the loop for ${ms.toFixed(0)} ms`);
     }
   }
 
@@ -256,8 +258,8 @@ export class EventLoop {
   }
 }
 
-/** Steps and callbacks slower than this (ms) are reported in debug mode. */
-export const SLOW_MS = 100;
+/** Steps and callbacks slower than this (seconds) are reported in debug mode, by default. */
+export const SLOW_SECONDS = 0.1;
 
 /** @internal A debug-mode warning, on stderr through `process.emitWarning`. */
 export function debugWarn(message: string): void {

@@ -16,7 +16,7 @@ import {
   type Task as KernelTask,
   type Waitable,
 } from '@duet/kernel';
-import { EventLoop, SLOW_MS, debugWarn } from './loop';
+import { EventLoop, debugWarn } from './loop';
 import type { Task } from './tasks';
 
 /** Options of {@link run} and {@link Runner}. */
@@ -46,21 +46,27 @@ class JobWait implements Waitable {
   }
 }
 
-/** Warns about steps that block the loop for longer than {@link SLOW_MS}. */
+/**
+ * Debug mode: warns about steps that block the loop for longer than `loop.slowCallbackDuration`.
+ * (The kernel's own debug mode is not used: its swallowed-cancel check is scope-based, and asyncio
+ * code legitimately waits again after a cancel that a timeout or task group took back.)
+ */
 class SlowStepInstrument implements Instrument {
-  private started = 0;
+  private readonly started = new WeakMap<KernelTask, number>();
 
-  beforeTaskStep(): void {
-    this.started = performance.now();
+  constructor(private readonly limitMs: () => number) {}
+
+  beforeTaskStep(task?: KernelTask): void {
+    if (task !== undefined) this.started.set(task, performance.now());
   }
 
   afterTaskStep(task?: KernelTask): void {
-    if (this.started === 0) return;
-    const ms = performance.now() - this.started;
-    this.started = 0;
-    if (ms > SLOW_MS && task !== undefined) {
-      debugWarn(`a step of ${task.name} blocked the loop for ${ms.toFixed(0)} ms`);
-    }
+    if (task === undefined) return;
+    const started = this.started.get(task);
+    if (started === undefined) return;
+    this.started.delete(task);
+    const ms = performance.now() - started;
+    if (ms > this.limitMs()) debugWarn(`a step of ${task.name} blocked the loop for ${ms.toFixed(0)} ms`);
   }
 }
 
@@ -148,7 +154,10 @@ export class Runner implements AsyncDisposable {
     this.jobs.push(job);
     if (this.state === 'initial') {
       this.state = 'running';
-      const instruments: Instrument[] = this.options.debug === true ? [new SlowStepInstrument()] : [];
+      const instruments: Instrument[] =
+        this.options.debug === true
+          ? [new SlowStepInstrument(() => (this.loop?.slowCallbackDuration ?? 0.1) * 1000)]
+          : [];
       const clock = this.options.clock;
       this.kernelDone = kernelRun({ instruments, ...(clock === undefined ? {} : { clock }) }, () => this.main());
       this.kernelDone.catch((err: unknown) => this.failJobs(err));
