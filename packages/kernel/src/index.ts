@@ -33,6 +33,7 @@ export {
   waitTaskRescheduled,
   type AbortFn,
   type Outcome,
+  type ParkOptions,
   type ParkingLotStatistics,
   type Waitable,
 } from './park';
@@ -78,3 +79,9 @@ export {
   type TraceEventKind,
   type TraceRecorderOptions,
 } from './trace';
+export {
+  runInWorker,
+  workerPoolStatistics,
+  type RunInWorkerOptions,
+  type WorkerCall,
+} from './workers';

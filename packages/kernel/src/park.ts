@@ -29,10 +29,30 @@ export interface Waitable {
 export type Outcome<T = unknown> =
   { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: unknown };
 
-/** Parks the current task on `on` until it is rescheduled; resolves or rejects with the outcome. */
-export function park(on: Waitable): Promise<unknown> {
+/** Options of {@link park}. */
+export interface ParkOptions {
+  /**
+   * The task waits on something outside the run (a socket, a process, a worker): the wait does
+   * not count as blocked, so a `MockClock` does not autojump and hang detection does not call it
+   * a deadlock while it lasts.
+   */
+  foreign?: boolean;
+}
+
+/**
+ * Parks the current task on `on` until it is rescheduled; resolves or rejects with the outcome.
+ * Waits on real I/O pass `{ foreign: true }`.
+ *
+ * @example
+ * ```ts
+ * const task = currentTask();
+ * socket.once('connect', () => reschedule(task));
+ * await park({ abortWait: () => (socket.destroy(), Abort.SUCCEEDED) }, { foreign: true });
+ * ```
+ */
+export function park(on: Waitable, options: ParkOptions = {}): Promise<unknown> {
   const task = requireTask('park()');
-  return task.runner.park(task, on, false);
+  return task.runner.park(task, on, options.foreign === true);
 }
 
 /** An abort callback of {@link waitTaskRescheduled}; `raiseCancel` throws the `Cancelled` being delivered. */
