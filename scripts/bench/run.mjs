@@ -16,7 +16,7 @@
 //   --timeout S        seconds before one measurement is abandoned (default 240)
 //   --no-build         use the dist folders as they are   --no-bundle   skip the bundle-size check
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,7 +58,7 @@ const sizes = {
   w5: Number(option('w5', base.w5)),
 };
 const reps = Number(option('reps', smoke ? 1 : quick ? 3 : 5));
-const effectionScale = Number(option('effection-scale', mode === 'full' ? 0.1 : 1));
+const effectionScale = Number(option('effection-scale', mode === 'full' ? 0.1 : mode === 'quick' ? 0.2 : 1));
 const jobTimeout = Number(option('timeout', smoke ? 60 : 240)) * 1000;
 const wantSystems = option('systems', SYSTEMS.map((s) => s.id).join(',')).split(',');
 const wantWorkloads = option('workloads', WORKLOADS.map((w) => w.id).join(',')).split(',');
@@ -93,6 +93,32 @@ if (!flag('no-build') && !smoke) {
     console.error('@duet/kernel does not build:', r.stdout, r.stderr);
     process.exit(1);
   }
+}
+
+// ---- snapshot of the built packages -------------------------------------------------------------
+// Workers load the Duet packages from a private copy of their dist folders, taken now: another
+// engineer rebuilding packages/*/dist during the run can then neither break nor change what is
+// measured. The bundle check runs on the same build, right away.
+const snapshot = mkdtempSync(path.join(os.tmpdir(), 'duet-bench-'));
+process.on('exit', () => rmSync(snapshot, { recursive: true, force: true }));
+for (const pkg of ['kernel', 'trio', 'asyncio']) {
+  const from = path.join(rootDir, 'packages', pkg);
+  const to = path.join(snapshot, 'node_modules/@duet', pkg);
+  if (!existsSync(path.join(from, 'dist/index.mjs'))) continue;
+  mkdirSync(to, { recursive: true });
+  cpSync(path.join(from, 'package.json'), path.join(to, 'package.json'));
+  cpSync(path.join(from, 'dist'), path.join(to, 'dist'), { recursive: true });
+}
+const workerEnv = { ...process.env, DUET_BENCH_PKGS: path.join(snapshot, 'node_modules') };
+const git = (args) => spawnSync('git', args, { cwd: rootDir, encoding: 'utf8' }).stdout?.trim() ?? '';
+const source = {
+  commit: git(['rev-parse', '--short', 'HEAD']),
+  uncommittedFilesInPackages: git(['status', '--porcelain', 'packages']).split('\n').filter(Boolean).length,
+};
+let bundle = null;
+if (!flag('no-bundle') && !smoke) {
+  const { bundleSizes } = await import('./bundle.mjs');
+  bundle = await bundleSizes();
 }
 
 // ---- runtimes and Python ------------------------------------------------------------------------
@@ -161,6 +187,7 @@ const systems = SYSTEMS.filter((s) => wantSystems.includes(s.id)).filter((s) => 
   return true;
 });
 const workloads = WORKLOADS.filter((w) => wantWorkloads.includes(w.id));
+if (smoke) notes.push('smoke mode: sizes far too small for meaningful numbers; this only checks that every system runs every workload.');
 notes.push('W6 (HTTP fan-out with a CapacityLimiter) is skipped: Duet has no I/O layer yet (the I/O issue has not landed).');
 
 // ---- measurements -------------------------------------------------------------------------------
@@ -174,7 +201,7 @@ function measure(system, workload, runtime, rep) {
     system.kind === 'python'
       ? ['python3', [path.join(benchDir, 'systems/python_worker.py'), system.py, workload.id, json]]
       : [runtime.bin, ['--expose-gc', path.join(benchDir, 'worker.mjs'), system.id, workload.id, json]];
-  const r = spawnSync(bin, args, { cwd: benchDir, encoding: 'utf8', timeout: jobTimeout, maxBuffer: 1 << 24 });
+  const r = spawnSync(bin, args, { cwd: benchDir, env: workerEnv, encoding: 'utf8', timeout: jobTimeout, maxBuffer: 1 << 24 });
   const entry = { rep, workload: workload.id, system: system.id, runtime: runtime?.id ?? 'python', scale };
   const line = r.stdout?.trim().split('\n').pop();
   let out = null;
@@ -278,12 +305,6 @@ for (const target of TARGETS.filter((t) => workloads.some((w) => w.id === t.work
   }
 }
 
-// ---- bundle size --------------------------------------------------------------------------------
-let bundle = null;
-if (!flag('no-bundle') && !smoke) {
-  const { bundleSizes } = await import('./bundle.mjs');
-  bundle = await bundleSizes();
-}
 
 // ---- output -------------------------------------------------------------------------------------
 const machine = {
@@ -305,6 +326,7 @@ const result = {
   reps,
   effectionScale,
   build: buildStatus,
+  source,
   notes,
   summary,
   ratios,
@@ -313,6 +335,8 @@ const result = {
   runs,
 };
 
+const findingsFile = path.join(benchDir, 'FINDINGS.md');
+if (existsSync(findingsFile)) result.analysis = readFileSync(findingsFile, 'utf8');
 const { renderTerminal, renderMarkdown, renderSvg } = await import('./report.mjs');
 console.log('\n' + renderTerminal(result));
 

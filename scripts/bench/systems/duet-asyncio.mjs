@@ -1,6 +1,6 @@
 // Duet, asyncio style: `@duet/asyncio` from its built dist; any export still missing there is
 // taken from `@duet/kernel` and named in the row's label.
-import * as kernel from '@duet/kernel';
+import { importDuet } from './duet-import.mjs';
 import { duetWorkloads, kernelQueue1 } from './duet-common.mjs';
 
 /** The callback form of TaskGroup, whichever shape the facade gives it. */
@@ -16,15 +16,19 @@ function detectTaskGroup(a) {
 }
 
 export async function load() {
+  const kernel = await importDuet('@duet/kernel');
   let asyncio = {};
   const fallbacks = [];
   try {
-    asyncio = await import('@duet/asyncio');
+    asyncio = await importDuet('@duet/asyncio');
   } catch {
     fallbacks.push('all (no @duet/asyncio build)');
   }
+  // DUET_BENCH_KERNEL=openMemoryChannel,... forces the kernel stand-in for those names: a way to
+  // tell a facade's own overhead from the kernel's.
+  const forced = (process.env.DUET_BENCH_KERNEL ?? '').split(',');
   const pick = (name, fromFacade, fromKernel) => {
-    if (fromFacade) return fromFacade;
+    if (fromFacade && !forced.includes(name)) return fromFacade;
     if (!fallbacks[0]?.startsWith('all')) fallbacks.push(name);
     return fromKernel;
   };

@@ -1,18 +1,22 @@
 // Duet, Trio style: `@duet/trio` from its built dist; any export still missing there is taken from
 // `@duet/kernel` and named in the row's label.
-import * as kernel from '@duet/kernel';
+import { importDuet } from './duet-import.mjs';
 import { duetWorkloads, kernelRendezvous } from './duet-common.mjs';
 
 export async function load() {
+  const kernel = await importDuet('@duet/kernel');
   let trio = {};
   const fallbacks = [];
   try {
-    trio = await import('@duet/trio');
+    trio = await importDuet('@duet/trio');
   } catch {
     fallbacks.push('all (no @duet/trio build)');
   }
+  // DUET_BENCH_KERNEL=openMemoryChannel,... forces the kernel stand-in for those names: a way to
+  // tell a facade's own overhead from the kernel's.
+  const forced = (process.env.DUET_BENCH_KERNEL ?? '').split(',');
   const pick = (name, fromFacade, fromKernel) => {
-    if (fromFacade) return fromFacade;
+    if (fromFacade && !forced.includes(name)) return fromFacade;
     if (!fallbacks[0]?.startsWith('all')) fallbacks.push(name);
     return fromKernel;
   };
