@@ -13,7 +13,14 @@ import { Cancelled, ExceptionGroup, RuntimeError, ValueError } from '@duet/kerne
  * ```
  */
 export const CancelledError = Cancelled;
-/** The type of {@link CancelledError} instances. */
+/**
+ * The type of {@link CancelledError} instances.
+ *
+ * @example
+ * ```ts
+ * function isCancel(err: unknown): err is CancelledError { return err instanceof CancelledError; }
+ * ```
+ */
 export type CancelledError = Cancelled;
 
 export { ExceptionGroup, RuntimeError, ValueError };

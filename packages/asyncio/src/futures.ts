@@ -20,7 +20,14 @@ export const TASK_KEY = Symbol('@duet/asyncio Task');
 type State = 'PENDING' | 'CANCELLED' | 'FINISHED';
 const NO_EXCEPTION: unique symbol = Symbol('no exception');
 
-/** A done callback: called soon after the future completes, with the future. */
+/**
+ * A done callback: called soon after the future completes, with the future.
+ *
+ * @example
+ * ```ts
+ * fut.addDoneCallback((f) => console.log(f.result()));
+ * ```
+ */
 export type DoneCallback<F> = (future: F) => void;
 
 /** Parked here: a task awaiting a future. Cancelling the task cancels the future. */
@@ -56,7 +63,14 @@ interface PromiseWaiter {
 
 type Entry = DoneCallback<never> | AwaitWait | PromiseWaiter;
 
-/** Options of the {@link Future} constructor. */
+/**
+ * Options of the {@link Future} constructor.
+ *
+ * @example
+ * ```ts
+ * const fut = new Future<number>({ loop: getRunningLoop() });
+ * ```
+ */
 export interface FutureOptions {
   /** The loop the future belongs to; the running loop by default. */
   loop?: EventLoop;
@@ -273,7 +287,15 @@ export class Future<T = unknown> implements PromiseLike<T> {
   }
 }
 
-/** True when `value` is a {@link Future} (a Task included). */
+/**
+ * True when `value` is a {@link Future} (a Task included).
+ *
+ * @example
+ * ```ts
+ * isFuture(createTask(work)); // true
+ * isFuture(Promise.resolve(1)); // false
+ * ```
+ */
 export function isFuture(value: unknown): value is Future<unknown> {
   return value instanceof Future;
 }

@@ -3,21 +3,50 @@ import { Future } from './futures';
 import { getRunningLoop } from './loop';
 import { ensureFuture, type Awaitable, type AwaitedOf } from './tasks';
 
-/** Options of {@link gather}, passed with `gather.withOptions(options, ...aws)`. */
+/**
+ * Options of {@link gather}, passed with `gather.withOptions(options, ...aws)`.
+ *
+ * @example
+ * ```ts
+ * const results = await gather.withOptions({ returnExceptions: true }, t1, t2);
+ * ```
+ */
 export interface GatherOptions {
   /** Put errors (a child's `CancelledError` included) in the results instead of raising the first. */
   returnExceptions?: boolean;
 }
 
-/** The results of `gather(...aws)`: a tuple of each awaitable's value, in argument order. */
+/**
+ * The results of `gather(...aws)`: a tuple of each awaitable's value, in argument order.
+ *
+ * @example
+ * ```ts
+ * const r: GatherResults<[() => Promise<number>, Future<string>]> = [1, 'a'];
+ * ```
+ */
 export type GatherResults<A extends readonly unknown[]> = { -readonly [K in keyof A]: AwaitedOf<A[K]> };
 
-/** The results of `gather` with `returnExceptions`: each value, or the error in its place. */
+/**
+ * The results of `gather` with `returnExceptions`: each value, or the error in its place.
+ *
+ * @example
+ * ```ts
+ * const [a] = await gather.withOptions({ returnExceptions: true }, t1); // a: T | Error
+ * ```
+ */
 export type GatherResultsOrErrors<A extends readonly unknown[]> = {
   -readonly [K in keyof A]: AwaitedOf<A[K]> | Error;
 };
 
-/** The Future `gather` returns: cancelling it cancels every child that is not done. */
+/**
+ * The Future `gather` returns: cancelling it cancels every child that is not done.
+ *
+ * @example
+ * ```ts
+ * const g = gather(() => sleep(10), () => sleep(20));
+ * g.cancel(); // cancels both children; `await g` raises CancelledError
+ * ```
+ */
 export class GatheringFuture<T> extends Future<T> {
   /** @internal */
   _cancelRequested = false;

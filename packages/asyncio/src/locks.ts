@@ -24,7 +24,14 @@ class WaiterLot extends ParkingLot {
   }
 }
 
-/** What `hold()` returns: `using _ = await lock.hold()` releases at the end of the block. */
+/**
+ * What `hold()` returns: `using _ = await lock.hold()` releases at the end of the block.
+ *
+ * @example
+ * ```ts
+ * using _ = await lock.hold(); // released at the end of the block
+ * ```
+ */
 export interface Held extends Disposable {
   /** Releases what was acquired (same as leaving the `using` block). */
   release(): void;

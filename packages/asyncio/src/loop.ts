@@ -13,7 +13,14 @@ import {
 import { Future } from './futures';
 import { Task, type TaskOptions } from './tasks';
 
-/** What an exception handler receives, as asyncio's context dict. */
+/**
+ * What an exception handler receives, as asyncio's context dict.
+ *
+ * @example
+ * ```ts
+ * getRunningLoop().callExceptionHandler({ message: 'lost connection', exception: err });
+ * ```
+ */
 export interface ExceptionContext {
   /** What happened, in words. */
   message: string;
@@ -27,7 +34,14 @@ export interface ExceptionContext {
   handle?: Handle;
 }
 
-/** An exception handler: `loop.setExceptionHandler((loop, context) => ...)`. */
+/**
+ * An exception handler: `loop.setExceptionHandler((loop, context) => ...)`.
+ *
+ * @example
+ * ```ts
+ * getRunningLoop().setExceptionHandler((loop, ctx) => log.error(ctx.message, ctx.exception));
+ * ```
+ */
 export type ExceptionHandler = (loop: EventLoop, context: ExceptionContext) => void;
 
 /**

@@ -127,10 +127,24 @@ export class Queue<T> {
   }
 }
 
-/** Compares two items: negative if `a` comes first. */
+/**
+ * Compares two items: negative if `a` comes first.
+ *
+ * @example
+ * ```ts
+ * const q = new PriorityQueue<Job>(0, (a, b) => a.priority - b.priority);
+ * ```
+ */
 export type Compare<T> = (a: T, b: T) => number;
 
-/** Python-like ordering: numbers, strings, bigints by `<`; arrays element by element (like tuples). */
+/**
+ * Python-like ordering: numbers, strings, bigints by `<`; arrays element by element (like tuples).
+ *
+ * @example
+ * ```ts
+ * defaultCompare([1, 'b'], [1, 'a']); // 1: compared like Python tuples
+ * ```
+ */
 export function defaultCompare(a: unknown, b: unknown): number {
   if (Array.isArray(a) && Array.isArray(b)) {
     const n = Math.min(a.length, b.length);

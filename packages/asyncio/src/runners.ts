@@ -19,7 +19,14 @@ import {
 import { EventLoop, debugWarn } from './loop';
 import type { Task } from './tasks';
 
-/** Options of {@link run} and {@link Runner}. */
+/**
+ * Options of {@link run} and {@link Runner}.
+ *
+ * @example
+ * ```ts
+ * await run(main, { debug: true, clock: new MockClock({ autojumpThreshold: 0 }) });
+ * ```
+ */
 export interface RunOptions {
   /** Debug mode: warn when a task swallows `CancelledError`, or a step or callback blocks > 100 ms. */
   debug?: boolean;

@@ -15,22 +15,50 @@ import {
 import { Future, TASK_KEY, isFuture } from './futures';
 import { EventLoop, debugWarn, getRunningLoop } from './loop';
 
-/** Options of {@link createTask}. */
+/**
+ * Options of {@link createTask}.
+ *
+ * @example
+ * ```ts
+ * createTask(work, { name: 'worker-1' });
+ * ```
+ */
 export interface TaskOptions {
   /** The task's name (`getName()`); `Task-<n>` by default. */
   name?: string;
 }
 
-/** Options of the {@link Task} constructor. */
+/**
+ * Options of the {@link Task} constructor.
+ *
+ * @example
+ * ```ts
+ * const task = new Task(work, { name: 'w', loop: getRunningLoop() });
+ * ```
+ */
 export interface TaskConstructorOptions extends TaskOptions {
   /** The loop to run on; the running loop by default. */
   loop?: EventLoop;
 }
 
-/** Something that can be awaited in asyncio style: a Future or Task, a Promise, or a function to run. */
+/**
+ * Something that can be awaited in asyncio style: a Future or Task, a Promise, or a function to run.
+ *
+ * @example
+ * ```ts
+ * const aws: Awaitable<number>[] = [createTask(f), Promise.resolve(1), () => sleep(1, 2)];
+ * ```
+ */
 export type Awaitable<T> = PromiseLike<T> | (() => T | PromiseLike<T>);
 
-/** The value an {@link Awaitable} produces. */
+/**
+ * The value an {@link Awaitable} produces.
+ *
+ * @example
+ * ```ts
+ * type N = AwaitedOf<() => Promise<number>>; // number
+ * ```
+ */
 export type AwaitedOf<A> = A extends (...args: never[]) => infer R ? Awaited<R> : Awaited<A>;
 
 let spawnInto: Nursery | null = null;

@@ -6,17 +6,52 @@ import { getRunningLoop, type TimerHandle } from './loop';
 import { Queue } from './queues';
 import { ensureFuture, type Awaitable, type AwaitedOf } from './tasks';
 
-/** `wait()` returns when any future finishes or is cancelled. */
+/**
+ * `wait()` returns when any future finishes or is cancelled.
+ *
+ * @example
+ * ```ts
+ * const [done, pending] = await wait(tasks, { returnWhen: FIRST_COMPLETED });
+ * ```
+ */
 export const FIRST_COMPLETED = 'FIRST_COMPLETED';
-/** `wait()` returns when any future finishes by raising an error, or when all finish. */
+/**
+ * `wait()` returns when any future finishes by raising an error, or when all finish.
+ *
+ * @example
+ * ```ts
+ * const [done, pending] = await wait(tasks, { returnWhen: FIRST_EXCEPTION });
+ * ```
+ */
 export const FIRST_EXCEPTION = 'FIRST_EXCEPTION';
-/** `wait()` returns when all futures finish or are cancelled (the default). */
+/**
+ * `wait()` returns when all futures finish or are cancelled (the default).
+ *
+ * @example
+ * ```ts
+ * const [done] = await wait(tasks, { returnWhen: ALL_COMPLETED });
+ * ```
+ */
 export const ALL_COMPLETED = 'ALL_COMPLETED';
 
-/** When `wait()` returns: {@link FIRST_COMPLETED}, {@link FIRST_EXCEPTION} or {@link ALL_COMPLETED}. */
+/**
+ * When `wait()` returns: {@link FIRST_COMPLETED}, {@link FIRST_EXCEPTION} or {@link ALL_COMPLETED}.
+ *
+ * @example
+ * ```ts
+ * const when: ReturnWhen = FIRST_COMPLETED;
+ * ```
+ */
 export type ReturnWhen = typeof FIRST_COMPLETED | typeof FIRST_EXCEPTION | typeof ALL_COMPLETED;
 
-/** Options of {@link wait}. */
+/**
+ * Options of {@link wait}.
+ *
+ * @example
+ * ```ts
+ * await wait(tasks, { timeout: 5, returnWhen: FIRST_EXCEPTION });
+ * ```
+ */
 export interface WaitOptions {
   /** Seconds to wait at most; `null` / absent waits as long as needed. Never raises TimeoutError. */
   timeout?: number | null;
@@ -83,7 +118,14 @@ export async function wait<F extends Future<unknown>>(
   return [done, pending];
 }
 
-/** Options of {@link asCompleted}. */
+/**
+ * Options of {@link asCompleted}.
+ *
+ * @example
+ * ```ts
+ * for (const next of asCompleted(tasks, { timeout: 10 })) console.log(await next);
+ * ```
+ */
 export interface AsCompletedOptions {
   /** Seconds after which the next awaitable raises `TimeoutError`; `null` / absent: no limit. */
   timeout?: number | null;
@@ -93,6 +135,12 @@ export interface AsCompletedOptions {
  * What {@link asCompleted} returns: iterate it to get one awaitable per input, which resolves in
  * completion order (`for (const next of it) await next`), or use `for await` to get the original
  * Futures/Tasks as they complete (Python 3.13).
+ *
+ * @example
+ * ```ts
+ * const it: AsCompletedIterator<number> = asCompleted([t1, t2]);
+ * for (const next of it) console.log(await next);
+ * ```
  */
 export class AsCompletedIterator<T> implements Iterable<PromiseLike<T>>, AsyncIterable<Future<T>> {
   private readonly todo = new Set<Future<T>>();
