@@ -218,7 +218,8 @@ export class Future<T = unknown> implements PromiseLike<T> {
   }
 
   private _settled(retrieve: boolean): Promise<unknown> {
-    if (this._state === 'FINISHED' && this._exception === NO_EXCEPTION) return Promise.resolve(this._result);
+    if (this._state === 'FINISHED' && this._exception === NO_EXCEPTION)
+      return Promise.resolve(this._result);
     if (retrieve) this._logTraceback = false;
     return Promise.reject(this._errorValue());
   }

@@ -24,7 +24,9 @@ export interface GatherOptions {
  * const r: GatherResults<[() => Promise<number>, Future<string>]> = [1, 'a'];
  * ```
  */
-export type GatherResults<A extends readonly unknown[]> = { -readonly [K in keyof A]: AwaitedOf<A[K]> };
+export type GatherResults<A extends readonly unknown[]> = {
+  -readonly [K in keyof A]: AwaitedOf<A[K]>;
+};
 
 /**
  * The results of `gather` with `returnExceptions`: each value, or the error in its place.
@@ -66,7 +68,10 @@ export class GatheringFuture<T> extends Future<T> {
   }
 }
 
-function gatherImpl(options: GatherOptions, aws: readonly Awaitable<unknown>[]): GatheringFuture<unknown[]> {
+function gatherImpl(
+  options: GatherOptions,
+  aws: readonly Awaitable<unknown>[],
+): GatheringFuture<unknown[]> {
   const returnExceptions = options.returnExceptions === true;
   const byArg = new Map<unknown, Future<unknown>>();
   const children: Future<unknown>[] = [];
@@ -128,7 +133,9 @@ function gatherImpl(options: GatherOptions, aws: readonly Awaitable<unknown>[]):
  * const res = await gather.withOptions({ returnExceptions: true }, t1, t2); // errors in place
  * ```
  */
-export function gather<A extends readonly Awaitable<unknown>[]>(...aws: A): GatheringFuture<GatherResults<A>> {
+export function gather<A extends readonly Awaitable<unknown>[]>(
+  ...aws: A
+): GatheringFuture<GatherResults<A>> {
   return gatherImpl({}, aws) as GatheringFuture<never>;
 }
 
@@ -145,9 +152,18 @@ function withOptions<A extends readonly Awaitable<unknown>[]>(
   options: GatherOptions,
   ...aws: A
 ): GatheringFuture<GatherResultsOrErrors<A>>;
-function withOptions(options: GatherOptions, ...aws: Awaitable<unknown>[]): GatheringFuture<unknown[]> {
-  if (options === null || typeof options !== 'object' || typeof (options as PromiseLike<unknown>).then === 'function') {
-    throw new TypeError('gather.withOptions(options, ...aws) takes an options object first, e.g. { returnExceptions: true }');
+function withOptions(
+  options: GatherOptions,
+  ...aws: Awaitable<unknown>[]
+): GatheringFuture<unknown[]> {
+  if (
+    options === null ||
+    typeof options !== 'object' ||
+    typeof (options as PromiseLike<unknown>).then === 'function'
+  ) {
+    throw new TypeError(
+      'gather.withOptions(options, ...aws) takes an options object first, e.g. { returnExceptions: true }',
+    );
   }
   return gatherImpl(options, aws);
 }

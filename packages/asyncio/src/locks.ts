@@ -242,7 +242,8 @@ export class Condition {
   private readonly lot = new ParkingLot('Condition.wait');
 
   constructor(lock?: Lock) {
-    if (lock !== undefined && !(lock instanceof Lock)) throw new TypeError('Condition expects a Lock');
+    if (lock !== undefined && !(lock instanceof Lock))
+      throw new TypeError('Condition expects a Lock');
     this.lock = lock ?? new Lock();
   }
 

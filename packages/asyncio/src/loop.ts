@@ -174,13 +174,21 @@ export class EventLoop {
   }
 
   /** Runs `callback(...args)` after `delay` seconds. */
-  callLater<A extends unknown[]>(delay: number, callback: (...args: A) => unknown, ...args: A): TimerHandle {
+  callLater<A extends unknown[]>(
+    delay: number,
+    callback: (...args: A) => unknown,
+    ...args: A
+  ): TimerHandle {
     checkNumber('callLater', delay);
     return this.callAt(this.time() + delay, callback, ...args);
   }
 
   /** Runs `callback(...args)` at time `when` of the loop's clock. */
-  callAt<A extends unknown[]>(when: number, callback: (...args: A) => unknown, ...args: A): TimerHandle {
+  callAt<A extends unknown[]>(
+    when: number,
+    callback: (...args: A) => unknown,
+    ...args: A
+  ): TimerHandle {
     checkNumber('callAt', when);
     checkCallback('callAt', callback);
     const handle = new TimerHandle(callback as (...args: never[]) => unknown, args, this, when);
@@ -234,7 +242,11 @@ export class EventLoop {
     try {
       handler(this, context);
     } catch (err) {
-      this.defaultExceptionHandler({ ...context, message: `Unhandled error in exception handler (${context.message})`, exception: err });
+      this.defaultExceptionHandler({
+        ...context,
+        message: `Unhandled error in exception handler (${context.message})`,
+        exception: err,
+      });
     }
   }
 
@@ -252,7 +264,8 @@ export class EventLoop {
     }
     if (this._debug) {
       const ms = performance.now() - started;
-      if (ms > this.slowCallbackDuration * 1000) debugWarn(`callback ${fn.name || 'anonymous'} blocked the loop for ${ms.toFixed(0)} ms`);
+      if (ms > this.slowCallbackDuration * 1000)
+        debugWarn(`callback ${fn.name || 'anonymous'} blocked the loop for ${ms.toFixed(0)} ms`);
     }
   }
 
@@ -281,7 +294,8 @@ export function debugWarn(message: string): void {
 }
 
 function checkCallback(api: string, callback: unknown): void {
-  if (typeof callback !== 'function') throw new TypeError(`${api} expects a function, got ${typeof callback}`);
+  if (typeof callback !== 'function')
+    throw new TypeError(`${api} expects a function, got ${typeof callback}`);
 }
 
 function checkNumber(api: string, value: unknown): void {
@@ -304,8 +318,9 @@ function checkNumber(api: string, value: unknown): void {
 export function getRunningLoop(): EventLoop {
   const task = currentTaskOrUndefined();
   if (task === undefined) {
-    throw new RuntimeError('no running event loop: call this from code running inside run(async () => { ... })');
+    throw new RuntimeError(
+      'no running event loop: call this from code running inside run(async () => { ... })',
+    );
   }
   return EventLoop._for(task.runner);
 }
-

@@ -73,7 +73,8 @@ class SlowStepInstrument implements Instrument {
     if (started === undefined) return;
     this.started.delete(task);
     const ms = performance.now() - started;
-    if (ms > this.limitMs()) debugWarn(`a step of ${task.name} blocked the loop for ${ms.toFixed(0)} ms`);
+    if (ms > this.limitMs())
+      debugWarn(`a step of ${task.name} blocked the loop for ${ms.toFixed(0)} ms`);
   }
 }
 
@@ -112,8 +113,10 @@ export class Runner implements AsyncDisposable {
     if (currentTaskOrUndefined() !== undefined) {
       throw new RuntimeError('Runner.run() cannot be called from a running event loop');
     }
-    if (this.state === 'closing' || this.state === 'closed') throw new RuntimeError('Runner is closed');
-    if (this.busy) throw new RuntimeError('Runner.run() is already running a main function; await it first');
+    if (this.state === 'closing' || this.state === 'closed')
+      throw new RuntimeError('Runner is closed');
+    if (this.busy)
+      throw new RuntimeError('Runner.run() is already running a main function; await it first');
     this.busy = true;
     const result = new Promise<T>((resolve, reject) => {
       this.push({
@@ -166,7 +169,9 @@ export class Runner implements AsyncDisposable {
           ? [new SlowStepInstrument(() => (this.loop?.slowCallbackDuration ?? 0.1) * 1000)]
           : [];
       const clock = this.options.clock;
-      this.kernelDone = kernelRun({ instruments, ...(clock === undefined ? {} : { clock }) }, () => this.main());
+      this.kernelDone = kernelRun({ instruments, ...(clock === undefined ? {} : { clock }) }, () =>
+        this.main(),
+      );
       this.kernelDone.catch((err: unknown) => this.failJobs(err));
     } else if (this.rootWaiting && this.root !== null && this.root.parkedOn === this.jobWait) {
       this.rootWaiting = false;

@@ -63,7 +63,8 @@ export class TaskGroup {
     if (typeof body !== 'function') throw new TypeError('TaskGroup.run() expects a function');
     if (this.entered) throw new RuntimeError(`${String(this)} has already been entered`);
     const task = currentTaskOrUndefined();
-    if (task === undefined) throw new RuntimeError('TaskGroup.run() must be called from a task inside run()');
+    if (task === undefined)
+      throw new RuntimeError('TaskGroup.run() must be called from a task inside run()');
     this.entered = true;
     this.parentTask = task;
     this.loop = getRunningLoop();
@@ -80,7 +81,8 @@ export class TaskGroup {
       }
       return this.exit(failed, error, value as T);
     });
-    if (outcome === undefined) throw new RuntimeError('TaskGroup: the enclosing cancel scope caught the group');
+    if (outcome === undefined)
+      throw new RuntimeError('TaskGroup: the enclosing cancel scope caught the group');
     if (!outcome.ok) throw outcome.error;
     return outcome.value;
   }
@@ -91,7 +93,8 @@ export class TaskGroup {
    */
   createTask<T>(fn: () => T | PromiseLike<T>, options: TaskOptions = {}): Task<T> {
     if (!this.entered) throw new RuntimeError(`${String(this)} has not been entered`);
-    if (this.exiting && this.tasks.size === 0) throw new RuntimeError(`${String(this)} is finished`);
+    if (this.exiting && this.tasks.size === 0)
+      throw new RuntimeError(`${String(this)} is finished`);
     if (this.aborting) throw new RuntimeError(`${String(this)} is shutting down`);
     const task = Task._create(this.loop!, fn, options, this.nursery);
     this.tasks.add(task as Task<unknown>);
@@ -119,7 +122,8 @@ export class TaskGroup {
       this.onCompletedFut = null;
     }
     if (this.parentCancelRequested && parent.uncancel() === 0) propagateCancel = NONE;
-    if (propagateCancel !== NONE && this.errors.length === 0) return { ok: false, error: propagateCancel };
+    if (propagateCancel !== NONE && this.errors.length === 0)
+      return { ok: false, error: propagateCancel };
     if (failed && !(error instanceof Cancelled)) this.errors.push(error);
     if (this.errors.length !== 0) {
       if (parent.cancelling() > 0) {
@@ -127,7 +131,10 @@ export class TaskGroup {
         parent.uncancel();
         cancelKernelTask(parent);
       }
-      return { ok: false, error: new ExceptionGroup('unhandled errors in a TaskGroup', this.errors) };
+      return {
+        ok: false,
+        error: new ExceptionGroup('unhandled errors in a TaskGroup', this.errors),
+      };
     }
     return { ok: true, value };
   }
@@ -163,7 +170,11 @@ export class TaskGroup {
   };
 
   toString(): string {
-    const parts = [this.tasks.size !== 0 ? `tasks=${this.tasks.size}` : '', this.errors.length !== 0 ? `errors=${this.errors.length}` : '', this.aborting ? 'cancelling' : this.entered ? 'entered' : ''].filter((p) => p !== '');
+    const parts = [
+      this.tasks.size !== 0 ? `tasks=${this.tasks.size}` : '',
+      this.errors.length !== 0 ? `errors=${this.errors.length}` : '',
+      this.aborting ? 'cancelling' : this.entered ? 'entered' : '',
+    ].filter((p) => p !== '');
     return `<TaskGroup ${parts.join(' ')}>`;
   }
 }

@@ -177,7 +177,9 @@ export class Task<T = unknown> extends Future<T> {
   _finishResult(value: T): void {
     this._done();
     if (this._loop._debug && this._kernelTask.cancelling() > 0) {
-      debugWarn(`${String(this)} was cancelled but returned normally: did it swallow CancelledError?`);
+      debugWarn(
+        `${String(this)} was cancelled but returned normally: did it swallow CancelledError?`,
+      );
     }
     Future.prototype.setResult.call(this, value);
   }
@@ -239,10 +241,14 @@ function newCancelledError(message: string | undefined): Cancelled {
 function checkTaskFunction(api: string, fn: unknown): void {
   if (typeof fn !== 'function') {
     const hint =
-      fn !== null && typeof fn === 'object' && typeof (fn as PromiseLike<unknown>).then === 'function'
+      fn !== null &&
+      typeof fn === 'object' &&
+      typeof (fn as PromiseLike<unknown>).then === 'function'
         ? ' (pass the async function itself, e.g. () => work(1), not the Promise work(1) returned)'
         : '';
-    throw new TypeError(`${api} expects a function, got ${fn === null ? 'null' : typeof fn}${hint}`);
+    throw new TypeError(
+      `${api} expects a function, got ${fn === null ? 'null' : typeof fn}${hint}`,
+    );
   }
 }
 
@@ -272,7 +278,8 @@ export function createTask<T>(fn: () => T | PromiseLike<T>, options: TaskOptions
  */
 export function currentTask(): Task<unknown> | null {
   const task = currentTaskOrUndefined();
-  if (task === undefined) throw new RuntimeError('no running event loop: currentTask() must be called inside run()');
+  if (task === undefined)
+    throw new RuntimeError('no running event loop: currentTask() must be called inside run()');
   return (task.getLocal(TASK_KEY) as Task<unknown> | undefined) ?? null;
 }
 
@@ -301,7 +308,11 @@ export function ensureFuture<T>(aw: Awaitable<T>): Future<T> {
   if (isFuture(aw)) return aw as Future<T>;
   if (typeof aw === 'function') return createTask(aw as () => T | PromiseLike<T>);
   if (aw !== null && typeof aw === 'object' && typeof (aw as PromiseLike<T>).then === 'function') {
-    return createTask(() => awaitForeign(aw as PromiseLike<T>) as Promise<T>, { name: 'adopted Promise' });
+    return createTask(() => awaitForeign(aw as PromiseLike<T>) as Promise<T>, {
+      name: 'adopted Promise',
+    });
   }
-  throw new TypeError(`expected a Future, a Task, a Promise or a function, got ${aw === null ? 'null' : typeof aw}`);
+  throw new TypeError(
+    `expected a Future, a Task, a Promise or a function, got ${aw === null ? 'null' : typeof aw}`,
+  );
 }

@@ -4,7 +4,13 @@
  * only when `uncancel()` shows that no other cancel request is outstanding: an outer
  * cancellation is never converted.
  */
-import { Cancelled, RuntimeError, ValueError, currentTaskOrUndefined, type Task as KernelTask } from '@duet/kernel';
+import {
+  Cancelled,
+  RuntimeError,
+  ValueError,
+  currentTaskOrUndefined,
+  type Task as KernelTask,
+} from '@duet/kernel';
 import { TimeoutError } from './errors';
 import { Future, TASK_KEY, isFuture } from './futures';
 import { EventLoop, getRunningLoop, type Handle } from './loop';
@@ -65,7 +71,9 @@ export class Timeout {
     if (when === null) return;
     const loop = this.loop!;
     this.handle =
-      when <= loop.time() ? loop.callSoon(() => this.onTimeout()) : loop.callAt(when, () => this.onTimeout());
+      when <= loop.time()
+        ? loop.callSoon(() => this.onTimeout())
+        : loop.callAt(when, () => this.onTimeout());
   }
 
   /** True once the timeout has fired (whether or not the block noticed). */
@@ -149,7 +157,10 @@ function checkWhen(when: unknown): void {
  * ```
  */
 export function timeout(delay: number | null): Timeout;
-export function timeout<T>(delay: number | null, fn: (timeout: Timeout) => T | PromiseLike<T>): Promise<T>;
+export function timeout<T>(
+  delay: number | null,
+  fn: (timeout: Timeout) => T | PromiseLike<T>,
+): Promise<T>;
 export function timeout<T>(
   delay: number | null,
   fn?: (timeout: Timeout) => T | PromiseLike<T>,
@@ -172,7 +183,10 @@ export function timeout<T>(
  * ```
  */
 export function timeoutAt(when: number | null): Timeout;
-export function timeoutAt<T>(when: number | null, fn: (timeout: Timeout) => T | PromiseLike<T>): Promise<T>;
+export function timeoutAt<T>(
+  when: number | null,
+  fn: (timeout: Timeout) => T | PromiseLike<T>,
+): Promise<T>;
 export function timeoutAt<T>(
   when: number | null,
   fn?: (timeout: Timeout) => T | PromiseLike<T>,
@@ -212,8 +226,13 @@ async function cancelAndWait(fut: Future<unknown>): Promise<void> {
  * ```
  */
 export async function waitFor<T>(aw: Awaitable<T>, timeoutSeconds: number | null): Promise<T> {
-  if (timeoutSeconds !== null && (typeof timeoutSeconds !== 'number' || Number.isNaN(timeoutSeconds))) {
-    throw new ValueError(`waitFor() needs a timeout in seconds or null, got ${String(timeoutSeconds)}`);
+  if (
+    timeoutSeconds !== null &&
+    (typeof timeoutSeconds !== 'number' || Number.isNaN(timeoutSeconds))
+  ) {
+    throw new ValueError(
+      `waitFor() needs a timeout in seconds or null, got ${String(timeoutSeconds)}`,
+    );
   }
   if (timeoutSeconds !== null && timeoutSeconds <= 0) {
     const fut = ensureFuture(aw);

@@ -76,13 +76,19 @@ export async function wait<F extends Future<unknown>>(
   const futs = new Set<F>();
   for (const aw of aws) {
     if (!isFuture(aw)) {
-      throw new TypeError('wait() takes Futures or Tasks; start a function with createTask() first');
+      throw new TypeError(
+        'wait() takes Futures or Tasks; start a function with createTask() first',
+      );
     }
     futs.add(aw);
   }
   if (futs.size === 0) throw new ValueError('Set of Tasks/Futures is empty.');
   const returnWhen = options.returnWhen ?? ALL_COMPLETED;
-  if (returnWhen !== FIRST_COMPLETED && returnWhen !== FIRST_EXCEPTION && returnWhen !== ALL_COMPLETED) {
+  if (
+    returnWhen !== FIRST_COMPLETED &&
+    returnWhen !== FIRST_EXCEPTION &&
+    returnWhen !== ALL_COMPLETED
+  ) {
     throw new ValueError(`Invalid returnWhen value: ${String(returnWhen)}`);
   }
   const timeoutSeconds = options.timeout ?? null;
@@ -184,7 +190,12 @@ export class AsCompletedIterator<T> implements Iterable<PromiseLike<T>>, AsyncIt
     while (this.remaining > 0) {
       this.remaining--;
       // Lazy: the wait starts when the awaitable is awaited, in the awaiting task.
-      yield { then: (onF, onR) => this.next().then((box) => box.future.result()).then(onF, onR) };
+      yield {
+        then: (onF, onR) =>
+          this.next()
+            .then((box) => box.future.result())
+            .then(onF, onR),
+      };
     }
   }
 

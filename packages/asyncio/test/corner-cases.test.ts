@@ -17,7 +17,10 @@ import { vrun } from './helpers';
 
 const now = () => getRunningLoop().time();
 const settle = (p: PromiseLike<unknown>) =>
-  Promise.resolve(p).then((v) => `value:${String(v)}`, (e: unknown) => (e as Error).name);
+  Promise.resolve(p).then(
+    (v) => `value:${String(v)}`,
+    (e: unknown) => (e as Error).name,
+  );
 
 test('a child may add tasks to its own group while it is running', async () => {
   const out = await vrun(async () => {

@@ -310,7 +310,11 @@ test('asCompleted: for await gives the earliest task first', async () => {
     for await (const value of asCompleted(tasks)) {
       const earliestConnect = value as unknown as Task<string>; // TS types a for-await variable as awaited
       const r = await earliestConnect;
-      seen.push(earliestConnect === ipv6Connect ? `IPv6 connection established. ${r}` : `IPv4 connection established. ${r}`);
+      seen.push(
+        earliestConnect === ipv6Connect
+          ? `IPv6 connection established. ${r}`
+          : `IPv4 connection established. ${r}`,
+      );
     }
     return seen;
   });

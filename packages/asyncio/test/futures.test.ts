@@ -85,7 +85,7 @@ describe('Future', () => {
       const fut = new Future<void>();
       fut.addDoneCallback(cb);
       fut.addDoneCallback(cb);
-      fut.addDoneCallback(() => calls += 10);
+      fut.addDoneCallback(() => (calls += 10));
       expect(fut.removeDoneCallback(cb)).toBe(2);
       expect(fut.removeDoneCallback(cb)).toBe(0);
       fut.setResult();
@@ -98,7 +98,9 @@ describe('Future', () => {
   test('an error in a done callback goes to the exception handler, not to the run', async () => {
     const seen: string[] = [];
     await vrun(async () => {
-      getRunningLoop().setExceptionHandler((_loop, ctx) => seen.push(`${ctx.message}: ${String(ctx.exception)}`));
+      getRunningLoop().setExceptionHandler((_loop, ctx) =>
+        seen.push(`${ctx.message}: ${String(ctx.exception)}`),
+      );
       const fut = new Future<void>();
       fut.addDoneCallback(function badCallback() {
         throw new Error('cb failed');

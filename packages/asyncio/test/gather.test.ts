@@ -1,11 +1,4 @@
-import {
-  Future,
-  createTask,
-  gather,
-  getRunningLoop,
-  shield,
-  sleep,
-} from '@duet/asyncio';
+import { Future, createTask, gather, getRunningLoop, shield, sleep } from '@duet/asyncio';
 import { vrun } from './helpers';
 
 const now = () => getRunningLoop().time();
@@ -188,7 +181,13 @@ describe('shield', () => {
       });
       const done = new Future<number>();
       done.setResult(1);
-      return [await outcome(s), s.cancelled(), await outcome(failing), shield(done) === done, await shield(() => sleep(1, 7))];
+      return [
+        await outcome(s),
+        s.cancelled(),
+        await outcome(failing),
+        shield(done) === done,
+        await shield(() => sleep(1, 7)),
+      ];
     });
     expect(out).toEqual(['Cancelled', true, 'RangeError', true, 7]);
   });

@@ -17,7 +17,11 @@ import {
 import { vrun } from './helpers';
 
 const now = () => getRunningLoop().time();
-const settle = (p: PromiseLike<unknown>) => Promise.resolve(p).then(() => 'ok', (e: unknown) => (e as Error).name);
+const settle = (p: PromiseLike<unknown>) =>
+  Promise.resolve(p).then(
+    () => 'ok',
+    (e: unknown) => (e as Error).name,
+  );
 
 describe('Event', () => {
   test('wait blocks until set; set wakes every waiter; clear resets', async () => {
@@ -315,21 +319,27 @@ describe('Barrier', () => {
       const barrier = new Barrier(3);
       const run = () =>
         gather(
-          ...[0, 1, 2].map((i) =>
-            async () => {
-              await sleep(i);
-              const idx = await barrier.wait();
-              return [idx, now()];
-            },
-          ),
+          ...[0, 1, 2].map((i) => async () => {
+            await sleep(i);
+            const idx = await barrier.wait();
+            return [idx, now()];
+          }),
         );
       const first = await run();
       const second = await run();
       return [first, second, barrier.nWaiting, barrier.broken, barrier.parties];
     });
     expect(out).toEqual([
-      [[0, 2], [1, 2], [2, 2]],
-      [[0, 4], [1, 4], [2, 4]],
+      [
+        [0, 2],
+        [1, 2],
+        [2, 2],
+      ],
+      [
+        [0, 4],
+        [1, 4],
+        [2, 4],
+      ],
       0,
       false,
       3,
@@ -355,7 +365,10 @@ describe('Barrier', () => {
       await sleep(0);
       await barrier.reset();
       const r = await settle(a);
-      const again = await gather(() => barrier.wait(), () => barrier.wait());
+      const again = await gather(
+        () => barrier.wait(),
+        () => barrier.wait(),
+      );
       return [r, again.sort(), barrier.broken];
     });
     expect(out).toEqual(['BrokenBarrierError', [0, 1], false]);
@@ -369,7 +382,10 @@ describe('Barrier', () => {
       a.cancel();
       const r = await settle(a);
       const n = barrier.nWaiting;
-      const again = await gather(() => barrier.wait(), () => barrier.wait());
+      const again = await gather(
+        () => barrier.wait(),
+        () => barrier.wait(),
+      );
       return [r, n, again.sort()];
     });
     expect(out).toEqual(['Cancelled', 0, [0, 1]]);

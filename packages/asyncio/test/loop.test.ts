@@ -68,10 +68,12 @@ describe('getRunningLoop', () => {
   test('callback errors go to the exception handler; callExceptionHandler; null restores the default', async () => {
     const seen: ExceptionContext[] = [];
     const writes: string[] = [];
-    const spy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      writes.push(String(chunk));
-      return true;
-    });
+    const spy = jest
+      .spyOn(process.stderr, 'write')
+      .mockImplementation((chunk: string | Uint8Array) => {
+        writes.push(String(chunk));
+        return true;
+      });
     try {
       await vrun(async () => {
         const loop = getRunningLoop();
@@ -113,14 +115,17 @@ describe('debug mode', () => {
       await run(
         async () => {
           expect(getRunningLoop().getDebug()).toBe(true);
-          const t = createTask(async () => {
-            try {
-              await sleep(10);
-            } catch {
-              // swallowed
-            }
-            return 'went on';
-          }, { name: 'stubborn' });
+          const t = createTask(
+            async () => {
+              try {
+                await sleep(10);
+              } catch {
+                // swallowed
+              }
+              return 'went on';
+            },
+            { name: 'stubborn' },
+          );
           await sleep(0);
           t.cancel();
           await t;
@@ -130,7 +135,9 @@ describe('debug mode', () => {
     } finally {
       w.stop();
     }
-    expect(w.messages.some((m) => m.includes("name='stubborn'") && m.includes('swallow'))).toBe(true);
+    expect(w.messages.some((m) => m.includes("name='stubborn'") && m.includes('swallow'))).toBe(
+      true,
+    );
   });
 
   test('warns when a step blocks the loop longer than slowCallbackDuration', async () => {
@@ -139,13 +146,16 @@ describe('debug mode', () => {
       await run(
         async () => {
           getRunningLoop().slowCallbackDuration = 0.005;
-          const t = createTask(async () => {
-            const end = performance.now() + 15;
-            while (performance.now() < end) {
-              // busy: blocks the loop
-            }
-            await sleep(0);
-          }, { name: 'busy' });
+          const t = createTask(
+            async () => {
+              const end = performance.now() + 15;
+              while (performance.now() < end) {
+                // busy: blocks the loop
+              }
+              await sleep(0);
+            },
+            { name: 'busy' },
+          );
           await t;
           getRunningLoop().callSoon(function slowCallback() {
             const end = performance.now() + 15;
@@ -161,7 +171,9 @@ describe('debug mode', () => {
       w.stop();
     }
     expect(w.messages.some((m) => m.includes('busy') && m.includes('blocked the loop'))).toBe(true);
-    expect(w.messages.some((m) => m.includes('slowCallback') && m.includes('blocked the loop'))).toBe(true);
+    expect(
+      w.messages.some((m) => m.includes('slowCallback') && m.includes('blocked the loop')),
+    ).toBe(true);
   });
 
   test('no debug warnings without debug mode', async () => {

@@ -15,7 +15,10 @@ import { vrun } from './helpers';
 
 const now = () => getRunningLoop().time();
 const settle = (p: PromiseLike<unknown>) =>
-  Promise.resolve(p).then((v) => `value:${String(v)}`, (e: unknown) => (e as Error).name);
+  Promise.resolve(p).then(
+    (v) => `value:${String(v)}`,
+    (e: unknown) => (e as Error).name,
+  );
 
 describe('Queue', () => {
   test('FIFO; sizes; nowait errors', async () => {
@@ -149,7 +152,14 @@ describe('Queue', () => {
         })(),
       ];
     });
-    expect(out).toEqual(['QueueShutDown', 'QueueShutDown', 'QueueShutDown', 1, 'QueueShutDown', 'QueueShutDown']);
+    expect(out).toEqual([
+      'QueueShutDown',
+      'QueueShutDown',
+      'QueueShutDown',
+      1,
+      'QueueShutDown',
+      'QueueShutDown',
+    ]);
   });
 
   test('shutdown(immediate) drops the items and releases join', async () => {
@@ -175,10 +185,21 @@ describe('PriorityQueue and LifoQueue', () => {
   test('PriorityQueue returns the smallest first, comparing arrays like tuples', async () => {
     await vrun(async () => {
       const q = new PriorityQueue<[number, string]>();
-      for (const item of [[3, 'c'], [1, 'b'], [2, 'x'], [1, 'a']] as [number, string][]) q.putNowait(item);
+      for (const item of [
+        [3, 'c'],
+        [1, 'b'],
+        [2, 'x'],
+        [1, 'a'],
+      ] as [number, string][])
+        q.putNowait(item);
       const out: [number, string][] = [];
       while (!q.empty()) out.push(await q.get());
-      expect(out).toEqual([[1, 'a'], [1, 'b'], [2, 'x'], [3, 'c']]);
+      expect(out).toEqual([
+        [1, 'a'],
+        [1, 'b'],
+        [2, 'x'],
+        [3, 'c'],
+      ]);
       const byLength = new PriorityQueue<string>(0, (a, b) => a.length - b.length);
       byLength.putNowait('ccc');
       byLength.putNowait('a');

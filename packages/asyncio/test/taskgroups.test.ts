@@ -56,7 +56,9 @@ describe('TaskGroup', () => {
           try {
             await sleep(10);
           } catch (err) {
-            log.push(`body got ${err instanceof CancelledError ? 'CancelledError' : String(err)} at ${now()}`);
+            log.push(
+              `body got ${err instanceof CancelledError ? 'CancelledError' : String(err)} at ${now()}`,
+            );
             throw err;
           }
         });
@@ -148,12 +150,19 @@ describe('TaskGroup', () => {
       try {
         await parent;
       } catch (err) {
-        log.push(`parent raised ${err instanceof CancelledError ? 'CancelledError' : String(err)} at ${now()}`);
+        log.push(
+          `parent raised ${err instanceof CancelledError ? 'CancelledError' : String(err)} at ${now()}`,
+        );
       }
       log.push(`parent.cancelling() = ${parent.cancelling()}`);
       return log;
     });
-    expect(out).toEqual(['child cancelled', 'child cleaned up at 2', 'parent raised CancelledError at 2', 'parent.cancelling() = 1']);
+    expect(out).toEqual([
+      'child cancelled',
+      'child cleaned up at 2',
+      'parent raised CancelledError at 2',
+      'parent.cancelling() = 1',
+    ]);
   });
 
   test('outside cancel while the group waits for its children at exit', async () => {
@@ -191,7 +200,9 @@ describe('TaskGroup', () => {
             await sleep(10);
           });
         } catch (err) {
-          log.push(`group: ${leafErrors(err).join(',')}; cancelling=${currentTask()!.cancelling()}`);
+          log.push(
+            `group: ${leafErrors(err).join(',')}; cancelling=${currentTask()!.cancelling()}`,
+          );
         }
         try {
           await sleep(1);
@@ -203,7 +214,10 @@ describe('TaskGroup', () => {
       });
       await sleep(1);
       parent.cancel();
-      await parent.then(() => undefined, () => undefined);
+      await parent.then(
+        () => undefined,
+        () => undefined,
+      );
       log.push(`parent.cancelled() = ${parent.cancelled()}`);
       return log;
     });

@@ -213,9 +213,11 @@ describe('Task', () => {
 describe('run and Runner', () => {
   test('run resolves with main result and rejects with its error', async () => {
     await expect(vrun(async () => 5)).resolves.toBe(5);
-    await expect(vrun(async () => {
-      throw new Error('main failed');
-    })).rejects.toThrow('main failed');
+    await expect(
+      vrun(async () => {
+        throw new Error('main failed');
+      }),
+    ).rejects.toThrow('main failed');
   });
 
   test('run cannot nest', async () => {
@@ -246,9 +248,12 @@ describe('run and Runner', () => {
     const seen: ExceptionContext[] = [];
     await vrun(async () => {
       getRunningLoop().setExceptionHandler((_loop, ctx) => seen.push(ctx));
-      createTask(async () => {
-        throw new Error('lost');
-      }, { name: 'forgotten' });
+      createTask(
+        async () => {
+          throw new Error('lost');
+        },
+        { name: 'forgotten' },
+      );
       const retrieved = createTask(async () => {
         throw new Error('seen');
       });
@@ -262,18 +267,23 @@ describe('run and Runner', () => {
 
   test('the default handler writes the task name and the error to stderr; no unhandled rejection', async () => {
     const writes: string[] = [];
-    const spy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      writes.push(String(chunk));
-      return true;
-    });
+    const spy = jest
+      .spyOn(process.stderr, 'write')
+      .mockImplementation((chunk: string | Uint8Array) => {
+        writes.push(String(chunk));
+        return true;
+      });
     const rejections: unknown[] = [];
     const onRejection = (r: unknown) => rejections.push(r);
     process.on('unhandledRejection', onRejection);
     try {
       await vrun(async () => {
-        createTask(async () => {
-          throw new Error('nobody looked');
-        }, { name: 'lonely' });
+        createTask(
+          async () => {
+            throw new Error('nobody looked');
+          },
+          { name: 'lonely' },
+        );
         await sleep(1);
       });
       await new Promise((r) => setTimeout(r, 5));

@@ -162,10 +162,16 @@ describe('timeout / timeoutAt', () => {
       );
       log.push(`after ${now() - start}`);
       // both expire at once: only the outer converts
-      log.push(await outcome(timeout(1, () => timeout(1, () => sleep(5)).catch((e: unknown) => {
-        log.push(`inner of two saw ${(e as Error).name}`);
-        throw e;
-      }))));
+      log.push(
+        await outcome(
+          timeout(1, () =>
+            timeout(1, () => sleep(5)).catch((e: unknown) => {
+              log.push(`inner of two saw ${(e as Error).name}`);
+              throw e;
+            }),
+          ),
+        ),
+      );
       log.push(`cancelling=${currentTask()!.cancelling()}`);
       return log;
     });
@@ -218,7 +224,11 @@ describe('waitFor', () => {
       log.push(`waitFor returned at ${now()}, inner cancelled: ${inner.cancelled()}`);
       return log;
     });
-    expect(out).toEqual(['inner cleaned up at 2', 'TimeoutError', 'waitFor returned at 2, inner cancelled: true']);
+    expect(out).toEqual([
+      'inner cleaned up at 2',
+      'TimeoutError',
+      'waitFor returned at 2, inner cancelled: true',
+    ]);
   });
 
   test('null waits as long as needed', async () => {
@@ -287,7 +297,9 @@ describe('waitFor', () => {
     const out = await vrun(async () => {
       const log: string[] = [];
       const outer = createTask(async () => {
-        const v = await waitFor(() => sleep(1, 'done'), 5).catch((e: unknown) => `raised ${(e as Error).name}`);
+        const v = await waitFor(() => sleep(1, 'done'), 5).catch(
+          (e: unknown) => `raised ${(e as Error).name}`,
+        );
         log.push(String(v));
         await sleep(1); // the cancel must arrive at the latest here
         log.push('not cancelled');
@@ -302,7 +314,9 @@ describe('waitFor', () => {
   });
 
   test('a foreign Promise can be waited for', async () => {
-    const out = await vrun(async () => waitFor(new Promise<number>((r) => setTimeout(() => r(5), 1)), 10));
+    const out = await vrun(async () =>
+      waitFor(new Promise<number>((r) => setTimeout(() => r(5), 1)), 10),
+    );
     expect(out).toBe(5);
   });
 });

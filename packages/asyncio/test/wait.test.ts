@@ -92,7 +92,9 @@ describe('asCompleted', () => {
     const out = await vrun(async () => {
       const res: string[] = [];
       try {
-        for (const next of asCompleted([() => sleep(1, 'a'), () => sleep(10, 'b')], { timeout: 5 })) {
+        for (const next of asCompleted([() => sleep(1, 'a'), () => sleep(10, 'b')], {
+          timeout: 5,
+        })) {
           res.push(await next);
         }
       } catch (err) {
