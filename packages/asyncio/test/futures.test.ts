@@ -136,6 +136,19 @@ describe('Future', () => {
     });
   });
 
+  test('await of a Future inside a task parks the task in the kernel (AsyncLocalStorage reaches then())', async () => {
+    await vrun(async () => {
+      const fut = new Future<number>();
+      const t = createTask(() => fut);
+      await sleep(0);
+      // The kernel task behind t is parked on the future, not "running" on a foreign Promise.
+      expect(t._kernelTask.state).toBe('parked');
+      expect(t._kernelTask.waitingOn).toContain('awaiting <Future pending>');
+      fut.setResult(1);
+      expect(await t).toBe(1);
+    });
+  });
+
   test('awaiting a future outside a task resolves like a Promise', async () => {
     let fut!: Future<number>;
     await vrun(async () => {
