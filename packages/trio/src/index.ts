@@ -84,3 +84,32 @@ export {
   TrioInternalError,
   WouldBlock,
 } from './errors';
+export {
+  BufferedReceiveStream,
+  DEFAULT_RECEIVE_BUFFER,
+  DEFAULT_RECEIVE_SIZE,
+  ReadableReceiveStream,
+  StapledStream,
+  WritableSendStream,
+  type AsyncResource,
+  type Bytes,
+  type HalfCloseableStream,
+  type ReceiveStream,
+  type ReceiveUntilOptions,
+  type SendStream,
+  type Stream,
+} from './streams';
+export {
+  SocketListener,
+  SocketStream,
+  openTcpListeners,
+  openTcpStream,
+  serveListeners,
+  serveTcp,
+  type OpenTcpListenersOptions,
+  type OpenTcpStreamOptions,
+  type ServeListenersOptions,
+  type ServeTcpOptions,
+  type SocketAddress,
+  type StreamHandler,
+} from './tcp';
