@@ -113,3 +113,13 @@ export {
   type SocketAddress,
   type StreamHandler,
 } from './tcp';
+export {
+  CalledProcessError,
+  CompletedProcess,
+  Process,
+  openProcess,
+  runProcess,
+  type OpenProcessOptions,
+  type RunProcessOptions,
+  type StdioSpec,
+} from './process';

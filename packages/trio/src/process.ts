@@ -1,0 +1,438 @@
+/**
+ * Subprocesses in Trio style on Node's `child_process`: `openProcess` (a {@link Process} with
+ * stream pipes) and `runProcess` (run to completion, optionally feeding input and capturing
+ * output). Cancelling `runProcess` or `Process.aclose` terminates the child: SIGTERM, then SIGKILL
+ * if it is still running after a grace period, and waits for it to exit, so no child outlives the
+ * call. The grace period is measured in real time (a `MockClock` cannot make a process exit
+ * sooner), 5 s by default.
+ */
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { constants as osConstants } from 'node:os';
+import {
+  CancelScope,
+  ValueError,
+  cancelShieldedCheckpoint,
+  checkpointIfCancelled,
+} from '@duet/kernel';
+import { BrokenResourceError } from './errors';
+import { openNursery } from './run';
+import {
+  IoWait,
+  ReadableReceiveStream,
+  WritableSendStream,
+  toBuffer,
+  type AsyncResource,
+  type Bytes,
+} from './streams';
+
+/**
+ * Where a child's standard stream goes: `'pipe'` (a stream on the {@link Process}), `'inherit'`
+ * (ours), `'ignore'` (`/dev/null`), or an open file descriptor.
+ *
+ * @example
+ * ```ts
+ * await openProcess(['ls'], { stdout: 'pipe', stderr: 'ignore' });
+ * ```
+ */
+export type StdioSpec = 'pipe' | 'inherit' | 'ignore' | number;
+
+/**
+ * Options of {@link openProcess}.
+ *
+ * @example
+ * ```ts
+ * await openProcess(['git', 'status'], { cwd: repo, stdout: 'pipe' });
+ * ```
+ */
+export interface OpenProcessOptions {
+  /** The child's stdin; `'inherit'` by default. */
+  stdin?: StdioSpec;
+  /** The child's stdout; `'inherit'` by default. */
+  stdout?: StdioSpec;
+  /** The child's stderr; `'inherit'` by default, or `'stdout'` to send it where stdout goes. */
+  stderr?: StdioSpec | 'stdout';
+  /** The working directory of the child. */
+  cwd?: string;
+  /** The whole environment of the child (not merged with ours); ours by default. */
+  env?: NodeJS.ProcessEnv;
+  /** Run `command` (then a single string) through the shell. */
+  shell?: boolean;
+}
+
+const GRACE_SECONDS = 5;
+
+function returnCode(code: number | null, signal: NodeJS.Signals | null): number {
+  if (code !== null) return code;
+  const n = signal === null ? undefined : osConstants.signals[signal];
+  return n === undefined ? -1 : -n;
+}
+
+/**
+ * `trio.Process`: a running child process. `stdin` / `stdout` / `stderr` are streams when opened
+ * with `'pipe'`, else `null`. `returncode` is `null` while it runs, then its exit code, or minus
+ * the number of the signal that killed it (as Python).
+ *
+ * @example
+ * ```ts
+ * const proc = await openProcess([process.execPath, '-e', 'process.stdin.pipe(process.stdout)'], {
+ *   stdin: 'pipe', stdout: 'pipe',
+ * });
+ * await proc.stdin!.sendAll('hi');
+ * await proc.stdin!.aclose();
+ * await proc.wait();
+ * ```
+ */
+export class Process implements AsyncResource {
+  /** The command it runs. */
+  readonly args: readonly string[] | string;
+  /** The process id. */
+  readonly pid: number;
+  /** Its stdin, when opened with `'pipe'`. */
+  readonly stdin: WritableSendStream | null;
+  /** Its stdout, when opened with `'pipe'`. */
+  readonly stdout: ReadableReceiveStream | null;
+  /** Its stderr, when opened with `'pipe'`. */
+  readonly stderr: ReadableReceiveStream | null;
+  private code: number | null = null;
+  private readonly exitWaiters = new Set<IoWait>();
+
+  /** @internal Use {@link openProcess}. */
+  constructor(
+    /** The Node `ChildProcess`. */
+    readonly child: ChildProcess,
+    args: readonly string[] | string,
+    stderrToStdout: boolean,
+  ) {
+    this.args = args;
+    this.pid = child.pid!;
+    this.stdin = child.stdin ? new WritableSendStream(child.stdin) : null;
+    this.stdout = child.stdout ? new ReadableReceiveStream(child.stdout) : null;
+    this.stderr = child.stderr && !stderrToStdout ? new ReadableReceiveStream(child.stderr) : null;
+    if (stderrToStdout && child.stderr) {
+      // Node cannot point two fds at one pipe: forward stderr's bytes into stdout's stream.
+      child.stderr.on('data', (chunk: Buffer) => child.stdout?.emit('data', chunk));
+    }
+    child.on('exit', (code, signal) => {
+      this.code = returnCode(code, signal);
+      for (const w of this.exitWaiters) w.wake();
+      this.exitWaiters.clear();
+    });
+  }
+
+  /** The exit code, `null` while running (minus the signal number if a signal killed it). */
+  get returncode(): number | null {
+    return this.code;
+  }
+
+  /** Returns the exit code now, or `null` if it is still running (no checkpoint). */
+  poll(): number | null {
+    return this.code;
+  }
+
+  /**
+   * Waits for the process to exit and returns its `returncode`. Cancelling the wait does not
+   * stop the process (use `aclose` or `runProcess` for that).
+   */
+  async wait(): Promise<number> {
+    checkpointIfCancelled();
+    if (this.code === null) {
+      const wait = new IoWait(`process ${this.pid} to exit`);
+      this.exitWaiters.add(wait);
+      try {
+        await wait.wait();
+      } finally {
+        this.exitWaiters.delete(wait);
+      }
+    } else {
+      await cancelShieldedCheckpoint();
+    }
+    return this.code!;
+  }
+
+  /** Sends `signal` (a name like `'SIGINT'` or a number) unless the process has exited. */
+  sendSignal(signal: NodeJS.Signals | number): void {
+    if (this.code === null) this.child.kill(signal);
+  }
+
+  /** Sends SIGTERM. */
+  terminate(): void {
+    this.sendSignal('SIGTERM');
+  }
+
+  /** Sends SIGKILL. */
+  kill(): void {
+    this.sendSignal('SIGKILL');
+  }
+
+  /** @internal Terminates (SIGTERM, SIGKILL after `grace` real seconds) and waits, shielded. */
+  async terminateAndWait(grace = GRACE_SECONDS): Promise<void> {
+    await new CancelScope({ shield: true }).run(async () => {
+      if (this.code !== null) return;
+      this.terminate();
+      const timer = setTimeout(() => this.kill(), grace * 1000);
+      try {
+        await this.wait();
+      } finally {
+        clearTimeout(timer);
+      }
+    });
+  }
+
+  private closePipes(): void {
+    this.stdin?.closeNow();
+    this.stdout?.closeNow();
+    this.stderr?.closeNow();
+  }
+
+  /**
+   * Closes the pipes and waits for the process to exit. If cancelled meanwhile, terminates it
+   * (SIGTERM, then SIGKILL after 5 s) and waits for it before raising `Cancelled`.
+   */
+  async aclose(): Promise<void> {
+    this.closePipes();
+    try {
+      await this.wait();
+    } finally {
+      await this.terminateAndWait();
+    }
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.aclose();
+  }
+}
+
+function toStdio(spec: StdioSpec | 'stdout' | undefined): 'pipe' | 'inherit' | 'ignore' | number {
+  if (spec === undefined) return 'inherit';
+  if (spec === 'stdout') return 'pipe';
+  if (spec === 'pipe' || spec === 'inherit' || spec === 'ignore') return spec;
+  if (Number.isInteger(spec) && spec >= 0) return spec;
+  throw new ValueError(
+    `a stdio option is 'pipe', 'inherit', 'ignore' or an fd, got ${String(spec)}`,
+  );
+}
+
+function checkCommand(command: readonly string[] | string, shell: boolean): void {
+  if (shell) {
+    if (typeof command !== 'string')
+      throw new TypeError('with shell: true, the command is a single string');
+    return;
+  }
+  if (
+    !Array.isArray(command) ||
+    command.length === 0 ||
+    !command.every((a) => typeof a === 'string')
+  ) {
+    throw new TypeError(
+      'the command is a non-empty array of strings, e.g. ["ls", "-l"] (or a string with shell: true)',
+    );
+  }
+}
+
+/**
+ * `trio.lowlevel.open_process`: starts a child process and returns a {@link Process} once it has
+ * started (a missing program raises here, e.g. with `code: 'ENOENT'`). You own the process: close
+ * it with `aclose` (or `await using`).
+ *
+ * @example
+ * ```ts
+ * await using proc = await openProcess(['sleep', '10']);
+ * proc.terminate();
+ * await proc.wait();
+ * ```
+ */
+export async function openProcess(
+  command: readonly string[] | string,
+  options: OpenProcessOptions = {},
+): Promise<Process> {
+  const shell = options.shell === true;
+  checkCommand(command, shell);
+  checkpointIfCancelled();
+  const stdout = toStdio(options.stdout);
+  let stderr = toStdio(options.stderr);
+  if (options.stderr === 'stdout') stderr = stdout === 'inherit' ? 1 : stdout;
+  const stdio: StdioOptions = [toStdio(options.stdin), stdout, stderr];
+  const [file, ...args] = shell ? [command as string] : (command as string[]);
+  const child = spawn(file!, args, {
+    stdio,
+    shell,
+    ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
+    ...(options.env !== undefined ? { env: options.env } : {}),
+  });
+  const wait = new IoWait('the process to start', true);
+  let error: unknown = undefined;
+  const onSpawn = (): void => wait.wake();
+  const onError = (err: unknown): void => {
+    error = err;
+    wait.wake();
+  };
+  child.once('spawn', onSpawn);
+  child.once('error', onError);
+  try {
+    await wait.wait();
+  } finally {
+    child.off('spawn', onSpawn);
+    child.off('error', onError);
+  }
+  if (error !== undefined) throw error;
+  const proc = new Process(child, command, options.stderr === 'stdout' && stdout === 'pipe');
+  child.on('error', () => {}); // later errors (a failed kill) show up through returncode
+  return proc;
+}
+
+/**
+ * What {@link runProcess} returns.
+ *
+ * @example
+ * ```ts
+ * const { returncode, stdout } = await runProcess(['echo', 'hi'], { captureStdout: true });
+ * ```
+ */
+export class CompletedProcess {
+  constructor(
+    /** The command that ran. */
+    readonly args: readonly string[] | string,
+    /** Its exit code (minus the signal number if a signal killed it). */
+    readonly returncode: number,
+    /** Its captured stdout, or `null` if not captured. */
+    readonly stdout: Buffer | null,
+    /** Its captured stderr, or `null` if not captured. */
+    readonly stderr: Buffer | null,
+  ) {}
+
+  /** Raises {@link CalledProcessError} if `returncode` is not 0. */
+  checkReturncode(): void {
+    if (this.returncode !== 0)
+      throw new CalledProcessError(this.returncode, this.args, this.stdout, this.stderr);
+  }
+}
+
+/**
+ * Raised by {@link runProcess} (with `check`, the default) when the command exits with a non-zero
+ * code.
+ *
+ * @example
+ * ```ts
+ * try { await runProcess(['false']); } catch (err) {
+ *   if (err instanceof CalledProcessError) console.log(err.returncode); // 1
+ * }
+ * ```
+ */
+export class CalledProcessError extends Error {
+  override name = 'CalledProcessError';
+
+  constructor(
+    /** The exit code. */
+    readonly returncode: number,
+    /** The command. */
+    readonly cmd: readonly string[] | string,
+    /** Captured stdout, or `null`. */
+    readonly stdout: Buffer | null = null,
+    /** Captured stderr, or `null`. */
+    readonly stderr: Buffer | null = null,
+  ) {
+    super(
+      `command ${JSON.stringify(cmd)} ${returncode < 0 ? `died of signal ${-returncode}` : `returned non-zero exit status ${returncode}`}`,
+    );
+  }
+}
+
+/**
+ * Options of {@link runProcess}.
+ *
+ * @example
+ * ```ts
+ * await runProcess(['sort'], { input: 'b\na\n', captureStdout: true, check: false });
+ * ```
+ */
+export interface RunProcessOptions extends OpenProcessOptions {
+  /** Bytes (or a UTF-8 string) to feed to stdin, which is then closed. Without it stdin is empty (`/dev/null`) unless `stdin` says otherwise. */
+  input?: Bytes;
+  /** Capture both stdout and stderr. */
+  capture?: boolean;
+  /** Capture stdout into `CompletedProcess.stdout`. */
+  captureStdout?: boolean;
+  /** Capture stderr into `CompletedProcess.stderr`. */
+  captureStderr?: boolean;
+  /** Raise {@link CalledProcessError} on a non-zero exit code; `true` by default, as Trio. */
+  check?: boolean;
+  /** Real seconds between SIGTERM and SIGKILL when the call is cancelled; 5 by default. */
+  terminateGrace?: number;
+}
+
+async function readAll(stream: ReadableReceiveStream, into: Buffer[]): Promise<void> {
+  for (;;) {
+    const chunk = await stream.receiveSome();
+    if (chunk.length === 0) return;
+    into.push(chunk as Buffer);
+  }
+}
+
+/**
+ * `trio.run_process`: runs a command to completion and returns a {@link CompletedProcess}. If the
+ * call is cancelled, the child is terminated (SIGTERM, then SIGKILL after `terminateGrace` real
+ * seconds) and waited for before `Cancelled` propagates.
+ *
+ * @example
+ * ```ts
+ * const result = await runProcess([process.execPath, '-e', 'console.log(6 * 7)'], { captureStdout: true });
+ * result.stdout!.toString(); // '42\n'
+ * ```
+ */
+export async function runProcess(
+  command: readonly string[] | string,
+  options: RunProcessOptions = {},
+): Promise<CompletedProcess> {
+  const {
+    input,
+    capture = false,
+    captureStdout = capture,
+    captureStderr = capture,
+    check = true,
+    terminateGrace = GRACE_SECONDS,
+    ...rest
+  } = options;
+  if (typeof terminateGrace !== 'number' || !(terminateGrace >= 0))
+    throw new ValueError(`terminateGrace must be a number >= 0, got ${String(terminateGrace)}`);
+  const inputBytes = input === undefined ? undefined : toBuffer(input, 'runProcess input');
+  const openOptions: OpenProcessOptions = {
+    ...rest,
+    stdin: inputBytes !== undefined ? 'pipe' : (rest.stdin ?? 'ignore'),
+  };
+  if (captureStdout) openOptions.stdout = 'pipe';
+  if (captureStderr) openOptions.stderr = 'pipe';
+  const proc = await openProcess(command, openOptions);
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  try {
+    await openNursery(async (nursery) => {
+      if (inputBytes !== undefined) {
+        nursery.startSoon(async () => {
+          try {
+            await proc.stdin!.sendAll(inputBytes);
+          } catch (e) {
+            if (!(e instanceof BrokenResourceError)) throw e; // the child did not read it all
+          } finally {
+            proc.stdin!.closeNow();
+          }
+        });
+      }
+      if (captureStdout) nursery.startSoon(readAll, proc.stdout!, out);
+      if (captureStderr && proc.stderr) nursery.startSoon(readAll, proc.stderr, err);
+      await proc.wait();
+    });
+  } finally {
+    await proc.terminateAndWait(terminateGrace);
+    proc.stdin?.closeNow();
+    proc.stdout?.closeNow();
+    proc.stderr?.closeNow();
+  }
+  const result = new CompletedProcess(
+    command,
+    proc.returncode!,
+    captureStdout ? Buffer.concat(out) : null,
+    captureStderr ? Buffer.concat(err) : null,
+  );
+  if (check) result.checkReturncode();
+  return result;
+}
