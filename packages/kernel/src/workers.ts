@@ -30,6 +30,8 @@ export interface RunInWorkerOptions {
    * the next checkpoint.
    */
   abandonOnCancel?: boolean;
+  /** Called when the call has ended in its worker, even after the wait was abandoned (to release a capacity token then, say). */
+  onSettled?: () => void;
 }
 
 const WORKER_SOURCE = `
@@ -183,7 +185,9 @@ export async function runInWorker(
   checkpointIfCancelled();
   runner.assertCanPark(task);
   const wait = new WorkerWait(options.abandonOnCancel === true);
+  const onSettled = options.onSettled;
   pool.submit(call, (reply) => {
+    onSettled?.();
     if (wait.abandoned || task.parkedOn !== wait) return;
     if (reply.ok) runner.wake(task, reply.value);
     else runner.wakeWithError(task, reply.error);

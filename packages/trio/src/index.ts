@@ -123,3 +123,10 @@ export {
   type RunProcessOptions,
   type StdioSpec,
 } from './process';
+export { AsyncFile, Path, openFile, type FileMode, type OpenFileOptions } from './file';
+export {
+  currentDefaultThreadLimiter,
+  toThread,
+  type ModuleRef,
+  type RunSyncOptions,
+} from './threads';

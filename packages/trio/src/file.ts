@@ -1,0 +1,543 @@
+/**
+ * Files in Trio style: `openFile` (Trio's `open_file`) returning an {@link AsyncFile}, and
+ * {@link Path} (Trio's `trio.Path`) with the common filesystem operations as async methods.
+ *
+ * Cancellation: a read is abandoned at once when cancelled, and loses nothing: the read keeps
+ * going in Node's thread pool and the next read on the file picks up its result. Writes and other
+ * operations that change the filesystem are not abandoned halfway: they finish, then the call
+ * raises `Cancelled` if cancellation arrived meanwhile. Read-only operations (`readText`,
+ * `exists`, `stat`, ...) are abandoned when cancelled.
+ */
+import { promises as fsp, type Stats } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import nodePath from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
+import {
+  ValueError,
+  awaitForeign,
+  cancelShieldedCheckpoint,
+  checkpoint,
+  checkpointIfCancelled,
+  currentSignal,
+} from '@duet/kernel';
+import { BusyResourceError, ClosedResourceError } from './errors';
+import { IoWait, toBuffer, type AsyncResource, type Bytes } from './streams';
+
+const READ_CHUNK = 65536;
+
+/** Waits for `promise` to settle even if cancelled, then raises `Cancelled` if it arrived. */
+async function completeThenCheckpoint<T>(promise: Promise<T>, what: string): Promise<T> {
+  const wait = new IoWait(what, true);
+  let outcome: { ok: true; value: T } | { ok: false; error: unknown } | null = null;
+  void promise.then(
+    (value) => {
+      outcome = { ok: true, value };
+      wait.wake();
+    },
+    (error: unknown) => {
+      outcome = { ok: false, error };
+      wait.wake();
+    },
+  );
+  await wait.wait();
+  const o = outcome as unknown as { ok: true; value: T } | { ok: false; error: unknown };
+  if (!o.ok) throw o.error;
+  checkpointIfCancelled();
+  return o.value;
+}
+
+/**
+ * The modes of {@link openFile}, as Python's `open`: `r` read, `w` truncate and write, `a` append,
+ * `x` create (fails if it exists), `+` read and write; `b` for binary (bytes in and out), else text
+ * (strings, UTF-8 by default).
+ *
+ * @example
+ * ```ts
+ * await openFile('data.bin', 'rb');
+ * ```
+ */
+export type FileMode =
+  | 'r'
+  | 'w'
+  | 'a'
+  | 'x'
+  | 'r+'
+  | 'w+'
+  | 'a+'
+  | 'x+'
+  | 'rb'
+  | 'wb'
+  | 'ab'
+  | 'xb'
+  | 'rb+'
+  | 'wb+'
+  | 'ab+'
+  | 'xb+'
+  | 'r+b'
+  | 'w+b'
+  | 'a+b'
+  | 'x+b';
+
+/** The binary modes of {@link FileMode}. */
+type BinaryMode = Extract<FileMode, `${string}b${string}`>;
+
+/**
+ * Options of {@link openFile}.
+ *
+ * @example
+ * ```ts
+ * await openFile('latin.txt', 'r', { encoding: 'latin1' });
+ * ```
+ */
+export interface OpenFileOptions {
+  /** The text encoding of a text-mode file; `'utf8'` by default. */
+  encoding?: BufferEncoding;
+}
+
+const FLAGS: Record<string, string> = {
+  r: 'r',
+  w: 'w',
+  a: 'a',
+  x: 'wx',
+  'r+': 'r+',
+  'w+': 'w+',
+  'a+': 'a+',
+  'x+': 'wx+',
+};
+
+/**
+ * An open file (Trio's async file object). Text-mode files take and return strings, binary-mode
+ * files `Buffer`s. `read(size)` counts bytes in both modes (a text read never splits a character:
+ * it may return a few bytes' worth less). Async iteration yields lines, each with its `\n`, as
+ * Python. One read at a time: a concurrent read raises `BusyResourceError`. Reads are buffered;
+ * do not mix reads and writes on one file without care (as with Python's buffered files).
+ *
+ * @example
+ * ```ts
+ * await using f = await openFile('notes.txt');
+ * for await (const line of f) console.log(line.trimEnd());
+ * ```
+ */
+export class AsyncFile<T extends string | Buffer = string> implements AsyncResource {
+  private buffer: Buffer = Buffer.alloc(0);
+  private eof = false;
+  private inflight: Promise<{ bytesRead: number; buffer: Buffer }> | null = null;
+  private busy = false;
+  private closed = false;
+  private readonly decoder: StringDecoder | null;
+
+  /** @internal Use {@link openFile}. */
+  constructor(
+    /** The Node `FileHandle`. */
+    readonly handle: FileHandle,
+    /** The file's path. */
+    readonly name: string,
+    /** The mode it was opened with. */
+    readonly mode: FileMode,
+    encoding: BufferEncoding,
+    private position: number | null,
+  ) {
+    this.decoder = mode.includes('b') ? null : new StringDecoder(encoding);
+  }
+
+  private enter(): void {
+    if (this.closed) throw new ClosedResourceError('this file was closed');
+    if (this.busy) throw new BusyResourceError('another task is already using this file');
+    this.busy = true;
+  }
+
+  private out(bytes: Buffer): T {
+    return (this.decoder === null ? bytes : this.decoder.write(bytes)) as T;
+  }
+
+  private async fill(): Promise<boolean> {
+    if (this.eof) return false;
+    this.inflight ??= this.handle.read(Buffer.alloc(READ_CHUNK), 0, READ_CHUNK, this.position);
+    const { bytesRead, buffer } = await awaitForeign(this.inflight);
+    this.inflight = null;
+    if (bytesRead === 0) {
+      this.eof = true;
+      return false;
+    }
+    if (this.position !== null) this.position += bytesRead;
+    const data = buffer.subarray(0, bytesRead);
+    this.buffer = this.buffer.length === 0 ? data : Buffer.concat([this.buffer, data]);
+    return true;
+  }
+
+  private take(n: number): Buffer {
+    const out = this.buffer.subarray(0, n);
+    this.buffer = this.buffer.subarray(n);
+    return out;
+  }
+
+  /** Reads up to `size` bytes, or to the end of the file when `size` is negative or omitted. Empty at end of file. */
+  async read(size = -1): Promise<T> {
+    this.enter();
+    try {
+      checkpointIfCancelled();
+      let filled = false;
+      if (size < 0) {
+        while (await this.fill()) filled = true;
+      } else if (this.buffer.length === 0 && size > 0) {
+        filled = await this.fill();
+      }
+      const bytes = this.take(size < 0 ? this.buffer.length : size);
+      if (!filled) await cancelShieldedCheckpoint();
+      const text = this.out(bytes);
+      return (size < 0 && this.decoder !== null ? text + this.decoder.end() : text) as T;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** Reads one line, with its `\n`; empty at end of file (Python's `readline`). */
+  async readLine(): Promise<T> {
+    this.enter();
+    try {
+      checkpointIfCancelled();
+      let filled = false;
+      let from = 0;
+      for (;;) {
+        const at = this.buffer.indexOf(10, from);
+        if (at >= 0) {
+          const line = this.take(at + 1);
+          if (!filled) await cancelShieldedCheckpoint();
+          return this.out(line);
+        }
+        from = this.buffer.length;
+        if (!(await this.fill())) {
+          if (!filled) await cancelShieldedCheckpoint();
+          return this.out(this.take(this.buffer.length));
+        }
+        filled = true;
+      }
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** Writes all of `data` (a string is encoded in text mode as the file's encoding, UTF-8 in binary mode); returns the bytes written. */
+  async write(data: Bytes): Promise<number> {
+    const bytes = toBuffer(data, 'write');
+    this.enter();
+    try {
+      checkpointIfCancelled();
+      if (this.position !== null && this.buffer.length !== 0) {
+        // Write where the reader is, not where the read-ahead got to.
+        this.position -= this.buffer.length;
+        this.buffer = Buffer.alloc(0);
+      }
+      const append = this.mode.startsWith('a');
+      let written = 0;
+      while (written < bytes.length) {
+        const { bytesWritten } = await completeThenCheckpoint(
+          this.handle.write(bytes, written, bytes.length - written, append ? null : this.position),
+          'a file write',
+        );
+        written += bytesWritten;
+        if (this.position !== null && !append) this.position += bytesWritten;
+      }
+      return written;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** The current position (for regular files; `null` for pipes and devices). */
+  tell(): number | null {
+    return this.position === null ? null : this.position - this.buffer.length;
+  }
+
+  /** Moves to byte `offset` from the start (regular files only). */
+  async seek(offset: number): Promise<number> {
+    if (this.position === null) throw new ValueError('this file is not seekable');
+    if (!Number.isInteger(offset) || offset < 0)
+      throw new ValueError(`offset must be an integer >= 0, got ${offset}`);
+    this.enter();
+    try {
+      this.position = offset;
+      this.buffer = Buffer.alloc(0);
+      this.eof = false;
+      await checkpoint();
+      return offset;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** Closes the file (waiting for a read still running in the background, if any). */
+  async aclose(): Promise<void> {
+    if (!this.closed) {
+      this.closed = true;
+      await completeThenCheckpoint(this.handle.close(), 'closing a file');
+      return;
+    }
+    await checkpoint();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.aclose();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<T> {
+    for (;;) {
+      const line = await this.readLine();
+      if (line.length === 0) return;
+      yield line;
+    }
+  }
+}
+
+/**
+ * `trio.open_file`: opens `path` with a Python-style `mode` (`'r'` by default) and returns an
+ * {@link AsyncFile}: of strings in text mode, of `Buffer`s in binary mode.
+ *
+ * @example
+ * ```ts
+ * await using f = await openFile('/tmp/out.txt', 'w');
+ * await f.write('hello\n');
+ * ```
+ */
+export async function openFile(
+  path: string | Path,
+  mode: BinaryMode,
+  options?: OpenFileOptions,
+): Promise<AsyncFile<Buffer>>;
+export async function openFile(
+  path: string | Path,
+  mode?: FileMode,
+  options?: OpenFileOptions,
+): Promise<AsyncFile<string>>;
+export async function openFile(
+  path: string | Path,
+  mode: FileMode = 'r',
+  options: OpenFileOptions = {},
+): Promise<AsyncFile<string | Buffer>> {
+  const key = mode.replace('b', '');
+  const flags = FLAGS[key];
+  if (flags === undefined || (mode.match(/b/g)?.length ?? 0) > 1)
+    throw new ValueError(`invalid mode ${JSON.stringify(mode)}: use r, w, a or x, with + and b`);
+  const name = String(path);
+  checkpointIfCancelled();
+  const opening = fsp.open(name, flags);
+  let handle: FileHandle;
+  try {
+    handle = await awaitForeign(opening);
+  } catch (err) {
+    void opening.then(
+      (h) => h.close(),
+      () => {},
+    );
+    throw err;
+  }
+  const stat = await completeThenCheckpoint(handle.stat(), 'fstat').catch(async (err: unknown) => {
+    await handle.close();
+    throw err;
+  });
+  const position = stat.isFile() ? (key.startsWith('a') ? stat.size : 0) : null;
+  return new AsyncFile(handle, name, mode, options.encoding ?? 'utf8', position);
+}
+
+// ---- Path ---------------------------------------------------------------------------------------
+
+/**
+ * `trio.Path`: a filesystem path with async methods for the common operations (the pure ones,
+ * like `name` or `joinpath`, are plain). Read-only operations are abandoned when cancelled;
+ * operations that change the filesystem finish, then raise `Cancelled`.
+ *
+ * @example
+ * ```ts
+ * const dir = new Path(os.tmpdir(), 'demo');
+ * await dir.mkdir({ parents: true, existOk: true });
+ * await dir.joinpath('a.txt').writeText('hi');
+ * console.log(await dir.joinpath('a.txt').readText());
+ * ```
+ */
+export class Path {
+  /** The path as a string. */
+  readonly path: string;
+
+  constructor(...segments: (string | Path)[]) {
+    if (segments.length === 0) segments = ['.'];
+    this.path = nodePath.join(...segments.map(String));
+  }
+
+  /** The current working directory. */
+  static cwd(): Path {
+    return new Path(process.cwd());
+  }
+
+  toString(): string {
+    return this.path;
+  }
+
+  /** The last component, e.g. `'a.txt'`. */
+  get name(): string {
+    return nodePath.basename(this.path);
+  }
+
+  /** The last component without its suffix, e.g. `'a'`. */
+  get stem(): string {
+    return nodePath.basename(this.path, this.suffix);
+  }
+
+  /** The extension with its dot, e.g. `'.txt'`, or `''`. */
+  get suffix(): string {
+    return nodePath.extname(this.path);
+  }
+
+  /** The directory containing this path. */
+  get parent(): Path {
+    return new Path(nodePath.dirname(this.path));
+  }
+
+  /** True for an absolute path. */
+  isAbsolute(): boolean {
+    return nodePath.isAbsolute(this.path);
+  }
+
+  /** This path joined with more components. */
+  joinpath(...segments: (string | Path)[]): Path {
+    return new Path(this.path, ...segments);
+  }
+
+  /** This path with another last component. */
+  withName(name: string): Path {
+    return new Path(nodePath.dirname(this.path), name);
+  }
+
+  /** This path with another suffix (`''` removes it). */
+  withSuffix(suffix: string): Path {
+    return new Path(nodePath.dirname(this.path), this.stem + suffix);
+  }
+
+  /** The absolute path with symbolic links resolved. */
+  async resolve(): Promise<Path> {
+    return new Path(await awaitForeign(fsp.realpath(this.path)));
+  }
+
+  /** The file's `Stats`. */
+  stat(): Promise<Stats> {
+    return awaitForeign(fsp.stat(this.path));
+  }
+
+  /** True if something exists at this path. */
+  async exists(): Promise<boolean> {
+    return awaitForeign(
+      fsp.stat(this.path).then(
+        () => true,
+        () => false,
+      ),
+    );
+  }
+
+  /** True for a regular file. */
+  async isFile(): Promise<boolean> {
+    return awaitForeign(
+      fsp.stat(this.path).then(
+        (s) => s.isFile(),
+        () => false,
+      ),
+    );
+  }
+
+  /** True for a directory. */
+  async isDir(): Promise<boolean> {
+    return awaitForeign(
+      fsp.stat(this.path).then(
+        (s) => s.isDirectory(),
+        () => false,
+      ),
+    );
+  }
+
+  /** The whole file as a string. */
+  readText(encoding: BufferEncoding = 'utf8'): Promise<string> {
+    return awaitForeign(fsp.readFile(this.path, { encoding, signal: currentSignal() }));
+  }
+
+  /** The whole file as bytes. */
+  readBytes(): Promise<Buffer> {
+    return awaitForeign(fsp.readFile(this.path, { signal: currentSignal() }));
+  }
+
+  /** Replaces the file's contents with `text`. */
+  async writeText(text: string, encoding: BufferEncoding = 'utf8'): Promise<void> {
+    checkpointIfCancelled();
+    await completeThenCheckpoint(fsp.writeFile(this.path, text, { encoding }), 'writeText');
+  }
+
+  /** Replaces the file's contents with `data`. */
+  async writeBytes(data: Uint8Array): Promise<void> {
+    checkpointIfCancelled();
+    await completeThenCheckpoint(fsp.writeFile(this.path, data), 'writeBytes');
+  }
+
+  /** Creates the directory; `parents` creates missing parents, `existOk` accepts an existing one. */
+  async mkdir(options: { parents?: boolean; existOk?: boolean } = {}): Promise<void> {
+    checkpointIfCancelled();
+    try {
+      await completeThenCheckpoint(
+        fsp.mkdir(this.path, { recursive: options.parents === true }),
+        'mkdir',
+      );
+    } catch (err) {
+      if (!(options.existOk && (err as { code?: string }).code === 'EEXIST')) throw err;
+    }
+    if (options.parents && !options.existOk && !(await this.isDir())) {
+      throw Object.assign(new Error(`EEXIST: file already exists, mkdir '${this.path}'`), {
+        code: 'EEXIST',
+      });
+    }
+  }
+
+  /** Removes the (empty) directory. */
+  async rmdir(): Promise<void> {
+    checkpointIfCancelled();
+    await completeThenCheckpoint(fsp.rmdir(this.path), 'rmdir');
+  }
+
+  /** Removes the file; `missingOk` accepts a missing one. */
+  async unlink(options: { missingOk?: boolean } = {}): Promise<void> {
+    checkpointIfCancelled();
+    try {
+      await completeThenCheckpoint(fsp.unlink(this.path), 'unlink');
+    } catch (err) {
+      if (!(options.missingOk && (err as { code?: string }).code === 'ENOENT')) throw err;
+    }
+  }
+
+  /** Renames (moves) to `target` and returns the new path. */
+  async rename(target: string | Path): Promise<Path> {
+    checkpointIfCancelled();
+    await completeThenCheckpoint(fsp.rename(this.path, String(target)), 'rename');
+    return new Path(target);
+  }
+
+  /** Creates the file if missing, else updates its modification time. */
+  async touch(): Promise<void> {
+    checkpointIfCancelled();
+    const now = new Date();
+    await completeThenCheckpoint(
+      fsp.utimes(this.path, now, now).catch(async (err: unknown) => {
+        if ((err as { code?: string }).code !== 'ENOENT') throw err;
+        await (await fsp.open(this.path, 'a')).close();
+      }),
+      'touch',
+    );
+  }
+
+  /** The entries of the directory. */
+  async iterdir(): Promise<Path[]> {
+    const names = await awaitForeign(fsp.readdir(this.path));
+    return names.map((n) => this.joinpath(n));
+  }
+
+  /** Opens the file, as {@link openFile}. */
+  open(mode: BinaryMode, options?: OpenFileOptions): Promise<AsyncFile<Buffer>>;
+  open(mode?: FileMode, options?: OpenFileOptions): Promise<AsyncFile<string>>;
+  open(mode: FileMode = 'r', options: OpenFileOptions = {}): Promise<AsyncFile<string | Buffer>> {
+    return openFile(this.path, mode, options);
+  }
+}

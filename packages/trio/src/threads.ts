@@ -1,0 +1,172 @@
+/**
+ * `trio.to_thread` on Node's `worker_threads`: `toThread.runSync` runs a function in a pooled
+ * worker thread, limited by a `CapacityLimiter` (40 tokens per run by default, as Trio).
+ *
+ * **The rule:** Node cannot send a closure to another thread. Pass either a self-contained function
+ * (it is sent as source text, `fn.toString()`, and compiled again in the worker: it may use its
+ * parameters, globals and `require`, but no variable from the code around it, and no `import`
+ * binding of its module), or a `{ module, exportName }` reference to an exported function of an
+ * ES or CommonJS module (the worker `import()`s it; pass an absolute path or a `file:` URL).
+ * Arguments and the result cross by structured clone.
+ *
+ * `fromThread` (calling back into the run from the worker) is not provided: a worker cannot
+ * block on the run the way a Python thread can without `Atomics.wait` plumbing; send what the
+ * worker needs as arguments and return what it produced.
+ */
+import {
+  ValueError,
+  checkpointIfCancelled,
+  currentRunner,
+  runInWorker,
+  type Runner,
+  type WorkerCall,
+} from '@duet/kernel';
+import { CapacityLimiter } from './sync';
+
+/**
+ * A reference to an exported function of a module, to run in a worker thread.
+ *
+ * @example
+ * ```ts
+ * const hash: ModuleRef = { module: new URL('./hash.mjs', import.meta.url), exportName: 'hash' };
+ * await toThread.runSync(hash, data);
+ * ```
+ */
+export interface ModuleRef {
+  /** An absolute path or a `file:` URL. */
+  module: string | URL;
+  /** The name of the exported function. */
+  exportName: string;
+}
+
+/**
+ * Options of {@link toThread.runSync}, passed first: `runSync({ abandonOnCancel: true }, fn, ...args)`.
+ *
+ * @example
+ * ```ts
+ * await toThread.runSync({ abandonOnCancel: true, limiter: new CapacityLimiter(2) }, work);
+ * ```
+ */
+export interface RunSyncOptions {
+  /**
+   * When cancelled, stop waiting at once and raise `Cancelled`; the function keeps running in its
+   * worker, its result is dropped, and its limiter token is released when it ends. Without it (the
+   * default, as Trio) the call cannot be cancelled: it waits for the function to return.
+   */
+  abandonOnCancel?: boolean;
+  /** The limiter to take a token from; the run's default limiter otherwise. */
+  limiter?: CapacityLimiter;
+}
+
+const defaultLimiters = new WeakMap<Runner, CapacityLimiter>();
+
+function isModuleRef(value: unknown): value is ModuleRef {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    'module' in value &&
+    typeof (value as ModuleRef).exportName === 'string'
+  );
+}
+
+/** @internal Turns a function or a module reference into what the worker runs. */
+export function toWorkerCall(target: unknown, args: readonly unknown[], api: string): WorkerCall {
+  if (isModuleRef(target)) {
+    const module = target.module instanceof URL ? target.module.href : String(target.module);
+    return { module, exportName: target.exportName, args };
+  }
+  if (typeof target !== 'function') {
+    throw new TypeError(`${api} expects a function or a { module, exportName } reference`);
+  }
+  const source = target.toString();
+  if (source.includes('[native code]')) {
+    throw new TypeError(`${api} cannot send a built-in or bound function to a worker`);
+  }
+  return { source, args };
+}
+
+function runSync<A extends unknown[], R>(
+  fn: ((...args: A) => R) | ModuleRef,
+  ...args: A
+): Promise<Awaited<R>>;
+function runSync<A extends unknown[], R>(
+  options: RunSyncOptions,
+  fn: ((...args: A) => R) | ModuleRef,
+  ...args: A
+): Promise<Awaited<R>>;
+async function runSync(first: unknown, ...rest: unknown[]): Promise<unknown> {
+  let options: RunSyncOptions = {};
+  let target = first;
+  let args = rest;
+  if (typeof first !== 'function' && !isModuleRef(first)) {
+    if (typeof first !== 'object' || first === null)
+      throw new TypeError(
+        'toThread.runSync expects a function or a { module, exportName } reference',
+      );
+    options = first as RunSyncOptions;
+    target = rest[0];
+    args = rest.slice(1);
+  }
+  const call = toWorkerCall(target, args, 'toThread.runSync');
+  const limiter = options.limiter ?? currentDefaultThreadLimiter();
+  if (!(limiter instanceof CapacityLimiter))
+    throw new ValueError('limiter must be a CapacityLimiter');
+  const borrower = {};
+  await limiter.acquireOnBehalfOf(borrower);
+  let released = false;
+  const release = (): void => {
+    if (!released) {
+      released = true;
+      limiter.releaseOnBehalfOf(borrower);
+    }
+  };
+  try {
+    checkpointIfCancelled();
+  } catch (err) {
+    release();
+    throw err;
+  }
+  // From here the call reaches a worker; the token goes back when it ends there (even if abandoned).
+  return runInWorker(call, {
+    abandonOnCancel: options.abandonOnCancel === true,
+    onSettled: release,
+  });
+}
+
+/**
+ * The run's default limiter of worker threads (`trio.to_thread.current_default_thread_limiter`):
+ * 40 tokens; set `totalTokens` to change it.
+ *
+ * @example
+ * ```ts
+ * currentDefaultThreadLimiter().totalTokens = 4;
+ * ```
+ */
+export function currentDefaultThreadLimiter(): CapacityLimiter {
+  const runner = currentRunner();
+  let limiter = defaultLimiters.get(runner);
+  if (limiter === undefined) {
+    limiter = new CapacityLimiter(40);
+    defaultLimiters.set(runner, limiter);
+  }
+  return limiter;
+}
+
+/**
+ * `trio.to_thread`: run blocking or CPU-heavy work in a worker thread without blocking the run.
+ * See the module notes for what a function sent to a worker may use.
+ *
+ * @example
+ * ```ts
+ * // A named function expression may call itself; nothing else from outside.
+ * const fib = function fib(n: number): number { return n < 2 ? n : fib(n - 1) + fib(n - 2); };
+ * const result = await toThread.runSync(fib, 30);
+ * await toThread.runSync({ abandonOnCancel: true }, (ms: number) => {
+ *   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+ * }, 1000);
+ * ```
+ */
+export const toThread = Object.freeze({
+  runSync,
+  currentDefaultThreadLimiter,
+});
