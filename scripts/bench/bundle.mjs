@@ -25,7 +25,10 @@ async function sizeOf(entry) {
     await build.close();
     throw new Error(missing.message);
   }
-  const { output } = await build.generate({ format: 'es', plugins: [terser({ module: true, compress: { passes: 2 } })] });
+  const { output } = await build.generate({
+    format: 'es',
+    plugins: [terser({ module: true, compress: { passes: 2 } })],
+  });
   await build.close();
   const code = output[0].code;
   return { minBytes: Buffer.byteLength(code), gzipBytes: gzipSync(code, { level: 9 }).length };

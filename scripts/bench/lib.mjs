@@ -49,7 +49,14 @@ export const WORKLOADS = [
   },
 ];
 
-export const FULL_SIZES = { w1: 100_000, w2Tasks: 1000, w2Steps: 1000, w3: 200_000, w4: 100_000, w5: 100_000 };
+export const FULL_SIZES = {
+  w1: 100_000,
+  w2Tasks: 1000,
+  w2Steps: 1000,
+  w3: 200_000,
+  w4: 100_000,
+  w5: 100_000,
+};
 export const QUICK_SIZES = { w1: 5000, w2Tasks: 100, w2Steps: 100, w3: 10_000, w4: 5000, w5: 5000 };
 export const SMOKE_SIZES = { w1: 200, w2Tasks: 10, w2Steps: 20, w3: 200, w4: 200, w5: 200 };
 
@@ -80,16 +87,16 @@ export const TARGETS = [
   { workload: 'w1', vs: 'raw-als', min: 0.5 },
   { workload: 'w1', vs: 'py-asyncio', min: 3 },
   { workload: 'w1', vs: 'effection', min: 30 },
-  { workload: 'w2', vs: 'raw-als', min: 0.4 },
+  { workload: 'w2', vs: 'raw-als', min: 0.4, what: 'raw `await` + ALS' },
   { workload: 'w2', vs: 'py-asyncio', min: 1.7 },
-  { workload: 'w3', vs: 'raw-als', min: 0.5 },
-  { workload: 'w3', vs: 'py-asyncio', min: 3.5 },
+  { workload: 'w3', vs: 'raw-als', min: 0.5, what: 'a raw promise channel + ALS' },
+  { workload: 'w3', vs: 'py-asyncio', min: 3.5, what: 'asyncio `Queue`' },
   { workload: 'w3', vs: 'effection', min: 1.4 },
-  { workload: 'w4a', vs: 'raw', min: 0.6 },
-  { workload: 'w4a', vs: 'py-asyncio', min: 5 },
-  { workload: 'w4b', vs: 'raw', min: 0.6 },
-  { workload: 'w4b', vs: 'py-asyncio', min: 5 },
-  { workload: 'w5', vs: 'raw', min: 0.25 },
+  { workload: 'w4a', vs: 'raw', min: 0.6, what: 'raw `setTimeout` + `clearTimeout`' },
+  { workload: 'w4a', vs: 'py-asyncio', min: 5, what: '`asyncio.timeout`' },
+  { workload: 'w4b', vs: 'raw', min: 0.6, what: 'raw `setTimeout` + `clearTimeout`' },
+  { workload: 'w4b', vs: 'py-asyncio', min: 5, what: '`asyncio.timeout`' },
+  { workload: 'w5', vs: 'raw', min: 0.25, what: 'raw reject-all' },
   { workload: 'w5', vs: 'py-asyncio', min: 2 },
   { workload: 'w5', heapMax: 1000 },
 ];

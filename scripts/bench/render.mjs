@@ -2,10 +2,10 @@
 // Re-renders a saved run without measuring again: `node scripts/bench/render.mjs
 // bench-results/<file>.json [--write]` prints its tables and, with --write, regenerates
 // docs/BENCHMARKS.md and its SVG chart from it (picking up an edited FINDINGS.md).
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { renderMarkdown, renderSvg, renderTerminal } from './report.mjs';
+import { renderTerminal, writeDocs } from './report.mjs';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const rootDir = path.resolve(benchDir, '../..');
@@ -19,8 +19,6 @@ const findingsFile = path.join(benchDir, 'FINDINGS.md');
 result.analysis = existsSync(findingsFile) ? readFileSync(findingsFile, 'utf8') : undefined;
 console.log(renderTerminal(result));
 if (process.argv.includes('--write')) {
-  const svgName = 'BENCHMARKS-ratios.svg';
-  writeFileSync(path.join(rootDir, 'docs', svgName), renderSvg(result));
-  writeFileSync(path.join(rootDir, 'docs/BENCHMARKS.md'), renderMarkdown(result, svgName));
-  console.log(`wrote docs/BENCHMARKS.md and docs/${svgName}`);
+  const written = await writeDocs(result, rootDir);
+  console.log(`wrote ${written.join(' and ')}`);
 }

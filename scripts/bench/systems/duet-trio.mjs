@@ -23,10 +23,8 @@ export async function load() {
   const run = pick('run', trio.run, kernel.run);
   const openNursery = pick('openNursery', trio.openNursery, kernel.openNursery);
   const checkpoint = pick('checkpoint', trio.checkpoint, kernel.checkpoint);
-  const moveOnAfter = pick(
-    'moveOnAfter',
-    trio.moveOnAfter,
-    (seconds, body) => new kernel.CancelScope({ relativeDeadline: seconds }).run(body),
+  const moveOnAfter = pick('moveOnAfter', trio.moveOnAfter, (seconds, body) =>
+    new kernel.CancelScope({ relativeDeadline: seconds }).run(body),
   );
   const sleepForever = pick('sleepForever', trio.sleepForever, kernel.sleepForever);
   const channel = pick(

@@ -6,9 +6,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 export async function load({ als }) {
   const storage = als ? new AsyncLocalStorage() : null;
   // Start `fn()` as a "task": inside its own ALS context when measuring the ALS floor.
-  const spawn = storage
-    ? (fn, ctx) => storage.run(ctx, fn)
-    : (fn) => fn();
+  const spawn = storage ? (fn, ctx) => storage.run(ctx, fn) : (fn) => fn();
   const noop = () => {};
 
   /** A rendezvous channel of plain promises: send waits for a receiver, receive for a sender. */
