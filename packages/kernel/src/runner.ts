@@ -3,9 +3,12 @@
  * cancellations, detects when every task is blocked (for autojump and `waitAllTasksBlocked`), and
  * settles the run when its last task has ended.
  *
- * Scheduling: a batch wakes every ready task in FIFO order; their steps run as microtasks. Batches
- * follow each other as microtasks, but once more than {@link HOST_TURN_MS} has passed since the host
- * last had a turn, the next batch waits for `setImmediate`, so a busy run cannot starve I/O.
+ * Scheduling: a batch wakes every ready task in FIFO order; their steps run as microtasks. The next
+ * batch starts only when every task of the batch is back in the kernel (parked, yielded or exited),
+ * so a step is atomic with respect to other tasks, as in Trio and asyncio; a task that awaits
+ * foreign work mid-step holds the batch only until the host's next turn. Batches follow each other
+ * as microtasks, but once more than {@link HOST_TURN_MS} has passed since the host last had a turn,
+ * the next batch waits for `setImmediate`, so a busy run cannot starve I/O.
  */
 import { performance } from 'node:perf_hooks';
 import { CancelScope, NO_ERROR } from './cancel';
@@ -130,7 +133,14 @@ export class Runner {
   /** Tasks parked in kernel waits (not foreign ones). */
   private blockedTasks = 0;
   private batchScheduled = false;
-  private batchImmediate: NodeJS.Immediate | null = null;
+  /** Tasks woken by the last batch that are not back in the kernel yet. */
+  private stepping = 0;
+  /** A batch is scheduled and waits for `stepping` to reach 0. */
+  private waitingForSteps = false;
+  /** A batch is scheduled and waits for the host's turn. */
+  private batchViaHost = false;
+  /** At most one: the host turn that runs a waiting batch whatever `stepping` says. */
+  private hostTurnImmediate: NodeJS.Immediate | null = null;
   private idleImmediate: NodeJS.Immediate | null = null;
   private hostTimer: NodeJS.Timeout | null = null;
   private armedAt = NaN;
@@ -244,6 +254,7 @@ export class Runner {
   /** @internal Parks `task` on `on`; `foreign` waits do not count as blocked for autojump. */
   park(task: Task, on: Waitable, foreign: boolean): Promise<unknown> {
     this.assertCanPark(task);
+    if (task.inStep) this.endStep(task);
     if (this.debug !== null) this.debug.kernelEntry(task, true);
     const promise = new Promise<unknown>((resolve, reject) => {
       task.resolveWake = resolve;
@@ -261,6 +272,7 @@ export class Runner {
   /** @internal A schedule point for `task`; with `check`, also a cancel point when it resumes. */
   yieldTask(task: Task, check: boolean): Promise<void> {
     this.assertCanPark(task);
+    if (task.inStep) this.endStep(task);
     if (this.debug !== null) this.debug.kernelEntry(task, true);
     const promise = new Promise<void>((resolve, reject) => {
       task.resolveWake = resolve as (value: unknown) => void;
@@ -346,22 +358,49 @@ export class Runner {
   private scheduleBatch(): void {
     if (this.batchScheduled || this.finished) return;
     this.batchScheduled = true;
-    // Reading the time costs as much as a small batch: look only after some work was done.
-    if (this.workSinceTimeCheck >= WORK_PER_TIME_CHECK && this.hostTurnDue()) {
-      this.batchImmediate = setImmediate(this.runBatchAfterHostTurn);
+    if (this.stepping === 0) {
+      this.startBatchSoon();
     } else {
-      queueMicrotask(this.runBatchBound);
+      this.waitingForSteps = true;
+      this.ensureHostTurn();
     }
   }
 
-  private readonly runBatchAfterHostTurn = (): void => {
-    this.batchImmediate = null;
+  /** No task is mid-step: run the batch as a microtask, or at the host's turn when one is due. */
+  private startBatchSoon(): void {
+    // Reading the time costs as much as a small batch: look only after some work was done.
+    if (this.workSinceTimeCheck >= WORK_PER_TIME_CHECK && this.hostTurnDue()) {
+      this.batchViaHost = true;
+      this.ensureHostTurn();
+    } else {
+      queueMicrotask(this.runBatchFromMicrotask);
+    }
+  }
+
+  /** @internal `task` is back in the kernel: its step is over. */
+  endStep(task: Task): void {
+    task.inStep = false;
+    if (--this.stepping === 0 && this.waitingForSteps) {
+      this.waitingForSteps = false;
+      this.startBatchSoon();
+    }
+  }
+
+  private ensureHostTurn(): void {
+    if (this.hostTurnImmediate === null) this.hostTurnImmediate = setImmediate(this.onHostTurn);
+  }
+
+  /** Microtasks have drained: a task still mid-step awaits foreign work, so a waiting batch may run. */
+  private readonly onHostTurn = (): void => {
+    this.hostTurnImmediate = null;
     this.lastHostTurn = performance.now();
     if (this.debug !== null) this.debug.hostTurn();
-    this.runBatch();
+    if (this.batchScheduled && (this.waitingForSteps || this.batchViaHost)) this.runBatch();
   };
 
-  private readonly runBatchBound = (): void => this.runBatch();
+  private readonly runBatchFromMicrotask = (): void => {
+    if (this.batchScheduled && !this.waitingForSteps && !this.batchViaHost) this.runBatch();
+  };
 
   private hostTurnDue(): boolean {
     this.workSinceTimeCheck = 0;
@@ -370,6 +409,8 @@ export class Runner {
 
   private runBatch(): void {
     this.batchScheduled = false;
+    this.waitingForSteps = false;
+    this.batchViaHost = false;
     if (this.finished) return;
     this.activity++;
     if (this.idleTimer !== null) {
@@ -405,6 +446,8 @@ export class Runner {
   private step(task: Task): void {
     task.queued = false;
     if (task.done) return;
+    task.inStep = true;
+    this.stepping++;
     if (this.instruments.list.length !== 0) this.instruments.call('beforeTaskStep', task);
     if (!task.started) {
       this.startTask(task);
@@ -449,6 +492,7 @@ export class Runner {
 
   /** @internal `task`'s function has returned or thrown. */
   taskExited(task: Task, failed: boolean, result: unknown): void {
+    if (task.inStep) this.endStep(task);
     if (task.parkedOn !== null || task.queued) {
       // The task returned while a wait it started was never awaited: drop the wait, fail the task.
       if (task.parkedOn !== null) {
@@ -515,10 +559,10 @@ export class Runner {
     if (this.hostTimer !== null) clearTimeout(this.hostTimer);
     if (this.idleTimer !== null) clearTimeout(this.idleTimer);
     if (this.idleImmediate !== null) clearImmediate(this.idleImmediate);
-    if (this.batchImmediate !== null) clearImmediate(this.batchImmediate);
+    if (this.hostTurnImmediate !== null) clearImmediate(this.hostTurnImmediate);
     if (this.hangTimer !== null) clearTimeout(this.hangTimer);
     this.hostTimer = this.idleTimer = this.hangTimer = null;
-    this.idleImmediate = this.batchImmediate = null;
+    this.idleImmediate = this.hostTurnImmediate = null;
   }
 
   // ---- time and idleness --------------------------------------------------------------------

@@ -33,6 +33,8 @@ export class Task {
   foreignWait = false;
   /** @internal In the ready queue with a wake-up pending. */
   queued = false;
+  /** @internal Woken by a batch and not yet back in the kernel (parked, yielded or exited). */
+  inStep = false;
   /** @internal The function has been called (first step taken). */
   started = false;
   /** @internal The task has finished. */

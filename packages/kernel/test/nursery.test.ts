@@ -281,3 +281,43 @@ describe('Nursery.start', () => {
     expect(new Cancelled()).toBeInstanceOf(Error);
   });
 });
+
+describe('scheduling', () => {
+  test('a step is atomic: a new child starts only after the parent is back in the kernel', async () => {
+    const events: string[] = [];
+    const notACheckpoint = async () => {
+      await Promise.resolve();
+      await null;
+    };
+    await run(async () => {
+      await openNursery(async (n) => {
+        n.startSoon(async () => {
+          events.push('child');
+        });
+        await notACheckpoint();
+        events.push('parent after plain awaits');
+        await checkpoint();
+        events.push('parent after checkpoint');
+      });
+    });
+    expect(events).toEqual(['parent after plain awaits', 'child', 'parent after checkpoint']);
+  });
+
+  test('tasks woken together run in FIFO order, one step each', async () => {
+    const events: string[] = [];
+    await run(async () => {
+      await openNursery(async (n) => {
+        for (const name of ['a', 'b', 'c']) {
+          n.startSoon(async () => {
+            for (let i = 0; i < 2; i++) {
+              events.push(`${name}${i}`);
+              await Promise.resolve();
+              await checkpoint();
+            }
+          });
+        }
+      });
+    });
+    expect(events).toEqual(['a0', 'b0', 'c0', 'a1', 'b1', 'c1']);
+  });
+});
