@@ -210,7 +210,7 @@ export function renderMarkdown(result, svgName) {
   );
   lines.push('| workload | what runs |', '| --- | --- |');
   for (const w of workloadsIn(result)) lines.push(`| ${w.name} | ${w.what} |`);
-  lines.push('| W6 real I/O | skipped: Duet has no I/O layer yet |', '');
+  lines.push('| W6 real I/O | skipped until the I/O issue (10) lands: see Notes |', '');
   lines.push('## Targets', '');
   for (const rt of result.runtimes) {
     const tr = targetRows(result, rt.id);

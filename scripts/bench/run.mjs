@@ -254,7 +254,7 @@ if (smoke)
     'smoke mode: sizes far too small for meaningful numbers; this only checks that every system runs every workload.',
   );
 notes.push(
-  'W6 (HTTP fan-out with a CapacityLimiter) is skipped: Duet has no I/O layer yet (the I/O issue has not landed).',
+  "W6 (HTTP fetch fan-out under a CapacityLimiter, against p-limit and Promise.all) is skipped: the I/O issue (10) has not landed yet. Its pieces exist now (`awaitForeign` + `currentSignal` around `fetch`, Trio's `CapacityLimiter`), so it is the next workload to add; Python would need an HTTP client outside the standard library.",
 );
 
 // ---- measurements -------------------------------------------------------------------------------
