@@ -1,0 +1,308 @@
+/**
+ * asyncio's subprocesses on Node's `child_process`: `createSubprocessExec`,
+ * `createSubprocessShell`, `Process`, and the stdio constants `PIPE`, `STDOUT`, `DEVNULL`.
+ *
+ * As asyncio, cancelling `wait()` or `communicate()` stops waiting but does not stop the child:
+ * call `kill()` / `terminate()` (and `await wait()`) yourself. `STDOUT` for stderr merges it into
+ * the stdout pipe (Node cannot point both at one pipe: stderr's bytes are forwarded as they come,
+ * so the order between the two is the order of arrival).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { constants as osConstants } from 'node:os';
+import {
+  Abort,
+  checkpoint,
+  currentTask,
+  park,
+  reschedule,
+  type Task,
+  type Waitable,
+} from '@duet/kernel';
+import { ValueError } from './errors';
+import { StreamReader, StreamWriter, toPythonError, ConnectionError } from './streams';
+
+/**
+ * `asyncio.subprocess.PIPE`: connect the stream to a pipe on the `Process`.
+ *
+ * @example
+ * ```ts
+ * await createSubprocessExec('ls', { stdout: PIPE });
+ * ```
+ */
+export const PIPE = -1;
+/**
+ * `asyncio.subprocess.STDOUT`: for `stderr`, send it where stdout goes.
+ *
+ * @example
+ * ```ts
+ * await createSubprocessExec('make', { stdout: PIPE, stderr: STDOUT });
+ * ```
+ */
+export const STDOUT = -2;
+/**
+ * `asyncio.subprocess.DEVNULL`: connect the stream to `/dev/null`.
+ *
+ * @example
+ * ```ts
+ * await createSubprocessExec('daemon', { stdin: DEVNULL });
+ * ```
+ */
+export const DEVNULL = -3;
+
+/**
+ * Options of {@link createSubprocessExec} and {@link createSubprocessShell}: for each stream `PIPE`,
+ * `DEVNULL`, `STDOUT` (stderr only), an open file descriptor, or `null`/omitted to inherit ours.
+ *
+ * @example
+ * ```ts
+ * await createSubprocessExec('cat', { stdin: PIPE, stdout: PIPE, cwd: '/tmp' });
+ * ```
+ */
+export interface SubprocessOptions {
+  stdin?: number | null;
+  stdout?: number | null;
+  stderr?: number | null;
+  /** The working directory. */
+  cwd?: string;
+  /** The whole environment of the child; ours by default. */
+  env?: NodeJS.ProcessEnv;
+  /** The buffer limit of the `StreamReader`s (64 KiB by default). */
+  limit?: number;
+}
+
+class ExitWait implements Waitable {
+  task: Task | null = null;
+
+  constructor(private readonly waiters: Set<ExitWait>) {}
+
+  abortWait(): Abort {
+    this.waiters.delete(this);
+    return Abort.SUCCEEDED;
+  }
+
+  describeWait(): string {
+    return 'Process.wait';
+  }
+}
+
+/**
+ * asyncio's `Process`, from {@link createSubprocessExec} / {@link createSubprocessShell}.
+ *
+ * @example
+ * ```ts
+ * const proc = await createSubprocessExec('node', '-e', 'console.log(1)', { stdout: PIPE });
+ * const [out] = await proc.communicate();
+ * console.log(proc.returncode, out!.toString());
+ * ```
+ */
+export class Process {
+  /** The process id. */
+  readonly pid: number;
+  /** A writer to its stdin, with `stdin: PIPE`. */
+  readonly stdin: StreamWriter | null;
+  /** A reader of its stdout, with `stdout: PIPE`. */
+  readonly stdout: StreamReader | null;
+  /** A reader of its stderr, with `stderr: PIPE`. */
+  readonly stderr: StreamReader | null;
+  private code: number | null = null;
+  private readonly waiters = new Set<ExitWait>();
+
+  /** @internal */
+  constructor(
+    /** The Node `ChildProcess`. */
+    readonly child: ChildProcess,
+    limit: number,
+    stderrToStdout: boolean,
+  ) {
+    this.pid = child.pid!;
+    this.stdin = child.stdin ? new StreamWriter(child.stdin, null) : null;
+    let stdout: StreamReader | null = null;
+    if (child.stdout) {
+      stdout = new StreamReader(limit);
+      stdout._attach(child.stdout);
+    }
+    this.stdout = stdout;
+    let stderr: StreamReader | null = null;
+    if (child.stderr && stderrToStdout && stdout !== null) {
+      child.stderr.on('data', (chunk: Buffer) => child.stdout!.emit('data', chunk));
+    } else if (child.stderr) {
+      stderr = new StreamReader(limit);
+      stderr._attach(child.stderr);
+    }
+    this.stderr = stderr;
+    child.on('exit', (code, signal) => {
+      const n = signal === null ? undefined : osConstants.signals[signal];
+      this.code = code ?? (n === undefined ? -1 : -n);
+      for (const w of this.waiters) {
+        const task = w.task;
+        if (task !== null && task.parkedOn === w) reschedule(task);
+      }
+      this.waiters.clear();
+    });
+  }
+
+  /** The exit code once it has exited (minus the signal number if a signal killed it), else `null`. */
+  get returncode(): number | null {
+    return this.code;
+  }
+
+  /** Waits for the process to exit and returns its exit code. Cancelling does not stop the process. */
+  async wait(): Promise<number> {
+    if (this.code === null) {
+      const w = new ExitWait(this.waiters);
+      w.task = currentTask();
+      this.waiters.add(w);
+      await park(w, { foreign: true });
+    } else {
+      await checkpoint();
+    }
+    return this.code!;
+  }
+
+  /**
+   * Sends `input` (if given) to stdin and closes it, reads stdout and stderr to the end, waits for
+   * the exit; returns `[stdout, stderr]` (`null` for a stream not piped).
+   */
+  async communicate(input?: Uint8Array | string): Promise<[Buffer | null, Buffer | null]> {
+    for (const r of [this.stdout, this.stderr]) {
+      if (r !== null) {
+        r._unbounded = true;
+        r.feedData(new Uint8Array(0)); // resumes a paused source
+      }
+    }
+    if (this.stdin !== null) {
+      try {
+        if (input !== undefined) {
+          this.stdin.write(input);
+          await this.stdin.drain();
+        }
+      } catch (err) {
+        if (!(err instanceof ConnectionError)) throw err;
+      } finally {
+        this.stdin.close();
+      }
+    } else if (input !== undefined) {
+      throw new ValueError('communicate(input) needs stdin: PIPE');
+    }
+    const out = this.stdout === null ? null : await this.stdout.read();
+    const err = this.stderr === null ? null : await this.stderr.read();
+    await this.wait();
+    return [out, err];
+  }
+
+  /** Sends `signal` (unless it has exited). */
+  sendSignal(signal: NodeJS.Signals | number): void {
+    if (this.code === null) this.child.kill(signal);
+  }
+
+  /** Sends SIGTERM. */
+  terminate(): void {
+    this.sendSignal('SIGTERM');
+  }
+
+  /** Sends SIGKILL. */
+  kill(): void {
+    this.sendSignal('SIGKILL');
+  }
+}
+
+function stdioOf(
+  spec: number | null | undefined,
+  api: string,
+): 'pipe' | 'inherit' | 'ignore' | number {
+  if (spec === undefined || spec === null) return 'inherit';
+  if (spec === PIPE) return 'pipe';
+  if (spec === DEVNULL) return 'ignore';
+  if (Number.isInteger(spec) && spec >= 0) return spec;
+  throw new ValueError(`${api}: a stdio option is PIPE, DEVNULL, STDOUT (stderr), an fd or null`);
+}
+
+async function spawnProcess(
+  file: string,
+  args: string[],
+  shell: boolean,
+  options: SubprocessOptions,
+): Promise<Process> {
+  const stdout = stdioOf(options.stdout, 'stdout');
+  const stderr =
+    options.stderr === STDOUT
+      ? stdout === 'inherit'
+        ? 1
+        : stdout
+      : stdioOf(options.stderr, 'stderr');
+  const child = spawn(file, args, {
+    stdio: [stdioOf(options.stdin, 'stdin'), stdout, stderr],
+    shell,
+    ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
+    ...(options.env !== undefined ? { env: options.env } : {}),
+  });
+  const task = currentTask();
+  let error: unknown = undefined;
+  const waitable: Waitable = {
+    abortWait: () => Abort.FAILED, // a spawn settles at once; no half-started child is left
+    describeWait: () => 'process spawn',
+  };
+  const done = (): void => {
+    if (task.parkedOn === waitable) reschedule(task);
+  };
+  child.once('spawn', done);
+  child.once('error', (err) => {
+    error = err;
+    done();
+  });
+  await park(waitable, { foreign: true });
+  child.off('spawn', done);
+  if (error !== undefined) throw toPythonError(error);
+  child.on('error', () => {});
+  const proc = new Process(
+    child,
+    options.limit ?? 2 ** 16,
+    options.stderr === STDOUT && stdout === 'pipe',
+  );
+  await checkpoint();
+  return proc;
+}
+
+function splitArgs(rest: (string | SubprocessOptions)[]): [string[], SubprocessOptions] {
+  const last = rest[rest.length - 1];
+  const options =
+    typeof last === 'object' && last !== null ? (rest.pop() as SubprocessOptions) : {};
+  if (!rest.every((a) => typeof a === 'string'))
+    throw new TypeError('program arguments must be strings (options go last)');
+  return [rest as string[], options];
+}
+
+/**
+ * `asyncio.create_subprocess_exec`: starts `program` with `args` (no shell); options last.
+ *
+ * @example
+ * ```ts
+ * const proc = await createSubprocessExec(process.execPath, '-e', 'process.exit(2)');
+ * await proc.wait(); // 2
+ * ```
+ */
+export async function createSubprocessExec(
+  program: string,
+  ...args: (string | SubprocessOptions)[]
+): Promise<Process> {
+  if (typeof program !== 'string') throw new TypeError('program must be a string');
+  const [argv, options] = splitArgs([...args]);
+  return spawnProcess(program, argv, false, options);
+}
+
+/**
+ * `asyncio.create_subprocess_shell`: runs `cmd` through the shell.
+ *
+ * @example
+ * ```ts
+ * const proc = await createSubprocessShell('echo $HOME', { stdout: PIPE });
+ * const [out] = await proc.communicate();
+ * ```
+ */
+export async function createSubprocessShell(
+  cmd: string,
+  options: SubprocessOptions = {},
+): Promise<Process> {
+  if (typeof cmd !== 'string') throw new TypeError('cmd must be a string');
+  return spawnProcess(cmd, [], true, options);
+}

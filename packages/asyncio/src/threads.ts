@@ -1,0 +1,102 @@
+/**
+ * `asyncio.to_thread` on the kernel's worker-thread pool. As in asyncio, cancelling the await
+ * stops waiting, but the function runs on to its end in its worker (its result is dropped).
+ *
+ * **The rule:** Node cannot send a closure to another thread. Pass either a self-contained function
+ * (sent as `fn.toString()` and compiled again in the worker: it may use its parameters, globals and
+ * `require`, but no variable from the code around it), or a `{ module, exportName }` reference to
+ * an exported function of a module (an absolute path or a `file:` URL). Arguments and the result
+ * cross by structured clone. At most `min(32, cpus + 4)` calls of a run use workers at once (the
+ * size of asyncio's default executor); more wait their turn.
+ */
+import os from 'node:os';
+import {
+  ParkingLot,
+  checkpointIfCancelled,
+  currentRunner,
+  runInWorker,
+  type Runner,
+  type WorkerCall,
+} from '@duet/kernel';
+
+/**
+ * A reference to an exported function of a module, for {@link toThread}.
+ *
+ * @example
+ * ```ts
+ * await toThread({ module: '/abs/path/work.mjs', exportName: 'crunch' }, input);
+ * ```
+ */
+export interface ThreadModuleRef {
+  /** An absolute path or a `file:` URL. */
+  module: string | URL;
+  /** The exported function's name. */
+  exportName: string;
+}
+
+const MAX_WORKERS = Math.min(32, (os.availableParallelism?.() ?? os.cpus().length) + 4);
+
+interface Slots {
+  used: number;
+  readonly lot: ParkingLot;
+}
+
+const slotsByRun = new WeakMap<Runner, Slots>();
+
+function slotsOf(runner: Runner): Slots {
+  let slots = slotsByRun.get(runner);
+  if (slots === undefined) {
+    slots = { used: 0, lot: new ParkingLot('toThread (all workers busy)') };
+    slotsByRun.set(runner, slots);
+  }
+  return slots;
+}
+
+function callOf(target: unknown, args: unknown[]): WorkerCall {
+  if (typeof target === 'object' && target !== null && 'module' in target) {
+    const ref = target as ThreadModuleRef;
+    return {
+      module: ref.module instanceof URL ? ref.module.href : String(ref.module),
+      exportName: ref.exportName,
+      args,
+    };
+  }
+  if (typeof target !== 'function')
+    throw new TypeError('toThread expects a function or a { module, exportName } reference');
+  const source = target.toString();
+  if (source.includes('[native code]'))
+    throw new TypeError('toThread cannot send a built-in or bound function to a worker');
+  return { source, args };
+}
+
+/**
+ * `asyncio.to_thread(func, *args)`: runs `fn(...args)` in a worker thread and returns its result.
+ *
+ * @example
+ * ```ts
+ * const sum = await toThread((n: number) => { let s = 0; for (let i = 0; i < n; i++) s += i; return s; }, 1e7);
+ * ```
+ */
+export async function toThread<A extends unknown[], R>(
+  fn: ((...args: A) => R) | ThreadModuleRef,
+  ...args: A
+): Promise<Awaited<R>> {
+  const call = callOf(fn, args);
+  const slots = slotsOf(currentRunner());
+  while (slots.used >= MAX_WORKERS) await slots.lot.park();
+  try {
+    checkpointIfCancelled();
+  } catch (err) {
+    slots.lot.unpark(); // pass a wake-up this task will not use on to the next waiter
+    throw err;
+  }
+  slots.used++;
+  // From here the call reaches a worker; its slot is freed when it ends there, even if abandoned.
+  return (await runInWorker(call, {
+    abandonOnCancel: true,
+    onSettled: () => {
+      slots.used--;
+      slots.lot.unpark();
+    },
+  })) as Awaited<R>;
+}
