@@ -62,3 +62,30 @@ export {
 } from './wait';
 export { Barrier, BoundedSemaphore, Condition, Event, Lock, Semaphore, type Held } from './locks';
 export { LifoQueue, PriorityQueue, Queue, defaultCompare, type Compare } from './queues';
+export {
+  BrokenPipeError,
+  ConnectionError,
+  ConnectionRefusedError,
+  ConnectionResetError,
+  IncompleteReadError,
+  LimitOverrunError,
+  Server,
+  StreamReader,
+  StreamWriter,
+  openConnection,
+  startServer,
+  type ClientConnectedCallback,
+  type OpenConnectionOptions,
+  type ServerSocket,
+  type StartServerOptions,
+} from './streams';
+export {
+  DEVNULL,
+  PIPE,
+  Process,
+  STDOUT,
+  createSubprocessExec,
+  createSubprocessShell,
+  type SubprocessOptions,
+} from './subprocess';
+export { toThread, type ThreadModuleRef } from './threads';
