@@ -206,7 +206,7 @@ export class StreamReader implements AsyncIterable<Buffer> {
   private eof = false;
   private error: unknown = null;
   private waiter: NodeWait | null = null;
-  private source: Readable | null = null;
+  private sources: Readable[] = [];
   private paused = false;
   /** @internal Buffer everything without pausing (for `communicate`). */
   _unbounded = false;
@@ -218,14 +218,32 @@ export class StreamReader implements AsyncIterable<Buffer> {
     if (!(limit > 0)) throw new ValueError('limit must be > 0');
   }
 
-  /** @internal Reads `source` into this reader (pausing it when the buffer is full). */
-  _attach(source: Readable): void {
-    this.source = source;
-    source.on('data', (chunk: Buffer) => this.feedData(chunk));
-    source.on('end', () => this.feedEof());
-    source.on('error', (err: unknown) => this.setException(toPythonError(err)));
-    source.on('close', () => this.feedEof());
-    if (source.isPaused()) source.resume();
+  /** @internal Reads `sources` into this reader (pausing them when the buffer is full); EOF once all have ended. */
+  _attach(...sources: Readable[]): void {
+    this.sources = sources;
+    let open = sources.length;
+    for (const source of sources) {
+      let ended = false;
+      const onEnd = (): void => {
+        if (ended) return;
+        ended = true;
+        if (--open === 0) this.feedEof();
+      };
+      source.on('data', (chunk: Buffer) => this.feedData(chunk));
+      source.on('end', onEnd);
+      source.on('error', (err: unknown) => this.setException(toPythonError(err)));
+      source.on('close', onEnd);
+      if (source.isPaused()) source.resume();
+    }
+  }
+
+  /** @internal Buffers everything from now on, without pausing the sources (for `communicate`). */
+  _setUnbounded(): void {
+    this._unbounded = true;
+    if (this.paused) {
+      this.paused = false;
+      for (const source of this.sources) source.resume();
+    }
   }
 
   /** Appends received bytes (asyncio's protocol side calls this). */
@@ -236,13 +254,13 @@ export class StreamReader implements AsyncIterable<Buffer> {
       this.buffer.length === 0 ? bytesOf(data, 'feedData') : Buffer.concat([this.buffer, data]);
     this.wakeWaiter();
     if (
-      this.source !== null &&
+      this.sources.length !== 0 &&
       !this._unbounded &&
       !this.paused &&
       this.buffer.length > 2 * this.limit
     ) {
       this.paused = true;
-      this.source.pause();
+      for (const source of this.sources) source.pause();
     }
   }
 
@@ -279,7 +297,7 @@ export class StreamReader implements AsyncIterable<Buffer> {
   private maybeResume(): void {
     if (this.paused && this.buffer.length <= this.limit) {
       this.paused = false;
-      this.source?.resume();
+      for (const source of this.sources) source.resume();
     }
   }
 
@@ -292,7 +310,7 @@ export class StreamReader implements AsyncIterable<Buffer> {
     if (this.eof) throw new RuntimeError(`${api}() waiting on a stream at EOF`);
     if (this.paused) {
       this.paused = false;
-      this.source?.resume();
+      for (const source of this.sources) source.resume();
     }
     const wait = new NodeWait(`StreamReader.${api}`, () => {
       if (this.waiter === wait) this.waiter = null;

@@ -116,16 +116,17 @@ export class Process {
   ) {
     this.pid = child.pid!;
     this.stdin = child.stdin ? new StreamWriter(child.stdin, null) : null;
+    const merge = stderrToStdout && child.stdout !== null && child.stderr !== null;
     let stdout: StreamReader | null = null;
     if (child.stdout) {
       stdout = new StreamReader(limit);
-      stdout._attach(child.stdout);
+      // With stderr: STDOUT both pipes feed one reader, which ends when both have ended.
+      if (merge) stdout._attach(child.stdout, child.stderr!);
+      else stdout._attach(child.stdout);
     }
     this.stdout = stdout;
     let stderr: StreamReader | null = null;
-    if (child.stderr && stderrToStdout && stdout !== null) {
-      child.stderr.on('data', (chunk: Buffer) => child.stdout!.emit('data', chunk));
-    } else if (child.stderr) {
+    if (child.stderr && !merge) {
       stderr = new StreamReader(limit);
       stderr._attach(child.stderr);
     }
@@ -164,12 +165,8 @@ export class Process {
    * the exit; returns `[stdout, stderr]` (`null` for a stream not piped).
    */
   async communicate(input?: Uint8Array | string): Promise<[Buffer | null, Buffer | null]> {
-    for (const r of [this.stdout, this.stderr]) {
-      if (r !== null) {
-        r._unbounded = true;
-        r.feedData(new Uint8Array(0)); // resumes a paused source
-      }
-    }
+    this.stdout?._setUnbounded();
+    this.stderr?._setUnbounded();
     if (this.stdin !== null) {
       try {
         if (input !== undefined) {
