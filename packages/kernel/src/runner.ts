@@ -132,13 +132,12 @@ export class Runner {
   private liveTasks = 0;
   /** Tasks parked in kernel waits (not foreign ones). */
   private blockedTasks = 0;
-  private batchScheduled = false;
-  /** Tasks woken by the last batch that are not back in the kernel yet. */
+  /** Tasks woken by a batch that are not back in the kernel yet. */
   private stepping = 0;
-  /** A batch is scheduled and waits for `stepping` to reach 0. */
-  private waitingForSteps = false;
-  /** A batch is scheduled and waits for the host's turn. */
-  private batchViaHost = false;
+  /** The batch in progress (paused at a callback while tasks before it finish their steps), or null. */
+  private current: ReadyItem[] | null = null;
+  private cursor = 0;
+  private advanceQueued = false;
   /** At most one: the host turn that runs a waiting batch whatever `stepping` says. */
   private hostTurnImmediate: NodeJS.Immediate | null = null;
   private idleImmediate: NodeJS.Immediate | null = null;
@@ -230,7 +229,7 @@ export class Runner {
     if (typeof callback !== 'function') throw new TypeError('callAt expects a function');
     const handle = new TimerHandle(this, when, callback);
     this.deadlines.push(handle);
-    if (this.ready.length === 0 && !this.batchScheduled) this.scheduleIdleCheck();
+    if (!this.hasWork()) this.scheduleIdleCheck();
     return handle;
   }
 
@@ -265,7 +264,7 @@ export class Runner {
     if (!foreign) this.blockedTasks++;
     if (this.instruments.list.length !== 0) this.instruments.call('afterTaskStep', task);
     if (task.edgePending || task.scope.effective) this.attemptAbort(task);
-    if (!this.batchScheduled && this.ready.length === 0) this.scheduleIdleCheck();
+    if (!this.hasWork()) this.scheduleIdleCheck();
     return promise;
   }
 
@@ -355,84 +354,112 @@ export class Runner {
 
   // ---- batches ------------------------------------------------------------------------------
 
-  private scheduleBatch(): void {
-    if (this.batchScheduled || this.finished) return;
-    this.batchScheduled = true;
-    if (this.stepping === 0) {
-      this.startBatchSoon();
-    } else {
-      this.waitingForSteps = true;
-      this.ensureHostTurn();
-    }
+  /** True while a batch is in progress or items are ready for the next one. */
+  private hasWork(): boolean {
+    return this.current !== null || this.ready.length !== 0;
   }
 
-  /** No task is mid-step: run the batch as a microtask, or at the host's turn when one is due. */
-  private startBatchSoon(): void {
+  /** Something became ready: make sure the scheduler advances. */
+  private scheduleBatch(): void {
+    if (this.finished) return;
+    if (this.stepping === 0) this.kick();
+    // A task mid-step may be awaiting foreign work: the host's turn advances then at the latest.
+    else this.ensureHostTurn();
+  }
+
+  /** Advance as a microtask, or at the host's turn when one is due. */
+  private kick(): void {
     // Reading the time costs as much as a small batch: look only after some work was done.
     if (this.workSinceTimeCheck >= WORK_PER_TIME_CHECK && this.hostTurnDue()) {
-      this.batchViaHost = true;
       this.ensureHostTurn();
-    } else {
-      queueMicrotask(this.runBatchFromMicrotask);
+    } else if (!this.advanceQueued) {
+      this.advanceQueued = true;
+      queueMicrotask(this.advanceFromMicrotask);
     }
   }
 
   /** @internal `task` is back in the kernel: its step is over. */
   endStep(task: Task): void {
     task.inStep = false;
-    if (--this.stepping === 0 && this.waitingForSteps) {
-      this.waitingForSteps = false;
-      this.startBatchSoon();
-    }
+    if (--this.stepping === 0 && this.hasWork()) this.kick();
   }
 
   private ensureHostTurn(): void {
-    if (this.hostTurnImmediate === null) this.hostTurnImmediate = setImmediate(this.onHostTurn);
+    if (this.hostTurnImmediate === null && !this.finished) {
+      this.hostTurnImmediate = setImmediate(this.onHostTurn);
+    }
   }
 
-  /** Microtasks have drained: a task still mid-step awaits foreign work, so a waiting batch may run. */
+  /** Microtasks have drained: a task still mid-step awaits foreign work, so the run may go on. */
   private readonly onHostTurn = (): void => {
     this.hostTurnImmediate = null;
     this.lastHostTurn = performance.now();
     if (this.debug !== null) this.debug.hostTurn();
-    if (this.batchScheduled && (this.waitingForSteps || this.batchViaHost)) this.runBatch();
+    this.advance(true);
   };
 
-  private readonly runBatchFromMicrotask = (): void => {
-    if (this.batchScheduled && !this.waitingForSteps && !this.batchViaHost) this.runBatch();
+  private readonly advanceFromMicrotask = (): void => {
+    this.advanceQueued = false;
+    this.advance(false);
   };
+
+  /**
+   * Goes on with the paused batch or starts the next one, but only once every task of the previous
+   * steps is back in the kernel (or, with `force`, at the host's turn).
+   */
+  private advance(force: boolean): void {
+    if (this.finished || (this.stepping !== 0 && !force)) return;
+    if (this.current !== null) this.continueBatch(force);
+    else if (this.ready.length !== 0) this.runBatch(force);
+  }
 
   private hostTurnDue(): boolean {
     this.workSinceTimeCheck = 0;
     return performance.now() - this.lastHostTurn > HOST_TURN_MS;
   }
 
-  private runBatch(): void {
-    this.batchScheduled = false;
-    this.waitingForSteps = false;
-    this.batchViaHost = false;
-    if (this.finished) return;
+  private runBatch(force: boolean): void {
     this.activity++;
     if (this.idleTimer !== null) {
       clearTimeout(this.idleTimer);
       this.idleTimer = null;
     }
     if (this.deadlines.size !== 0) this.expireDeadlines();
-    const batch = this.ready;
+    this.current = this.ready;
     this.ready = this.spare;
-    let ranCallback = false;
-    for (let i = 0; i < batch.length; i++) {
-      const item = batch[i]!;
+    this.cursor = 0;
+    this.continueBatch(force);
+  }
+
+  /**
+   * Runs the current batch from its cursor. A callback waits until the tasks stepped before it are
+   * back in the kernel, so callbacks and task steps interleave in queue order as in asyncio.
+   */
+  private continueBatch(force: boolean): void {
+    const batch = this.current!;
+    while (this.cursor < batch.length) {
+      const item = batch[this.cursor]!;
       if (typeof item === 'function') {
-        ranCallback = true;
+        if (this.stepping !== 0 && !force) {
+          this.ensureHostTurn();
+          return;
+        }
+        this.cursor++;
         this.runCallback(item);
-      } else this.step(item);
+      } else {
+        this.cursor++;
+        this.step(item);
+      }
     }
-    // A batch of callbacks only may leave every task blocked with no park to notice it: check idleness.
-    if (ranCallback && !this.batchScheduled) this.scheduleIdleCheck();
+    this.current = null;
     this.workSinceTimeCheck += batch.length + 1;
     batch.length = 0;
     this.spare = batch;
+    if (this.stepping !== 0) return; // the last task to finish its step goes on from here
+    // Every task of the batch parked while it ran (or it held only callbacks): nobody else will
+    // notice that the run may be idle.
+    if (this.ready.length !== 0) this.kick();
+    else this.scheduleIdleCheck();
   }
 
   private runCallback(callback: () => void): void {
@@ -522,7 +549,7 @@ export class Runner {
     if (task === this.rootTask) this.systemNursery.closeSystem();
     else task.parentNursery!.childFinished(task, failed, result);
     if (this.liveTasks === 0) this.finish();
-    else if (!this.batchScheduled && this.ready.length === 0) this.scheduleIdleCheck();
+    else if (!this.hasWork()) this.scheduleIdleCheck();
   }
 
   /** @internal A failure that breaks the run (a system task or a callback threw): cancel everything. */
@@ -583,10 +610,10 @@ export class Runner {
     this.idleImmediate = null;
     this.lastHostTurn = performance.now();
     if (this.debug !== null) this.debug.hostTurn();
-    if (this.finished || this.batchScheduled) return;
+    if (this.finished || this.hasWork()) return;
     if (this.deadlines.size !== 0) {
       this.expireDeadlines();
-      if (this.batchScheduled) return;
+      if (this.hasWork()) return;
     }
     if (this.instruments.list.length !== 0) this.instruments.call('beforeIdle');
     if (this.liveTasks === this.blockedTasks) this.onAllBlocked();
@@ -632,7 +659,7 @@ export class Runner {
       (this.clock as MockClock)._jumpTo(this.deadlines.peek()!.when);
       this.expireDeadlines();
       // The expired deadlines may have woken nobody (an abort that said FAILED): look again.
-      if (!this.batchScheduled) this.scheduleIdleCheck();
+      if (!this.hasWork()) this.scheduleIdleCheck();
       return;
     }
     const cushion = this.idleWaiters[0]!.cushion;

@@ -6,6 +6,7 @@ import {
   RuntimeError,
   TASK_STATUS_IGNORED,
   checkpoint,
+  currentRunner,
   currentTask,
   currentTime,
   openNursery,
@@ -301,6 +302,23 @@ describe('scheduling', () => {
       });
     });
     expect(events).toEqual(['parent after plain awaits', 'child', 'parent after checkpoint']);
+  });
+
+  test('a callback queued after a task runs after that task has finished its step', async () => {
+    const events: string[] = [];
+    await run(async () => {
+      const runner = currentRunner();
+      await openNursery(async (n) => {
+        n.startSoon(async () => {
+          events.push('task step begins');
+          await Promise.resolve();
+          events.push('task step ends');
+          await checkpoint();
+        });
+        runner.callSoon(() => events.push('callback'));
+      });
+    });
+    expect(events).toEqual(['task step begins', 'task step ends', 'callback']);
   });
 
   test('tasks woken together run in FIFO order, one step each', async () => {
