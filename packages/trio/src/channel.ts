@@ -44,29 +44,6 @@ export interface MemoryChannelStatistics {
   tasksWaitingReceive: number;
 }
 
-class ChannelState<T> {
-  readonly buffer: T[] = [];
-  openSend = 0;
-  openReceive = 0;
-  /** Blocked senders, oldest first, with the value each is holding and the handle it used. */
-  readonly senders = new Map<Task, { value: T; handle: MemorySendChannel<T> }>();
-  /** Blocked receivers, oldest first, with the handle each used. */
-  readonly receivers = new Map<Task, MemoryReceiveChannel<T>>();
-
-  constructor(readonly maxBufferSize: number) {}
-
-  statistics(): MemoryChannelStatistics {
-    return {
-      currentBufferUsed: this.buffer.length,
-      maxBufferSize: this.maxBufferSize,
-      openSendChannels: this.openSend,
-      openReceiveChannels: this.openReceive,
-      tasksWaitingSend: this.senders.size,
-      tasksWaitingReceive: this.receivers.size,
-    };
-  }
-}
-
 /** The park of one task in `send` or `receive`; abort takes it out of the state's queue. */
 class ChannelWait implements Waitable {
   constructor(
@@ -81,6 +58,35 @@ class ChannelWait implements Waitable {
 
   describeWait(): string {
     return this.what;
+  }
+}
+
+/** "No value": what `tryReceive` returns when a receive would block (a channel may carry `undefined`). */
+const NOTHING: unique symbol = Symbol('nothing');
+
+class ChannelState<T> {
+  readonly buffer: T[] = [];
+  openSend = 0;
+  openReceive = 0;
+  /** Blocked senders, oldest first, with the value each is holding and the handle it used. */
+  readonly senders = new Map<Task, { value: T; handle: MemorySendChannel<T> }>();
+  /** Blocked receivers, oldest first, with the handle each used. */
+  readonly receivers = new Map<Task, MemoryReceiveChannel<T>>();
+  /** What blocked senders and receivers park on: one each per channel, not one per wait. */
+  readonly sendWait = new ChannelWait(this.senders, 'MemorySendChannel.send');
+  readonly receiveWait = new ChannelWait(this.receivers, 'MemoryReceiveChannel.receive');
+
+  constructor(readonly maxBufferSize: number) {}
+
+  statistics(): MemoryChannelStatistics {
+    return {
+      currentBufferUsed: this.buffer.length,
+      maxBufferSize: this.maxBufferSize,
+      openSendChannels: this.openSend,
+      openReceiveChannels: this.openReceive,
+      tasksWaitingSend: this.senders.size,
+      tasksWaitingReceive: this.receivers.size,
+    };
   }
 }
 
@@ -113,6 +119,12 @@ export class MemorySendChannel<T> implements Disposable, AsyncDisposable {
    * `BrokenResourceError` when every receive handle is closed.
    */
   sendNowait(value: T): void {
+    if (!this.trySend(value))
+      throw new WouldBlock('the channel buffer is full and no task is receiving');
+  }
+
+  /** Sends without waiting if possible; false when it would block (no exception on the hot path). */
+  private trySend(value: T): boolean {
     if (this.closed) throw new ClosedResourceError('this send channel is closed');
     const state = this.state;
     if (state.openReceive === 0)
@@ -121,13 +133,13 @@ export class MemorySendChannel<T> implements Disposable, AsyncDisposable {
       state.receivers.delete(task);
       handle._waiting.delete(task);
       reschedule(task, { ok: true, value });
-      return;
+      return true;
     }
     if (state.buffer.length < state.maxBufferSize) {
       state.buffer.push(value);
-      return;
+      return true;
     }
-    throw new WouldBlock('the channel buffer is full and no task is receiving');
+    return false;
   }
 
   /**
@@ -136,21 +148,18 @@ export class MemorySendChannel<T> implements Disposable, AsyncDisposable {
    */
   async send(value: T): Promise<void> {
     checkpointIfCancelled();
-    try {
-      this.sendNowait(value);
-    } catch (err) {
-      if (!(err instanceof WouldBlock)) throw err;
-      const task = currentTask();
-      this.state.senders.set(task, { value, handle: this });
-      this._waiting.add(task);
-      try {
-        await park(new ChannelWait(this.state.senders, 'MemorySendChannel.send'));
-      } finally {
-        this._waiting.delete(task);
-      }
+    if (this.trySend(value)) {
+      await cancelShieldedCheckpoint();
       return;
     }
-    await cancelShieldedCheckpoint();
+    const task = currentTask();
+    this.state.senders.set(task, { value, handle: this });
+    this._waiting.add(task);
+    try {
+      await park(this.state.sendWait);
+    } finally {
+      this._waiting.delete(task);
+    }
   }
 
   /** A new send handle on the same channel; `ClosedResourceError` if this one is closed. */
@@ -235,6 +244,13 @@ export class MemoryReceiveChannel<T> implements Disposable, AsyncDisposable, Asy
    * `ClosedResourceError` on a closed handle.
    */
   receiveNowait(): T {
+    const value = this.tryReceive();
+    if (value === NOTHING) throw new WouldBlock('no value is available yet');
+    return value;
+  }
+
+  /** Takes a value without waiting if there is one; {@link NOTHING} when it would block. */
+  private tryReceive(): T | typeof NOTHING {
     if (this.closed) throw new ClosedResourceError('this receive channel is closed');
     const state = this.state;
     for (const [task, { value, handle }] of state.senders) {
@@ -247,7 +263,7 @@ export class MemoryReceiveChannel<T> implements Disposable, AsyncDisposable, Asy
     }
     if (state.buffer.length !== 0) return state.buffer.shift()!;
     if (state.openSend === 0) throw new EndOfChannel('every send handle of this channel is closed');
-    throw new WouldBlock('no value is available yet');
+    return NOTHING;
   }
 
   /**
@@ -256,24 +272,19 @@ export class MemoryReceiveChannel<T> implements Disposable, AsyncDisposable, Asy
    */
   async receive(): Promise<T> {
     checkpointIfCancelled();
-    let value: T;
-    try {
-      value = this.receiveNowait();
-    } catch (err) {
-      if (!(err instanceof WouldBlock)) throw err;
-      const task = currentTask();
-      this.state.receivers.set(task, this);
-      this._waiting.add(task);
-      try {
-        return (await park(
-          new ChannelWait(this.state.receivers, 'MemoryReceiveChannel.receive'),
-        )) as T;
-      } finally {
-        this._waiting.delete(task);
-      }
+    const value = this.tryReceive();
+    if (value !== NOTHING) {
+      await cancelShieldedCheckpoint();
+      return value;
     }
-    await cancelShieldedCheckpoint();
-    return value;
+    const task = currentTask();
+    this.state.receivers.set(task, this);
+    this._waiting.add(task);
+    try {
+      return (await park(this.state.receiveWait)) as T;
+    } finally {
+      this._waiting.delete(task);
+    }
   }
 
   /** A new receive handle on the same channel; `ClosedResourceError` if this one is closed. */
