@@ -66,11 +66,14 @@ export class CancelScope implements TimedEntry {
   private reasonMessage: string | undefined = undefined;
   private entered = false;
   private exited = false;
+  /** The task that entered the scope; cancellation reaches it here while this is its innermost scope. */
   private owner: Task | null = null;
   private children: Set<CancelScope> | null = null;
-  // Most scopes hold one task: keep it in a field, and make a Set only for a second one.
-  private soleTask: Task | null = null;
-  private tasks: Set<Task> | null = null;
+  /**
+   * Tasks spawned directly under this scope (a nursery's children, a root task). A task stays a
+   * member while it enters scopes of its own: entering and leaving a scope touches no task set.
+   */
+  private members: Set<Task> | null = null;
   private controller: AbortController | null = null;
 
   constructor(options: CancelScopeOptions = {}) {
@@ -247,8 +250,6 @@ export class CancelScope implements TimedEntry {
     this.runner = runner;
     this.parent = parent;
     parent.addChild(this);
-    parent.removeTask(task);
-    this.addTask(task);
     task.scope = this;
     if (!this.called && (this.when !== Infinity || this.relative !== Infinity)) {
       const now = runner.clock.currentTime();
@@ -300,9 +301,7 @@ export class CancelScope implements TimedEntry {
     this.exited = true;
     const parent = this.parent!;
     this.runner!.deadlines.remove(this);
-    this.removeTask(task);
     parent.removeChild(this);
-    parent.addTask(task);
     task.scope = parent;
     this.parent = null;
     return error;
@@ -325,34 +324,23 @@ export class CancelScope implements TimedEntry {
     this.effective = effective;
     if (effective) {
       this.controller?.abort(newCancelled(this.reasonMessage));
-      if (this.soleTask !== null) this.soleTask.runner.deliverCancel(this.soleTask);
-      if (this.tasks !== null) for (const task of this.tasks) task.runner.deliverCancel(task);
+      const owner = this.owner;
+      if (owner !== null && owner.scope === this) owner.runner.deliverCancel(owner);
+      if (this.members !== null) {
+        for (const task of this.members) if (task.scope === this) task.runner.deliverCancel(task);
+      }
     }
     if (this.children !== null) for (const child of this.children) child.recompute();
   }
 
-  /** @internal */
-  addTask(task: Task): void {
-    if (this.tasks !== null) {
-      this.tasks.add(task);
-    } else if (this.soleTask === null) {
-      this.soleTask = task;
-    } else {
-      this.tasks = new Set([this.soleTask, task]);
-      this.soleTask = null;
-    }
+  /** @internal A task spawned under this scope. */
+  addMember(task: Task): void {
+    (this.members ??= new Set()).add(task);
   }
 
-  /** @internal */
-  removeTask(task: Task): void {
-    if (this.soleTask === task) this.soleTask = null;
-    else this.tasks?.delete(task);
-  }
-
-  /** @internal The tasks whose innermost scope this is. */
-  *directTasks(): Generator<Task> {
-    if (this.soleTask !== null) yield this.soleTask;
-    if (this.tasks !== null) yield* this.tasks;
+  /** @internal A member task ended. */
+  removeMember(task: Task): void {
+    this.members?.delete(task);
   }
 
   private addChild(child: CancelScope): void {
@@ -364,10 +352,10 @@ export class CancelScope implements TimedEntry {
   }
 
   /**
-   * @internal Moves everything under this scope (but `keep`) under `target`: used when a task
-   * started with `Nursery.start` moves to its real nursery.
+   * @internal Moves the member tasks and child scopes of this scope under `target`: used when a
+   * task started with `Nursery.start` moves to its real nursery.
    */
-  moveContentsTo(target: CancelScope, keep: Task): void {
+  moveContentsTo(target: CancelScope): void {
     if (this.children !== null) {
       for (const child of this.children) {
         child.parent = target;
@@ -376,12 +364,14 @@ export class CancelScope implements TimedEntry {
       }
       this.children.clear();
     }
-    for (const task of [...this.directTasks()]) {
-      if (task === keep) continue;
-      this.removeTask(task);
-      task.scope = target;
-      target.addTask(task);
-      if (target.effective) task.runner.deliverCancel(task);
+    if (this.members !== null) {
+      for (const task of this.members) {
+        target.addMember(task);
+        if (task.scope !== this) continue;
+        task.scope = target;
+        if (target.effective) task.runner.deliverCancel(task);
+      }
+      this.members.clear();
     }
   }
 

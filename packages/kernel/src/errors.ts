@@ -26,10 +26,12 @@ export class ValueError extends RangeError {
  * Catching it and carrying on is allowed, but in a cancelled scope the next checkpoint raises again.
  */
 export class Cancelled extends Error {
-  override name = 'Cancelled';
   /** @internal True when this exception delivers an edge-triggered request (`Task.requestCancel`). */
-  _edge = false;
+  declare _edge: boolean;
 }
+// On the prototype, not per instance: cancelling 100,000 tasks makes 100,000 of these.
+Cancelled.prototype.name = 'Cancelled';
+Cancelled.prototype._edge = false;
 
 /**
  * Creates a `Cancelled` without capturing a stack trace: the stack would only show kernel

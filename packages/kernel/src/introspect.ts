@@ -48,7 +48,7 @@ function ownScopes(task: Task, now: number): string[] {
 }
 
 function isNurseryScope(task: Task, scope: CancelScope): boolean {
-  for (const nursery of task.childNurseries) if (nursery.cancelScope === scope) return true;
+  for (const nursery of task.openNurseries) if (nursery.cancelScope === scope) return true;
   return false;
 }
 
@@ -59,7 +59,7 @@ function describeTask(task: Task, now: number): TaskNode {
     state: task.state,
     waitingOn: task.waitingOn,
     scopes: ownScopes(task, now),
-    nurseries: [...task.childNurseries].map((n) => describeNursery(n, now)),
+    nurseries: [...task.openNurseries].map((n) => describeNursery(n, now)),
   };
 }
 

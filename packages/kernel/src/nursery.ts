@@ -139,7 +139,7 @@ export class Nursery {
       args,
       name ?? (fn.name || 'anonymous'),
     );
-    this.cancelScope.addTask(task);
+    this.cancelScope.addMember(task);
     this.children.add(task);
     this.runner.spawned(task);
     return task;
@@ -183,7 +183,7 @@ export class Nursery {
       target.children.add(task);
     }
     this.children.clear();
-    this.cancelScope.moveContentsTo(target.cancelScope, this.parentTask);
+    this.cancelScope.moveContentsTo(target.cancelScope);
     this.checkClosed();
   }
 
@@ -272,7 +272,7 @@ export async function openNursery<T>(
   const scope = new CancelScope();
   scope.enter(task);
   const nursery = new Nursery(task.runner, task, scope);
-  task.childNurseries.add(nursery);
+  (task.childNurseries ??= new Set()).add(nursery);
   let error: unknown = NO_ERROR;
   let value: T | undefined;
   try {
@@ -281,7 +281,7 @@ export async function openNursery<T>(
     error = err;
   }
   error = await nursery.join(error, options);
-  task.childNurseries.delete(nursery);
+  task.childNurseries!.delete(nursery);
   error = scope.exit(task, error);
   if (error !== NO_ERROR) throw error;
   return value;

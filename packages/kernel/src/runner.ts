@@ -60,6 +60,18 @@ export interface RunOptions {
 
 type ReadyItem = Task | (() => void);
 
+// One executor for every park: it hands the resolvers over through these two variables, so a
+// park allocates its Promise and nothing else.
+let capturedResolve: ((value: unknown) => void) | null = null;
+let capturedReject: ((error: unknown) => void) | null = null;
+function captureResolvers(
+  resolve: (value: unknown) => void,
+  reject: (error: unknown) => void,
+): void {
+  capturedResolve = resolve;
+  capturedReject = reject;
+}
+
 /** A pending call made by {@link Runner.callAt}; `cancel()` stops it. */
 export class TimerHandle implements TimedEntry {
   /** @internal */
@@ -179,7 +191,7 @@ export class Runner {
     });
     this.rootScope = CancelScope.root(this);
     this.rootTask = new Task(this, null, this.rootScope, fn, args, fn.name || 'main');
-    this.rootScope.addTask(this.rootTask);
+    this.rootScope.addMember(this.rootTask);
     this.systemNursery = Nursery.system(this, this.rootTask, CancelScope.root(this));
   }
 
@@ -255,10 +267,9 @@ export class Runner {
     this.assertCanPark(task);
     if (task.inStep) this.endStep(task);
     if (this.debug !== null) this.debug.kernelEntry(task, true);
-    const promise = new Promise<unknown>((resolve, reject) => {
-      task.resolveWake = resolve;
-      task.rejectWake = reject;
-    });
+    const promise = new Promise<unknown>(captureResolvers);
+    task.resolveWake = capturedResolve;
+    task.rejectWake = capturedReject;
     task.parkedOn = on;
     task.foreignWait = foreign;
     if (!foreign) this.blockedTasks++;
@@ -273,10 +284,9 @@ export class Runner {
     this.assertCanPark(task);
     if (task.inStep) this.endStep(task);
     if (this.debug !== null) this.debug.kernelEntry(task, true);
-    const promise = new Promise<void>((resolve, reject) => {
-      task.resolveWake = resolve as (value: unknown) => void;
-      task.rejectWake = reject;
-    });
+    const promise = new Promise<unknown>(captureResolvers) as Promise<void>;
+    task.resolveWake = capturedResolve;
+    task.rejectWake = capturedReject;
     task.wakeFailed = false;
     task.wakeValue = undefined;
     task.wakeCheck = check;
@@ -541,7 +551,7 @@ export class Runner {
       this.debug.cancelPropagated(task);
     }
     this.liveTasks--;
-    task.scope.removeTask(task);
+    task.scope.removeMember(task);
     if (this.instruments.list.length !== 0) {
       this.instruments.call('afterTaskStep', task);
       this.instruments.call('taskExited', task);

@@ -11,6 +11,7 @@ import type { Waitable } from './park';
 export type TaskState = 'ready' | 'running' | 'parked' | 'done';
 
 let nextTaskId = 1;
+const NO_NURSERIES: ReadonlySet<Nursery> = new Set();
 
 /**
  * A task of a run. Tasks are made by nurseries (`startSoon`, `start`) and by `run` for the root;
@@ -53,8 +54,8 @@ export class Task {
   edgePending = false;
   edgeMessage: string | undefined = undefined;
   cancelRequests = 0;
-  /** @internal The nurseries opened by this task that have not exited yet. */
-  readonly childNurseries: Set<Nursery> = new Set();
+  /** @internal The nurseries opened by this task that have not exited yet (made on first use). */
+  childNurseries: Set<Nursery> | null = null;
   /** @internal What to run. */
   fn: ((...args: never[]) => unknown) | null;
   args: unknown[] | null;
@@ -99,7 +100,7 @@ export class Task {
 
   /** The nurseries this task has open (its children live in them). */
   get openNurseries(): ReadonlySet<Nursery> {
-    return this.childNurseries;
+    return this.childNurseries ?? NO_NURSERIES;
   }
 
   /**
