@@ -29,9 +29,11 @@ export { Future, isFuture, type DoneCallback, type FutureOptions } from './futur
 export {
   Task,
   allTasks,
+  asyncioTaskOf,
   createTask,
   currentTask,
   ensureFuture,
+  runWithTaskNursery,
   type Awaitable,
   type AwaitedOf,
   type TaskConstructorOptions,

@@ -269,6 +269,20 @@ export class EventLoop {
     }
   }
 
+  /**
+   * Reports, through the exception handler, every failed future or task of this loop whose error
+   * nobody retrieved (each once). `run()` does it when it ends; hosts of a loop block call it at
+   * the block's end.
+   *
+   * @example
+   * ```ts
+   * getRunningLoop().reportUnretrievedExceptions();
+   * ```
+   */
+  reportUnretrievedExceptions(): void {
+    this._reportUnretrieved();
+  }
+
   /** @internal Reports every failed future whose error nobody retrieved, once. */
   _reportUnretrieved(): void {
     for (const fut of [...this._unretrieved]) {

@@ -62,6 +62,35 @@ export type Awaitable<T> = PromiseLike<T> | (() => T | PromiseLike<T>);
 export type AwaitedOf<A> = A extends (...args: never[]) => infer R ? Awaited<R> : Awaited<A>;
 
 let spawnInto: Nursery | null = null;
+const TASK_HOME = Symbol('duet.asyncio.taskHome');
+
+/**
+ * For bridges and frameworks: while `fn` runs in the current task, every Task made by
+ * {@link createTask} (here, and in the tasks made from here, transitively) is spawned into
+ * `nursery` instead of the run's system nursery, so it belongs to that nursery's block.
+ *
+ * @example
+ * ```ts
+ * await openNursery((n) => runWithTaskNursery(n, async () => {
+ *   createTask(work); // a child of n: n's block waits for it
+ * }));
+ * ```
+ */
+export async function runWithTaskNursery<T>(
+  nursery: Nursery,
+  fn: () => Promise<T> | T,
+): Promise<T> {
+  const task = currentTaskOrUndefined();
+  if (task === undefined)
+    throw new RuntimeError('runWithTaskNursery() must be called inside run()');
+  const previous = task.getLocal(TASK_HOME);
+  task.setLocal(TASK_HOME, nursery);
+  try {
+    return await fn();
+  } finally {
+    task.setLocal(TASK_HOME, previous);
+  }
+}
 
 /**
  * A function running as a task of the loop, as asyncio's `Task`: a {@link Future} of its result.
@@ -93,14 +122,18 @@ export class Task<T = unknown> extends Future<T> {
     super({ loop });
     this._fn = fn;
     this.name = options.name ?? `Task-${++loop._taskCounter}`;
-    const nursery = spawnInto;
+    const home = currentTaskOrUndefined()?.getLocal(TASK_HOME) as Nursery | undefined;
+    let nursery = spawnInto;
     spawnInto = null;
+    if (nursery === null && home !== undefined && !home.isClosed) nursery = home;
     const args: [Task<unknown>] = [this as Task<unknown>];
     this._kernelTask =
       nursery === null
         ? loop._runner.spawnSystemTask(runTask, args, this.name)
         : nursery.spawn(runTask, args, this.name);
     this._kernelTask.setLocal(TASK_KEY, this);
+    // Tasks made by this task go to the same home (see runWithTaskNursery).
+    if (home !== undefined) this._kernelTask.setLocal(TASK_HOME, home);
     loop._tasks.add(this as Task<unknown>);
   }
 
@@ -281,6 +314,19 @@ export function currentTask(): Task<unknown> | null {
   if (task === undefined)
     throw new RuntimeError('no running event loop: currentTask() must be called inside run()');
   return (task.getLocal(TASK_KEY) as Task<unknown> | undefined) ?? null;
+}
+
+/**
+ * The asyncio Task that `kernelTask` runs, or `null` if it is not one: for bridges and tools that
+ * walk the kernel's task tree.
+ *
+ * @example
+ * ```ts
+ * for (const child of nursery.childTasks) asyncioTaskOf(child)?.cancel();
+ * ```
+ */
+export function asyncioTaskOf(kernelTask: KernelTask): Task<unknown> | null {
+  return (kernelTask.getLocal(TASK_KEY) as Task<unknown> | undefined) ?? null;
 }
 
 /**

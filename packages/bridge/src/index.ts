@@ -14,3 +14,4 @@ export {
   type RunWithSignalOptions,
 } from './plain';
 export { awaitForeign as awaitPromise } from '@duet/kernel';
+export { aioAsTrio, awaitFuture, openAsyncioLoop, trioAsAio } from './styles';

@@ -1,0 +1,201 @@
+/**
+ * Each style inside the other: asyncio-style functions awaited from Trio-style code and the
+ * reverse, an asyncio "loop" block inside a Trio nursery, and asyncio futures awaited from Trio code.
+ */
+import {
+  CancelledError,
+  Task as AioTask,
+  asyncioTaskOf,
+  createTask,
+  getRunningLoop,
+  isFuture,
+  runWithTaskNursery,
+  type EventLoop,
+  type Future,
+} from '@duet/asyncio';
+import {
+  Abort,
+  CancelScope,
+  currentRunner,
+  currentTask,
+  openNursery,
+  park,
+  type Nursery,
+  type Task as KernelTask,
+  type Waitable,
+} from '@duet/kernel';
+
+/** Parks the current kernel task until `future` is done; `onCancel` decides what cancellation does. */
+function waitForFuture(
+  future: Future<unknown>,
+  onCancel: (waiter: KernelTask) => Abort,
+  what: string,
+): Promise<unknown> {
+  const waiter = currentTask();
+  const runner = currentRunner();
+  let parked = true;
+  const waitable: Waitable = {
+    abortWait: (task) => {
+      const answer = onCancel(task);
+      if (answer === Abort.SUCCEEDED) parked = false;
+      return answer;
+    },
+    describeWait: () => what,
+  };
+  future.addDoneCallback(() => {
+    if (parked && waiter.parkedOn === waitable) {
+      parked = false;
+      runner.wake(waiter, undefined);
+    }
+  });
+  return park(waitable);
+}
+
+/**
+ * Wraps an asyncio-style async function so Trio-style code can await it. Each call runs `fn` as an
+ * asyncio {@link AioTask} (so `currentTask()`, `createTask` and `cancelling()` behave as asyncio
+ * code expects) whose lifetime is bound to the calling task: a cancellation of the caller's scopes
+ * is delivered as `Task.cancel()`, and since the task lives inside the caller's scopes, asyncio code
+ * that swallows `CancelledError` and waits again is cancelled again. Results, errors (ExceptionGroups
+ * and `TimeoutError` included) pass through unchanged.
+ *
+ * @example
+ * ```ts
+ * const fetchAll = aioAsTrio(async (urls: string[]) => gather(...urls.map((u) => () => get(u))));
+ * await moveOnAfter(5, () => fetchAll(urls)); // Trio-style timeout around asyncio code
+ * ```
+ */
+export function aioAsTrio<A extends unknown[], R>(
+  fn: (...args: A) => Promise<R> | R,
+): (...args: A) => Promise<R> {
+  if (typeof fn !== 'function') throw new TypeError('aioAsTrio expects an async function');
+  return async (...args: A): Promise<R> => {
+    let task: AioTask<R> | undefined;
+    await openNursery((nursery) =>
+      runWithTaskNursery(nursery, async () => {
+        task = createTask(() => fn(...args), { name: fn.name || 'aioAsTrio' });
+        await waitForFuture(
+          task as Future<unknown>,
+          () => {
+            task!.cancel();
+            return Abort.FAILED; // the task ends on its own (it is inside our scopes); wait for it
+          },
+          `asyncio task ${task.getName()}`,
+        );
+      }),
+    );
+    return task!.result();
+  };
+}
+
+/**
+ * The reverse of {@link aioAsTrio}: wraps a Trio-style async function so asyncio-style code gets a
+ * {@link AioTask} from each call. `fn` runs in a Trio context of its own (a cancel scope and a
+ * nursery bound to the task): `task.cancel()` cancels that scope (level-triggered, so every
+ * checkpoint inside raises until the Trio code unwinds), and the task then ends with
+ * `CancelledError`, its `cancelling()` count as asyncio expects.
+ *
+ * @example
+ * ```ts
+ * const crawl = trioAsAio(async (root: string) => {
+ *   await openNursery(async (n) => { n.startSoon(visit, root); });
+ * });
+ * const task = crawl('/'); // an asyncio Task
+ * task.cancel();
+ * ```
+ */
+export function trioAsAio<A extends unknown[], R>(
+  fn: (...args: A) => Promise<R> | R,
+): (...args: A) => AioTask<R> {
+  if (typeof fn !== 'function') throw new TypeError('trioAsAio expects an async function');
+  return (...args: A): AioTask<R> =>
+    createTask(
+      async () => {
+        const host = currentTask();
+        const runner = currentRunner();
+        const scope = new CancelScope();
+        let outcome: { ok: true; value: R | undefined } | { ok: false; error: unknown } | undefined;
+        let waiting = false;
+        await openNursery(async (nursery: Nursery) => {
+          nursery.startSoon(async () => {
+            try {
+              outcome = { ok: true, value: await scope.run(() => fn(...args)) };
+            } catch (error) {
+              outcome = { ok: false, error };
+            }
+            if (waiting) runner.wake(host, undefined);
+          });
+          waiting = true;
+          // asyncio's cancel() reaches the host task here: hand it to the Trio scope instead.
+          await park({
+            abortWait: (task) => {
+              scope.cancel('the asyncio task was cancelled');
+              task.discardPendingCancel();
+              return Abort.FAILED;
+            },
+            describeWait: () => `Trio code of ${fn.name || 'trioAsAio'}`,
+          });
+          waiting = false;
+        });
+        if (scope.cancelledCaught) throw new CancelledError('the asyncio task was cancelled');
+        if (!outcome!.ok) throw outcome!.error;
+        return outcome!.value as R;
+      },
+      { name: fn.name || 'trioAsAio' },
+    );
+}
+
+/**
+ * An asyncio "loop" block inside Trio-style code: every asyncio task created inside `body` (and by
+ * those tasks) belongs to the block. When the body ends, the tasks still pending are cancelled
+ * (`Task.cancel()`) and awaited, and failures nobody retrieved are reported through the loop's
+ * exception handler, so unstructured asyncio code becomes structured at the boundary.
+ *
+ * @example
+ * ```ts
+ * await openAsyncioLoop(async (loop) => {
+ *   createTask(heartbeat);          // cancelled and awaited when the block ends
+ *   await sleep(1);
+ * });
+ * ```
+ */
+export async function openAsyncioLoop<T>(
+  body: (loop: EventLoop) => Promise<T> | T,
+): Promise<T | undefined> {
+  if (typeof body !== 'function') throw new TypeError('openAsyncioLoop expects a function');
+  const loop = getRunningLoop();
+  try {
+    return await openNursery(
+      (nursery) =>
+        runWithTaskNursery(nursery, async () => {
+          try {
+            return await body(loop);
+          } finally {
+            for (const child of nursery.childTasks) {
+              asyncioTaskOf(child)?.cancel('the asyncio loop block ended');
+            }
+          }
+        }),
+      { strictExceptionGroups: false },
+    );
+  } finally {
+    loop.reportUnretrievedExceptions();
+  }
+}
+
+/**
+ * Waits for an asyncio Future or Task from Trio-style code as a checkpoint. Cancellation of the
+ * caller abandons the wait and leaves the future alone (it is adopted, not owned); use
+ * {@link aioAsTrio} to own the work.
+ *
+ * @example
+ * ```ts
+ * const value = await awaitFuture(task); // from a Trio-style task
+ * ```
+ */
+export async function awaitFuture<T>(future: Future<T>): Promise<T> {
+  if (!isFuture(future)) throw new TypeError('awaitFuture expects an asyncio Future or Task');
+  if (!future.done())
+    await waitForFuture(future as Future<unknown>, () => Abort.SUCCEEDED, 'an asyncio Future');
+  return future.result();
+}
