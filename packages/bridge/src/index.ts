@@ -15,3 +15,10 @@ export {
 } from './plain';
 export { awaitForeign as awaitPromise } from '@duet/kernel';
 export { aioAsTrio, awaitFuture, openAsyncioLoop, trioAsAio } from './styles';
+export {
+  ChannelQueue,
+  QueueReceiveChannel,
+  QueueSendChannel,
+  channelAsQueue,
+  queueAsChannels,
+} from './adapters';
