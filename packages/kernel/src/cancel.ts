@@ -4,7 +4,14 @@
  * (`effective`), so a checkpoint needs one field read.
  */
 import { currentTaskOrUndefined, requireTask } from './context';
-import { Cancelled, ExceptionGroup, RuntimeError, ValueError, newCancelled } from './errors';
+import {
+  Cancelled,
+  ExceptionGroup,
+  RuntimeError,
+  ValueError,
+  newCancelled,
+  unwrapDisposalCancel,
+} from './errors';
 import type { TimedEntry } from './deadlines';
 import type { Runner } from './runner';
 import type { Task } from './task';
@@ -279,6 +286,7 @@ export class CancelScope implements TimedEntry {
           '(is a scope or nursery body left running without await?)',
       );
     }
+    error = unwrapDisposalCancel(error);
     const debug = this.runner!.debug;
     if (debug !== null) {
       if (error instanceof Cancelled || error instanceof ExceptionGroup)
@@ -294,6 +302,9 @@ export class CancelScope implements TimedEntry {
         const [matched, rest] = error.split(Cancelled);
         if (matched !== null) {
           this.cancelledCaught = true;
+          // An edge request delivered inside a nursery arrives here in a group: keep it pending too.
+          if (matched.subgroup((e) => e instanceof Cancelled && e._edge) !== null)
+            this.rearmEdge(task);
           error = rest ?? NO_ERROR;
         }
       }

@@ -48,6 +48,23 @@ export function newCancelled(message?: string): Cancelled {
   }
 }
 
+/**
+ * A `Cancelled` raised while an `await using` resource was disposed arrives wrapped in a
+ * `SuppressedError` (its `error` is the new exception, `suppressed` the one it replaced). Python
+ * lets the new exception replace the old one; so does Duet: this returns the `Cancelled` inside.
+ * @internal
+ */
+export function unwrapDisposalCancel(err: unknown): unknown {
+  while (
+    err instanceof Error &&
+    err.name === 'SuppressedError' &&
+    (err as Error & { error?: unknown }).error instanceof Cancelled
+  ) {
+    err = (err as Error & { error: unknown }).error;
+  }
+  return err;
+}
+
 /** True when `err` is a cancellation (a `Cancelled`), as opposed to a failure. */
 export function isCancelled(err: unknown): err is Cancelled {
   return err instanceof Cancelled;

@@ -5,7 +5,7 @@
  */
 import { CancelScope, NO_ERROR } from './cancel';
 import { requireTask } from './context';
-import { Cancelled, ExceptionGroup, RuntimeError } from './errors';
+import { Cancelled, ExceptionGroup, RuntimeError, unwrapDisposalCancel } from './errors';
 import { Abort, type Waitable } from './park';
 import { checkFunction, type Runner } from './runner';
 import { Task } from './task';
@@ -206,7 +206,7 @@ export class Nursery {
   }
 
   private addError(error: unknown): void {
-    this.errors.push(error);
+    this.errors.push(unwrapDisposalCancel(error));
     this.cancelScope.cancelFor('nursery');
   }
 

@@ -309,3 +309,39 @@ describe('deadlines', () => {
     expect(order).toEqual([1, 2, 3, 4, 5]);
   });
 });
+
+describe('await using', () => {
+  test('a Cancelled raised while disposing is still caught by its scope, not lost in a SuppressedError', async () => {
+    await run(async () => {
+      const scope = new CancelScope();
+      const log: string[] = [];
+      await scope.run(async () => {
+        await using _resource = {
+          async [Symbol.asyncDispose]() {
+            log.push('disposing');
+            await checkpoint(); // raises Cancelled again: the scope is cancelled
+          },
+        };
+        scope.cancel();
+        await checkpoint();
+      });
+      expect(log).toEqual(['disposing']);
+      expect(scope.cancelledCaught).toBe(true);
+    });
+  });
+
+  test('the same inside a nursery child', async () => {
+    await run(autojump(), async () => {
+      const caught = await openNursery(async (n) => {
+        n.startSoon(async () => {
+          await using _resource = { [Symbol.asyncDispose]: () => checkpoint() };
+          await sleepForever();
+        });
+        await sleep(1);
+        n.cancelScope.cancel();
+        return 'body value';
+      });
+      expect(caught).toBe('body value');
+    });
+  });
+});
