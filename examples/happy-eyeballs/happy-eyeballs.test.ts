@@ -1,0 +1,50 @@
+// Happy Eyeballs against real listeners on 127.0.0.1 (and a real child process for the black hole).
+import { run } from '@duet/trio';
+import { happyEyeballs } from './lib/happy-eyeballs';
+
+const withoutTimes = (lines: string[]) =>
+  lines.slice(1).map((l) => l.replace(/^t=\d+\.\d+s /, '').replace(/ on port \d+$/, ''));
+
+test('the first to answer wins and the other attempts are cancelled', async () => {
+  const lines: string[] = [];
+  const winner = await run(() =>
+    happyEyeballs({ delay: 0.1, slowGreeting: 0.3, print: (l) => lines.push(l) }),
+  );
+  expect(winner.name).toBe('good');
+  expect(withoutTimes(lines)).toEqual([
+    'refused: connecting',
+    'refused: failed (ECONNREFUSED), starting the next attempt now',
+    'black-hole: connecting',
+    'slow: connecting',
+    'good: connecting',
+    'good: connected ("hello from good"), cancelling the others',
+    'slow: cancelled',
+    'black-hole: cancelled',
+    'winner: good',
+  ]);
+  // The stagger: good starts two delays after black-hole.
+  const started = lines.find((l) => l.endsWith('good: connecting'))!;
+  expect(Number(/t=(\d+\.\d+)s/.exec(started)![1])).toBeGreaterThanOrEqual(0.19);
+});
+
+test('without the good host the slow one wins, after its greeting delay', async () => {
+  const lines: string[] = [];
+  const winner = await run(() =>
+    happyEyeballs({
+      delay: 0.1,
+      slowGreeting: 0.2,
+      withoutGood: true,
+      print: (l) => lines.push(l),
+    }),
+  );
+  expect(winner.name).toBe('slow');
+  expect(withoutTimes(lines)).toEqual([
+    'refused: connecting',
+    'refused: failed (ECONNREFUSED), starting the next attempt now',
+    'black-hole: connecting',
+    'slow: connecting',
+    'slow: connected ("hello from slow"), cancelling the others',
+    'black-hole: cancelled',
+    'winner: slow',
+  ]);
+});
