@@ -16,7 +16,7 @@ export {
   TimeoutError,
   ValueError,
 } from './errors';
-export { MockClock, type Clock } from '@duet/kernel';
+export { HangError, MockClock, type Clock } from '@duet/kernel';
 export {
   EventLoop,
   Handle,
@@ -41,6 +41,7 @@ export {
 } from './tasks';
 export { Runner, run, type RunOptions } from './runners';
 export { sleep } from './sleep';
+export { ASYNCIO_TEST_HANG_DETECTION, asyncioTest, type AsyncioTestOptions } from './testing';
 export {
   GatheringFuture,
   gather,

@@ -32,6 +32,11 @@ export interface RunOptions {
   debug?: boolean;
   /** The loop's clock: any kernel `Clock`, e.g. `new MockClock({ autojumpThreshold: 0 })` in tests. */
   clock?: Clock;
+  /**
+   * Fail with a `HangError` showing the task tree when the loop deadlocks (every task waits and no
+   * timer is pending) or runs longer than `realTimeout` real seconds: the kernel's hang detection.
+   */
+  hangDetection?: { deadlock?: boolean; realTimeout?: number };
 }
 
 interface Job {
@@ -169,8 +174,14 @@ export class Runner implements AsyncDisposable {
           ? [new SlowStepInstrument(() => (this.loop?.slowCallbackDuration ?? 0.1) * 1000)]
           : [];
       const clock = this.options.clock;
-      this.kernelDone = kernelRun({ instruments, ...(clock === undefined ? {} : { clock }) }, () =>
-        this.main(),
+      const hangDetection = this.options.hangDetection;
+      this.kernelDone = kernelRun(
+        {
+          instruments,
+          ...(clock === undefined ? {} : { clock }),
+          ...(hangDetection === undefined ? {} : { hangDetection }),
+        },
+        () => this.main(),
       );
       this.kernelDone.catch((err: unknown) => this.failJobs(err));
     } else if (this.rootWaiting && this.root !== null && this.root.parkedOn === this.jobWait) {
