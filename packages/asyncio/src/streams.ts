@@ -9,15 +9,7 @@
  */
 import net from 'node:net';
 import type { Readable, Writable } from 'node:stream';
-import {
-  Abort,
-  checkpoint,
-  currentTask,
-  park,
-  reschedule,
-  type Task,
-  type Waitable,
-} from '@duet/kernel';
+import { HostWait, checkpoint } from '@duet/kernel';
 import { RuntimeError, ValueError } from './errors';
 import { getRunningLoop, type EventLoop } from './loop';
 import type { Task as AsyncioTask } from './tasks';
@@ -150,37 +142,6 @@ export class LimitOverrunError extends Error {
 
 // ---- waiting ------------------------------------------------------------------------------------
 
-class NodeWait implements Waitable {
-  task: Task | null = null;
-
-  constructor(
-    private readonly what: string,
-    private readonly onAbort: (() => void) | null = null,
-  ) {}
-
-  wait(): Promise<unknown> {
-    this.task = currentTask();
-    return park(this, { foreign: true });
-  }
-
-  wake(error?: unknown): void {
-    const task = this.task;
-    this.task = null;
-    if (task === null || task.parkedOn !== this) return;
-    reschedule(task, error === undefined ? { ok: true, value: undefined } : { ok: false, error });
-  }
-
-  abortWait(): Abort {
-    this.task = null;
-    this.onAbort?.();
-    return Abort.SUCCEEDED;
-  }
-
-  describeWait(): string {
-    return this.what;
-  }
-}
-
 function bytesOf(data: Uint8Array | string, api: string): Buffer {
   if (typeof data === 'string') return Buffer.from(data, 'utf8');
   if (data instanceof Uint8Array) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
@@ -205,7 +166,7 @@ export class StreamReader implements AsyncIterable<Buffer> {
   private buffer: Buffer = Buffer.alloc(0);
   private eof = false;
   private error: unknown = null;
-  private waiter: NodeWait | null = null;
+  private waiter: HostWait | null = null;
   private sources: Readable[] = [];
   private paused = false;
   /** @internal Buffer everything without pausing (for `communicate`). */
@@ -275,7 +236,7 @@ export class StreamReader implements AsyncIterable<Buffer> {
     this.error = error;
     const w = this.waiter;
     this.waiter = null;
-    w?.wake(error);
+    w?.fail(error);
   }
 
   /** The last exception set, or `null`. */
@@ -312,8 +273,10 @@ export class StreamReader implements AsyncIterable<Buffer> {
       this.paused = false;
       for (const source of this.sources) source.resume();
     }
-    const wait = new NodeWait(`StreamReader.${api}`, () => {
-      if (this.waiter === wait) this.waiter = null;
+    const wait = new HostWait(`StreamReader.${api}`, {
+      onAbort: () => {
+        if (this.waiter === wait) this.waiter = null;
+      },
     });
     this.waiter = wait;
     await wait.wait();
@@ -439,8 +402,8 @@ export class StreamWriter {
   private closing = false;
   private eofWritten = false;
   private error: unknown = null;
-  private readonly drainWaiters = new Set<NodeWait>();
-  private readonly closeWaiters = new Set<NodeWait>();
+  private readonly drainWaiters = new Set<HostWait>();
+  private readonly closeWaiters = new Set<HostWait>();
 
   /** @internal */
   constructor(
@@ -506,7 +469,9 @@ export class StreamWriter {
       return;
     }
     while (this.transport.writableNeedDrain && !this.transport.destroyed) {
-      const wait = new NodeWait('StreamWriter.drain', () => this.drainWaiters.delete(wait));
+      const wait = new HostWait('StreamWriter.drain', {
+        onAbort: () => this.drainWaiters.delete(wait),
+      });
       this.drainWaiters.add(wait);
       await wait.wait();
       if (this.error !== null) throw this.error;
@@ -535,7 +500,9 @@ export class StreamWriter {
     if (this.transport.closed) {
       await checkpoint();
     } else {
-      const wait = new NodeWait('StreamWriter.waitClosed', () => this.closeWaiters.delete(wait));
+      const wait = new HostWait('StreamWriter.waitClosed', {
+        onAbort: () => this.closeWaiters.delete(wait),
+      });
       this.closeWaiters.add(wait);
       await wait.wait();
     }
@@ -613,7 +580,7 @@ export async function openConnection(
     ...(options.localAddr !== undefined ? { localAddress: options.localAddr } : {}),
   });
   let error: unknown = undefined;
-  const wait = new NodeWait(`openConnection(${host}:${port})`, () => socket.destroy());
+  const wait = new HostWait(`openConnection(${host}:${port})`, { onAbort: () => socket.destroy() });
   const onConnect = (): void => wait.wake();
   const onError = (err: unknown): void => {
     error = err;
@@ -690,7 +657,7 @@ export interface StartServerOptions {
  */
 export class Server implements AsyncDisposable {
   private readonly connections = new Set<StreamWriter>();
-  private readonly closeWaiters = new Set<NodeWait>();
+  private readonly closeWaiters = new Set<HostWait>();
   private closed = false;
   private serving = false;
   private readonly tasks = new Set<AsyncioTask<unknown>>();
@@ -734,7 +701,7 @@ export class Server implements AsyncDisposable {
 
   /** @internal */
   async _listen(): Promise<void> {
-    const wait = new NodeWait('Server listen', () => this.server.close());
+    const wait = new HostWait('Server listen', { onAbort: () => this.server.close() });
     let error: unknown = undefined;
     const onListening = (): void => wait.wake();
     const onError = (err: unknown): void => {
@@ -778,7 +745,7 @@ export class Server implements AsyncDisposable {
     if (this.closed) throw new RuntimeError('server is closed');
     await this.startServing();
     try {
-      const wait = new NodeWait('Server.serveForever');
+      const wait = new HostWait('Server.serveForever');
       await wait.wait();
       throw new RuntimeError('unreachable');
     } finally {
@@ -817,7 +784,9 @@ export class Server implements AsyncDisposable {
       await checkpoint();
       return;
     }
-    const wait = new NodeWait('Server.waitClosed', () => this.closeWaiters.delete(wait));
+    const wait = new HostWait('Server.waitClosed', {
+      onAbort: () => this.closeWaiters.delete(wait),
+    });
     this.closeWaiters.add(wait);
     await wait.wait();
   }

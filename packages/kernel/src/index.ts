@@ -62,7 +62,7 @@ export {
   type RunOptions,
 } from './runner';
 export { sleep, sleepForever, sleepUntil } from './sleep';
-export { awaitForeign, currentSignal } from './interop';
+export { HostWait, awaitForeign, currentSignal, type HostWaitOptions } from './interop';
 export { type Instrument, type InstrumentHook } from './instruments';
 export {
   formatTaskTree,

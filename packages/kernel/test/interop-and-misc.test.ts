@@ -14,6 +14,7 @@ import {
   currentSignal,
   currentTask,
   currentTime,
+  HostWait,
   formatTaskTree,
   openNursery,
   removeInstrument,
@@ -300,5 +301,40 @@ describe('ExceptionGroup', () => {
         '   └─ TypeError: c',
       ].join('\n'),
     );
+  });
+});
+
+describe('HostWait', () => {
+  test('wakes with a value or an error from a host callback; does nothing when nobody waits', async () => {
+    await run(async () => {
+      const ok = new HostWait('a timer');
+      ok.wake('ignored: nobody waits yet');
+      setTimeout(() => ok.wake('fired'), 1);
+      await expect(ok.wait()).resolves.toBe('fired');
+      const bad = new HostWait('an error');
+      setTimeout(() => bad.fail(new Error('host error')), 1);
+      await expect(bad.wait()).rejects.toThrow('host error');
+    });
+  });
+
+  test('cancellation abandons the wait and calls onAbort; an uncancellable wait finishes first', async () => {
+    await run(async () => {
+      let aborted = 0;
+      const wait = new HostWait('never', { onAbort: () => aborted++ });
+      const scope = new CancelScope({ relativeDeadline: 0.002 });
+      await scope.run(() => wait.wait());
+      expect([scope.cancelledCaught, aborted, wait.waiting]).toEqual([true, 1, false]);
+
+      const firm = new HostWait('brief', { uncancellable: true });
+      const timer = setTimeout(() => firm.wake('done anyway'), 5);
+      const inner = new CancelScope();
+      let got: unknown;
+      await inner.run(async () => {
+        inner.cancel();
+        got = await firm.wait();
+      });
+      clearTimeout(timer);
+      expect(got).toBe('done anyway');
+    });
   });
 });

@@ -13,6 +13,7 @@ import type { FileHandle } from 'node:fs/promises';
 import nodePath from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import {
+  HostWait,
   ValueError,
   awaitForeign,
   cancelShieldedCheckpoint,
@@ -21,13 +22,13 @@ import {
   currentSignal,
 } from '@duet/kernel';
 import { BusyResourceError, ClosedResourceError } from './errors';
-import { IoWait, toBuffer, type AsyncResource, type Bytes } from './streams';
+import { toBuffer, type AsyncResource, type Bytes } from './streams';
 
 const READ_CHUNK = 65536;
 
 /** Waits for `promise` to settle even if cancelled, then raises `Cancelled` if it arrived. */
 async function completeThenCheckpoint<T>(promise: Promise<T>, what: string): Promise<T> {
-  const wait = new IoWait(what, true);
+  const wait = new HostWait(what, { uncancellable: true });
   let outcome: { ok: true; value: T } | { ok: false; error: unknown } | null = null;
   void promise.then(
     (value) => {

@@ -13,11 +13,11 @@ import {
   ValueError,
   cancelShieldedCheckpoint,
   checkpointIfCancelled,
+  HostWait,
 } from '@duet/kernel';
 import { BrokenResourceError } from './errors';
 import { openNursery } from './run';
 import {
-  IoWait,
   ReadableReceiveStream,
   WritableSendStream,
   toBuffer,
@@ -94,7 +94,7 @@ export class Process implements AsyncResource {
   /** Its stderr, when opened with `'pipe'`. */
   readonly stderr: ReadableReceiveStream | null;
   private code: number | null = null;
-  private readonly exitWaiters = new Set<IoWait>();
+  private readonly exitWaiters = new Set<HostWait>();
 
   /** @internal Use {@link openProcess}. */
   constructor(
@@ -136,7 +136,7 @@ export class Process implements AsyncResource {
   async wait(): Promise<number> {
     checkpointIfCancelled();
     if (this.code === null) {
-      const wait = new IoWait(`process ${this.pid} to exit`);
+      const wait = new HostWait(`process ${this.pid} to exit`);
       this.exitWaiters.add(wait);
       try {
         await wait.wait();
@@ -259,7 +259,7 @@ export async function openProcess(
     ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
     ...(options.env !== undefined ? { env: options.env } : {}),
   });
-  const wait = new IoWait('the process to start', true);
+  const wait = new HostWait('the process to start', { uncancellable: true });
   let error: unknown = undefined;
   const onSpawn = (): void => wait.wake();
   const onError = (err: unknown): void => {

@@ -10,16 +10,11 @@
  */
 import type { Readable, Writable } from 'node:stream';
 import {
-  Abort,
+  HostWait,
   ValueError,
   cancelShieldedCheckpoint,
   checkpoint,
   checkpointIfCancelled,
-  currentTask,
-  park,
-  reschedule,
-  type Task,
-  type Waitable,
 } from '@duet/kernel';
 import { BrokenResourceError, BusyResourceError, ClosedResourceError } from './errors';
 
@@ -108,51 +103,10 @@ export interface HalfCloseableStream extends Stream {
 
 // ---- waiting on Node events ---------------------------------------------------------------------
 
-/** @internal One task at a time parked on a Node event; cancellation abandons it unless `hard`. */
-export class IoWait implements Waitable {
-  private task: Task | null = null;
-
-  constructor(
-    private readonly what: string,
-    private readonly hard = false,
-  ) {}
-
-  get waiting(): boolean {
-    return this.task !== null;
-  }
-
-  wait(): Promise<unknown> {
-    this.task = currentTask();
-    return park(this, { foreign: true });
-  }
-
-  wake(value?: unknown): void {
-    const task = this.task;
-    this.task = null;
-    if (task !== null && task.parkedOn === this) reschedule(task, { ok: true, value });
-  }
-
-  fail(error: unknown): void {
-    const task = this.task;
-    this.task = null;
-    if (task !== null && task.parkedOn === this) reschedule(task, { ok: false, error });
-  }
-
-  abortWait(): Abort {
-    if (this.hard) return Abort.FAILED;
-    this.task = null;
-    return Abort.SUCCEEDED;
-  }
-
-  describeWait(): string {
-    return this.what;
-  }
-}
-
 /** @internal Waits (uncancellably, briefly) until a Node stream has emitted `'close'`. */
 export async function waitStreamClosed(stream: Readable | Writable): Promise<void> {
   if (stream.closed) return;
-  const wait = new IoWait('the stream to close', true);
+  const wait = new HostWait('the stream to close', { uncancellable: true });
   const onClose = (): void => wait.wake();
   stream.once('close', onClose);
   try {
@@ -196,7 +150,7 @@ export class ReadableReceiveStream implements ReceiveStream {
   private error: unknown = undefined;
   private closed = false;
   private busy = false;
-  private readonly waiter = new IoWait('receiveSome');
+  private readonly waiter = new HostWait('receiveSome');
 
   constructor(
     /** The Node stream read from. */
@@ -322,7 +276,7 @@ export class WritableSendStream implements SendStream {
   private closed = false;
   private ended = false;
   private busy = false;
-  private readonly drainWait = new IoWait('sendAll (waiting for drain)');
+  private readonly drainWait = new HostWait('sendAll (waiting for drain)');
 
   constructor(
     /** The Node stream written to. */

@@ -19,11 +19,11 @@ import {
   isCancelled,
   type Nursery,
   type TaskStatus,
+  HostWait,
 } from '@duet/kernel';
 import { BusyResourceError, ClosedResourceError } from './errors';
 import { openNursery } from './run';
 import {
-  IoWait,
   ReadableReceiveStream,
   WritableSendStream,
   waitStreamClosed,
@@ -202,7 +202,7 @@ async function connectOne(
     allowHalfOpen: true,
     ...(localAddress !== undefined ? { localAddress } : {}),
   });
-  const wait = new IoWait(`connect(${target.address}:${port})`);
+  const wait = new HostWait(`connect(${target.address}:${port})`);
   let error: unknown = undefined;
   const onConnect = (): void => wait.wake();
   const onError = (err: unknown): void => {
@@ -307,7 +307,7 @@ export async function openTcpStream(
  */
 export class SocketListener implements AsyncResource {
   private readonly queue: SocketStream[] = [];
-  private readonly waiter = new IoWait('accept');
+  private readonly waiter = new HostWait('accept');
   private error: unknown = undefined;
   private closed = false;
   private busy = false;
@@ -395,7 +395,7 @@ export interface OpenTcpListenersOptions {
 }
 
 async function listen(server: net.Server, options: net.ListenOptions): Promise<void> {
-  const wait = new IoWait(`listen(${options.host ?? '*'}:${options.port})`);
+  const wait = new HostWait(`listen(${options.host ?? '*'}:${options.port})`);
   let error: unknown = undefined;
   const onListening = (): void => wait.wake();
   const onError = (err: unknown): void => {

@@ -40,7 +40,7 @@ export interface ModuleRef {
 }
 
 /**
- * Options of {@link toThread.runSync}, passed first: `runSync({ abandonOnCancel: true }, fn, ...args)`.
+ * Options of `toThread.runSync` (see {@link toThread}), passed first: `runSync({ abandonOnCancel: true }, fn, ...args)`.
  *
  * @example
  * ```ts
