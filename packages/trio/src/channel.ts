@@ -47,12 +47,17 @@ export interface MemoryChannelStatistics {
 /** The park of one task in `send` or `receive`; abort takes it out of the state's queue. */
 class ChannelWait implements Waitable {
   constructor(
-    private readonly queue: Map<Task, unknown>,
+    private readonly queue: Map<
+      Task,
+      { readonly _waiting: Set<Task> } | { handle: { readonly _waiting: Set<Task> } }
+    >,
     private readonly what: string,
   ) {}
 
   abortWait(task: Task): Abort {
+    const entry = this.queue.get(task)!;
     this.queue.delete(task);
+    ('handle' in entry ? entry.handle : entry)._waiting.delete(task);
     return Abort.SUCCEEDED;
   }
 
@@ -146,20 +151,19 @@ export class MemorySendChannel<T> implements Disposable, AsyncDisposable {
    * Sends `value`, waiting while the buffer is full (with buffer size 0: until a receiver takes
    * it). Always a checkpoint; a cancelled send delivers nothing.
    */
-  async send(value: T): Promise<void> {
-    checkpointIfCancelled();
-    if (this.trySend(value)) {
-      await cancelShieldedCheckpoint();
-      return;
+  send(value: T): Promise<void> {
+    // Not an async function: the kernel's promise is returned as is (this is the W3 hot path).
+    // Whoever ends the wait (a receiver, close, cancellation) takes the task out of the queues.
+    try {
+      checkpointIfCancelled();
+      if (this.trySend(value)) return cancelShieldedCheckpoint();
+    } catch (err) {
+      return Promise.reject(err);
     }
     const task = currentTask();
     this.state.senders.set(task, { value, handle: this });
     this._waiting.add(task);
-    try {
-      await park(this.state.sendWait);
-    } finally {
-      this._waiting.delete(task);
-    }
+    return park(this.state.sendWait) as Promise<void>;
   }
 
   /** A new send handle on the same channel; `ClosedResourceError` if this one is closed. */
@@ -270,21 +274,23 @@ export class MemoryReceiveChannel<T> implements Disposable, AsyncDisposable, Asy
    * Receives the next value, waiting until one is sent. {@link EndOfChannel} once every send handle
    * is closed and the buffer drained. Always a checkpoint; a cancelled receive consumes nothing.
    */
-  async receive(): Promise<T> {
-    checkpointIfCancelled();
-    const value = this.tryReceive();
+  receive(): Promise<T> {
+    // Not an async function, for the same reason as `send`.
+    let value: T | typeof NOTHING;
+    try {
+      checkpointIfCancelled();
+      value = this.tryReceive();
+    } catch (err) {
+      return Promise.reject(err);
+    }
     if (value !== NOTHING) {
-      await cancelShieldedCheckpoint();
-      return value;
+      const taken = value;
+      return cancelShieldedCheckpoint().then(() => taken);
     }
     const task = currentTask();
     this.state.receivers.set(task, this);
     this._waiting.add(task);
-    try {
-      return (await park(this.state.receiveWait)) as T;
-    } finally {
-      this._waiting.delete(task);
-    }
+    return park(this.state.receiveWait) as Promise<T>;
   }
 
   /** A new receive handle on the same channel; `ClosedResourceError` if this one is closed. */
