@@ -103,7 +103,8 @@ export class Future<T = unknown> implements PromiseLike<T> {
   _logTraceback = false;
   /** @internal */
   readonly _loop: EventLoop;
-  private entries: Entry[] = [];
+  // Made on first use: most tasks of a big fan-out get one callback, many get none.
+  private entries: Entry[] | null = null;
 
   constructor(options: FutureOptions = {}) {
     this._loop = options.loop ?? getRunningLoop();
@@ -178,11 +179,12 @@ export class Future<T = unknown> implements PromiseLike<T> {
   addDoneCallback(callback: DoneCallback<this>): void {
     if (typeof callback !== 'function') throw new TypeError('addDoneCallback expects a function');
     if (this._state !== 'PENDING') this._loop._runner.callSoon(() => this._callCallback(callback));
-    else this.entries.push(callback as DoneCallback<never>);
+    else (this.entries ??= []).push(callback as DoneCallback<never>);
   }
 
   /** Removes every registration of `callback`; returns how many were removed. */
   removeDoneCallback(callback: DoneCallback<this>): number {
+    if (this.entries === null) return 0;
     const before = this.entries.length;
     this.entries = this.entries.filter((e) => e !== (callback as unknown));
     return before - this.entries.length;
@@ -209,11 +211,11 @@ export class Future<T = unknown> implements PromiseLike<T> {
     if (task !== undefined && task.state === 'running' && task.runner === this._loop._runner) {
       const wait = new AwaitWait(this as Future<unknown>, task);
       wait.retrieve = retrieve;
-      this.entries.push(wait);
+      (this.entries ??= []).push(wait);
       return task.runner.park(task, wait, false);
     }
     return new Promise((resolve, reject) => {
-      this.entries.push({ resolve, reject, retrieve });
+      (this.entries ??= []).push({ resolve, reject, retrieve });
     });
   }
 
@@ -242,14 +244,15 @@ export class Future<T = unknown> implements PromiseLike<T> {
 
   /** @internal */
   _removeWaiter(wait: AwaitWait): void {
-    const i = this.entries.indexOf(wait);
-    if (i >= 0) this.entries.splice(i, 1);
+    const i = this.entries?.indexOf(wait) ?? -1;
+    if (i >= 0) this.entries!.splice(i, 1);
   }
 
   /** @internal Schedules the done callbacks and wakes the awaiting tasks, in registration order. */
   _scheduleCallbacks(): void {
     const entries = this.entries;
-    this.entries = [];
+    this.entries = null;
+    if (entries === null) return;
     const ok = this._state === 'FINISHED' && this._exception === NO_EXCEPTION;
     for (const entry of entries) {
       if (entry instanceof AwaitWait) {
@@ -283,6 +286,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
     return this._exception === NO_EXCEPTION ? 'finished' : 'finished with error';
   }
 
+  /** A short description, for logs and debugging. */
   toString(): string {
     return `<Future ${this._describe()}>`;
   }

@@ -59,6 +59,10 @@ export class Task {
   /** @internal What to run. */
   fn: ((...args: never[]) => unknown) | null;
   args: unknown[] | null;
+  // The first local (a facade's own object, usually the only one) lives in two fields; a Map is
+  // made only for more.
+  private localKey: unknown = undefined;
+  private localValue: unknown = undefined;
   private locals: Map<unknown, unknown> | null = null;
 
   /** @internal */
@@ -153,14 +157,21 @@ export class Task {
 
   /** A value a library keeps on this task under `key` (one map per task, made on first use). */
   getLocal(key: unknown): unknown {
+    if (key === this.localKey) return this.localValue;
     return this.locals?.get(key);
   }
 
   /** Stores `value` on this task under `key`; see {@link Task.getLocal}. */
   setLocal(key: unknown, value: unknown): void {
-    (this.locals ??= new Map()).set(key, value);
+    if (key === this.localKey || this.localKey === undefined) {
+      this.localKey = key;
+      this.localValue = value;
+    } else {
+      (this.locals ??= new Map()).set(key, value);
+    }
   }
 
+  /** A short description, for logs and debugging. */
   toString(): string {
     return `<Task #${this.id} ${this.name}>`;
   }
