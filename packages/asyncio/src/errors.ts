@@ -35,6 +35,7 @@ export { ExceptionGroup, RuntimeError, ValueError };
  * ```
  */
 export class TimeoutError extends Error {
+  /** The class name, `'TimeoutError'`. */
   override name = 'TimeoutError';
 }
 
@@ -49,6 +50,7 @@ export class TimeoutError extends Error {
  * ```
  */
 export class InvalidStateError extends Error {
+  /** The class name, `'InvalidStateError'`. */
   override name = 'InvalidStateError';
 }
 
@@ -61,6 +63,7 @@ export class InvalidStateError extends Error {
  * ```
  */
 export class QueueEmpty extends Error {
+  /** The class name, `'QueueEmpty'`. */
   override name = 'QueueEmpty';
 }
 
@@ -73,6 +76,7 @@ export class QueueEmpty extends Error {
  * ```
  */
 export class QueueFull extends Error {
+  /** The class name, `'QueueFull'`. */
   override name = 'QueueFull';
 }
 
@@ -85,6 +89,7 @@ export class QueueFull extends Error {
  * ```
  */
 export class QueueShutDown extends Error {
+  /** The class name, `'QueueShutDown'`. */
   override name = 'QueueShutDown';
 }
 
@@ -97,5 +102,6 @@ export class QueueShutDown extends Error {
  * ```
  */
 export class BrokenBarrierError extends RuntimeError {
+  /** The class name, `'BrokenBarrierError'`. */
   override name = 'BrokenBarrierError';
 }

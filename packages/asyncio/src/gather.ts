@@ -168,6 +168,7 @@ function withOptions(
   return gatherImpl(options, aws);
 }
 
+/** `gather` with options first: `gather.withOptions({ returnExceptions: true }, ...aws)`. */
 gather.withOptions = withOptions;
 
 /**

@@ -341,7 +341,10 @@ export class Barrier {
   private state: BarrierState = 'filling';
   private count = 0;
 
-  constructor(readonly parties: number) {
+  constructor(
+    /** How many tasks must call `wait()` to pass the barrier. */
+    readonly parties: number,
+  ) {
     if (typeof parties !== 'number' || !Number.isInteger(parties) || parties < 1) {
       throw new ValueError(`parties must be an integer >= 1, got ${String(parties)}`);
     }

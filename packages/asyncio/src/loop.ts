@@ -79,6 +79,7 @@ export class Handle {
     this.loop._runGuarded(this.callback as (...args: unknown[]) => unknown, this.args, this);
   }
 
+  /** A short description, for logs and debugging. */
   toString(): string {
     return `<Handle ${this.callback.name || 'anonymous'}>`;
   }
@@ -143,7 +144,10 @@ export class EventLoop {
   _taskCounter = 0;
 
   /** @internal */
-  constructor(/** @internal */ readonly _runner: KernelRunner) {}
+  constructor(
+    /** @internal The kernel runner under this loop. */
+    readonly _runner: KernelRunner,
+  ) {}
 
   /** @internal The loop of a kernel run, made on first use. */
   static _for(runner: KernelRunner): EventLoop {

@@ -25,7 +25,10 @@ export class Queue<T> {
   /** @internal The items, in the order of the concrete queue. */
   protected items: T[] = [];
 
-  constructor(readonly maxsize = 0) {
+  constructor(
+    /** The most items the queue holds; 0 or less means no limit. */
+    readonly maxsize = 0,
+  ) {
     if (typeof maxsize !== 'number' || Number.isNaN(maxsize)) {
       throw new ValueError(`maxsize must be a number, got ${String(maxsize)}`);
     }

@@ -36,7 +36,12 @@ export interface RunOptions {
    * Fail with a `HangError` showing the task tree when the loop deadlocks (every task waits and no
    * timer is pending) or runs longer than `realTimeout` real seconds: the kernel's hang detection.
    */
-  hangDetection?: { deadlock?: boolean; realTimeout?: number };
+  hangDetection?: {
+    /** Fail when every task is parked in a kernel wait and no deadline is pending. */
+    deadlock?: boolean;
+    /** Fail after this many real seconds. */
+    realTimeout?: number;
+  };
 }
 
 interface Job {

@@ -29,6 +29,7 @@ const DEFAULT_LIMIT = 2 ** 16;
  * ```
  */
 export class ConnectionError extends Error {
+  /** The class name, `'ConnectionError'`. */
   override name = 'ConnectionError';
   /** Node's error code, when there is one. */
   code: string | undefined;
@@ -48,6 +49,7 @@ export class ConnectionError extends Error {
  * ```
  */
 export class ConnectionRefusedError extends ConnectionError {
+  /** The class name, `'ConnectionRefusedError'`. */
   override name = 'ConnectionRefusedError';
 }
 
@@ -61,6 +63,7 @@ export class ConnectionRefusedError extends ConnectionError {
  * ```
  */
 export class ConnectionResetError extends ConnectionError {
+  /** The class name, `'ConnectionResetError'`. */
   override name = 'ConnectionResetError';
 }
 
@@ -73,6 +76,7 @@ export class ConnectionResetError extends ConnectionError {
  * ```
  */
 export class BrokenPipeError extends ConnectionError {
+  /** The class name, `'BrokenPipeError'`. */
   override name = 'BrokenPipeError';
 }
 
@@ -105,6 +109,7 @@ export function toPythonError(err: unknown): unknown {
  * ```
  */
 export class IncompleteReadError extends Error {
+  /** The class name, `'IncompleteReadError'`. */
   override name = 'IncompleteReadError';
 
   constructor(
@@ -129,6 +134,7 @@ export class IncompleteReadError extends Error {
  * ```
  */
 export class LimitOverrunError extends Error {
+  /** The class name, `'LimitOverrunError'`. */
   override name = 'LimitOverrunError';
 
   constructor(

@@ -59,8 +59,11 @@ export const DEVNULL = -3;
  * ```
  */
 export interface SubprocessOptions {
+  /** `PIPE`, `DEVNULL` or a file descriptor; inherited when absent or `null`. */
   stdin?: number | null;
+  /** `PIPE`, `DEVNULL` or a file descriptor; inherited when absent or `null`. */
   stdout?: number | null;
+  /** `PIPE`, `STDOUT`, `DEVNULL` or a file descriptor; inherited when absent or `null`. */
   stderr?: number | null;
   /** The working directory. */
   cwd?: string;

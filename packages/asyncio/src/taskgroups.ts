@@ -169,6 +169,7 @@ export class TaskGroup {
     }
   };
 
+  /** A short description, for logs and debugging. */
   toString(): string {
     const parts = [
       this.tasks.size !== 0 ? `tasks=${this.tasks.size}` : '',

@@ -234,6 +234,7 @@ export class Task<T = unknown> extends Future<T> {
     this._loop._tasks.delete(this as Task<unknown>);
   }
 
+  /** A short description, for logs and debugging. */
   override toString(): string {
     return `<Task name='${this.name}' ${this._describe()}>`;
   }

@@ -131,6 +131,7 @@ export class Timeout {
     this.handle = null;
   }
 
+  /** A short description, for logs and debugging. */
   toString(): string {
     return `<Timeout [${this.state}] when=${String(this.deadline)}>`;
   }

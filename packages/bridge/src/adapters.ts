@@ -53,6 +53,7 @@ export class QueueSendChannel<T> implements AsyncDisposable {
     this.close();
   }
 
+  /** Closes it (as `aclose()`), for `await using`. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.aclose();
   }
@@ -98,10 +99,12 @@ export class QueueReceiveChannel<T> implements AsyncIterable<T>, AsyncDisposable
     this.close();
   }
 
+  /** Closes it (as `aclose()`), for `await using`. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.aclose();
   }
 
+  /** Iterates with `for await`. */
   async *[Symbol.asyncIterator](): AsyncIterator<T> {
     for (;;) {
       try {

@@ -165,6 +165,7 @@ export class CancelScope implements TimedEntry {
     return this.shieldValue;
   }
 
+  /** Sets `shield` (see the getter). */
   set shield(value: boolean) {
     if (typeof value !== 'boolean') throw new TypeError('shield must be a boolean');
     this.shieldValue = value;
@@ -184,6 +185,7 @@ export class CancelScope implements TimedEntry {
     return this.when;
   }
 
+  /** Sets `deadline` (see the getter). */
   set deadline(value: number) {
     checkDeadline('deadline', value);
     if (!this.entered) {
@@ -215,6 +217,7 @@ export class CancelScope implements TimedEntry {
     return this.relative;
   }
 
+  /** Sets `relativeDeadline` (see the getter). */
   set relativeDeadline(seconds: number) {
     checkDeadline('relativeDeadline', seconds);
     if (seconds < 0) throw new ValueError(`relativeDeadline must be >= 0, got ${seconds}`);

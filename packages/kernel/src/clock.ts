@@ -77,6 +77,7 @@ export class MockClock implements Clock {
     return this.rateValue;
   }
 
+  /** Sets `rate` (see the getter). */
   set rate(value: number) {
     checkNonNegative('rate', value);
     this.virtualBase = this.currentTime();
@@ -89,6 +90,7 @@ export class MockClock implements Clock {
     return this.thresholdValue;
   }
 
+  /** Sets `autojumpThreshold` (see the getter). */
   set autojumpThreshold(value: number) {
     this.thresholdValue = checkNonNegative('autojumpThreshold', value);
     this._onChange?.();

@@ -7,6 +7,7 @@
 
 /** Raised for a call that is not allowed in the current state (Python's `RuntimeError`). */
 export class RuntimeError extends Error {
+  /** The class name, `'RuntimeError'`. */
   override name = 'RuntimeError';
 }
 
@@ -15,6 +16,7 @@ export class RuntimeError extends Error {
  * It extends `RangeError`, so JavaScript code that checks for `RangeError` also catches it.
  */
 export class ValueError extends RangeError {
+  /** The class name, `'ValueError'`. */
   override name = 'ValueError';
 }
 
@@ -72,11 +74,13 @@ export function isCancelled(err: unknown): err is Cancelled {
 
 /** Raised when a call needs a run that has already finished. */
 export class RunFinishedError extends RuntimeError {
+  /** The class name, `'RunFinishedError'`. */
   override name = 'RunFinishedError';
 }
 
 /** Raised when the kernel finds one of its invariants broken; always a bug, in Duet or in a system task. */
 export class KernelInternalError extends Error {
+  /** The class name, `'KernelInternalError'`. */
   override name = 'KernelInternalError';
 }
 
@@ -86,6 +90,7 @@ export class KernelInternalError extends Error {
  * tree at that moment.
  */
 export class HangError extends Error {
+  /** The class name, `'HangError'`. */
   override name = 'HangError';
 }
 
@@ -127,6 +132,7 @@ function toPredicate(matcher: ErrorMatcher): (err: unknown) => boolean {
  * ```
  */
 export class ExceptionGroup<E = unknown> extends AggregateError {
+  /** The class name, `'ExceptionGroup'`. */
   override name = 'ExceptionGroup';
   /** The errors of this group, in the order they were raised (nested groups stay groups). */
   readonly exceptions: readonly E[];

@@ -10,8 +10,11 @@ import type { Task, TaskState } from './task';
 
 /** One task in a {@link TaskTree}. */
 export interface TaskNode {
+  /** The task's id, unique in its run. */
   id: number;
+  /** The task's name. */
   name: string;
+  /** `ready`, `running`, `parked` or `done`. */
   state: TaskState;
   /** What the task is parked on, in words, or `null`. */
   waitingOn: string | null;
@@ -23,7 +26,9 @@ export interface TaskNode {
 
 /** One nursery in a {@link TaskTree}. */
 export interface NurseryNode {
+  /** The nursery's cancel scope, described. */
   scope: string;
+  /** The nursery's child tasks. */
   children: TaskNode[];
 }
 
@@ -31,6 +36,7 @@ export interface NurseryNode {
 export interface TaskTree {
   /** The time of the snapshot on the run's clock. */
   time: number;
+  /** The run's root task, with everything below it. */
   root: TaskNode;
   /** The system tasks (not under any user nursery). */
   systemTasks: TaskNode[];

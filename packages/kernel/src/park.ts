@@ -27,7 +27,18 @@ export interface Waitable {
 
 /** The result a parked task wakes with. */
 export type Outcome<T = unknown> =
-  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: unknown };
+  | {
+      /** Success. */
+      readonly ok: true;
+      /** The value. */
+      readonly value: T;
+    }
+  | {
+      /** Failure. */
+      readonly ok: false;
+      /** The error. */
+      readonly error: unknown;
+    };
 
 /** Options of {@link park}. */
 export interface ParkOptions {
@@ -180,6 +191,7 @@ export class ParkingLot implements Waitable {
     return undefined;
   }
 
+  /** How many tasks are parked here. */
   statistics(): ParkingLotStatistics {
     return { tasksWaiting: this.parked.size };
   }
@@ -195,6 +207,7 @@ export class ParkingLot implements Waitable {
     return this.label;
   }
 
+  /** The parked tasks, first to be unparked first. */
   [Symbol.iterator](): IterableIterator<Task> {
     return this.parked.values();
   }

@@ -50,7 +50,12 @@ export interface RunOptions {
    * `deadlock` when every task is parked in a kernel wait with no deadline pending (only right when
    * nothing outside the kernel will wake a task), `realTimeout` after that many real seconds.
    */
-  hangDetection?: { deadlock?: boolean; realTimeout?: number };
+  hangDetection?: {
+    /** Fail when every task is parked in a kernel wait and no deadline is pending. */
+    deadlock?: boolean;
+    /** Fail after this many real seconds. */
+    realTimeout?: number;
+  };
   /**
    * A signal (such as `'SIGUSR2'`) on which the run prints its task tree to stderr and goes on;
    * the environment variable `DUET_DUMP_ON` sets it too.

@@ -46,18 +46,25 @@ export class Task {
   result: unknown = undefined;
   /** @internal The next wake-up: value, error, and whether to check for cancellation first. */
   wakeValue: unknown = undefined;
+  /** @internal */
   wakeFailed = false;
+  /** @internal */
   wakeCheck = false;
+  /** @internal */
   resolveWake: ((value: unknown) => void) | null = null;
+  /** @internal */
   rejectWake: ((error: unknown) => void) | null = null;
   /** @internal Edge-triggered cancellation: a request waiting for delivery, its message, the count. */
   edgePending = false;
+  /** @internal */
   edgeMessage: string | undefined = undefined;
+  /** @internal */
   cancelRequests = 0;
   /** @internal The nurseries opened by this task that have not exited yet (made on first use). */
   childNurseries: Set<Nursery> | null = null;
   /** @internal What to run. */
   fn: ((...args: never[]) => unknown) | null;
+  /** @internal The arguments for `fn`. */
   args: unknown[] | null;
   // The first local (a facade's own object, usually the only one) lives in two fields; a Map is
   // made only for more.

@@ -11,8 +11,11 @@ export type TraceEventKind = 'spawn' | 'schedule' | 'step' | 'park' | 'exit';
 
 /** One recorded event. */
 export interface TraceEvent {
+  /** What happened. */
   kind: TraceEventKind;
+  /** The task's id. */
   taskId: number;
+  /** The task's name. */
   taskName: string;
   /** Seconds: the run's clock time (`virtual`) or real time since recording began (`real`). */
   time: number;
@@ -87,7 +90,12 @@ export class TraceRecorder implements Instrument {
    * The record as Chrome trace events: one timeline row per task, a slice from each step to the
    * next park or exit, instant events for spawn and schedule.
    */
-  toChromeTrace(): { traceEvents: object[]; displayTimeUnit: 'ms' } {
+  toChromeTrace(): {
+    /** The events, in the Chrome trace-event format. */
+    traceEvents: object[];
+    /** How viewers should show times. */
+    displayTimeUnit: 'ms';
+  } {
     const out: object[] = [];
     const open = new Map<number, TraceEvent>();
     const us = (t: number) => Math.round(t * 1e6);

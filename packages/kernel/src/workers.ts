@@ -19,8 +19,20 @@ const IDLE_RETIRE_MS = 10_000;
 
 /** What a worker runs: a function's source text, or a module's export. */
 export type WorkerCall =
-  | { readonly source: string; readonly args: readonly unknown[] }
-  | { readonly module: string; readonly exportName: string; readonly args: readonly unknown[] };
+  | {
+      /** A function's source text (it must capture nothing). */
+      readonly source: string;
+      /** Its arguments (structured-cloneable). */
+      readonly args: readonly unknown[];
+    }
+  | {
+      /** A module path or URL. */
+      readonly module: string;
+      /** The name of the function it exports. */
+      readonly exportName: string;
+      /** Its arguments (structured-cloneable). */
+      readonly args: readonly unknown[];
+    };
 
 /** Options of {@link runInWorker}. */
 export interface RunInWorkerOptions {
@@ -204,6 +216,11 @@ export async function runInWorker(
  * const { busy, idle } = workerPoolStatistics();
  * ```
  */
-export function workerPoolStatistics(): { busy: number; idle: number } {
+export function workerPoolStatistics(): {
+  /** Workers running a call. */
+  busy: number;
+  /** Workers waiting for one. */
+  idle: number;
+} {
   return { busy: pool.busy, idle: pool.idle.length };
 }

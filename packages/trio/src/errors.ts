@@ -17,6 +17,7 @@ import { KernelInternalError } from '@duet/kernel';
  * ```
  */
 export class TooSlowError extends Error {
+  /** The class name, `'TooSlowError'`. */
   override name = 'TooSlowError';
 }
 
@@ -30,6 +31,7 @@ export class TooSlowError extends Error {
  * ```
  */
 export class WouldBlock extends Error {
+  /** The class name, `'WouldBlock'`. */
   override name = 'WouldBlock';
 }
 
@@ -43,6 +45,7 @@ export class WouldBlock extends Error {
  * ```
  */
 export class EndOfChannel extends Error {
+  /** The class name, `'EndOfChannel'`. */
   override name = 'EndOfChannel';
 }
 
@@ -57,6 +60,7 @@ export class EndOfChannel extends Error {
  * ```
  */
 export class ClosedResourceError extends Error {
+  /** The class name, `'ClosedResourceError'`. */
   override name = 'ClosedResourceError';
 }
 
@@ -71,6 +75,7 @@ export class ClosedResourceError extends Error {
  * ```
  */
 export class BrokenResourceError extends Error {
+  /** The class name, `'BrokenResourceError'`. */
   override name = 'BrokenResourceError';
 }
 
@@ -85,6 +90,7 @@ export class BrokenResourceError extends Error {
  * ```
  */
 export class BusyResourceError extends Error {
+  /** The class name, `'BusyResourceError'`. */
   override name = 'BusyResourceError';
 }
 
@@ -98,5 +104,6 @@ export class BusyResourceError extends Error {
  * ```
  */
 export class TrioInternalError extends KernelInternalError {
+  /** The class name, `'TrioInternalError'`. */
   override name = 'TrioInternalError';
 }

@@ -277,10 +277,12 @@ export class AsyncFile<T extends string | Buffer = string> implements AsyncResou
     await checkpoint();
   }
 
+  /** Closes it (as `aclose()`), for `await using`. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.aclose();
   }
 
+  /** Iterates with `for await`. */
   async *[Symbol.asyncIterator](): AsyncIterator<T> {
     for (;;) {
       const line = await this.readLine();
@@ -369,6 +371,7 @@ export class Path {
     return new Path(process.cwd());
   }
 
+  /** A short description, for logs and debugging. */
   toString(): string {
     return this.path;
   }

@@ -197,6 +197,7 @@ export class Process implements AsyncResource {
     }
   }
 
+  /** Closes it (as `aclose()`), for `await using`. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.aclose();
   }
@@ -319,6 +320,7 @@ export class CompletedProcess {
  * ```
  */
 export class CalledProcessError extends Error {
+  /** The class name, `'CalledProcessError'`. */
   override name = 'CalledProcessError';
 
   constructor(

@@ -244,10 +244,12 @@ export class ReadableReceiveStream implements ReceiveStream {
     await checkpoint();
   }
 
+  /** Closes it (as `aclose()`), for `await using`. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.aclose();
   }
 
+  /** Iterates with `for await`. */
   async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
     for (;;) {
       const chunk = await this.receiveSome();
@@ -374,6 +376,7 @@ export class WritableSendStream implements SendStream {
     await checkpoint();
   }
 
+  /** Closes it (as `aclose()`), for `await using`. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.aclose();
   }
@@ -430,10 +433,12 @@ export class StapledStream implements HalfCloseableStream {
     }
   }
 
+  /** Closes it (as `aclose()`), for `await using`. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.aclose();
   }
 
+  /** Iterates with `for await`. */
   [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
     return this.receiveStream[Symbol.asyncIterator]();
   }
@@ -603,10 +608,12 @@ export class BufferedReceiveStream implements ReceiveStream {
     await this.stream.aclose();
   }
 
+  /** Closes it (as `aclose()`), for `await using`. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.aclose();
   }
 
+  /** Iterates with `for await`. */
   async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
     for (;;) {
       const chunk = await this.receiveSome();

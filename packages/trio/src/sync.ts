@@ -389,6 +389,7 @@ export class CapacityLimiter {
     return this.total;
   }
 
+  /** Sets `totalTokens` (see the getter). */
   set totalTokens(value: number) {
     this.total = checkTotal(value);
     this.wakeWaiters();

@@ -132,10 +132,12 @@ export class SocketStream implements HalfCloseableStream {
     await checkpoint();
   }
 
+  /** Closes it (as `aclose()`), for `await using`. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.aclose();
   }
 
+  /** Iterates with `for await`. */
   [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
     return this.receiver[Symbol.asyncIterator]();
   }
@@ -374,6 +376,7 @@ export class SocketListener implements AsyncResource {
     await checkpoint();
   }
 
+  /** Closes it (as `aclose()`), for `await using`. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.aclose();
   }

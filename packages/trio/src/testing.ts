@@ -153,7 +153,12 @@ export interface TrioTestOptions extends Omit<RunOptions, 'clock'> {
  * The hang detection `trioTest` turns on unless told otherwise: a deadlock, or 4 real seconds
  * (before Jest's 5 s timeout), fails the test with a `HangError` that shows the task tree.
  */
-export const TRIO_TEST_HANG_DETECTION = Object.freeze({ deadlock: true, realTimeout: 4 });
+export const TRIO_TEST_HANG_DETECTION = Object.freeze({
+  /** Fail a test whose tasks all wait with nothing scheduled to wake them. */
+  deadlock: true,
+  /** Fail a test after 4 real seconds. */
+  realTimeout: 4,
+});
 
 /**
  * A Jest (or any runner's) test function that runs `fn` as the root task of its own `run()`, like

@@ -167,6 +167,8 @@ export function currentDefaultThreadLimiter(): CapacityLimiter {
  * ```
  */
 export const toThread = Object.freeze({
+  /** Runs a function in a worker thread; see {@link RunSyncOptions}. */
   runSync,
+  /** The run's default limiter of worker threads (40 tokens). */
   currentDefaultThreadLimiter,
 });
