@@ -7,7 +7,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig(
-  globalIgnores(['**/dist/', '**/node_modules/', 'coverage/', 'bench-results/']),
+  globalIgnores(['**/dist/', '**/node_modules/', 'coverage/', 'bench-results/', 'docs/api/']),
   js.configs.recommended,
   tseslint.configs.recommended,
   {
