@@ -5,9 +5,7 @@
  */
 import {
   BufferedReceiveStream,
-  Cancelled,
   Event,
-  ExceptionGroup,
   currentTime,
   isCancelled,
   moveOnAfter,
@@ -16,14 +14,6 @@ import {
   type SocketStream,
 } from '@duet/trio';
 import { blackHoleServer, closedPort, greetingServer } from './servers';
-
-/**
- * True for a `Cancelled`, and for a group of nothing but `Cancelled`: what a nursery (such as the
- * one inside `openTcpStream`) raises when it is cancelled from outside while its children wait.
- */
-export function isCancellation(err: unknown): boolean {
-  return isCancelled(err) || (err instanceof ExceptionGroup && err.split(Cancelled)[1] === null);
-}
 
 /** Somewhere to connect to. */
 export interface Target {
@@ -70,7 +60,7 @@ export async function connectFirst(
         winner = { target, stream, greeting };
         nursery.cancelScope.cancel();
       } catch (err) {
-        if (isCancellation(err)) {
+        if (isCancelled(err)) {
           print(`${at()} ${target.name}: cancelled`);
           throw err;
         }

@@ -67,9 +67,19 @@ export function unwrapDisposalCancel(err: unknown): unknown {
   return err;
 }
 
-/** True when `err` is a cancellation (a `Cancelled`), as opposed to a failure. */
-export function isCancelled(err: unknown): err is Cancelled {
-  return err instanceof Cancelled;
+/**
+ * True when `err` is a cancellation as opposed to a failure: a `Cancelled`, or an `ExceptionGroup`
+ * holding nothing but `Cancelled`s (what a nursery raises when it was cancelled from outside while
+ * its children waited). Use it in a `catch` that must let cancellation through.
+ *
+ * @example
+ * ```ts
+ * try { await attempt(); } catch (err) { if (isCancelled(err)) throw err; log(err); }
+ * ```
+ */
+export function isCancelled(err: unknown): err is Cancelled | ExceptionGroup<Cancelled> {
+  if (err instanceof Cancelled) return true;
+  return err instanceof ExceptionGroup && err.split(Cancelled)[1] === null;
 }
 
 /** Raised when a call needs a run that has already finished. */

@@ -1,6 +1,7 @@
 import {
   Abort,
   CancelScope,
+  Cancelled,
   ExceptionGroup,
   KernelInternalError,
   MockClock,
@@ -16,6 +17,7 @@ import {
   currentTime,
   HostWait,
   formatTaskTree,
+  isCancelled,
   openNursery,
   removeInstrument,
   reschedule,
@@ -289,6 +291,17 @@ describe('ExceptionGroup', () => {
     expect(eg.split(Error)).toEqual([eg, null]);
     expect(eg.subgroup((e) => e === b)!.toString()).toContain('RangeError: b');
     expect(eg.split([RangeError])[0]!.exceptions).toHaveLength(1);
+  });
+
+  test('isCancelled is true for Cancelled and for groups of nothing but Cancelled', () => {
+    expect(isCancelled(new Cancelled())).toBe(true);
+    expect(
+      isCancelled(
+        new ExceptionGroup('g', [new Cancelled(), new ExceptionGroup('h', [new Cancelled()])]),
+      ),
+    ).toBe(true);
+    expect(isCancelled(new ExceptionGroup('g', [new Cancelled(), new Error('real')]))).toBe(false);
+    expect(isCancelled(new Error('x'))).toBe(false);
   });
 
   test('toString shows the tree', () => {
