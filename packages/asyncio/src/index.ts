@@ -41,6 +41,7 @@ export {
 } from './tasks';
 export { Runner, run, type RunOptions } from './runners';
 export { sleep } from './sleep';
+export { formatCallGraph, printCallGraph } from './graph';
 export { ASYNCIO_TEST_HANG_DETECTION, asyncioTest, type AsyncioTestOptions } from './testing';
 export {
   GatheringFuture,
