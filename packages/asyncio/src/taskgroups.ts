@@ -6,6 +6,7 @@
  * `ExceptionGroup`.
  */
 import {
+  CancelScope,
   Cancelled,
   ExceptionGroup,
   RuntimeError,
@@ -108,9 +109,13 @@ export class TaskGroup {
     let propagateCancel: unknown = failed && error instanceof Cancelled ? error : NONE;
     if (failed && !this.aborting) this.abort();
     while (this.tasks.size > 0) {
-      this.onCompletedFut ??= this.loop!.createFuture<boolean>();
+      const completed = (this.onCompletedFut ??= this.loop!.createFuture<boolean>());
       try {
-        await this.onCompletedFut;
+        // Once aborting, the children are cancelled and a further cancel changes nothing: wait for
+        // them shielded from cancel scopes, or a Trio-style (level-triggered) cancellation would
+        // raise at every wait and spin this loop. asyncio's own cancel() still gets through.
+        if (this.aborting) await new CancelScope({ shield: true }).run(() => completed);
+        else await completed;
       } catch (err) {
         if (!(err instanceof Cancelled)) throw err;
         if (!this.aborting) {

@@ -384,3 +384,32 @@ describe('TaskGroup', () => {
     expect(out).toEqual([false, ['Error:body fails at once']]);
   });
 });
+
+describe('TaskGroup under a level-triggered (Trio-style) cancellation', () => {
+  test('waits for a shielded child without spinning, then lets the scope catch the cancel', async () => {
+    const { CancelScope, MockClock, run: kernelRun, currentTime } = await import('@duet/kernel');
+    const got = await kernelRun({ clock: new MockClock({ autojumpThreshold: 0 }) }, async () => {
+      const scope = new CancelScope();
+      await scope.run(() =>
+        new TaskGroup().run(async (tg) => {
+          tg.createTask(async () => {
+            // A child that insists on a shielded second of cleanup, swallowing the group's cancel.
+            for (;;) {
+              try {
+                await new CancelScope({ shield: true }).run(() => sleep(1));
+                break;
+              } catch {
+                // the group's Task.cancel() passes through shields (edge-triggered): try again
+              }
+            }
+          });
+          await sleep(0);
+          scope.cancel();
+          await sleep(5);
+        }),
+      );
+      return [scope.cancelledCaught, currentTime()];
+    });
+    expect(got).toEqual([true, 1]);
+  });
+});

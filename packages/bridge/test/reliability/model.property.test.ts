@@ -12,7 +12,7 @@
  * unrelated events at one instant, whose order is up to the scheduler), it marks the program
  * ambiguous and only the model-free invariants are checked for it.
  *
- * Runs: DUET_PROPERTY_RUNS (default 600 in CI), DUET_PROPERTY_SEED (a number, or `random`); a failure prints fast-check's seed and path:
+ * Runs: DUET_PROPERTY_RUNS (default 1600 in CI), DUET_PROPERTY_SEED (a number, or `random`); a failure prints fast-check's seed and path:
  * replay it with `fc.assert(..., { seed, path })` and add the program to REGRESSIONS below.
  */
 import { appendFileSync, readFileSync } from 'node:fs';
@@ -383,6 +383,10 @@ class Model {
         abortAt = at;
         cancelledAtExit = true;
       }
+    } else if (step.children.length > 0 && Math.min(levelTime(chain), edge) === childrenEnd) {
+      // Children that take no time still finish after the body reaches the exit: a cancel at that
+      // instant may or may not find the group waiting (found by seed 1, program ~1560).
+      this.tie('a cancel meets a task group exit as its children finish');
     }
     const { body, children } = attempt(abortAt, childFail, this.rec);
     const end = Math.max(body.end, ...children.map((o) => o.end));
@@ -540,8 +544,8 @@ async function check(raw: RawStep[], stats: Stats): Promise<void> {
 }
 
 const REAL_TIMEOUT = Number(process.env['DUET_PROPERTY_REAL_TIMEOUT'] ?? 5);
-const RUNS = Number(process.env['DUET_PROPERTY_RUNS'] ?? 600);
-/** CI replays a fixed seed (see docs/reliability.md: a rare real-time-dependent hang); nightly: random. */
+const RUNS = Number(process.env['DUET_PROPERTY_RUNS'] ?? 1600);
+/** CI replays a fixed seed, so a failure is reproducible; nightly (`DUET_PROPERTY_SEED=random`) explores. */
 const SEED = process.env['DUET_PROPERTY_SEED'];
 const seedOption = SEED === 'random' ? {} : { seed: Number(SEED ?? 1) };
 
