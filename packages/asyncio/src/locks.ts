@@ -283,7 +283,7 @@ export class Condition {
     await this.lock._acquireShielded();
     if (error === NONE) {
       try {
-        checkpointIfCancelled(); // a cancel that arrived while re-acquiring
+        await checkpointIfCancelled(); // a cancel that arrived while re-acquiring
       } catch (err) {
         error = err;
       }

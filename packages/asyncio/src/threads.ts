@@ -85,7 +85,7 @@ export async function toThread<A extends unknown[], R>(
   const slots = slotsOf(currentRunner());
   while (slots.used >= MAX_WORKERS) await slots.lot.park();
   try {
-    checkpointIfCancelled();
+    await checkpointIfCancelled();
   } catch (err) {
     slots.lot.unpark(); // pass a wake-up this task will not use on to the next waiter
     throw err;

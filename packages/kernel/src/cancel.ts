@@ -9,6 +9,7 @@ import {
   ExceptionGroup,
   RuntimeError,
   ValueError,
+  cancellationOf,
   newCancelled,
   unwrapDisposalCancel,
 } from './errors';
@@ -290,6 +291,8 @@ export class CancelScope implements TimedEntry {
       );
     }
     error = unwrapDisposalCancel(error);
+    // Where cancellation is in force, an error it caused (Node's AbortError) is that cancellation.
+    if (this.effective && error !== NO_ERROR) error = cancellationOf(error) ?? error;
     const debug = this.runner!.debug;
     if (debug !== null) {
       if (error instanceof Cancelled || error instanceof ExceptionGroup)
@@ -402,11 +405,27 @@ export class CancelScope implements TimedEntry {
   }
 }
 
-/** Cancel point: raises `Cancelled` if cancellation is in force for the current task; never yields. */
-export function checkpointIfCancelled(): void {
+const CHECKED: Promise<void> = Promise.resolve();
+
+/**
+ * Cancel point, as Trio's `checkpoint_if_cancelled`: when cancellation is in force for the current
+ * task, it is also a schedule point and then raises `Cancelled` (so a loop of cancelled operations
+ * still lets timers, I/O and other tasks run); otherwise it resolves at once without yielding.
+ */
+export function checkpointIfCancelled(): Promise<void> {
   const task = requireTask('checkpointIfCancelled()');
-  const cancelled = task.runner.takeCancellation(task);
-  if (cancelled !== null) throw cancelled;
+  if (task.edgePending || task.scope.effective) return task.runner.yieldTask(task, true);
+  return CHECKED;
+}
+
+/**
+ * True when the current task's next checkpoint would raise `Cancelled` (a cancelled scope is in
+ * force or an edge request waits). For primitives with a fast path that must not skip a cancel
+ * point: `if (cancellationPending()) return checkpoint().then(retry)`.
+ */
+export function cancellationPending(): boolean {
+  const task = requireTask('cancellationPending()');
+  return task.edgePending || task.scope.effective;
 }
 
 /**

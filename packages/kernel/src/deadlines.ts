@@ -14,10 +14,16 @@ export interface TimedEntry {
   expire(): void;
 }
 
-/** A binary min-heap by (when, seq) that knows each entry's position: remove and update are O(log n). */
+/**
+ * A binary min-heap by (when, seq) that knows each entry's position: remove and update are O(log n).
+ * `onEarlier` is told whenever a push or an update puts an entry at the top, so the owner can re-arm
+ * its host timer at once, whatever the tasks are doing.
+ */
 export class DeadlineHeap {
   private readonly items: TimedEntry[] = [];
   private nextSeq = 0;
+
+  constructor(private readonly onEarlier: (when: number) => void = () => {}) {}
 
   get size(): number {
     return this.items.length;
@@ -32,6 +38,7 @@ export class DeadlineHeap {
     entry.heapIndex = this.items.length;
     this.items.push(entry);
     this.siftUp(entry.heapIndex);
+    if (entry.heapIndex === 0) this.onEarlier(entry.when);
   }
 
   remove(entry: TimedEntry): void {
@@ -51,6 +58,7 @@ export class DeadlineHeap {
     entry.when = when;
     this.siftDown(entry.heapIndex);
     this.siftUp(entry.heapIndex);
+    if (entry.heapIndex === 0) this.onEarlier(when);
   }
 
   /** Removes and returns the earliest entry if its deadline is at or before `now`. */

@@ -67,10 +67,28 @@ export function unwrapDisposalCancel(err: unknown): unknown {
   return err;
 }
 
+/** How far {@link cancellationOf} follows a `cause` chain (it may be cyclic). */
+const MAX_CAUSE_DEPTH = 16;
+
 /**
- * True when `err` is a cancellation as opposed to a failure: a `Cancelled`, or an `ExceptionGroup`
- * holding nothing but `Cancelled`s (what a nursery raises when it was cancelled from outside while
- * its children waited). Use it in a `catch` that must let cancellation through.
+ * The `Cancelled` that `err` stands for, or `undefined`: `err` itself, or the first `Cancelled` on
+ * its `cause` chain. Node's APIs reject with an `AbortError` whose `cause` is the signal's reason,
+ * and the reason of every Duet signal is a `Cancelled`; such an error is that cancellation.
+ */
+export function cancellationOf(err: unknown): Cancelled | undefined {
+  for (let depth = 0; depth < MAX_CAUSE_DEPTH; depth++) {
+    if (err instanceof Cancelled) return err;
+    if (err === null || typeof err !== 'object' || !('cause' in err)) return undefined;
+    err = (err as { cause: unknown }).cause;
+  }
+  return undefined;
+}
+
+/**
+ * True when `err` is a cancellation as opposed to a failure: a `Cancelled`, an error caused by one
+ * (Node's `AbortError` from a Duet signal), or an `ExceptionGroup` holding nothing but those (what a
+ * nursery raises when it was cancelled from outside while its children waited). Use it in a `catch`
+ * that must let cancellation through.
  *
  * @example
  * ```ts
@@ -78,7 +96,7 @@ export function unwrapDisposalCancel(err: unknown): unknown {
  * ```
  */
 export function isCancelled(err: unknown): err is Cancelled | ExceptionGroup<Cancelled> {
-  if (err instanceof Cancelled) return true;
+  if (cancellationOf(err) !== undefined) return true;
   return err instanceof ExceptionGroup && err.split(Cancelled)[1] === null;
 }
 
@@ -117,12 +135,20 @@ function isErrorClass(fn: unknown): fn is abstract new (...args: never[]) => unk
   );
 }
 
+/** `err` is an instance of `cls`; for `Cancelled` (and subclasses), an error caused by one counts. */
+function isInstance(err: unknown, cls: abstract new (...args: never[]) => unknown): boolean {
+  if (err instanceof cls) return true;
+  return (
+    (cls === Cancelled || cls.prototype instanceof Cancelled) && cancellationOf(err) instanceof cls
+  );
+}
+
 function toPredicate(matcher: ErrorMatcher): (err: unknown) => boolean {
   if (Array.isArray(matcher)) {
     const classes = matcher as ReadonlyArray<abstract new (...args: never[]) => unknown>;
-    return (err) => classes.some((cls) => err instanceof cls);
+    return (err) => classes.some((cls) => isInstance(err, cls));
   }
-  if (isErrorClass(matcher)) return (err) => err instanceof matcher;
+  if (isErrorClass(matcher)) return (err) => isInstance(err, matcher);
   if (typeof matcher === 'function') return matcher as (err: unknown) => boolean;
   throw new TypeError('expected an error class, an array of error classes, or a predicate');
 }

@@ -19,6 +19,7 @@ export {
 export { MockClock, SystemClock, type Clock, type MockClockOptions } from './clock';
 export {
   CancelScope,
+  cancellationPending,
   checkpointIfCancelled,
   currentEffectiveDeadline,
   type CancelReason,

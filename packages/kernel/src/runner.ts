@@ -22,6 +22,7 @@ import {
   KernelInternalError,
   RuntimeError,
   ValueError,
+  cancellationOf,
   newCancelled,
 } from './errors';
 import { InstrumentSet, type Instrument } from './instruments';
@@ -133,7 +134,7 @@ export class Runner {
   /** The run's clock. */
   readonly clock: Clock;
   /** @internal Every pending deadline of the run. */
-  readonly deadlines = new DeadlineHeap();
+  readonly deadlines = new DeadlineHeap((when) => this.onEarlierDeadline(when));
   /** @internal */
   readonly instruments = new InstrumentSet();
   /** True once the run has settled. */
@@ -548,6 +549,8 @@ export class Runner {
         `${task} returned while one of its waits was still pending (a missing await?)`,
       );
     }
+    // A task that failed with an error caused by a Cancelled (Node's AbortError) was cancelled.
+    if (failed) result = cancellationOf(result) ?? result;
     task.done = true;
     task.failed = failed;
     task.result = result;
@@ -702,9 +705,22 @@ export class Runner {
     this.hostTimer = setTimeout(this.onHostTimer, ms);
   }
 
+  /**
+   * A deadline became the earliest: arm the host timer for it now. Tasks may be out in plain awaits
+   * of foreign Promises, so no idle check may come to do it (DESIGN principle 12).
+   */
+  private onEarlierDeadline(when: number): void {
+    if (this.finished || (this.hostTimer !== null && when >= this.armedAt)) return;
+    this.armHostTimer();
+  }
+
   private readonly onHostTimer = (): void => {
     this.hostTimer = null;
     this.armedAt = NaN;
+    if (this.finished) return;
+    // Expire whatever is due even while a batch waits for a task that is out in foreign code.
+    this.expireDeadlines();
+    this.armHostTimer();
     this.idleCheck();
   };
 

@@ -194,7 +194,7 @@ export async function runInWorker(
 ): Promise<unknown> {
   const task = requireTask('runInWorker()');
   const runner = task.runner;
-  checkpointIfCancelled();
+  await checkpointIfCancelled();
   runner.assertCanPark(task);
   const wait = new WorkerWait(options.abandonOnCancel === true);
   const onSettled = options.onSettled;

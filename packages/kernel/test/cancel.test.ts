@@ -56,16 +56,31 @@ describe('level-triggered cancellation', () => {
     });
   });
 
-  test('checkpointIfCancelled raises only when cancelled', async () => {
+  test('checkpointIfCancelled raises only when cancelled, and then yields first', async () => {
+    const log: string[] = [];
     await run(async () => {
-      checkpointIfCancelled();
+      await checkpointIfCancelled();
       const scope = new CancelScope();
-      await scope.run(() => {
-        scope.cancel();
-        checkpointIfCancelled();
+      await openNursery(async (n) => {
+        n.startSoon(() => {
+          log.push('sibling ran');
+        });
+        await scope.run(async () => {
+          scope.cancel();
+          log.push('before');
+          try {
+            await checkpointIfCancelled();
+          } catch (err) {
+            log.push('raised');
+            throw err;
+          }
+          log.push('not reached');
+        });
       });
       expect(scope.cancelledCaught).toBe(true);
     });
+    // The cancelled checkpoint was a schedule point: the sibling got its turn before it raised.
+    expect(log).toEqual(['before', 'sibling ran', 'raised']);
   });
 
   test('the outermost cancelled scope catches; inner unrelated scopes let it pass', async () => {

@@ -11,8 +11,8 @@ import {
   Abort,
   ValueError,
   cancelShieldedCheckpoint,
+  cancellationPending,
   checkpoint,
-  checkpointIfCancelled,
   currentTask,
   park,
   reschedule,
@@ -154,8 +154,9 @@ export class MemorySendChannel<T> implements Disposable, AsyncDisposable {
   send(value: T): Promise<void> {
     // Not an async function: the kernel's promise is returned as is (this is the W3 hot path).
     // Whoever ends the wait (a receiver, close, cancellation) takes the task out of the queues.
+    // A cancelled send is still a schedule point: yield, then raise (or retry if it was withdrawn).
+    if (cancellationPending()) return checkpoint().then(() => this.send(value));
     try {
-      checkpointIfCancelled();
       if (this.trySend(value)) return cancelShieldedCheckpoint();
     } catch (err) {
       return Promise.reject(err);
@@ -277,8 +278,8 @@ export class MemoryReceiveChannel<T> implements Disposable, AsyncDisposable, Asy
   receive(): Promise<T> {
     // Not an async function, for the same reason as `send`.
     let value: T | typeof NOTHING;
+    if (cancellationPending()) return checkpoint().then(() => this.receive());
     try {
-      checkpointIfCancelled();
       value = this.tryReceive();
     } catch (err) {
       return Promise.reject(err);

@@ -43,7 +43,7 @@ async function completeThenCheckpoint<T>(promise: Promise<T>, what: string): Pro
   await wait.wait();
   const o = outcome as unknown as { ok: true; value: T } | { ok: false; error: unknown };
   if (!o.ok) throw o.error;
-  checkpointIfCancelled();
+  await checkpointIfCancelled();
   return o.value;
 }
 
@@ -176,7 +176,7 @@ export class AsyncFile<T extends string | Buffer = string> implements AsyncResou
   async read(size = -1): Promise<T> {
     this.enter();
     try {
-      checkpointIfCancelled();
+      await checkpointIfCancelled();
       let filled = false;
       if (size < 0) {
         while (await this.fill()) filled = true;
@@ -196,7 +196,7 @@ export class AsyncFile<T extends string | Buffer = string> implements AsyncResou
   async readLine(): Promise<T> {
     this.enter();
     try {
-      checkpointIfCancelled();
+      await checkpointIfCancelled();
       let filled = false;
       let from = 0;
       for (;;) {
@@ -223,7 +223,7 @@ export class AsyncFile<T extends string | Buffer = string> implements AsyncResou
     const bytes = toBuffer(data, 'write');
     this.enter();
     try {
-      checkpointIfCancelled();
+      await checkpointIfCancelled();
       if (this.position !== null && this.buffer.length !== 0) {
         // Write where the reader is, not where the read-ahead got to.
         this.position -= this.buffer.length;
@@ -322,7 +322,7 @@ export async function openFile(
   if (flags === undefined || (mode.match(/b/g)?.length ?? 0) > 1)
     throw new ValueError(`invalid mode ${JSON.stringify(mode)}: use r, w, a or x, with + and b`);
   const name = String(path);
-  checkpointIfCancelled();
+  await checkpointIfCancelled();
   const opening = fsp.open(name, flags);
   let handle: FileHandle;
   try {
@@ -468,19 +468,19 @@ export class Path {
 
   /** Replaces the file's contents with `text`. */
   async writeText(text: string, encoding: BufferEncoding = 'utf8'): Promise<void> {
-    checkpointIfCancelled();
+    await checkpointIfCancelled();
     await completeThenCheckpoint(fsp.writeFile(this.path, text, { encoding }), 'writeText');
   }
 
   /** Replaces the file's contents with `data`. */
   async writeBytes(data: Uint8Array): Promise<void> {
-    checkpointIfCancelled();
+    await checkpointIfCancelled();
     await completeThenCheckpoint(fsp.writeFile(this.path, data), 'writeBytes');
   }
 
   /** Creates the directory; `parents` creates missing parents, `existOk` accepts an existing one. */
   async mkdir(options: { parents?: boolean; existOk?: boolean } = {}): Promise<void> {
-    checkpointIfCancelled();
+    await checkpointIfCancelled();
     try {
       await completeThenCheckpoint(
         fsp.mkdir(this.path, { recursive: options.parents === true }),
@@ -498,13 +498,13 @@ export class Path {
 
   /** Removes the (empty) directory. */
   async rmdir(): Promise<void> {
-    checkpointIfCancelled();
+    await checkpointIfCancelled();
     await completeThenCheckpoint(fsp.rmdir(this.path), 'rmdir');
   }
 
   /** Removes the file; `missingOk` accepts a missing one. */
   async unlink(options: { missingOk?: boolean } = {}): Promise<void> {
-    checkpointIfCancelled();
+    await checkpointIfCancelled();
     try {
       await completeThenCheckpoint(fsp.unlink(this.path), 'unlink');
     } catch (err) {
@@ -514,14 +514,14 @@ export class Path {
 
   /** Renames (moves) to `target` and returns the new path. */
   async rename(target: string | Path): Promise<Path> {
-    checkpointIfCancelled();
+    await checkpointIfCancelled();
     await completeThenCheckpoint(fsp.rename(this.path, String(target)), 'rename');
     return new Path(target);
   }
 
   /** Creates the file if missing, else updates its modification time. */
   async touch(): Promise<void> {
-    checkpointIfCancelled();
+    await checkpointIfCancelled();
     const now = new Date();
     await completeThenCheckpoint(
       fsp.utimes(this.path, now, now).catch(async (err: unknown) => {

@@ -134,7 +134,7 @@ export class Process implements AsyncResource {
    * stop the process (use `aclose` or `runProcess` for that).
    */
   async wait(): Promise<number> {
-    checkpointIfCancelled();
+    await checkpointIfCancelled();
     if (this.code === null) {
       const wait = new HostWait(`process ${this.pid} to exit`);
       this.exitWaiters.add(wait);
@@ -248,7 +248,7 @@ export async function openProcess(
 ): Promise<Process> {
   const shell = options.shell === true;
   checkCommand(command, shell);
-  checkpointIfCancelled();
+  await checkpointIfCancelled();
   const stdout = toStdio(options.stdout);
   let stderr = toStdio(options.stderr);
   if (options.stderr === 'stdout') stderr = stdout === 'inherit' ? 1 : stdout;

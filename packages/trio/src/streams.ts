@@ -190,7 +190,7 @@ export class ReadableReceiveStream implements ReceiveStream {
     if (this.busy) throw new BusyResourceError('another task is already receiving on this stream');
     this.busy = true;
     try {
-      checkpointIfCancelled();
+      await checkpointIfCancelled();
       let waited = false;
       while (this.size === 0 && !this.eof && this.error === undefined) {
         await this.waiter.wait();
@@ -315,7 +315,7 @@ export class WritableSendStream implements SendStream {
     this.enter('sendAll');
     this.busy = true;
     try {
-      checkpointIfCancelled();
+      await checkpointIfCancelled();
       this.checkBroken();
       const flowing = this.writable.write(buf);
       if (flowing) {
@@ -341,7 +341,7 @@ export class WritableSendStream implements SendStream {
     this.enter('waitSendAllMightNotBlock');
     this.busy = true;
     try {
-      checkpointIfCancelled();
+      await checkpointIfCancelled();
       if (this.writable.writableNeedDrain) await this.waitDrain();
       else await cancelShieldedCheckpoint();
     } finally {
@@ -353,7 +353,7 @@ export class WritableSendStream implements SendStream {
   async sendEof(): Promise<void> {
     if (this.closed) throw new ClosedResourceError('this stream was closed');
     if (this.busy) throw new BusyResourceError('another task is sending on this stream');
-    checkpointIfCancelled();
+    await checkpointIfCancelled();
     if (!this.ended) {
       this.ended = true;
       this.writable.end();
@@ -506,7 +506,7 @@ export class BufferedReceiveStream implements ReceiveStream {
   async receiveSome(maxBytes = DEFAULT_RECEIVE_SIZE): Promise<Uint8Array> {
     checkMaxBytes(maxBytes);
     if (this.buffer.length !== 0) {
-      checkpointIfCancelled();
+      await checkpointIfCancelled();
       const out = this.takeBytes(maxBytes);
       await cancelShieldedCheckpoint();
       return out;
@@ -531,7 +531,7 @@ export class BufferedReceiveStream implements ReceiveStream {
     if (delim.length === 0) throw new ValueError('receiveUntil() needs a non-empty delimiter');
     const maxBytes = options.maxBytes ?? DEFAULT_RECEIVE_SIZE;
     checkMaxBytes(maxBytes);
-    checkpointIfCancelled();
+    await checkpointIfCancelled();
     let searchFrom = 0;
     let filled = false;
     for (;;) {
@@ -578,7 +578,7 @@ export class BufferedReceiveStream implements ReceiveStream {
   /** Reads exactly `n` bytes; `BrokenResourceError` if the stream ends first (the bytes stay buffered). */
   async receiveExactly(n: number): Promise<Uint8Array> {
     if (!Number.isInteger(n) || n < 0) throw new ValueError(`n must be an integer >= 0, got ${n}`);
-    checkpointIfCancelled();
+    await checkpointIfCancelled();
     let filled = false;
     while (this.buffer.length < n) {
       if (!(await this.fill())) {

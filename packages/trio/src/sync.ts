@@ -45,7 +45,7 @@ function held(release: () => void): Held {
  * still yields (a shielded schedule point), when it would block the task parks.
  */
 async function acquireOrPark(tryNow: () => void, park: () => Promise<unknown>): Promise<void> {
-  checkpointIfCancelled();
+  await checkpointIfCancelled();
   try {
     tryNow();
   } catch (err) {

@@ -346,7 +346,7 @@ export class SocketListener implements AsyncResource {
       throw new BusyResourceError('another task is already accepting on this listener');
     this.busy = true;
     try {
-      checkpointIfCancelled();
+      await checkpointIfCancelled();
       let waited = false;
       while (this.queue.length === 0) {
         if (this.error !== undefined) throw this.error;

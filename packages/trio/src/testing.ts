@@ -63,9 +63,8 @@ export class Sequencer {
         if (!(err instanceof Cancelled)) throw err;
         this.broken = true;
         for (const event of this.points.values()) event.set();
-        throw new RuntimeError('a Sequencer wait was cancelled: the sequence is broken', {
-          cause: err,
-        });
+        // No `cause`: an error caused by a Cancelled would count as that cancellation.
+        throw new RuntimeError('a Sequencer wait was cancelled: the sequence is broken');
       }
       if (this.broken) throw new RuntimeError('the sequence is broken');
     }

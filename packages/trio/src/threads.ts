@@ -121,7 +121,7 @@ async function runSync(first: unknown, ...rest: unknown[]): Promise<unknown> {
     }
   };
   try {
-    checkpointIfCancelled();
+    await checkpointIfCancelled();
   } catch (err) {
     release();
     throw err;
