@@ -16,7 +16,15 @@ export {
   TimeoutError,
   ValueError,
 } from './errors';
-export { HangError, MockClock, type Clock } from '@duet/kernel';
+export {
+  HangError,
+  MockClock,
+  awaitForeign,
+  currentSignal,
+  isCancelled,
+  type AwaitForeignOptions,
+  type Clock,
+} from '@duet/kernel';
 export {
   EventLoop,
   Handle,

@@ -7,6 +7,8 @@ import {
   Abort,
   Cancelled,
   RuntimeError,
+  checkOptions,
+  checkSignal,
   currentRunner,
   currentTask as currentKernelTask,
   currentTaskOrUndefined,
@@ -42,7 +44,15 @@ export interface RunOptions {
     /** Fail after this many real seconds. */
     realTimeout?: number;
   };
+  /**
+   * An outside `AbortSignal`: aborting it cancels the main task (`task.cancel(reason)`, edge-
+   * triggered as asyncio's cancellation is), so `run()` rejects with `CancelledError` unless
+   * `main` handles it.
+   */
+  signal?: AbortSignal;
 }
+
+const RUN_KEYS = ['debug', 'clock', 'hangDetection', 'signal'];
 
 interface Job {
   fn: () => unknown;
@@ -110,7 +120,10 @@ export class Runner implements AsyncDisposable {
   private loop: EventLoop | null = null;
   private readonly jobWait = new JobWait();
 
-  constructor(private readonly options: RunOptions = {}) {}
+  constructor(private readonly options: RunOptions = {}) {
+    checkOptions('Runner()', options, RUN_KEYS);
+    checkSignal('Runner()', options.signal);
+  }
 
   /**
    * Runs `main()` as a Task on this runner's loop and resolves with its result (or rejects with
@@ -226,15 +239,33 @@ export class Runner implements AsyncDisposable {
         job.reject(err);
         continue;
       }
+      const stopListening = cancelOnAbort(this.options.signal, task);
       try {
         job.resolve(await task);
       } catch (err) {
         job.reject(err);
         if (err instanceof Cancelled && !task.done()) break; // the run itself is being torn down
+      } finally {
+        stopListening();
       }
     }
     await shutdown(loop);
   }
+}
+
+/** Cancels `task` (edge-triggered) when `signal` aborts; returns the function that stops that. */
+function cancelOnAbort(signal: AbortSignal | undefined, task: Task<unknown>): () => void {
+  if (signal === undefined) return () => {};
+  const onAbort = (): void => {
+    const reason: unknown = signal.reason;
+    task.cancel(reason instanceof Error ? reason.message : String(reason));
+  };
+  if (signal.aborted) {
+    onAbort();
+    return () => {};
+  }
+  signal.addEventListener('abort', onAbort, { once: true });
+  return () => signal.removeEventListener('abort', onAbort);
 }
 
 /** Cancels every pending task of `loop`, waits for them, and reports unretrieved errors. */

@@ -8,6 +8,7 @@
 import {
   CancelScope,
   Cancelled,
+  cancellationOf,
   ExceptionGroup,
   RuntimeError,
   currentTaskOrUndefined,
@@ -106,6 +107,7 @@ export class TaskGroup {
   private async exit<T>(failed: boolean, error: unknown, value: T): Promise<Outcome<T>> {
     this.exiting = true;
     const parent = this.parentTask!;
+    if (failed) error = cancellationOf(error) ?? error;
     let propagateCancel: unknown = failed && error instanceof Cancelled ? error : NONE;
     if (failed && !this.aborting) this.abort();
     while (this.tasks.size > 0) {

@@ -6,6 +6,7 @@
  */
 import {
   Cancelled,
+  cancellationOf,
   RuntimeError,
   awaitForeign,
   currentTaskOrUndefined,
@@ -254,7 +255,9 @@ async function runTask(task: Task<unknown>): Promise<void> {
   try {
     value = await fn();
   } catch (err) {
-    if (err instanceof Cancelled) task._finishCancelled(err);
+    // An AbortError from a Duet signal is the cancellation that aborted it.
+    const cancelled = cancellationOf(err);
+    if (cancelled !== undefined) task._finishCancelled(cancelled);
     else task._finishError(err);
     return;
   }

@@ -5,8 +5,8 @@
  * cancellation is never converted.
  */
 import {
-  Cancelled,
   RuntimeError,
+  cancellationOf,
   ValueError,
   currentTaskOrUndefined,
   type Task as KernelTask,
@@ -116,8 +116,9 @@ export class Timeout {
     this.handle = null;
     if (this.state === 'expiring') {
       this.state = 'expired';
-      if (this.task!.uncancel() <= this.cancellingAtEntry && failed && error instanceof Cancelled) {
-        throw new TimeoutError('the timeout expired', { cause: error });
+      const cancelled = failed ? cancellationOf(error) : undefined;
+      if (this.task!.uncancel() <= this.cancellingAtEntry && cancelled !== undefined) {
+        throw new TimeoutError('the timeout expired', { cause: cancelled });
       }
     } else if (this.state === 'entered') {
       this.state = 'exited';
@@ -242,7 +243,9 @@ export async function waitFor<T>(aw: Awaitable<T>, timeoutSeconds: number | null
     try {
       return fut.result();
     } catch (err) {
-      if (err instanceof Cancelled) throw new TimeoutError('waitFor() timed out', { cause: err });
+      const cancelled = cancellationOf(err);
+      if (cancelled !== undefined)
+        throw new TimeoutError('waitFor() timed out', { cause: cancelled });
       throw err;
     }
   }

@@ -11,9 +11,11 @@ import {
   ValueError,
   cancellationOf,
   newCancelled,
+  newEdgeCancelled,
   unwrapDisposalCancel,
 } from './errors';
 import type { TimedEntry } from './deadlines';
+import { checkOptions, checkSignal, describe } from './validate';
 import type { Runner } from './runner';
 import type { Task } from './task';
 
@@ -25,10 +27,32 @@ export interface CancelScopeOptions {
   relativeDeadline?: number;
   /** Block cancellation of outer scopes from reaching the code inside. */
   shield?: boolean;
+  /**
+   * An outside `AbortSignal`: aborting it cancels the scope (level-triggered, as `cancel()`), with
+   * the signal's reason as the message. Already aborted at entry: the scope starts cancelled.
+   */
+  signal?: AbortSignal;
 }
 
-/** Why a scope was cancelled. */
-export type CancelReason = 'explicit' | 'deadline' | 'nursery';
+/** The keys of {@link CancelScopeOptions}, for option checks. */
+export const CANCEL_SCOPE_OPTIONS: readonly string[] = [
+  'deadline',
+  'relativeDeadline',
+  'shield',
+  'signal',
+];
+
+/**
+ * Why a scope was cancelled: `cancel()`, its deadline, a failure in its nursery, or the outside
+ * `AbortSignal` it was given.
+ */
+export type CancelReason = 'explicit' | 'deadline' | 'nursery' | 'signal';
+
+/** The message a cancellation by `signal` carries: its reason's message. */
+function abortMessage(signal: AbortSignal): string {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error ? reason.message : String(reason);
+}
 
 function checkDeadline(name: string, value: number): number {
   if (typeof value !== 'number' || Number.isNaN(value)) {
@@ -83,8 +107,20 @@ export class CancelScope implements TimedEntry {
    */
   private members: Set<Task> | null = null;
   private controller: AbortController | null = null;
+  private readonly outsideSignal: AbortSignal | null;
+  private onOutsideAbort: (() => void) | null = null;
+  private listenedTo: AbortSignal | null = null;
+  /** Tasks holding a `currentSignal()` made in this scope (see {@link CancelScope.taskSignal}). */
+  private signalTasks: Set<Task> | null = null;
 
   constructor(options: CancelScopeOptions = {}) {
+    checkOptions('new CancelScope()', options, CANCEL_SCOPE_OPTIONS);
+    checkSignal('new CancelScope()', options.signal);
+    if (options.shield !== undefined && typeof options.shield !== 'boolean') {
+      throw new TypeError(
+        `new CancelScope() option 'shield' must be a boolean, got ${describe(options.shield)}`,
+      );
+    }
     const deadline = checkDeadline('deadline', options.deadline ?? Infinity);
     const relative = checkDeadline('relativeDeadline', options.relativeDeadline ?? Infinity);
     if (relative < 0) throw new ValueError(`relativeDeadline must be >= 0, got ${relative}`);
@@ -94,6 +130,7 @@ export class CancelScope implements TimedEntry {
     this.when = deadline;
     this.relative = relative;
     this.shieldValue = options.shield ?? false;
+    this.outsideSignal = options.signal ?? null;
   }
 
   /** @internal A scope at the top of a task tree (the root task's, or a system nursery's). */
@@ -242,6 +279,39 @@ export class CancelScope implements TimedEntry {
     return this.controller.signal;
   }
 
+  /**
+   * @internal The signal for foreign work started by `task` while this is its innermost scope: it
+   * aborts when cancellation comes into force here (as {@link CancelScope.signal}) and also on an
+   * edge request to `task`. One per task and scope; a fresh one replaces a signal aborted by an
+   * edge request that was since withdrawn (`uncancel`).
+   */
+  taskSignal(task: Task): AbortSignal {
+    const signals = (task.signals ??= new Map());
+    const known = signals.get(this);
+    if (known !== undefined && (!known.signal.aborted || this.effective || task.edgePending))
+      return known.signal;
+    const controller = new AbortController();
+    signals.set(this, controller);
+    if (task.edgePending) controller.abort(newEdgeCancelled(task.edgeMessage));
+    else if (this.effective) controller.abort(newCancelled(this.cancelMessage()));
+    else (this.signalTasks ??= new Set()).add(task);
+    return controller.signal;
+  }
+
+  private abortTaskSignals(): void {
+    const reason = newCancelled(this.cancelMessage());
+    for (const task of this.signalTasks!) {
+      const controller = task.signals!.get(this);
+      if (controller !== undefined && !controller.signal.aborted) controller.abort(reason);
+    }
+  }
+
+  /** @internal The message of the cancellation in force here: that of the nearest cancelled scope. */
+  cancelMessage(): string | undefined {
+    if (this.called) return this.reasonMessage;
+    return this.shieldValue ? undefined : this.parent?.cancelMessage();
+  }
+
   /** @internal Entered and not yet exited. */
   isActive(): boolean {
     return this.entered && !this.exited;
@@ -262,6 +332,7 @@ export class CancelScope implements TimedEntry {
     this.parent = parent;
     parent.addChild(this);
     task.scope = this;
+    if (this.outsideSignal !== null && !this.called) this.listen(this.outsideSignal);
     if (!this.called && (this.when !== Infinity || this.relative !== Infinity)) {
       const now = runner.clock.currentTime();
       if (this.relative !== Infinity) {
@@ -316,12 +387,35 @@ export class CancelScope implements TimedEntry {
       }
     }
     this.exited = true;
+    this.stopListening();
+    if (this.signalTasks !== null) {
+      for (const t of this.signalTasks) t.signals!.delete(this);
+      this.signalTasks = null;
+    }
     const parent = this.parent!;
     this.runner!.deadlines.remove(this);
     parent.removeChild(this);
     task.scope = parent;
     this.parent = null;
     return error;
+  }
+
+  /** @internal Cancels this scope when `signal` aborts (now, if it has); the listener goes at exit. */
+  listen(signal: AbortSignal): void {
+    if (signal.aborted) {
+      this.cancelFor('signal', abortMessage(signal));
+      return;
+    }
+    this.listenedTo = signal;
+    this.onOutsideAbort = () => this.cancelFor('signal', abortMessage(signal));
+    signal.addEventListener('abort', this.onOutsideAbort, { once: true });
+  }
+
+  /** @internal Removes the listener {@link CancelScope.listen} added, if any. */
+  stopListening(): void {
+    if (this.onOutsideAbort === null) return;
+    this.listenedTo!.removeEventListener('abort', this.onOutsideAbort);
+    this.onOutsideAbort = null;
   }
 
   /** A `Cancelled` carrying an asyncio-style request was caught here: the request stays pending. */
@@ -341,6 +435,7 @@ export class CancelScope implements TimedEntry {
     this.effective = effective;
     if (effective) {
       this.controller?.abort(newCancelled(this.reasonMessage));
+      if (this.signalTasks !== null) this.abortTaskSignals();
       const owner = this.owner;
       if (owner !== null && owner.scope === this) owner.runner.deliverCancel(owner);
       if (this.members !== null) {

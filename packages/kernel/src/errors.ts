@@ -50,6 +50,13 @@ export function newCancelled(message?: string): Cancelled {
   }
 }
 
+/** @internal A `Cancelled` that delivers an edge-triggered request (`Task.requestCancel`). */
+export function newEdgeCancelled(message: string | undefined): Cancelled {
+  const cancelled = newCancelled(message);
+  cancelled._edge = true;
+  return cancelled;
+}
+
 /**
  * A `Cancelled` raised while an `await using` resource was disposed arrives wrapped in a
  * `SuppressedError` (its `error` is the new exception, `suppressed` the one it replaced). Python
@@ -71,17 +78,25 @@ export function unwrapDisposalCancel(err: unknown): unknown {
 const MAX_CAUSE_DEPTH = 16;
 
 /**
- * The `Cancelled` that `err` stands for, or `undefined`: `err` itself, or the first `Cancelled` on
- * its `cause` chain. Node's APIs reject with an `AbortError` whose `cause` is the signal's reason,
- * and the reason of every Duet signal is a `Cancelled`; such an error is that cancellation.
+ * The `Cancelled` that `err` stands for, or `undefined`: `err` itself, or an `AbortError` whose
+ * `cause` chain (through further `AbortError`s) reaches a `Cancelled`. Node's APIs reject with an
+ * `AbortError` whose `cause` is the signal's reason, and the reason of every Duet signal is a
+ * `Cancelled`: such an error is that cancellation. Any other error is a failure even when caused
+ * by a cancellation: it converted one on purpose, as asyncio's `TimeoutError` does.
  */
 export function cancellationOf(err: unknown): Cancelled | undefined {
   for (let depth = 0; depth < MAX_CAUSE_DEPTH; depth++) {
     if (err instanceof Cancelled) return err;
-    if (err === null || typeof err !== 'object' || !('cause' in err)) return undefined;
-    err = (err as { cause: unknown }).cause;
+    if (!isAbortError(err)) return undefined;
+    err = (err as { cause?: unknown }).cause;
   }
   return undefined;
+}
+
+function isAbortError(err: unknown): boolean {
+  return (
+    err !== null && typeof err === 'object' && (err as { name?: unknown }).name === 'AbortError'
+  );
 }
 
 /**

@@ -13,11 +13,13 @@ export {
   RunFinishedError,
   RuntimeError,
   ValueError,
+  cancellationOf,
   isCancelled,
   type ErrorMatcher,
 } from './errors';
 export { MockClock, SystemClock, type Clock, type MockClockOptions } from './clock';
 export {
+  CANCEL_SCOPE_OPTIONS,
   CancelScope,
   cancellationPending,
   checkpointIfCancelled,
@@ -39,6 +41,7 @@ export {
   type Waitable,
 } from './park';
 export {
+  NURSERY_OPTIONS,
   Nursery,
   TASK_STATUS_IGNORED,
   openNursery,
@@ -60,10 +63,19 @@ export {
   run,
   spawnSystemTask,
   waitAllTasksBlocked,
+  RUN_OPTIONS,
   type RunOptions,
 } from './runner';
 export { sleep, sleepForever, sleepUntil } from './sleep';
-export { HostWait, awaitForeign, currentSignal, type HostWaitOptions } from './interop';
+export {
+  DEFAULT_SETTLE_SECONDS,
+  HostWait,
+  awaitForeign,
+  currentSignal,
+  type AwaitForeignOptions,
+  type HostWaitOptions,
+} from './interop';
+export { checkOptions, checkSignal } from './validate';
 export { type Instrument, type InstrumentHook } from './instruments';
 export {
   formatTaskTree,

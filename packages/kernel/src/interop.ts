@@ -3,6 +3,9 @@
  * current task's cancellation.
  */
 import { requireTask } from './context';
+import { ValueError, cancellationOf, newCancelled } from './errors';
+import type { TimerHandle } from './runner';
+import { checkOptions } from './validate';
 import type { Task } from './task';
 import { Abort, type Waitable } from './park';
 
@@ -19,24 +22,117 @@ class ForeignWait implements Waitable {
   }
 }
 
+/** Seconds {@link awaitForeign} waits, by default, for aborted foreign work to settle. */
+export const DEFAULT_SETTLE_SECONDS = 5;
+
+/** Options of {@link awaitForeign} with a work function. */
+export interface AwaitForeignOptions {
+  /**
+   * Seconds to wait, once cancellation has aborted the work's signal, for its Promise to settle
+   * before giving up on it ({@link DEFAULT_SETTLE_SECONDS} by default). The wait is shielded: later
+   * cancellations do not cut it short. `0` abandons the work at once; `Infinity` waits for it
+   * however long it takes. Measured on the run's clock.
+   */
+  settle?: number;
+}
+
 /**
- * Waits for any Promise (or thenable) as a checkpoint: if cancellation arrives first, the wait is
- * abandoned with `Cancelled`, and a later rejection of `promise` is absorbed, never reported as
- * unhandled. The run's clock does not autojump while a task waits here.
+ * The wait of {@link awaitForeign} with a work function. On cancellation it aborts the work's own
+ * signal and goes on waiting (up to the grace time) for the Promise to settle, so the work has
+ * ended, or been given up on, when the task moves on.
+ */
+class TeardownWait implements Waitable {
+  readonly controller = new AbortController();
+  private aborted = false;
+  private abandoned = false;
+  private grace: TimerHandle | null = null;
+
+  constructor(
+    private readonly task: Task,
+    private readonly settle: number,
+  ) {}
+
+  abortWait(): Abort {
+    if (this.aborted) return Abort.FAILED;
+    this.aborted = true;
+    const runner = this.task.runner;
+    this.controller.abort(runner.cancellationReason(this.task));
+    if (this.settle <= 0) {
+      this.abandoned = true;
+      return Abort.SUCCEEDED;
+    }
+    if (this.settle !== Infinity) {
+      this.grace = runner.callAt(runner.clock.currentTime() + this.settle, () => this.giveUp());
+    }
+    return Abort.FAILED;
+  }
+
+  settled(ok: boolean, outcome: unknown): void {
+    if (this.abandoned || this.task.parkedOn !== this) return;
+    this.grace?.cancel();
+    const runner = this.task.runner;
+    // A value is kept (Trio's rule: the cancellation lands at the next checkpoint); the rejection
+    // the abort caused is delivered as the cancellation itself.
+    if (ok) runner.wake(this.task, outcome);
+    else if (this.aborted && cancellationOf(outcome) !== undefined)
+      runner.wakeWithError(this.task, runner.takeCancellation(this.task) ?? outcome);
+    else runner.wakeWithError(this.task, outcome);
+  }
+
+  private giveUp(): void {
+    if (this.task.parkedOn !== this) return;
+    this.abandoned = true;
+    const runner = this.task.runner;
+    runner.wakeWithError(
+      this.task,
+      runner.takeCancellation(this.task) ??
+        newCancelled(`foreign work did not settle within ${this.settle} s of its abort`),
+    );
+  }
+
+  describeWait(): string {
+    return this.aborted ? 'foreign work to settle after its abort' : 'foreign work';
+  }
+}
+
+/**
+ * Waits for foreign work as a checkpoint. Two forms:
  *
- * To stop the foreign work itself, pass it the {@link currentSignal}.
+ * - `awaitForeign(promise)`: if cancellation arrives first, the wait is abandoned with `Cancelled`;
+ *   the work itself goes on unless it was given {@link currentSignal}.
+ * - `awaitForeign((signal) => work(signal), { settle })`: orderly teardown. The work gets a signal
+ *   of its own; on cancellation the kernel aborts it, then waits, shielded, up to `settle` seconds
+ *   for the work's Promise to settle before raising `Cancelled`, so nothing the task started is
+ *   still running when it moves on. A value the work returns anyway is kept, and the cancellation
+ *   is raised at the next checkpoint; an error other than the abort's is raised as is.
+ *
+ * Either way a later rejection is absorbed, never reported as unhandled, and the run's clock does
+ * not autojump while a task waits here.
  *
  * @example
  * ```ts
- * const res = await awaitForeign(fetch(url, { signal: currentSignal() }));
+ * const res = await awaitForeign((signal) => fetch(url, { signal }), { settle: 5 });
+ * const text = await awaitForeign(fsp.readFile(path, { encoding: 'utf8', signal: currentSignal() }));
  * ```
  */
-export function awaitForeign<T>(promise: PromiseLike<T> | T): Promise<T> {
+export function awaitForeign<T>(
+  work: (signal: AbortSignal) => PromiseLike<T> | T,
+  options?: AwaitForeignOptions,
+): Promise<T>;
+export function awaitForeign<T>(promise: PromiseLike<T> | T): Promise<T>;
+export function awaitForeign<T>(
+  work: PromiseLike<T> | T | ((signal: AbortSignal) => PromiseLike<T> | T),
+  options?: AwaitForeignOptions,
+): Promise<T> {
   const task = requireTask('awaitForeign()');
   const runner = task.runner;
   runner.assertCanPark(task);
+  if (typeof work === 'function') return teardownWait(task, work as (s: AbortSignal) => T, options);
+  if (options !== undefined) {
+    throw new TypeError('awaitForeign(promise) takes no options: pass (signal) => work for settle');
+  }
   const wait = new ForeignWait();
-  Promise.resolve(promise).then(
+  Promise.resolve(work).then(
     (value) => {
       if (!wait.abandoned) runner.wake(task, value);
     },
@@ -47,12 +143,51 @@ export function awaitForeign<T>(promise: PromiseLike<T> | T): Promise<T> {
   return runner.park(task, wait, true) as Promise<T>;
 }
 
+function teardownWait<T>(
+  task: Task,
+  work: (signal: AbortSignal) => PromiseLike<T> | T,
+  options: AwaitForeignOptions = {},
+): Promise<T> {
+  checkOptions('awaitForeign()', options, ['settle']);
+  const settle = options.settle ?? DEFAULT_SETTLE_SECONDS;
+  if (typeof settle !== 'number' || Number.isNaN(settle) || settle < 0) {
+    throw new ValueError(
+      `awaitForeign() settle must be a number of seconds >= 0, got ${String(settle)}`,
+    );
+  }
+  if (task.edgePending || task.scope.effective) {
+    // Cancelled already: a checkpoint that never starts the work (unless the cancel is withdrawn).
+    return task.runner.yieldTask(task, true).then(() => teardownWait(task, work, options));
+  }
+  const wait = new TeardownWait(task, settle);
+  let promise: PromiseLike<T> | T;
+  try {
+    promise = work(wait.controller.signal);
+  } catch (err) {
+    return Promise.reject(err);
+  }
+  Promise.resolve(promise).then(
+    (value) => wait.settled(true, value),
+    (error: unknown) => wait.settled(false, error),
+  );
+  return task.runner.park(task, wait, true) as Promise<T>;
+}
+
 /**
- * The `AbortSignal` of the current task's innermost cancel scope: it aborts when cancellation
- * comes into force for the code running now (edge-triggered `Task.requestCancel` does not abort it).
+ * The `AbortSignal` to hand to foreign work (`fetch`, `fs.promises`, `timers/promises`, database
+ * clients...) started now: it aborts on every kind of cancellation that reaches the current task:
+ * a cancelled or expired scope around it (not across a shield), and an edge-triggered request
+ * (asyncio's `Task.cancel()`, `timeout()`, `waitFor()`). Its reason is a `Cancelled`, so the
+ * `AbortError` the foreign API rejects with counts as that cancellation.
+ *
+ * @example
+ * ```ts
+ * const res = await fetch(url, { signal: currentSignal() });
+ * ```
  */
 export function currentSignal(): AbortSignal {
-  return requireTask('currentSignal()').scope.signal;
+  const task = requireTask('currentSignal()');
+  return task.scope.taskSignal(task);
 }
 
 /** Options of {@link HostWait}. */

@@ -6,6 +6,7 @@
 import { CancelScope, NO_ERROR } from './cancel';
 import { requireTask } from './context';
 import { Cancelled, ExceptionGroup, RuntimeError, unwrapDisposalCancel } from './errors';
+import { checkOptions, checkSignal } from './validate';
 import { Abort, type Waitable } from './park';
 import { checkFunction, type Runner } from './runner';
 import { Task } from './task';
@@ -19,7 +20,16 @@ export interface NurseryOptions {
   strictExceptionGroups?: boolean;
   /** The message of the groups this nursery raises. */
   groupMessage?: string;
+  /** An outside `AbortSignal`: aborting it cancels the nursery's scope, as `nursery.cancelScope.cancel()`. */
+  signal?: AbortSignal;
 }
+
+/** The keys of {@link NurseryOptions}, for option checks. */
+export const NURSERY_OPTIONS: readonly string[] = [
+  'strictExceptionGroups',
+  'groupMessage',
+  'signal',
+];
 
 /**
  * What `Nursery.start` passes to the task it starts, as its last argument: the task calls
@@ -268,8 +278,10 @@ export async function openNursery<T>(
   options: NurseryOptions = {},
 ): Promise<T | undefined> {
   checkFunction('openNursery()', body);
+  checkOptions('openNursery()', options, NURSERY_OPTIONS);
+  checkSignal('openNursery()', options.signal);
   const task = requireTask('openNursery()');
-  const scope = new CancelScope();
+  const scope = new CancelScope(options.signal === undefined ? {} : { signal: options.signal });
   scope.enter(task);
   const nursery = new Nursery(task.runner, task, scope);
   (task.childNurseries ??= new Set()).add(nursery);

@@ -24,12 +24,14 @@ import {
   ValueError,
   cancellationOf,
   newCancelled,
+  newEdgeCancelled,
 } from './errors';
 import { InstrumentSet, type Instrument } from './instruments';
 import { formatTaskTree, taskTree } from './introspect';
 import { Nursery } from './nursery';
 import { Abort, type Waitable } from './park';
 import { Task } from './task';
+import { checkOptions, checkSignal } from './validate';
 
 /** How long (ms) batches may follow each other as microtasks before the host gets a turn. */
 const HOST_TURN_MS = 2;
@@ -62,7 +64,22 @@ export interface RunOptions {
    * the environment variable `DUET_DUMP_ON` sets it too.
    */
   dumpOnSignal?: NodeJS.Signals;
+  /**
+   * An outside `AbortSignal`: aborting it cancels the whole run (its root scope, level-triggered),
+   * and `run()` rejects with a `Cancelled` whose message is the signal's reason.
+   */
+  signal?: AbortSignal;
 }
+
+/** The keys of {@link RunOptions}; facades add their own to check theirs. */
+export const RUN_OPTIONS: readonly string[] = [
+  'clock',
+  'instruments',
+  'debug',
+  'hangDetection',
+  'dumpOnSignal',
+  'signal',
+];
 
 type ReadyItem = Task | (() => void);
 
@@ -175,9 +192,12 @@ export class Runner {
   private readonly detectDeadlock: boolean;
   private hangTimer: NodeJS.Timeout | null = null;
   private readonly dumpSignal: NodeJS.Signals | null;
+  private readonly outsideSignal: AbortSignal | null;
 
   /** @internal */
   constructor(options: RunOptions, fn: (...args: never[]) => unknown, args: unknown[]) {
+    checkOptions('run()', options, RUN_OPTIONS);
+    checkSignal('run()', options.signal);
     this.clock = options.clock ?? new SystemClock();
     const debug = options.debug ?? process.env['DUET_DEBUG'] === '1';
     this.debug = debug === false ? null : new DebugMonitor(debug === true ? {} : debug);
@@ -196,6 +216,7 @@ export class Runner {
       this.settle = { resolve, reject };
     });
     this.rootScope = CancelScope.root(this);
+    this.outsideSignal = options.signal ?? null;
     this.rootTask = new Task(this, null, this.rootScope, fn, args, fn.name || 'main');
     this.rootScope.addMember(this.rootTask);
     this.systemNursery = Nursery.system(this, this.rootTask, CancelScope.root(this));
@@ -207,8 +228,23 @@ export class Runner {
     if (this.clock instanceof MockClock) this.clock._onChange = () => this.scheduleIdleCheck();
     if (this.instruments.list.length !== 0) this.instruments.call('beforeRun');
     if (this.dumpSignal !== null) process.on(this.dumpSignal, this.dumpTree);
+    watchForExit(this);
     this.spawned(this.rootTask);
+    if (this.outsideSignal !== null) this.rootScope.listen(this.outsideSignal);
   }
+
+  /**
+   * Node's event loop ran out of work while this run is pending: no timer, socket or callback is
+   * left that could wake a task. Without this the process would exit silently (code 13 under ESM,
+   * 0 under CommonJS with `run()` never settled); the run fails with the tree instead.
+   */
+  /** @internal */
+  readonly onBeforeExit = (): void => {
+    this.hang(
+      'deadlock: the process has nothing left to do, but tasks of this run are still waiting ' +
+        '(each waits for something nobody will provide; see what each waits on below)',
+    );
+  };
 
   private readonly dumpTree = (): void => {
     process.stderr.write(formatTaskTree(taskTree(this)) + '\n');
@@ -216,7 +252,7 @@ export class Runner {
 
   /** Fails the run at once with a {@link HangError} showing the task tree, and cancels everything. */
   private hang(reason: string): void {
-    if (this.finished) return;
+    if (this.finished || this.internalError instanceof HangError) return;
     const error = new HangError(`${reason}\n${formatTaskTree(taskTree(this))}`);
     this.settle.reject(error);
     this.crash(error);
@@ -354,15 +390,21 @@ export class Runner {
     }
   }
 
+  /** @internal The `Cancelled` to abort `task`'s foreign work with, leaving an edge request pending. */
+  cancellationReason(task: Task): Cancelled {
+    return task.edgePending
+      ? newEdgeCancelled(task.edgeMessage)
+      : newCancelled(task.scope.cancelMessage());
+  }
+
   /** @internal The `Cancelled` to raise in `task` now, consuming an edge request; or null. */
   takeCancellation(task: Task): Cancelled | null {
     let cancelled: Cancelled | null = null;
     if (task.edgePending) {
       task.edgePending = false;
-      cancelled = newCancelled(task.edgeMessage);
-      cancelled._edge = true;
+      cancelled = newEdgeCancelled(task.edgeMessage);
     } else if (task.scope.effective) {
-      cancelled = newCancelled();
+      cancelled = newCancelled(task.scope.cancelMessage());
     }
     if (cancelled !== null && this.debug !== null) this.debug.cancelDeliveredTo(task);
     return cancelled;
@@ -582,6 +624,8 @@ export class Runner {
     this.clearHostHandles();
     this.debug?.close();
     if (this.dumpSignal !== null) process.off(this.dumpSignal, this.dumpTree);
+    unwatchForExit(this);
+    this.rootScope.stopListening();
     if (this.clock instanceof MockClock) this.clock._onChange = null;
     if (this.instruments.list.length !== 0) this.instruments.call('afterRun');
     const root = this.rootTask;
@@ -741,6 +785,22 @@ export class Runner {
   get counts(): { live: number; blocked: number; ready: number } {
     return { live: this.liveTasks, blocked: this.blockedTasks, ready: this.ready.length };
   }
+}
+
+/** The runs still pending, told when Node's event loop runs dry: one process listener for all. */
+const pendingRuns = new Set<Runner>();
+
+function onBeforeExit(): void {
+  for (const runner of [...pendingRuns]) runner.onBeforeExit();
+}
+
+function watchForExit(runner: Runner): void {
+  if (pendingRuns.size === 0) process.on('beforeExit', onBeforeExit);
+  pendingRuns.add(runner);
+}
+
+function unwatchForExit(runner: Runner): void {
+  if (pendingRuns.delete(runner) && pendingRuns.size === 0) process.off('beforeExit', onBeforeExit);
 }
 
 /** Runs a task's function and reports how it ended; one frame per task, no closures. */

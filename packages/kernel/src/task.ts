@@ -3,6 +3,7 @@
  * and its edge-triggered cancel requests.
  */
 import type { CancelScope } from './cancel';
+import { newEdgeCancelled } from './errors';
 import type { Nursery } from './nursery';
 import type { Runner } from './runner';
 import type { Waitable } from './park';
@@ -60,6 +61,11 @@ export class Task {
   edgeMessage: string | undefined = undefined;
   /** @internal */
   cancelRequests = 0;
+  /**
+   * @internal The signals `currentSignal()` handed to foreign work, one per scope the task is in
+   * (made on first use; a scope drops its entry when it exits).
+   */
+  signals: Map<CancelScope, AbortController> | null = null;
   /** @internal The nurseries opened by this task that have not exited yet (made on first use). */
   childNurseries: Set<Nursery> | null = null;
   /** @internal What to run. */
@@ -128,6 +134,12 @@ export class Task {
     this.cancelRequests++;
     this.edgePending = true;
     this.edgeMessage = message;
+    // Foreign work gets the request at once, even while the task is out in a plain await.
+    if (this.signals !== null) {
+      for (const controller of this.signals.values()) {
+        if (!controller.signal.aborted) controller.abort(newEdgeCancelled(message));
+      }
+    }
     if (this.parkedOn !== null) this.runner.attemptAbort(this);
     return true;
   }

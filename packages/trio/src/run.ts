@@ -4,6 +4,8 @@
  */
 import {
   KernelInternalError,
+  RUN_OPTIONS,
+  checkOptions,
   currentRunner,
   currentTaskOrUndefined,
   openNursery as kernelOpenNursery,
@@ -42,6 +44,19 @@ export interface RunOptions extends KernelRunOptions {
 export interface OpenNurseryOptions {
   /** Overrides the run's `strictExceptionGroups` for this nursery. */
   strictExceptionGroups?: boolean;
+  /** An outside `AbortSignal`: aborting it cancels the nursery, as `nursery.cancelScope.cancel()`. */
+  signal?: AbortSignal;
+}
+
+const RUN_KEYS = [...RUN_OPTIONS, 'strictExceptionGroups'];
+const NURSERY_KEYS = ['strictExceptionGroups', 'signal'];
+
+function checkStrict(api: string, value: unknown): void {
+  if (value !== undefined && typeof value !== 'boolean') {
+    throw new TypeError(
+      `${api} option 'strictExceptionGroups' must be a boolean, got ${typeof value}`,
+    );
+  }
 }
 
 const GROUP_MESSAGE = 'Exceptions from Trio nursery';
@@ -78,6 +93,8 @@ export function run(first: unknown, ...rest: unknown[]): Promise<unknown> {
     typeof first === 'object' &&
     !('then' in first);
   const options = (hasOptions ? first : {}) as RunOptions;
+  checkOptions('run()', options, RUN_KEYS);
+  checkStrict('run()', options.strictExceptionGroups);
   const fn = hasOptions ? rest[0] : first;
   const args = hasOptions ? rest.slice(1) : rest;
   const { strictExceptionGroups, ...kernelOptions } = options;
@@ -118,7 +135,13 @@ export function openNursery<T>(
   body: (nursery: Nursery) => Promise<T> | T,
   options: OpenNurseryOptions = {},
 ): Promise<T | undefined> {
+  checkOptions('openNursery()', options, NURSERY_KEYS);
+  checkStrict('openNursery()', options.strictExceptionGroups);
   const task = currentTaskOrUndefined();
   const strict = options.strictExceptionGroups ?? (task && strictByRun.get(task.runner)) ?? true;
-  return kernelOpenNursery(body, { groupMessage: GROUP_MESSAGE, strictExceptionGroups: strict });
+  return kernelOpenNursery(body, {
+    groupMessage: GROUP_MESSAGE,
+    strictExceptionGroups: strict,
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+  });
 }

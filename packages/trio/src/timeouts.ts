@@ -2,7 +2,7 @@
  * Timeouts: `moveOnAfter`, `moveOnAt`, `failAfter`, `failAt`, each a `CancelScope` with a
  * deadline. Without a body they return the unentered scope; with one they run it.
  */
-import { CancelScope, ValueError } from '@duet/kernel';
+import { CancelScope, ValueError, checkOptions } from '@duet/kernel';
 import { TooSlowError } from './errors';
 
 /**
@@ -67,18 +67,22 @@ function checkDeadline(api: string, deadline: number): void {
   }
 }
 
+const TIMEOUT_KEYS = ['shield'];
+
 function make<S extends CancelScope, T>(
   scope: S,
   fnOrOptions: TimeoutBody<S, T> | TimeoutOptions | undefined,
   options: TimeoutOptions | undefined,
 ): S | Promise<T | undefined> {
   if (typeof fnOrOptions === 'function') {
+    checkOptions('timeout', options, TIMEOUT_KEYS);
     if (options?.shield !== undefined) scope.shield = options.shield;
     return scope.run(fnOrOptions);
   }
   if (fnOrOptions !== undefined && (fnOrOptions === null || typeof fnOrOptions !== 'object')) {
     throw new TypeError('expected a body function or an options object');
   }
+  checkOptions('timeout', fnOrOptions, TIMEOUT_KEYS);
   if (fnOrOptions?.shield !== undefined) scope.shield = fnOrOptions.shield;
   return scope;
 }

@@ -188,11 +188,9 @@ describe("Node's AbortErrors are the scope's cancellation", () => {
 
   test('regression: stream.pipeline', () =>
     expectCaughtByScope(() =>
-      pipeline(
-        new Readable({ read() {} }),
-        new Writable({ write: (_c, _e, cb) => cb() }),
-        { signal: currentSignal() },
-      ),
+      pipeline(new Readable({ read() {} }), new Writable({ write: (_c, _e, cb) => cb() }), {
+        signal: currentSignal(),
+      }),
     ));
 
   test('regression: child_process.execFile', () =>
@@ -230,6 +228,8 @@ describe("Node's AbortErrors are the scope's cancellation", () => {
     });
     expect(isCancelled(abortError)).toBe(true);
     expect(isCancelled(new Error('x', { cause: new Error('y') }))).toBe(false);
+    // An error that converts a cancellation on purpose (asyncio's TimeoutError) is a failure.
+    expect(isCancelled(new Error('timed out', { cause: cancelled }))).toBe(false);
     const group = new ExceptionGroup('g', [abortError, new Error('boom')]);
     const [matched, rest] = group.split(Cancelled);
     expect(matched?.exceptions).toEqual([abortError]);
