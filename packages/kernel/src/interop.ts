@@ -7,7 +7,7 @@ import { ValueError, cancellationOf, newCancelled } from './errors';
 import type { TimerHandle } from './runner';
 import { checkOptions } from './validate';
 import type { Task } from './task';
-import { Abort, type Waitable } from './park';
+import { Abort, NEVER, type Waitable } from './park';
 
 class ForeignWait implements Waitable {
   abandoned = false;
@@ -126,7 +126,7 @@ export function awaitForeign<T>(
 ): Promise<T> {
   const task = requireTask('awaitForeign()');
   const runner = task.runner;
-  runner.assertCanPark(task);
+  if (!runner.canPark(task, 'awaitForeign')) return NEVER;
   if (typeof work === 'function') return teardownWait(task, work as (s: AbortSignal) => T, options);
   if (options !== undefined) {
     throw new TypeError('awaitForeign(promise) takes no options: pass (signal) => work for settle');
@@ -228,7 +228,7 @@ export class HostWait implements Waitable {
   /** Parks the current task until {@link HostWait.wake} or {@link HostWait.fail} (or cancellation). */
   wait(): Promise<unknown> {
     const task = requireTask('HostWait.wait()');
-    task.runner.assertCanPark(task);
+    if (!task.runner.canPark(task, this)) return NEVER;
     this.task = task;
     return task.runner.park(task, this, true);
   }

@@ -7,6 +7,9 @@ import { requireTask } from './context';
 import { RuntimeError, ValueError } from './errors';
 import type { Task } from './task';
 
+/** @internal What a refused wait returns: it never settles, so it is never an unhandled rejection. */
+export const NEVER: Promise<never> = new Promise(() => {});
+
 /** What an abort callback answers when cancellation reaches a parked task. */
 export const Abort = {
   /** The wait is abandoned: the task wakes with `Cancelled`. */

@@ -29,7 +29,7 @@ import {
 import { InstrumentSet, type Instrument } from './instruments';
 import { formatTaskTree, taskTree } from './introspect';
 import { Nursery } from './nursery';
-import { Abort, type Waitable } from './park';
+import { Abort, NEVER, type Waitable } from './park';
 import { Task } from './task';
 import { checkOptions, checkSignal } from './validate';
 
@@ -82,6 +82,10 @@ export const RUN_OPTIONS: readonly string[] = [
 ];
 
 type ReadyItem = Task | (() => void);
+
+function describeWait(on: Waitable): string {
+  return on.describeWait?.() ?? 'a kernel wait';
+}
 
 // One executor for every park: it hands the resolvers over through these two variables, so a
 // park allocates its Promise and nothing else.
@@ -294,19 +298,53 @@ export class Runner {
 
   // ---- parking and waking -------------------------------------------------------------------
 
-  /** @internal Throws unless `task` may start a wait now. */
-  assertCanPark(task: Task): void {
-    if (task.parkedOn !== null || task.queued) {
-      throw new RuntimeError(
-        `${task} is already waiting for something (a wait was started without await?); ` +
-          'a task waits for one thing at a time: start a task per concurrent wait',
-      );
+  /**
+   * @internal True when `task` may start a wait now. A task waits for one thing at a time: a second
+   * wait means a Duet call was not awaited. Throwing here would reject a Promise that nobody may
+   * await (an unhandled rejection), so the task is stopped instead, with an error that names both
+   * waits, and the refused wait gets {@link NEVER}.
+   */
+  canPark(task: Task, starting: Waitable | string): boolean {
+    if (task.done) return false; // leftover code of a task stopped that way
+    if (task.parkedOn === null && !task.queued) return true;
+    const pending = task.parkedOn === null ? 'a checkpoint' : describeWait(task.parkedOn);
+    const what = typeof starting === 'string' ? starting : describeWait(starting);
+    this.stopMisusedTask(
+      task,
+      new RuntimeError(
+        `${task} started a wait (${what}) while it was still in another (${pending}): a Duet ` +
+          'call was not awaited. Put `await` before every Duet call (openNursery, moveOnAfter, ' +
+          'sleep, TaskGroup.run, a lock or channel operation...); a task waits for one thing at ' +
+          'a time: to wait for several, start a task for each',
+      ),
+    );
+    return false;
+  }
+
+  /**
+   * Ends `task` with `error` while its code is still running: drops its wait, cancels the nurseries
+   * it opened (nobody will join them) and reports it to its parent as a failure. Code of the task
+   * that runs later gets Promises that never settle.
+   */
+  private stopMisusedTask(task: Task, error: RuntimeError): void {
+    const pending = task.parkedOn;
+    if (pending !== null) {
+      try {
+        pending.abortWait(task);
+      } catch {
+        // the wait is being dropped whatever it says
+      }
+      this.unpark(task);
     }
+    task.queued = false; // a queued wake-up is skipped: step() ignores finished tasks
+    task.resolveWake = task.rejectWake = null;
+    for (const nursery of task.openNurseries) nursery.cancelScope.cancelFor('nursery');
+    this.taskExited(task, true, error);
   }
 
   /** @internal Parks `task` on `on`; `foreign` waits do not count as blocked for autojump. */
   park(task: Task, on: Waitable, foreign: boolean): Promise<unknown> {
-    this.assertCanPark(task);
+    if (!this.canPark(task, on)) return NEVER;
     if (task.inStep) this.endStep(task);
     if (this.debug !== null) this.debug.kernelEntry(task, true);
     const promise = new Promise<unknown>(captureResolvers);
@@ -323,7 +361,7 @@ export class Runner {
 
   /** @internal A schedule point for `task`; with `check`, also a cancel point when it resumes. */
   yieldTask(task: Task, check: boolean): Promise<void> {
-    this.assertCanPark(task);
+    if (!this.canPark(task, 'a checkpoint')) return NEVER;
     if (task.inStep) this.endStep(task);
     if (this.debug !== null) this.debug.kernelEntry(task, true);
     const promise = new Promise<unknown>(captureResolvers) as Promise<void>;
@@ -339,6 +377,7 @@ export class Runner {
 
   /** @internal Wakes a parked task with `value` at the next batch. */
   wake(task: Task, value: unknown): void {
+    if (task.done) return; // a task stopped while its wait was pending (see canPark)
     this.unpark(task);
     task.wakeFailed = false;
     task.wakeValue = value;
@@ -348,6 +387,7 @@ export class Runner {
 
   /** @internal Wakes a parked task with `error` at the next batch. */
   wakeWithError(task: Task, error: unknown): void {
+    if (task.done) return;
     this.unpark(task);
     task.wakeFailed = true;
     task.wakeValue = error;
@@ -577,9 +617,11 @@ export class Runner {
 
   /** @internal `task`'s function has returned or thrown. */
   taskExited(task: Task, failed: boolean, result: unknown): void {
+    if (task.done) return; // its function ended after the task was stopped (see canPark)
     if (task.inStep) this.endStep(task);
     if (task.parkedOn !== null || task.queued) {
       // The task returned while a wait it started was never awaited: drop the wait, fail the task.
+      const pending = task.parkedOn === null ? 'a checkpoint' : describeWait(task.parkedOn);
       if (task.parkedOn !== null) {
         task.parkedOn.abortWait(task);
         this.unpark(task);
@@ -588,7 +630,8 @@ export class Runner {
       task.rejectWake = null;
       failed = true;
       result = new RuntimeError(
-        `${task} returned while one of its waits was still pending (a missing await?)`,
+        `${task} returned while a wait it started (${pending}) was still pending: a Duet call ` +
+          'was not awaited. Put `await` before every Duet call (openNursery, moveOnAfter, sleep...)',
       );
     }
     // A task that failed with an error caused by a Cancelled (Node's AbortError) was cancelled.
@@ -950,7 +993,7 @@ export function waitAllTasksBlocked(cushion = 0): Promise<void> {
   }
   const task = requireTask('waitAllTasksBlocked()');
   const runner = task.runner;
-  runner.assertCanPark(task);
+  if (!runner.canPark(task, 'waitAllTasksBlocked')) return NEVER;
   const waiter = new IdleWaiter(runner, cushion, task);
   runner.addIdleWaiter(waiter);
   return runner.park(task, waiter, false) as Promise<void>;

@@ -5,7 +5,7 @@
 import { requireTask } from './context';
 import type { TimedEntry } from './deadlines';
 import { ValueError } from './errors';
-import { Abort, type Waitable } from './park';
+import { Abort, NEVER, type Waitable } from './park';
 import type { Task } from './task';
 
 class Sleeper implements TimedEntry, Waitable {
@@ -51,7 +51,7 @@ export function sleepUntil(deadline: number): Promise<void> {
   const runner = task.runner;
   if (deadline <= runner.clock.currentTime()) return runner.yieldTask(task, true);
   if (deadline === Infinity) return runner.park(task, FOREVER, false) as Promise<void>;
-  runner.assertCanPark(task);
+  if (!runner.canPark(task, 'sleep')) return NEVER;
   const sleeper = new Sleeper(task, deadline);
   runner.deadlines.push(sleeper);
   return runner.park(task, sleeper, false) as Promise<void>;

@@ -12,7 +12,7 @@
 import { Worker } from 'node:worker_threads';
 import { requireTask } from './context';
 import { checkpointIfCancelled } from './cancel';
-import { Abort, type Waitable } from './park';
+import { Abort, NEVER, type Waitable } from './park';
 
 /** How long (ms) an idle worker waits for another call before it exits. */
 const IDLE_RETIRE_MS = 10_000;
@@ -195,7 +195,7 @@ export async function runInWorker(
   const task = requireTask('runInWorker()');
   const runner = task.runner;
   await checkpointIfCancelled();
-  runner.assertCanPark(task);
+  if (!runner.canPark(task, 'runInWorker')) return NEVER;
   const wait = new WorkerWait(options.abandonOnCancel === true);
   const onSettled = options.onSettled;
   pool.submit(call, (reply) => {

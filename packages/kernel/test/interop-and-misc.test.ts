@@ -144,12 +144,16 @@ describe('parking', () => {
     });
   });
 
-  test('two waits at once in one task is a clear error', async () => {
-    await run(async () => {
-      const first = checkpoint();
-      expect(() => checkpoint()).toThrow(/already waiting/);
-      await first;
-    });
+  test('two waits at once in one task is a clear error that ends the task, not a throw', async () => {
+    let after = false;
+    const err = await run(async () => {
+      void checkpoint();
+      await checkpoint(); // refused: it never settles, so nothing can reject unhandled
+      after = true;
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RuntimeError);
+    expect((err as Error).message).toMatch(/while it was still in another \(a checkpoint\)/);
+    expect(after).toBe(false);
   });
 
   test('a task that returns with a wait pending fails clearly', async () => {
@@ -166,7 +170,7 @@ describe('parking', () => {
       return null;
     });
     expect(err!.exceptions[0]).toBeInstanceOf(RuntimeError);
-    expect(String((err!.exceptions[0] as Error).message)).toMatch(/missing await/);
+    expect(String((err!.exceptions[0] as Error).message)).toMatch(/a Duet call was not awaited/);
   });
 });
 
