@@ -23,6 +23,7 @@ import {
   RuntimeError,
   ValueError,
   cancellationOf,
+  isCancelled,
   newCancelled,
   newEdgeCancelled,
 } from './errors';
@@ -680,11 +681,20 @@ export class Runner {
           cause: this.internalError,
         }),
       );
+    } else if (root.failed && this.cancelledFromOutside(root.result)) {
+      // The outside signal cancelled the run: one Cancelled with its reason, not a group of them.
+      const cancelled = newCancelled(this.rootScope.cancelMessage());
+      cancelled.cause = this.outsideSignal!.reason;
+      this.settle.reject(cancelled);
     } else if (root.failed) {
       this.settle.reject(root.result);
     } else {
       this.settle.resolve(root.result);
     }
+  }
+
+  private cancelledFromOutside(error: unknown): boolean {
+    return this.outsideSignal !== null && this.outsideSignal.aborted && isCancelled(error);
   }
 
   private clearHostHandles(): void {

@@ -193,9 +193,16 @@ describe('outside signals', () => {
   test('run({ signal }) cancels the run: run() rejects with a Cancelled carrying the reason', async () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(new Error('SIGINT')), 10);
-    const err = await run({ signal: controller.signal }, () => sleep(10)).catch((e: unknown) => e);
+    const err = await run({ signal: controller.signal }, () =>
+      openNursery(async (n) => {
+        n.startSoon(sleep, 10);
+        await sleep(10);
+      }),
+    ).catch((e: unknown) => e);
+    // One Cancelled, not the group of them the nursery raised.
     expect(err).toBeInstanceOf(Cancelled);
     expect((err as Error).message).toBe('SIGINT');
+    expect(((err as Error).cause as Error).message).toBe('SIGINT');
   });
 
   test('unknown option keys are reported with the allowed ones', async () => {
