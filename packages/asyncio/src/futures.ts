@@ -52,6 +52,11 @@ class AwaitWait implements Waitable {
   describeWait(): string {
     return `awaiting ${String(this.future)}`;
   }
+
+  /** A cancel after the future completed wins, as in asyncio; the future keeps its result. */
+  revokeWake(): boolean {
+    return true;
+  }
 }
 
 /** A plain Promise subscription (await from outside a task, or from a task already waiting). */

@@ -34,6 +34,7 @@ export {
   type AbortFn,
   type Outcome,
   type ParkOptions,
+  type ParkingLotOptions,
   type ParkingLotStatistics,
   type Waitable,
 } from './park';

@@ -27,7 +27,7 @@ import {
 import { InstrumentSet, type Instrument } from './instruments';
 import { formatTaskTree, taskTree } from './introspect';
 import { Nursery } from './nursery';
-import { Abort, type Waitable } from './park';
+import { Abort, type Outcome, type Waitable } from './park';
 import { Task } from './task';
 
 /** How long (ms) batches may follow each other as microtasks before the host gets a turn. */
@@ -302,7 +302,7 @@ export class Runner {
 
   /** @internal Wakes a parked task with `value` at the next batch. */
   wake(task: Task, value: unknown): void {
-    this.unpark(task);
+    task.wokenFrom = this.unpark(task);
     task.wakeFailed = false;
     task.wakeValue = value;
     task.wakeCheck = false;
@@ -311,19 +311,20 @@ export class Runner {
 
   /** @internal Wakes a parked task with `error` at the next batch. */
   wakeWithError(task: Task, error: unknown): void {
-    this.unpark(task);
+    task.wokenFrom = this.unpark(task);
     task.wakeFailed = true;
     task.wakeValue = error;
     task.wakeCheck = false;
     this.enqueue(task);
   }
 
-  private unpark(task: Task): void {
-    if (task.parkedOn === null)
-      throw new KernelInternalError(`${task} was woken but is not parked`);
+  private unpark(task: Task): Waitable {
+    const on = task.parkedOn;
+    if (on === null) throw new KernelInternalError(`${task} was woken but is not parked`);
     task.parkedOn = null;
     if (!task.foreignWait) this.blockedTasks--;
     task.foreignWait = false;
+    return on;
   }
 
   private enqueue(task: Task): void {
@@ -345,11 +346,15 @@ export class Runner {
     try {
       answer = on.abortWait(task);
     } catch (err) {
-      if (task.parkedOn === on) this.wakeWithError(task, err);
+      if (task.parkedOn === on) {
+        this.wakeWithError(task, err);
+        task.wokenFrom = null;
+      }
       return;
     }
     if (answer === Abort.SUCCEEDED && task.parkedOn === on) {
       this.wakeWithError(task, this.takeCancellation(task) ?? newCancelled());
+      task.wokenFrom = null; // woken by its cancel: there is no wake-up to take back
     }
   }
 
@@ -501,6 +506,16 @@ export class Runner {
     task.rejectWake = null;
     const value = task.wakeValue;
     task.wakeValue = undefined;
+    const from = task.wokenFrom;
+    if (from !== null) {
+      task.wokenFrom = null;
+      // The wake-vs-cancel rule (Waitable.revokeWake): an edge cancel that arrived after the
+      // wake-up takes it back when the waitable says so.
+      if (task.edgePending && from.revokeWake?.(task, outcomeOf(task.wakeFailed, value)) === true) {
+        reject(this.takeCancellation(task));
+        return;
+      }
+    }
     if (task.wakeCheck) {
       task.wakeCheck = false;
       const cancelled = this.takeCancellation(task);
@@ -543,6 +558,7 @@ export class Runner {
       }
       task.resolveWake = null;
       task.rejectWake = null;
+      task.wokenFrom = null;
       failed = true;
       result = new RuntimeError(
         `${task} returned while one of its waits was still pending (a missing await?)`,
@@ -725,6 +741,10 @@ export class Runner {
   get counts(): { live: number; blocked: number; ready: number } {
     return { live: this.liveTasks, blocked: this.blockedTasks, ready: this.ready.length };
   }
+}
+
+function outcomeOf(failed: boolean, value: unknown): Outcome {
+  return failed ? { ok: false, error: value } : { ok: true, value };
 }
 
 /** Runs a task's function and reports how it ended; one frame per task, no closures. */

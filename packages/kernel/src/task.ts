@@ -30,6 +30,8 @@ export class Task {
   scope: CancelScope;
   /** @internal What the task is parked on, or null. */
   parkedOn: Waitable | null = null;
+  /** @internal The waitable that woke the task, until it resumes (for {@link Waitable.revokeWake}). */
+  wokenFrom: Waitable | null = null;
   /** @internal The park is an `awaitForeign`: time must not autojump under it. */
   foreignWait = false;
   /** @internal In the ready queue with a wake-up pending. */
