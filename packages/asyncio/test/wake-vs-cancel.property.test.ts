@@ -105,7 +105,11 @@ async function check(program: Program): Promise<void> {
       );
       if (!outcome.ok) {
         const e = outcome.error;
-        if (!(e instanceof CancelledError || e instanceof TimeoutError || e instanceof QueueShutDown))
+        if (!(
+          e instanceof CancelledError ||
+          e instanceof TimeoutError ||
+          e instanceof QueueShutDown
+        ))
           violations.push(`${item} ${op.kind} failed with ${String(e)}`);
         continue;
       }

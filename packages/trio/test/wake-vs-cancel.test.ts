@@ -20,7 +20,11 @@ import {
 } from '@duet/trio';
 import { trioTest, waitAllTasksBlocked } from '@duet/trio/testing';
 
-type Setup = () => Promise<{ wait: () => Promise<unknown>; wake: () => void; after?: () => unknown }>;
+type Setup = () => Promise<{
+  wait: () => Promise<unknown>;
+  wake: () => void;
+  after?: () => unknown;
+}>;
 
 const primitives: [string, Setup, unknown][] = [
   [
