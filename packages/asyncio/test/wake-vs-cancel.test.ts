@@ -18,6 +18,7 @@ import {
   PriorityQueue,
   Semaphore,
   createTask,
+  gather,
   getRunningLoop,
   sleep,
   timeout,
@@ -111,7 +112,9 @@ test('Queue: several getters in a task group, one cancelled with the wake-up: no
     q.putNowait(1);
     getters[0]!.cancel();
     q.putNowait(2);
-    await Promise.all(getters.map(settle));
+    const outcomes = [];
+    for (const g of getters) outcomes.push(await settle(g));
+    expect(outcomes[0]).toEqual(['CancelledError']);
     await q.join();
     return got.sort();
   });
@@ -230,7 +233,10 @@ test('Barrier: a waiter cancelled in the step of the arrival that released it ra
     await sleep(0);
     a.cancel();
     const r = [await settle(a), await settle(c), b.nWaiting, b.broken];
-    const again = await Promise.all([createTask(() => b.wait()), createTask(() => b.wait())]);
+    const again = await gather(
+      createTask(() => b.wait()),
+      createTask(() => b.wait()),
+    );
     return [...r, again.sort()];
   });
   expect(out).toEqual([['CancelledError'], ['value', 1], 0, false, [0, 1]]);

@@ -334,6 +334,24 @@ export class Runner {
     this.scheduleBatch();
   }
 
+  /**
+   * @internal `task`'s code goes on while it is parked: the promise of its wait was raced with
+   * another one (`Promise.race`, `Promise.all`). Ends the wait now with `error` if its waitable
+   * lets it go, and counts the task as mid-step again; `false` if the waitable kept it.
+   */
+  breakWait(task: Task, error: unknown): boolean {
+    const on = task.parkedOn;
+    if (on === null || on.abortWait(task) !== Abort.SUCCEEDED || task.parkedOn !== on) return false;
+    this.unpark(task);
+    const reject = task.rejectWake!;
+    task.resolveWake = null;
+    task.rejectWake = null;
+    task.inStep = true;
+    this.stepping++;
+    reject(error);
+    return true;
+  }
+
   /** @internal Cancellation came into force for `task`: abandon its wait if it is parked. */
   deliverCancel(task: Task): void {
     if (task.parkedOn !== null) this.attemptAbort(task);
