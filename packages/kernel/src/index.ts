@@ -24,7 +24,7 @@ export {
   type CancelReason,
   type CancelScopeOptions,
 } from './cancel';
-export { Task, type TaskState } from './task';
+export { Task, type TaskSink, type TaskState } from './task';
 export {
   Abort,
   ParkingLot,

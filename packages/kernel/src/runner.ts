@@ -28,7 +28,7 @@ import { InstrumentSet, type Instrument } from './instruments';
 import { formatTaskTree, taskTree } from './introspect';
 import { Nursery } from './nursery';
 import { Abort, type Outcome, type Waitable } from './park';
-import { Task } from './task';
+import { Task, type TaskSink } from './task';
 
 /** How long (ms) batches may follow each other as microtasks before the host gets a turn. */
 const HOST_TURN_MS = 2;
@@ -250,9 +250,18 @@ export class Runner {
     return handle;
   }
 
-  /** Starts `fn(...args)` as a system task: it belongs to the run and is cancelled when the root task ends. */
-  spawnSystemTask<A extends unknown[]>(fn: (...args: A) => unknown, args: A, name?: string): Task {
-    return this.systemNursery.spawn(fn, args, name);
+  /**
+   * Starts `fn(...args)` as a system task: it belongs to the run and is cancelled when the root
+   * task ends. With a `sink` it is edge-native (see `Nursery.spawn`): its failure goes to the sink
+   * instead of failing the run.
+   */
+  spawnSystemTask<A extends unknown[]>(
+    fn: (...args: A) => unknown,
+    args: A,
+    name?: string,
+    sink?: TaskSink,
+  ): Task {
+    return this.systemNursery.spawn(fn, args, name, sink);
   }
 
   // ---- parking and waking -------------------------------------------------------------------
@@ -581,6 +590,11 @@ export class Runner {
       result = new RuntimeError(
         `${task} returned while one of its waits was still pending (a missing await?)`,
       );
+    }
+    if (task.sink !== null && !failed && task.edgePending) {
+      // Edge-native policy: returned without waiting again after a cancel, it ends cancelled.
+      failed = true;
+      result = this.takeCancellation(task);
     }
     task.done = true;
     task.failed = failed;
