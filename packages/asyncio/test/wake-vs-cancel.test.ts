@@ -17,6 +17,7 @@ import {
   LifoQueue,
   PriorityQueue,
   Semaphore,
+  TaskGroup,
   createTask,
   gather,
   getRunningLoop,
@@ -61,6 +62,24 @@ describe.each([
     });
     expect(out).toEqual([['CancelledError'], 1, 'x']);
   });
+});
+
+test('Queue: getters in a TaskGroup, one cancelled in the step of the put: the item reaches another getter, none waits forever', async () => {
+  const results = await vrun(
+    async () => {
+      const q = new Queue<number>();
+      const getters: Task<number>[] = [];
+      await new TaskGroup().run(async (tg) => {
+        for (let i = 0; i < 2; i++) getters.push(tg.createTask(() => q.get()));
+        await sleep(0);
+        q.putNowait(1);
+        getters[0]!.cancel();
+      });
+      return getters.map((t) => (t.cancelled() ? 'cancelled' : t.result()));
+    },
+    { hangDetection: { deadlock: true } },
+  );
+  expect(results).toEqual(['cancelled', 1]);
 });
 
 test('Queue: a put() cancelled in the step of the getNowait() that made room does not enqueue; the next putter does', async () => {
