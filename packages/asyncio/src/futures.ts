@@ -35,6 +35,8 @@ class AwaitWait implements Waitable {
   retrieve = true;
   /** The task's code went on without this wait (a misuse): drop it without cancelling the future. */
   broken = false;
+  /** Parked in the current microtask run (see {@link markFresh}). */
+  fresh = false;
 
   constructor(
     readonly future: Future<unknown>,
@@ -224,9 +226,12 @@ export class Future<T = unknown> implements PromiseLike<T> {
       const wait = new AwaitWait(this as Future<unknown>, task);
       wait.retrieve = retrieve;
       (this.entries ??= []).push(wait);
-      return task.runner.park(task, wait, false);
+      const parked = task.runner.park(task, wait, false);
+      markFresh(wait);
+      return parked;
     }
-    if (task !== undefined && task.parkedOn instanceof AwaitWait) return racedAwait(task);
+    if (task !== undefined && task.parkedOn instanceof AwaitWait && task.parkedOn.fresh)
+      return racedAwait(task);
     return new Promise((resolve, reject) => {
       (this.entries ??= []).push({ resolve, reject, retrieve });
     });
@@ -303,6 +308,21 @@ export class Future<T = unknown> implements PromiseLike<T> {
   toString(): string {
     return `<Future ${this._describe()}>`;
   }
+}
+
+// A second await from a task's own code comes from the same microtask run as its first (the
+// jobs Promise.race / Promise.all queue together), before anything the kernel runs afterwards: a
+// done callback that awaits, running in a parked task's async context, must not be taken for one.
+// So a wait is "fresh" until a microtask queued when it parked has run.
+let freshWaits: AwaitWait[] = [];
+const clearFresh = (): void => {
+  for (const wait of freshWaits) wait.fresh = false;
+  freshWaits = [];
+};
+
+function markFresh(wait: AwaitWait): void {
+  wait.fresh = true;
+  if (freshWaits.push(wait) === 1) queueMicrotask(clearFresh);
 }
 
 function taskName(task: KernelTask): string {

@@ -97,3 +97,22 @@ describe('Futures given to Promise.race / Promise.all inside a task', () => {
     expect(out).toEqual([true, false, 1, 2]);
   });
 });
+
+test('a done callback that awaits a Future is not a misuse, even though it runs in a parked task’s context', async () => {
+  const out = await run(async () => {
+    const a = new Future<number>();
+    const b = new Future<number>();
+    const log: unknown[] = [];
+    const waiter = createTask(async () => await b);
+    await sleep(0);
+    a.addDoneCallback(async () => {
+      log.push(await b);
+    });
+    getRunningLoop().callLater(1, () => b.setResult(7));
+    a.setResult(1);
+    log.push(await waiter);
+    await sleep(2);
+    return log;
+  }, virtual());
+  expect(out).toEqual([7, 7]);
+});
