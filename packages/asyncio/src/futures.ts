@@ -33,6 +33,10 @@ export type DoneCallback<F> = (future: F) => void;
 /** Parked here: a task awaiting a future. Cancelling the task cancels the future. */
 class AwaitWait implements Waitable {
   retrieve = true;
+  /** The task's code went on without this wait (a misuse): drop it without cancelling the future. */
+  broken = false;
+  /** Parked in the current microtask run (see {@link markFresh}). */
+  fresh = false;
 
   constructor(
     readonly future: Future<unknown>,
@@ -40,7 +44,7 @@ class AwaitWait implements Waitable {
   ) {}
 
   abortWait(task: KernelTask): Abort {
-    if (!this.future.done() && this.future.cancel(task.edgeMessage)) {
+    if (!this.broken && !this.future.done() && this.future.cancel(task.edgeMessage)) {
       // The request went on to the future: the task wakes when the future completes.
       task.discardPendingCancel();
       return Abort.FAILED;
@@ -51,6 +55,11 @@ class AwaitWait implements Waitable {
 
   describeWait(): string {
     return `awaiting ${String(this.future)}`;
+  }
+
+  /** A cancel after the future completed wins, as in asyncio; the future keeps its result. */
+  revokeWake(): boolean {
+    return true;
   }
 }
 
@@ -208,12 +217,21 @@ export class Future<T = unknown> implements PromiseLike<T> {
     if (task !== undefined && task.getLocal(TASK_KEY) === this) {
       return Promise.reject(new RuntimeError('Task cannot await on itself'));
     }
-    if (task !== undefined && task.state === 'running' && task.runner === this._loop._runner) {
+    if (task !== undefined && task.runner !== this._loop._runner) {
+      return Promise.reject(
+        new RuntimeError(`${taskName(task)} got ${String(this)} attached to a different loop`),
+      );
+    }
+    if (task !== undefined && task.state === 'running') {
       const wait = new AwaitWait(this as Future<unknown>, task);
       wait.retrieve = retrieve;
       (this.entries ??= []).push(wait);
-      return task.runner.park(task, wait, false);
+      const parked = task.runner.park(task, wait, false);
+      markFresh(wait);
+      return parked;
     }
+    if (task !== undefined && task.parkedOn instanceof AwaitWait && task.parkedOn.fresh)
+      return racedAwait(task);
     return new Promise((resolve, reject) => {
       (this.entries ??= []).push({ resolve, reject, retrieve });
     });
@@ -290,6 +308,41 @@ export class Future<T = unknown> implements PromiseLike<T> {
   toString(): string {
     return `<Future ${this._describe()}>`;
   }
+}
+
+// A second await from a task's own code comes from the same microtask run as its first (the
+// jobs Promise.race / Promise.all queue together), before anything the kernel runs afterwards: a
+// done callback that awaits, running in a parked task's async context, must not be taken for one.
+// So a wait is "fresh" until a microtask queued when it parked has run.
+let freshWaits: AwaitWait[] = [];
+const clearFresh = (): void => {
+  for (const wait of freshWaits) wait.fresh = false;
+  freshWaits = [];
+};
+
+function markFresh(wait: AwaitWait): void {
+  wait.fresh = true;
+  if (freshWaits.push(wait) === 1) queueMicrotask(clearFresh);
+}
+
+function taskName(task: KernelTask): string {
+  const facade = task.getLocal(TASK_KEY);
+  return facade !== undefined ? String(facade) : String(task);
+}
+
+/**
+ * A task awaits a second future while it waits for a first: the futures were given to
+ * `Promise.race` / `Promise.all`. Both awaits fail with a RuntimeError that says what to use, and
+ * the task leaves the first wait, so the error reaches the task's code (and `run()`'s caller).
+ */
+function racedAwait(task: KernelTask): Promise<never> {
+  const error = new RuntimeError(
+    `${taskName(task)} awaited a Future while it was awaiting another one: Futures and Tasks ` +
+      'cannot be passed to Promise.race / Promise.all inside a task; use gather(), wait() or asCompleted()',
+  );
+  (task.parkedOn as AwaitWait).broken = true;
+  task.runner.breakWait(task, error);
+  return Promise.reject(error);
 }
 
 /**

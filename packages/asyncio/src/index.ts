@@ -59,7 +59,7 @@ export {
   type GatherResults,
   type GatherResultsOrErrors,
 } from './gather';
-export { TaskGroup } from './taskgroups';
+export { TaskGroup, type TaskGroupOptions } from './taskgroups';
 export { Timeout, timeout, timeoutAt, waitFor } from './timeouts';
 export {
   ALL_COMPLETED,

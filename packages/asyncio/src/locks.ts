@@ -1,7 +1,8 @@
 /**
  * asyncio's synchronisation primitives on the kernel's FIFO `ParkingLot`. Every wait is a
- * cancellable kernel park; a wake-up is a hand-off the woken task cannot lose (a cancel that
- * arrives after it is delivered at its next wait), so a cancelled waiter leaves no trace.
+ * cancellable kernel park. The lots follow asyncio's wake-vs-cancel rule: a waiter cancelled after
+ * its wake-up and before it resumes raises `CancelledError` and hands the lock, permit or
+ * notification on, so a cancelled waiter leaves no trace.
  */
 import {
   Abort,
@@ -10,6 +11,7 @@ import {
   ValueError,
   checkpointIfCancelled,
   currentTask as currentKernelTask,
+  type Outcome,
   type Task as KernelTask,
 } from '@duet/kernel';
 import { BrokenBarrierError } from './errors';
@@ -22,7 +24,14 @@ class WaiterLot extends ParkingLot {
     if (this.shielded.has(task)) return Abort.FAILED;
     return super.abortWait(task);
   }
+
+  override revokeWake(task: KernelTask, outcome: Outcome): boolean {
+    return !this.shielded.has(task) && super.revokeWake(task, outcome);
+  }
 }
+
+/** A wake-up that gave nothing away (a set flag, a notification passed on by the waiter). */
+const nothingToPassOn = (): void => {};
 
 /**
  * What `hold()` returns: `using _ = await lock.hold()` releases at the end of the block.
@@ -59,7 +68,7 @@ function held(release: () => void): Held {
  */
 export class Event {
   private value = false;
-  private readonly lot = new ParkingLot('Event.wait');
+  private readonly lot = new ParkingLot('Event.wait', { onRevoked: nothingToPassOn });
 
   /** True once `set()` was called (and not `clear()`ed since). */
   isSet(): boolean {
@@ -101,7 +110,9 @@ export class Event {
  */
 export class Lock {
   private isLocked = false;
-  private readonly lot = new WaiterLot('Lock.acquire');
+  private readonly lot: WaiterLot = new WaiterLot('Lock.acquire', {
+    onRevoked: () => this.handOn(),
+  });
 
   /** True while the lock is held. */
   locked(): boolean {
@@ -136,6 +147,10 @@ export class Lock {
   /** Releases the lock, handing it to the first waiter if any; a `RuntimeError` if it is not locked. */
   release(): void {
     if (!this.isLocked) throw new RuntimeError('Lock is not acquired.');
+    this.handOn();
+  }
+
+  private handOn(): void {
     if (this.lot.unparkOne() === null) this.isLocked = false;
   }
 
@@ -162,7 +177,9 @@ export class Lock {
 export class Semaphore {
   /** @internal */
   protected value: number;
-  private readonly lot = new ParkingLot('Semaphore.acquire');
+  private readonly lot: ParkingLot = new ParkingLot('Semaphore.acquire', {
+    onRevoked: () => this.handOn(),
+  });
 
   constructor(value = 1) {
     if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
@@ -188,6 +205,10 @@ export class Semaphore {
 
   /** Gives a permit back, to the first waiter if there is one. */
   release(): void {
+    this.handOn();
+  }
+
+  private handOn(): void {
     if (this.lot.unparkOne() === null) this.value++;
   }
 
@@ -239,7 +260,8 @@ const NONE: unique symbol = Symbol('none');
  */
 export class Condition {
   private readonly lock: Lock;
-  private readonly lot = new ParkingLot('Condition.wait');
+  // wait() itself passes a notification on when it fails, whatever the error (as 3.13).
+  private readonly lot = new ParkingLot('Condition.wait', { onRevoked: nothingToPassOn });
 
   constructor(lock?: Lock) {
     if (lock !== undefined && !(lock instanceof Lock))

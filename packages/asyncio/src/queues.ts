@@ -5,7 +5,7 @@ import { Event } from './locks';
 
 /**
  * A FIFO queue, as asyncio's `Queue(maxsize = 0)` (0: unbounded). A cancelled `get` loses no item
- * and a cancelled `put` adds none.
+ * and a cancelled `put` adds none, even when the cancel comes after the wake-up.
  *
  * @example
  * ```ts
@@ -17,8 +17,18 @@ import { Event } from './locks';
  * ```
  */
 export class Queue<T> {
-  private readonly getters = new ParkingLot('Queue.get');
-  private readonly putters = new ParkingLot('Queue.put');
+  // A getter (putter) cancelled after its wake-up takes nothing (adds nothing), and the wake-up
+  // goes to the next one while an item (a free slot) is left, as in CPython.
+  private readonly getters: ParkingLot = new ParkingLot('Queue.get', {
+    onRevoked: () => {
+      if (!this.empty()) this.getters.unparkOne();
+    },
+  });
+  private readonly putters: ParkingLot = new ParkingLot('Queue.put', {
+    onRevoked: () => {
+      if (!this.full()) this.putters.unparkOne();
+    },
+  });
   private unfinished = 0;
   private readonly finished = new Event();
   private isShutdown = false;

@@ -26,6 +26,43 @@ const NONE: unique symbol = Symbol('none');
 type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
 /**
+ * Options of the {@link TaskGroup} constructor.
+ *
+ * @example
+ * ```ts
+ * await new TaskGroup({ signal: AbortSignal.timeout(5000) }).run(async (tg) => { ... });
+ * ```
+ */
+export interface TaskGroupOptions {
+  /**
+   * Aborting it cancels the group as if the task running the group were cancelled with
+   * `task.cancel()`: the body and the children get `CancelledError`, and `run()` rejects with
+   * `CancelledError` (unless a child failed: then with the `ExceptionGroup`). A signal already
+   * aborted cancels the group as soon as it runs. The cancel counts in the task's `cancelling()`
+   * like any other `cancel()`.
+   */
+  signal?: AbortSignal;
+}
+
+const TASK_GROUP_OPTIONS: readonly string[] = ['signal'];
+
+function checkOptions(options: unknown): TaskGroupOptions {
+  if (options === null || typeof options !== 'object')
+    throw new TypeError(`TaskGroup options must be an object, got ${String(options)}`);
+  for (const key of Object.keys(options)) {
+    if (!TASK_GROUP_OPTIONS.includes(key)) {
+      throw new TypeError(
+        `TaskGroup options: unknown key '${key}' (allowed: ${TASK_GROUP_OPTIONS.join(', ')})`,
+      );
+    }
+  }
+  const { signal } = options as TaskGroupOptions;
+  if (signal !== undefined && !(signal instanceof AbortSignal))
+    throw new TypeError('TaskGroup options: signal must be an AbortSignal');
+  return options as TaskGroupOptions;
+}
+
+/**
  * A group of tasks that all end before the group does, as asyncio's `TaskGroup`:
  * `async with TaskGroup() as tg:` becomes `await new TaskGroup().run(async (tg) => { ... })`,
  * which resolves with the body's value once every task of the group is done.
@@ -55,6 +92,12 @@ export class TaskGroup {
   private onCompletedFut: Future<boolean> | null = null;
   private nursery: Nursery | null = null;
   private loop: EventLoop | null = null;
+  private readonly signal: AbortSignal | undefined;
+
+  /** @param options - see {@link TaskGroupOptions} */
+  constructor(options: TaskGroupOptions = {}) {
+    this.signal = checkOptions(options).signal;
+  }
 
   /**
    * Enters the group in the current task, runs `body(this)`, then waits for every task of the
@@ -70,6 +113,20 @@ export class TaskGroup {
     this.entered = true;
     this.parentTask = task;
     this.loop = getRunningLoop();
+    const signal = this.signal;
+    const onAbort = (): void => {
+      if (!task.done) cancelKernelTask(task, 'the TaskGroup signal was aborted');
+    };
+    if (signal?.aborted === true) onAbort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await this.runBody(body);
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  private async runBody<T>(body: (tg: this) => T | PromiseLike<T>): Promise<T> {
     const outcome = await openNursery(async (nursery): Promise<Outcome<T>> => {
       this.nursery = nursery;
       let failed = false;

@@ -6,7 +6,6 @@
  */
 import {
   Cancelled,
-  cancellationOf,
   RuntimeError,
   awaitForeign,
   currentTaskOrUndefined,
@@ -107,31 +106,26 @@ export async function runWithTaskNursery<T>(
  * ```
  */
 export class Task<T = unknown> extends Future<T> {
-  /** @internal The kernel task running the function. */
+  /**
+   * @internal The kernel task running the function: an edge-native task whose outcome settles
+   * this Future. Its cancel requests, their count and message are the kernel's; none is kept here.
+   */
   readonly _kernelTask: KernelTask;
-  /** @internal */
-  _fn: (() => T | PromiseLike<T>) | null;
-  /** @internal The function has been called. */
-  _started = false;
-  /** @internal Cancel requests made before the first step (kept here, the kernel never sees them). */
-  _preCancels = 0;
   private name: string;
 
   constructor(fn: () => T | PromiseLike<T>, options: TaskConstructorOptions = {}) {
     checkTaskFunction('Task', fn);
     const loop = options.loop ?? getRunningLoop();
     super({ loop });
-    this._fn = fn;
     this.name = options.name ?? `Task-${++loop._taskCounter}`;
     const home = currentTaskOrUndefined()?.getLocal(TASK_HOME) as Nursery | undefined;
     let nursery = spawnInto;
     spawnInto = null;
     if (nursery === null && home !== undefined && !home.isClosed) nursery = home;
-    const args: [Task<unknown>] = [this as Task<unknown>];
     this._kernelTask =
       nursery === null
-        ? loop._runner.spawnSystemTask(runTask, args, this.name)
-        : nursery.spawn(runTask, args, this.name);
+        ? loop._runner.spawnSystemTask(fn, [], this.name, settleTask)
+        : nursery.spawn(fn, [], this.name, settleTask);
     this._kernelTask.setLocal(TASK_KEY, this);
     // Tasks made by this task go to the same home (see runWithTaskNursery).
     if (home !== undefined) this._kernelTask.setLocal(TASK_HOME, home);
@@ -161,17 +155,12 @@ export class Task<T = unknown> extends Future<T> {
   override cancel(msg?: string): boolean {
     this._logTraceback = false;
     if (this.done()) return false;
-    this._cancelMessage = msg;
-    if (!this._started) {
-      this._preCancels++;
-      return true;
-    }
     return this._kernelTask.requestCancel(msg);
   }
 
   /** How many cancel requests are outstanding (`cancel()` calls minus `uncancel()` calls). */
   cancelling(): number {
-    return this._preCancels + this._kernelTask.cancelling();
+    return this._kernelTask.cancelling();
   }
 
   /**
@@ -179,10 +168,6 @@ export class Task<T = unknown> extends Future<T> {
    * yet delivered is withdrawn (Python 3.13).
    */
   uncancel(): number {
-    if (this._preCancels > 0) {
-      this._preCancels--;
-      return this._preCancels + this._kernelTask.cancelling();
-    }
     return this._kernelTask.uncancel();
   }
 
@@ -241,38 +226,13 @@ export class Task<T = unknown> extends Future<T> {
   }
 }
 
-/** Runs a task's function and completes the Task; never throws into the kernel. */
-async function runTask(task: Task<unknown>): Promise<void> {
-  const fn = task._fn!;
-  task._fn = null;
-  if (task._preCancels > 0) {
-    // Cancelled before its first step: as asyncio, the function never runs.
-    task._finishCancelled(newCancelledError(task._cancelMessage));
-    return;
-  }
-  task._started = true;
-  let value: unknown;
-  try {
-    value = await fn();
-  } catch (err) {
-    // An AbortError from a Duet signal is the cancellation that aborted it.
-    const cancelled = cancellationOf(err);
-    if (cancelled !== undefined) task._finishCancelled(cancelled);
-    else task._finishError(err);
-    return;
-  }
-  const kernelTask = task._kernelTask;
-  if (kernelTask.cancelRequested) {
-    // Cancelled during its last step and returned without waiting again: it ends cancelled (as asyncio).
-    kernelTask.discardPendingCancel();
-    task._finishCancelled(newCancelledError(task._cancelMessage));
-    return;
-  }
-  task._finishResult(value);
-}
-
-function newCancelledError(message: string | undefined): Cancelled {
-  return message === undefined ? new Cancelled() : new Cancelled(message);
+/** The sink of every Task's kernel task: the kernel's outcome settles the Future. */
+function settleTask(kernelTask: KernelTask): void {
+  const task = kernelTask.getLocal(TASK_KEY) as Task<unknown>;
+  const result = kernelTask.result;
+  if (!kernelTask.failed) task._finishResult(result);
+  else if (result instanceof Cancelled) task._finishCancelled(result);
+  else task._finishError(result);
 }
 
 function checkTaskFunction(api: string, fn: unknown): void {

@@ -183,7 +183,7 @@ describe('Semaphore and BoundedSemaphore', () => {
     });
   });
 
-  test('a cancelled waiter leaves no trace; a woken-then-cancelled waiter keeps its permit', async () => {
+  test('a cancelled waiter leaves no trace; a woken-then-cancelled waiter hands its permit on', async () => {
     const out = await vrun(async () => {
       const sem = new Semaphore(1);
       await sem.acquire();
@@ -194,9 +194,8 @@ describe('Semaphore and BoundedSemaphore', () => {
       a.cancel();
       await settle(a);
       sem.release(); // to b
-      b.cancel(); // too late for the wait: b's acquire() returns with the permit...
-      const bGot = await settle(b); // ...and, returning with a cancel pending, b ends cancelled (as asyncio)
-      sem.release(); // b's permit, given back by hand here, goes to c
+      b.cancel(); // before b resumes: b raises and its permit goes to c (as asyncio)
+      const bGot = await settle(b);
       await c;
       return [a.cancelled(), bGot, sem.locked()];
     });

@@ -4,6 +4,7 @@ import {
   RuntimeError,
   TaskGroup,
   TimeoutError,
+  ValueError,
   createTask,
   currentTask,
   getRunningLoop,
@@ -11,6 +12,7 @@ import {
   timeout,
   type Task,
 } from '@duet/asyncio';
+import { getEventListeners } from 'node:events';
 import { vrun } from './helpers';
 
 const now = () => getRunningLoop().time();
@@ -411,5 +413,82 @@ describe('TaskGroup under a level-triggered (Trio-style) cancellation', () => {
       return [scope.cancelledCaught, currentTime()];
     });
     expect(got).toEqual([true, 1]);
+  });
+});
+
+describe('TaskGroup options', () => {
+  test('signal: aborting cancels the group as task.cancel() of its task would', async () => {
+    const out = await vrun(async () => {
+      const ac = new AbortController();
+      const log: string[] = [];
+      let group: unknown;
+      const owner = createTask(async () => {
+        try {
+          await new TaskGroup({ signal: ac.signal }).run(async (tg) => {
+            tg.createTask(async () => {
+              try {
+                await sleep(10);
+              } catch (err) {
+                log.push(`child: ${(err as Error).constructor.name}`);
+                throw err;
+              }
+            });
+            await sleep(10);
+            log.push('body not cancelled');
+          });
+        } catch (err) {
+          group = err;
+        }
+        return currentTask()!.cancelling();
+      });
+      await sleep(1);
+      ac.abort();
+      const cancelling = await owner;
+      return { log, cancelled: group instanceof CancelledError, cancelling };
+    });
+    expect(out).toEqual({ log: ['child: Cancelled'], cancelled: true, cancelling: 1 });
+  });
+
+  test('signal already aborted: the body is cancelled at its first wait; a child failure still wins', async () => {
+    const out = await vrun(async () => {
+      const early = await new TaskGroup({ signal: AbortSignal.abort() })
+        .run(async () => {
+          await sleep(1);
+          return 'finished';
+        })
+        .catch((err: unknown) => (err instanceof CancelledError ? 'cancelled' : err));
+      currentTask()!.uncancel();
+      const ac = new AbortController();
+      const failed = await new TaskGroup({ signal: ac.signal })
+        .run(async (tg) => {
+          tg.createTask(async () => {
+            await sleep(1);
+            throw new ValueError('boom');
+          });
+          await sleep(1);
+          ac.abort();
+          await sleep(5);
+        })
+        .catch((err: unknown) => err);
+      // The signal's cancel is an outside one: with a child failure it stays pending (3.13).
+      const pending = currentTask()!.cancelling();
+      currentTask()!.uncancel();
+      return [early, failed instanceof ExceptionGroup, pending];
+    });
+    expect(out).toEqual(['cancelled', true, 1]);
+  });
+
+  test('signal: the listener is removed when the group ends', async () => {
+    const ac = new AbortController();
+    await vrun(() => new TaskGroup({ signal: ac.signal }).run(() => sleep(1)));
+    expect(getEventListeners(ac.signal, 'abort')).toHaveLength(0);
+  });
+
+  test('options: an unknown key or a bad signal is a TypeError naming it', () => {
+    expect(() => new TaskGroup({ sigal: 1 } as never)).toThrow(
+      "TaskGroup options: unknown key 'sigal' (allowed: signal)",
+    );
+    expect(() => new TaskGroup({ signal: {} as AbortSignal })).toThrow(TypeError);
+    expect(() => new TaskGroup(null as never)).toThrow(TypeError);
   });
 });

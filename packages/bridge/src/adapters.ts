@@ -2,6 +2,11 @@
  * Queues and channels across the boundary: an asyncio `Queue` used as a Trio channel pair, and a
  * Trio channel pair used as an asyncio `Queue`. Closing maps to `shutdown`, and `EndOfChannel` to
  * `QueueShutDown`, where they mean the same.
+ *
+ * A cancel that races a wake-up loses no item on either side: the rule of the primitive
+ * underneath applies. An asyncio `Queue` takes a wake-up back from an edge-cancelled getter (the
+ * item stays queued for the next one); a Trio channel hands the item over, and a receiver that was
+ * cancelled after being woken keeps it, the cancel landing at its next checkpoint.
  */
 import { Queue, QueueEmpty, QueueFull, QueueShutDown } from '@duet/asyncio';
 import {

@@ -5,7 +5,14 @@
  */
 import { once, type EventEmitter } from 'node:events';
 import { run as aioRun } from '@duet/asyncio';
-import { CancelScope, ParkingLot, awaitForeign, currentSignal, type Nursery } from '@duet/kernel';
+import {
+  CancelScope,
+  Cancelled,
+  ParkingLot,
+  awaitForeign,
+  currentSignal,
+  type Nursery,
+} from '@duet/kernel';
 import { EndOfChannel, run as trioRun, type RunOptions as TrioRunOptions } from '@duet/trio';
 
 /** Options of {@link runWithSignal}. */
@@ -128,11 +135,15 @@ export function toAsyncIterable<T>(receiver: Receiver<T>, nursery: Nursery): Asy
   const demand = new ParkingLot('toAsyncIterable demand');
   const waiting: Array<{ resolve(r: IteratorResult<T>): void; reject(e: unknown): void }> = [];
   let ended = false;
+  let pumpEnded!: () => void;
+  const pumpDone = new Promise<void>((resolve) => (pumpEnded = resolve));
   // Level-triggered, so a consumer that stops ends the pump quietly instead of failing the nursery.
   const pumpScope = new CancelScope();
+  // Only the pump ends the iteration: a value it received goes to the next() that asked for it.
   const end = (): void => {
     ended = true;
     for (const w of waiting.splice(0)) w.resolve({ done: true, value: undefined });
+    pumpEnded();
   };
   const pump = async (): Promise<void> => {
     try {
@@ -144,6 +155,7 @@ export function toAsyncIterable<T>(receiver: Receiver<T>, nursery: Nursery): Asy
             value = await receiver.receive();
           } catch (err) {
             if (err instanceof EndOfChannel) return;
+            if (err instanceof Cancelled) throw err; // the iteration just ends
             waiting.shift()!.reject(err);
             return;
           }
@@ -166,10 +178,12 @@ export function toAsyncIterable<T>(receiver: Receiver<T>, nursery: Nursery): Asy
           waiting.push({ resolve, reject });
           demand.unparkAll();
         }),
-      return: (): Promise<IteratorResult<T>> => {
+      // Resolves once the pump has stopped: a next() still pending gets the value the pump was
+      // already handed (none is lost), or the end.
+      return: async (): Promise<IteratorResult<T>> => {
         pumpScope.cancel('the consumer stopped iterating');
-        end();
-        return Promise.resolve({ done: true, value: undefined });
+        await pumpDone;
+        return { done: true, value: undefined };
       },
     }),
   };

@@ -4,6 +4,7 @@
  */
 import {
   CancelledError,
+  RuntimeError,
   Task as AioTask,
   asyncioTaskOf,
   createTask,
@@ -34,20 +35,24 @@ function waitForFuture(
   const waiter = currentTask();
   const runner = currentRunner();
   let parked = true;
-  const waitable: Waitable = {
-    abortWait: (task) => {
-      const answer = onCancel(task);
-      if (answer === Abort.SUCCEEDED) parked = false;
-      return answer;
-    },
-    describeWait: () => what,
-  };
-  future.addDoneCallback(() => {
+  const onDone = (): void => {
     if (parked && waiter.parkedOn === waitable) {
       parked = false;
       runner.wake(waiter, undefined);
     }
-  });
+  };
+  const waitable: Waitable = {
+    abortWait: (task) => {
+      const answer = onCancel(task);
+      if (answer === Abort.SUCCEEDED) {
+        parked = false;
+        future.removeDoneCallback(onDone); // an abandoned wait leaves nothing on the future
+      }
+      return answer;
+    },
+    describeWait: () => what,
+  };
+  future.addDoneCallback(onDone);
   return park(waitable);
 }
 
@@ -57,7 +62,9 @@ function waitForFuture(
  * code expects) whose lifetime is bound to the calling task: a cancellation of the caller's scopes
  * is delivered as `Task.cancel()`, and since the task lives inside the caller's scopes, asyncio code
  * that swallows `CancelledError` and waits again is cancelled again. Results, errors (ExceptionGroups
- * and `TimeoutError` included) pass through unchanged.
+ * and `TimeoutError` included) pass through unchanged, except a `CancelledError` the asyncio code
+ * raised by itself (the caller was not cancelled): that is a failure, a `RuntimeError` whose
+ * `cause` is the `CancelledError`, never a silent cancellation of the Trio side.
  *
  * @example
  * ```ts
@@ -71,12 +78,14 @@ export function aioAsTrio<A extends unknown[], R>(
   if (typeof fn !== 'function') throw new TypeError('aioAsTrio expects an async function');
   return async (...args: A): Promise<R> => {
     let task: AioTask<R> | undefined;
+    let cancelledByCaller = false;
     await openNursery((nursery) =>
       runWithTaskNursery(nursery, async () => {
         task = createTask(() => fn(...args), { name: fn.name || 'aioAsTrio' });
         await waitForFuture(
           task as Future<unknown>,
           () => {
+            cancelledByCaller = true;
             task!.cancel();
             return Abort.FAILED; // the task ends on its own (it is inside our scopes); wait for it
           },
@@ -84,6 +93,20 @@ export function aioAsTrio<A extends unknown[], R>(
         );
       }),
     );
+    if (task!.cancelled() && !cancelledByCaller) {
+      // Not our cancellation: passing it on would silently cancel the Trio side.
+      let cause: unknown;
+      try {
+        task!.result();
+      } catch (err) {
+        cause = err;
+      }
+      throw new RuntimeError(
+        `the asyncio code of ${task!.getName()} raised CancelledError by itself ` +
+          '(no cancellation came from the Trio side)',
+        { cause },
+      );
+    }
     return task!.result();
   };
 }

@@ -7,7 +7,7 @@ import {
   sleep as aioSleep,
 } from '@duet/asyncio';
 import { channelAsQueue, queueAsChannels } from '@duet/bridge';
-import { MockClock, run } from '@duet/kernel';
+import { CancelScope, MockClock, checkpoint, run, waitAllTasksBlocked } from '@duet/kernel';
 import {
   BrokenResourceError,
   ClosedResourceError,
@@ -90,5 +90,65 @@ describe('channelAsQueue', () => {
       await aioSleep(0);
       expect(new EndOfChannel()).toBeInstanceOf(Error);
     });
+  });
+});
+
+describe('a cancel racing the wake-up loses no item (issue 15)', () => {
+  test('queueAsChannels: a Trio receiver cancelled by its scope in the step of the put keeps the item (Trio rule)', async () => {
+    const got = await vrun(async () => {
+      const queue = new Queue<string>();
+      const [, receive] = queueAsChannels(queue);
+      const scope = new CancelScope();
+      const received: string[] = [];
+      await openNursery(async (n) => {
+        n.startSoon(() =>
+          scope.run(async () => {
+            received.push(await receive.receive());
+            await checkpoint(); // the cancel lands here
+            received.push('not cancelled');
+          }),
+        );
+        await waitAllTasksBlocked();
+        queue.putNowait('x');
+        scope.cancel();
+      });
+      return [received, queue.qsize()];
+    });
+    expect(got).toEqual([['x'], 0]);
+  });
+
+  test('queueAsChannels: an asyncio task cancelled in the step of the put leaves the item queued (asyncio rule)', async () => {
+    const got = await vrun(async () => {
+      const queue = new Queue<string>();
+      const [, receive] = queueAsChannels(queue);
+      const t = createTask(() => receive.receive());
+      await aioSleep(0);
+      queue.putNowait('x');
+      t.cancel();
+      const outcome = await Promise.resolve(t).then(
+        () => 'value',
+        () => 'cancelled',
+      );
+      return [outcome, queue.qsize()];
+    });
+    expect(got).toEqual(['cancelled', 1]);
+  });
+
+  test('channelAsQueue: an asyncio getter cancelled in the step of the send keeps the item (the channel hands it over)', async () => {
+    const got = await vrun(async () => {
+      const [send, receive] = openMemoryChannel<string>(0);
+      const queue = channelAsQueue(send, receive);
+      const received: string[] = [];
+      const t = createTask(async () => {
+        received.push(await queue.get());
+        await aioSleep(1); // the cancel lands here
+      });
+      await aioSleep(0);
+      send.sendNowait('x');
+      t.cancel();
+      await Promise.resolve(t).catch(() => undefined);
+      return [received, t.cancelled(), queue.qsize()];
+    });
+    expect(got).toEqual([['x'], true, 0]);
   });
 });

@@ -8,6 +8,7 @@ import {
   currentTask,
   openNursery,
   sleep,
+  waitAllTasksBlocked,
 } from '@duet/kernel';
 import { moveOnAfter, openMemoryChannel, sleepForever } from '@duet/trio';
 
@@ -146,6 +147,26 @@ describe('toAsyncIterable', () => {
         expect(await awaitPromise(firstTwo)).toEqual([0, 1]);
       });
     });
+  });
+
+  test('return() while a next() is pending loses no value and does not fail the nursery (issue 15)', async () => {
+    const out = await runWithSignal(new AbortController().signal, async () => {
+      const [send, receive] = openMemoryChannel<number>(0);
+      let results: unknown[] = [];
+      await openNursery(async (n) => {
+        const it = toAsyncIterable(receive, n)[Symbol.asyncIterator]();
+        const pending = it.next();
+        await waitAllTasksBlocked(); // the pump waits in receive()
+        send.sendNowait(1); // handed to the pump...
+        const returned = it.return!(); // ...and the consumer stops in the same step
+        results = [await awaitPromise(pending), await awaitPromise(returned)];
+      });
+      return results;
+    });
+    expect(out).toEqual([
+      { done: false, value: 1 },
+      { done: true, value: undefined },
+    ]);
   });
 
   test('errors from the receiver reach the consumer', async () => {

@@ -232,3 +232,68 @@ describe('awaitFuture', () => {
     });
   });
 });
+
+describe('bridge correctness (issue 15)', () => {
+  test('aioAsTrio: a CancelledError the asyncio code raised by itself is a failure, not a cancellation', async () => {
+    const out = await vrun(async () => {
+      const selfCancelling = aioAsTrio(async () => {
+        await aioSleep(1);
+        throw new CancelledError('raised by the asyncio code');
+      });
+      const sibling: string[] = [];
+      let error: unknown;
+      try {
+        await openNursery(async (n) => {
+          n.startSoon(async () => {
+            await sleep(5);
+            sibling.push('sibling ran to the end');
+          });
+          await selfCancelling();
+        });
+      } catch (err) {
+        error = err;
+      }
+      return { error, sibling };
+    });
+    expect(out.error).not.toBeInstanceOf(Cancelled);
+    const failure = out.error instanceof ExceptionGroup ? out.error.exceptions[0] : out.error;
+    expect(failure).toBeInstanceOf(Error);
+    expect((failure as Error).message).toMatch(/raised CancelledError by itself/);
+    expect((failure as Error).cause).toBeInstanceOf(CancelledError);
+  });
+
+  test('aioAsTrio: a cancel from the Trio side still ends as a cancellation', async () => {
+    const out = await vrun(async () => {
+      const slow = aioAsTrio(() => aioSleep(10));
+      const scope = new CancelScope();
+      await scope.run(async () => {
+        await openNursery(async (n) => {
+          n.startSoon(async () => {
+            await sleep(1);
+            scope.cancel();
+          });
+          await slow();
+        });
+      });
+      return [scope.cancelledCaught, currentTime()];
+    });
+    expect(out).toEqual([true, 1]);
+  });
+
+  test('awaitFuture: a cancelled wait leaves no done callback on the future', async () => {
+    const counts = await vrun(async () => {
+      const task = createTask(() => aioSleep(100));
+      // White-box: the done callbacks registered on the future.
+      const callbacks = () =>
+        ((task as unknown as { entries: unknown[] | null }).entries ?? []).filter(
+          (e) => typeof e === 'function',
+        ).length;
+      const before = callbacks();
+      for (let i = 0; i < 3; i++) await moveOnAfter(1, () => awaitFuture(task));
+      const after = callbacks();
+      task.cancel();
+      return [before, after];
+    });
+    expect(counts[1]).toBe(counts[0]);
+  });
+});

@@ -27,7 +27,7 @@ export {
   type CancelReason,
   type CancelScopeOptions,
 } from './cancel';
-export { Task, type TaskState } from './task';
+export { Task, type TaskSink, type TaskState } from './task';
 export {
   Abort,
   ParkingLot,
@@ -37,6 +37,7 @@ export {
   type AbortFn,
   type Outcome,
   type ParkOptions,
+  type ParkingLotOptions,
   type ParkingLotStatistics,
   type Waitable,
 } from './park';

@@ -9,7 +9,7 @@ import { Cancelled, ExceptionGroup, RuntimeError, unwrapDisposalCancel } from '.
 import { checkOptions, checkSignal } from './validate';
 import { Abort, type Waitable } from './park';
 import { checkFunction, type Runner } from './runner';
-import { Task } from './task';
+import { Task, type TaskSink } from './task';
 
 /** Options of {@link openNursery}. */
 export interface NurseryOptions {
@@ -137,8 +137,22 @@ export class Nursery {
     this.spawn(fn, args);
   }
 
-  /** @internal (and for facades) Starts a child task with an explicit name; returns it. */
-  spawn<A extends unknown[]>(fn: (...args: A) => unknown, args: A, name?: string): Task {
+  /**
+   * Starts `fn(...args)` as a child task named `name` and returns it (for facades).
+   *
+   * With a `sink` the task is edge-native (asyncio's policy): its outcome goes to `sink` instead
+   * of this nursery's aggregation, so its failure never cancels its siblings or reaches the
+   * nursery's `ExceptionGroup`; an edge cancel before its first step is legal (the function never
+   * runs and the task ends with that `Cancelled`), and a task that returns while an edge cancel is
+   * still pending ends with that `Cancelled` (as an asyncio Task that returns after `cancel()`).
+   * The nursery still waits for it.
+   */
+  spawn<A extends unknown[]>(
+    fn: (...args: A) => unknown,
+    args: A,
+    name?: string,
+    sink?: TaskSink,
+  ): Task {
     checkFunction('startSoon()', fn);
     if (this.closed) throw new RuntimeError('this nursery is closed to new arrivals');
     const task = new Task(
@@ -149,6 +163,7 @@ export class Nursery {
       args,
       name ?? (fn.name || 'anonymous'),
     );
+    if (sink !== undefined) task.sink = sink;
     this.cancelScope.addMember(task);
     this.children.add(task);
     this.runner.spawned(task);
@@ -200,7 +215,13 @@ export class Nursery {
   /** @internal A child ended; a failure is recorded and cancels the rest. */
   childFinished(task: Task, failed: boolean, error: unknown): void {
     this.children.delete(task);
-    if (failed) {
+    if (task.sink !== null) {
+      try {
+        task.sink(task);
+      } catch (err) {
+        this.runner.crash(err);
+      }
+    } else if (failed) {
       if (this.system) this.systemChildFailed(error);
       else this.addError(error);
     }

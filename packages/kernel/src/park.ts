@@ -26,6 +26,16 @@ export interface Waitable {
   abortWait(task: Task): Abort;
   /** What the task waits for, for task-tree dumps. */
   describeWait?(): string;
+  /**
+   * The wake-vs-cancel rule. This waitable woke `task` with `outcome`, and an edge cancel request
+   * (`Task.requestCancel`, asyncio's `Task.cancel`) reached the task before it resumed. Answer
+   * `true` to take the wake-up back, as asyncio does: the task raises `Cancelled` instead of
+   * resuming, and this waitable hands what the wake-up gave (an item, a lock, a permit, a
+   * notification) to the next waiter. Answer `false`, or leave the method out, for Trio's rule:
+   * the task resumes with `outcome` and the cancel lands at its next checkpoint. Level
+   * cancellation (a cancel scope) never takes a wake-up back.
+   */
+  revokeWake?(task: Task, outcome: Outcome): boolean;
 }
 
 /** The result a parked task wakes with. */
@@ -111,6 +121,18 @@ export interface ParkingLotStatistics {
   tasksWaiting: number;
 }
 
+/** Options of a {@link ParkingLot}. */
+export interface ParkingLotOptions {
+  /**
+   * Makes the lot follow asyncio's wake-vs-cancel rule (see {@link Waitable.revokeWake}): a task
+   * this lot woke that takes an edge cancel before it resumes raises `Cancelled` instead, and
+   * `onRevoked` is called with the value it was woken with, to pass the wake-up on (typically to
+   * {@link ParkingLot.unparkOne}). Without it the lot follows Trio's rule: a woken task keeps
+   * its wake-up.
+   */
+  onRevoked?: (value: unknown, task: Task) => void;
+}
+
 /**
  * A FIFO queue of parked tasks, the building block of locks, events, conditions and channels.
  *
@@ -125,9 +147,22 @@ export interface ParkingLotStatistics {
  */
 export class ParkingLot implements Waitable {
   private readonly parked = new Set<Task>();
+  private readonly onRevoked: ((value: unknown, task: Task) => void) | null;
 
-  /** @param label - names the lot in task-tree dumps */
-  constructor(private readonly label = 'ParkingLot') {}
+  /**
+   * @param label - names the lot in task-tree dumps
+   * @param options - see {@link ParkingLotOptions}
+   */
+  constructor(
+    private readonly label = 'ParkingLot',
+    options: ParkingLotOptions = {},
+  ) {
+    const onRevoked = options.onRevoked;
+    if (onRevoked !== undefined && typeof onRevoked !== 'function') {
+      throw new TypeError('ParkingLot onRevoked must be a function');
+    }
+    this.onRevoked = onRevoked ?? null;
+  }
 
   /** How many tasks are parked here. */
   get size(): number {
@@ -208,6 +243,13 @@ export class ParkingLot implements Waitable {
   /** @internal */
   describeWait(): string {
     return this.label;
+  }
+
+  /** @internal */
+  revokeWake(task: Task, outcome: Outcome): boolean {
+    if (this.onRevoked === null) return false;
+    this.onRevoked(outcome.ok ? outcome.value : undefined, task);
+    return true;
   }
 
   /** The parked tasks, first to be unparked first. */

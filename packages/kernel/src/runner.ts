@@ -30,8 +30,8 @@ import {
 import { InstrumentSet, type Instrument } from './instruments';
 import { formatTaskTree, taskTree } from './introspect';
 import { Nursery } from './nursery';
-import { Abort, NEVER, type Waitable } from './park';
-import { Task } from './task';
+import { Abort, NEVER, type Outcome, type Waitable } from './park';
+import { Task, type TaskSink } from './task';
 import { checkOptions, checkSignal } from './validate';
 
 /** How long (ms) batches may follow each other as microtasks before the host gets a turn. */
@@ -292,9 +292,18 @@ export class Runner {
     return handle;
   }
 
-  /** Starts `fn(...args)` as a system task: it belongs to the run and is cancelled when the root task ends. */
-  spawnSystemTask<A extends unknown[]>(fn: (...args: A) => unknown, args: A, name?: string): Task {
-    return this.systemNursery.spawn(fn, args, name);
+  /**
+   * Starts `fn(...args)` as a system task: it belongs to the run and is cancelled when the root
+   * task ends. With a `sink` it is edge-native (see `Nursery.spawn`): its failure goes to the sink
+   * instead of failing the run.
+   */
+  spawnSystemTask<A extends unknown[]>(
+    fn: (...args: A) => unknown,
+    args: A,
+    name?: string,
+    sink?: TaskSink,
+  ): Task {
+    return this.systemNursery.spawn(fn, args, name, sink);
   }
 
   // ---- parking and waking -------------------------------------------------------------------
@@ -379,7 +388,7 @@ export class Runner {
   /** @internal Wakes a parked task with `value` at the next batch. */
   wake(task: Task, value: unknown): void {
     if (task.done) return; // a task stopped while its wait was pending (see canPark)
-    this.unpark(task);
+    task.wokenFrom = this.unpark(task);
     task.wakeFailed = false;
     task.wakeValue = value;
     task.wakeCheck = false;
@@ -389,19 +398,20 @@ export class Runner {
   /** @internal Wakes a parked task with `error` at the next batch. */
   wakeWithError(task: Task, error: unknown): void {
     if (task.done) return;
-    this.unpark(task);
+    task.wokenFrom = this.unpark(task);
     task.wakeFailed = true;
     task.wakeValue = error;
     task.wakeCheck = false;
     this.enqueue(task);
   }
 
-  private unpark(task: Task): void {
-    if (task.parkedOn === null)
-      throw new KernelInternalError(`${task} was woken but is not parked`);
+  private unpark(task: Task): Waitable {
+    const on = task.parkedOn;
+    if (on === null) throw new KernelInternalError(`${task} was woken but is not parked`);
     task.parkedOn = null;
     if (!task.foreignWait) this.blockedTasks--;
     task.foreignWait = false;
+    return on;
   }
 
   private enqueue(task: Task): void {
@@ -409,6 +419,24 @@ export class Runner {
     this.ready.push(task);
     if (this.instruments.list.length !== 0) this.instruments.call('taskScheduled', task);
     this.scheduleBatch();
+  }
+
+  /**
+   * @internal `task`'s code goes on while it is parked: the promise of its wait was raced with
+   * another one (`Promise.race`, `Promise.all`). Ends the wait now with `error` if its waitable
+   * lets it go, and counts the task as mid-step again; `false` if the waitable kept it.
+   */
+  breakWait(task: Task, error: unknown): boolean {
+    const on = task.parkedOn;
+    if (on === null || on.abortWait(task) !== Abort.SUCCEEDED || task.parkedOn !== on) return false;
+    this.unpark(task);
+    const reject = task.rejectWake!;
+    task.resolveWake = null;
+    task.rejectWake = null;
+    task.inStep = true;
+    this.stepping++;
+    reject(error);
+    return true;
   }
 
   /** @internal Cancellation came into force for `task`: abandon its wait if it is parked. */
@@ -423,11 +451,15 @@ export class Runner {
     try {
       answer = on.abortWait(task);
     } catch (err) {
-      if (task.parkedOn === on) this.wakeWithError(task, err);
+      if (task.parkedOn === on) {
+        this.wakeWithError(task, err);
+        task.wokenFrom = null;
+      }
       return;
     }
     if (answer === Abort.SUCCEEDED && task.parkedOn === on) {
       this.wakeWithError(task, this.takeCancellation(task) ?? newCancelled());
+      task.wokenFrom = null; // woken by its cancel: there is no wake-up to take back
     }
   }
 
@@ -585,6 +617,16 @@ export class Runner {
     task.rejectWake = null;
     const value = task.wakeValue;
     task.wakeValue = undefined;
+    const from = task.wokenFrom;
+    if (from !== null) {
+      task.wokenFrom = null;
+      // The wake-vs-cancel rule (Waitable.revokeWake): an edge cancel that arrived after the
+      // wake-up takes it back when the waitable says so.
+      if (task.edgePending && from.revokeWake?.(task, outcomeOf(task.wakeFailed, value)) === true) {
+        reject(this.takeCancellation(task));
+        return;
+      }
+    }
     if (task.wakeCheck) {
       task.wakeCheck = false;
       const cancelled = this.takeCancellation(task);
@@ -629,11 +671,17 @@ export class Runner {
       }
       task.resolveWake = null;
       task.rejectWake = null;
+      task.wokenFrom = null;
       failed = true;
       result = new RuntimeError(
         `${task} returned while a wait it started (${pending}) was still pending: a Duet call ` +
           'was not awaited. Put `await` before every Duet call (openNursery, moveOnAfter, sleep...)',
       );
+    }
+    if (task.sink !== null && !failed && task.edgePending) {
+      // Edge-native policy: returned without waiting again after a cancel, it ends cancelled.
+      failed = true;
+      result = this.takeCancellation(task);
     }
     // A task that failed with an error caused by a Cancelled (Node's AbortError) was cancelled.
     if (failed) result = cancellationOf(result) ?? result;
@@ -854,6 +902,10 @@ function watchForExit(runner: Runner): void {
 
 function unwatchForExit(runner: Runner): void {
   if (pendingRuns.delete(runner) && pendingRuns.size === 0) process.off('beforeExit', onBeforeExit);
+}
+
+function outcomeOf(failed: boolean, value: unknown): Outcome {
+  return failed ? { ok: false, error: value } : { ok: true, value };
 }
 
 /** Runs a task's function and reports how it ended; one frame per task, no closures. */

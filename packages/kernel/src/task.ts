@@ -11,6 +11,12 @@ import type { Waitable } from './park';
 /** Where a task is in its life. */
 export type TaskState = 'ready' | 'running' | 'parked' | 'done';
 
+/**
+ * Where the outcome of an edge-native task goes (see `Nursery.spawn`): called once, when the task
+ * has ended, with `task.failed` / `task.result` set.
+ */
+export type TaskSink = (task: Task) => void;
+
 let nextTaskId = 1;
 const NO_NURSERIES: ReadonlySet<Nursery> = new Set();
 
@@ -31,6 +37,10 @@ export class Task {
   scope: CancelScope;
   /** @internal What the task is parked on, or null. */
   parkedOn: Waitable | null = null;
+  /** @internal The sink of an edge-native task, or null (the nursery aggregates its outcome). */
+  sink: TaskSink | null = null;
+  /** @internal The waitable that woke the task, until it resumes (for {@link Waitable.revokeWake}). */
+  wokenFrom: Waitable | null = null;
   /** @internal The park is an `awaitForeign`: time must not autojump under it. */
   foreignWait = false;
   /** @internal In the ready queue with a wake-up pending. */
@@ -41,9 +51,9 @@ export class Task {
   started = false;
   /** @internal The task has finished. */
   done = false;
-  /** @internal The outcome of the task once done. */
+  /** True once done if the task ended with an error (a `Cancelled` included). */
   failed = false;
-  /** @internal The task's value once done (or its error when `failed`). */
+  /** The task's value once done, or its error when {@link Task.failed}. */
   result: unknown = undefined;
   /** @internal The next wake-up: value, error, and whether to check for cancellation first. */
   wakeValue: unknown = undefined;
