@@ -15,6 +15,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import {
   CancelScope,
   Cancelled,
+  currentTime,
   ExceptionGroup,
   currentSignal,
   isCancelled,
@@ -24,6 +25,7 @@ import {
   run,
   sleep,
 } from '@duet/trio';
+import { MockClock } from '@duet/trio/testing';
 
 const t0 = () => performance.now();
 
@@ -104,6 +106,26 @@ describe('deadlines fire whatever other tasks await', () => {
     expect(fired[0]).toBeLessThan(350);
     expect(fired[1]).toBeGreaterThanOrEqual(380);
     expect(fired[1]).toBeLessThan(650);
+  });
+});
+
+describe('autojump with tasks out in plain awaits', () => {
+  test('the MockClock does not jump while a task is in a plain await, and jumps after', async () => {
+    const clock = new MockClock({ autojumpThreshold: 0 });
+    const log: string[] = [];
+    await run({ clock }, async () => {
+      await openNursery(async (n) => {
+        n.startSoon(async () => {
+          await sleep(10);
+          log.push(`sleeper woke at ${currentTime()}`);
+        });
+        n.startSoon(async () => {
+          await delay(50); // real time: virtual time must stand still meanwhile
+          log.push(`foreign done at ${currentTime()}`);
+        });
+      });
+    });
+    expect(log).toEqual(['foreign done at 0', 'sleeper woke at 10']);
   });
 });
 
