@@ -1,4 +1,4 @@
-import { Event, HangError, openNursery, sleep } from '@duet/trio';
+import { Event, HangError, currentTime, openNursery, sleep } from '@duet/trio';
 import { trioTest } from '@duet/trio/testing';
 
 describe('trioTest hang detection', () => {
@@ -17,8 +17,10 @@ describe('trioTest hang detection', () => {
   });
 
   test('a test that ends normally is not affected', async () => {
-    await trioTest(async () => {
+    const woke = await trioTest(async () => {
       await sleep(3600);
+      return currentTime();
     })();
+    expect(woke).toBe(3600);
   });
 });

@@ -213,7 +213,17 @@ describe('cancellation of blocking TCP calls leaves no handle open', () => {
   test('accept', async () => {
     await run(async () => {
       const [listener] = await openTcpListeners(0, { host: HOST });
-      await moveOnAfter(0.02, () => listener!.accept());
+      const scope = moveOnAfter(0.02);
+      const accepted = await scope.run(() => listener!.accept());
+      expect(accepted).toBeUndefined();
+      expect(scope.cancelledCaught).toBe(true);
+      // The listener is still usable after the cancelled accept.
+      const client = await openTcpStream(HOST, listener!.getsockname().port);
+      const server = await listener!.accept();
+      await client.sendAll('hi');
+      expect(Buffer.from(await server.receiveSome()).toString()).toBe('hi');
+      await client.aclose();
+      await server.aclose();
       await listener!.aclose();
     });
   });
