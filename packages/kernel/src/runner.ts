@@ -60,7 +60,7 @@ export interface RunOptions {
    * A signal (such as `'SIGUSR2'`) on which the run prints its task tree to stderr and goes on;
    * the environment variable `DUET_DUMP_ON` sets it too.
    */
-  dumpOnSignal?: NodeJS.Signals;
+  dumpOnSignal?: `SIG${string}`;
 }
 
 type ReadyItem = Task | (() => void);
@@ -173,7 +173,7 @@ export class Runner {
   readonly debug: DebugMonitor | null;
   private readonly detectDeadlock: boolean;
   private hangTimer: NodeJS.Timeout | null = null;
-  private readonly dumpSignal: NodeJS.Signals | null;
+  private readonly dumpSignal: string | null;
 
   /** @internal */
   constructor(options: RunOptions, fn: (...args: never[]) => unknown, args: unknown[]) {
@@ -189,7 +189,7 @@ export class Runner {
       );
     }
     this.dumpSignal =
-      options.dumpOnSignal ?? ((process.env['DUET_DUMP_ON'] as NodeJS.Signals | undefined) || null);
+      options.dumpOnSignal ?? ((process.env['DUET_DUMP_ON'] as string | undefined) || null);
     for (const instrument of options.instruments ?? []) this.instruments.add(instrument);
     this.done = new Promise((resolve, reject) => {
       this.settle = { resolve, reject };
