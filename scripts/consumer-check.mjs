@@ -1,8 +1,11 @@
 #!/usr/bin/env node
-// Check the packages the way a user gets them: build, `pnpm pack` each package,
-// `npm install` the tarballs into a throwaway project outside the workspace,
-// then from plain Node `require()` and `import()` every entry point, and
-// type-check a TypeScript consumer against the shipped .d.ts files.
+// Check the packages the way a user gets them: build, pack (scripts/pack.mjs),
+// lint the tarballs (arethetypeswrong, publint), `npm install` them into a
+// throwaway project outside the workspace, then from plain Node `require()` and
+// `import()` every entry point, mix both formats in one process, run the test
+// adapters under node:test and Vitest (scripts/consumer/), and type-check a
+// TypeScript consumer against the shipped .d.ts files (NodeNext, Bundler,
+// Node10, and without @types/node).
 //
 //   node scripts/consumer-check.mjs [--no-build] [--keep]
 //
@@ -10,7 +13,7 @@
 // --keep      leave the temporary folder in place and print its path
 
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { bootstrap } from './bootstrap.mjs';
@@ -70,8 +73,11 @@ const EXPECTED_EXPORTS = {
     'sleepUntil',
     'spawnSystemTask',
     'taskTree',
+    'testClock',
+    'testRunnerSignal',
     'waitAllTasksBlocked',
     'waitTaskRescheduled',
+    'whenAborted',
     'workerPoolStatistics',
   ],
   '@duet/trio': [
@@ -144,6 +150,7 @@ const EXPECTED_EXPORTS = {
   '@duet/trio/testing': [
     'MockClock',
     'Sequencer',
+    'SystemClock',
     'TRIO_TEST_HANG_DETECTION',
     'assertCheckpoints',
     'assertNoCheckpoints',
@@ -256,6 +263,9 @@ const EXPECTED_EXPORTS = {
     'trioAsAio',
   ],
 };
+
+// Vitest 4 still supports Node 20 (5.x needs Node 22); vite pinned to the release it was tested with.
+const VITEST = ['vite@8.3.8', 'vitest@4.1.12'];
 
 const args = new Set(process.argv.slice(2));
 const failures = [];
@@ -424,6 +434,39 @@ const asyncioCjs = require('@duet/asyncio');
   const dualRun = run(process.execPath, ['dual.cjs'], app);
   process.stdout.write(dualRun.stdout);
   if (dualRun.status !== 0) fail(`mixed import/require: ${dualRun.stderr.trim()}`);
+
+  // --- the test runners docs/testing.md shows ----------------------------------------
+  const fixtures = path.join(rootDir, 'scripts', 'consumer');
+  cpSync(fixtures, path.join(app, 'runners'), { recursive: true });
+  const nodeTest = run(
+    process.execPath,
+    ['--test', 'runners/node-test/virtual-time.test.mjs'],
+    app,
+  );
+  if (nodeTest.status !== 0) fail(`node --test:\n${nodeTest.stdout}${nodeTest.stderr}`);
+  else console.log('node --test: the adapters run under node:test');
+  const timedOut = Date.now();
+  const abort = run(process.execPath, ['--test', 'runners/node-test/timeout.fixture.mjs'], app);
+  const abortSeconds = (Date.now() - timedOut) / 1000;
+  if (abort.status === 0) fail('node --test: the timed-out fixture passed');
+  else if (!abort.stdout.includes('the body was cancelled') || abortSeconds > 20)
+    fail(
+      `node --test: a runner timeout did not cancel the run (${abortSeconds}s):\n${abort.stdout}`,
+    );
+  else console.log(`node --test: a runner timeout cancels the run (${abortSeconds.toFixed(1)}s)`);
+  // Vitest comes from the registry (the only step here that needs the network).
+  mustRun(
+    'npm',
+    ['install', '--no-audit', '--no-fund', '--loglevel=error', '-D', '-E', ...VITEST],
+    app,
+  );
+  const vitest = run(
+    process.execPath,
+    ['node_modules/vitest/vitest.mjs', 'run', '--root', 'runners/vitest'],
+    app,
+  );
+  if (vitest.status !== 0) fail(`vitest:\n${vitest.stdout}${vitest.stderr}`);
+  else console.log(`vitest: the adapters run under ${VITEST.join(' + ')}`);
 
   // --- type-check a TypeScript consumer --------------------------------------------
   const ids = Object.keys(EXPECTED_EXPORTS);
