@@ -1,8 +1,11 @@
 #!/usr/bin/env node
-// Check the packages the way a user gets them: build, `pnpm pack` each package,
-// `npm install` the tarballs into a throwaway project outside the workspace,
-// then from plain Node `require()` and `import()` every entry point, and
-// type-check a TypeScript consumer against the shipped .d.ts files.
+// Check the packages the way a user gets them: build, pack (scripts/pack.mjs),
+// lint the tarballs (arethetypeswrong, publint), `npm install` them into a
+// throwaway project outside the workspace, then from plain Node `require()` and
+// `import()` every entry point, mix both formats in one process, run the test
+// adapters under node:test and Vitest (scripts/consumer/), and type-check a
+// TypeScript consumer against the shipped .d.ts files (NodeNext, Bundler,
+// Node10, and without @types/node).
 //
 //   node scripts/consumer-check.mjs [--no-build] [--keep]
 //
@@ -10,11 +13,12 @@
 // --keep      leave the temporary folder in place and print its path
 
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { bootstrap } from './bootstrap.mjs';
-import { pnpm, rootDir } from './pnpm.mjs';
+import { packAll, workspacePackages } from './pack.mjs';
+import { rootDir } from './pnpm.mjs';
 
 // ---------------------------------------------------------------------------
 // Public names each entry point must export. Every name is checked in the CJS
@@ -69,8 +73,11 @@ const EXPECTED_EXPORTS = {
     'sleepUntil',
     'spawnSystemTask',
     'taskTree',
+    'testClock',
+    'testRunnerSignal',
     'waitAllTasksBlocked',
     'waitTaskRescheduled',
+    'whenAborted',
     'workerPoolStatistics',
   ],
   '@duet/trio': [
@@ -143,6 +150,7 @@ const EXPECTED_EXPORTS = {
   '@duet/trio/testing': [
     'MockClock',
     'Sequencer',
+    'SystemClock',
     'TRIO_TEST_HANG_DETECTION',
     'assertCheckpoints',
     'assertNoCheckpoints',
@@ -256,6 +264,9 @@ const EXPECTED_EXPORTS = {
   ],
 };
 
+// Vitest 4 still supports Node 20 (5.x needs Node 22); vite pinned to the release it was tested with.
+const VITEST = ['vite@8.3.8', 'vitest@4.1.12'];
+
 const args = new Set(process.argv.slice(2));
 const failures = [];
 const fail = (message) => {
@@ -284,12 +295,7 @@ function mustRun(command, commandArgs, cwd) {
 }
 
 // --- the workspace packages and their entry points --------------------------
-const packages = readdirSync(path.join(rootDir, 'packages'), { withFileTypes: true })
-  .filter((d) => d.isDirectory())
-  .map((d) => {
-    const dir = path.join(rootDir, 'packages', d.name);
-    return { dir, manifest: JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) };
-  });
+const packages = workspacePackages();
 
 const entries = packages.flatMap(({ manifest }) =>
   Object.keys(manifest.exports ?? {})
@@ -308,53 +314,49 @@ if (!args.has('--no-build')) bootstrap();
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'duet-consumer-'));
 try {
-  // --- pack ------------------------------------------------------------------
-  const tarballDir = path.join(tmp, 'tarballs');
-  mkdirSync(tarballDir);
-  const tarballs = {};
-  for (const { dir, manifest } of packages) {
-    const status = pnpm(['pack', '--pack-destination', tarballDir], { cwd: dir, stdio: 'ignore' });
-    if (status !== 0) throw new Error(`pnpm pack failed in ${dir}`);
-    const file = `${manifest.name.replace(/^@/, '').replace('/', '-')}-${manifest.version}.tgz`;
-    tarballs[manifest.name] = path.join(tarballDir, file);
-    const packed = JSON.parse(
-      mustRun('tar', ['-xOzf', file, 'package/package.json'], tarballDir).stdout,
+  // --- pack, then lint the tarballs -------------------------------------------
+  const tarballs = packAll(path.join(tmp, 'tarballs'));
+  const bin = (pkg, file) => path.join(rootDir, 'node_modules', pkg, file);
+  for (const [name, file] of Object.entries(tarballs)) {
+    console.log(`packed ${path.basename(file)}`);
+    // Every entry point under node10, node16 (from CJS and from ESM) and bundler resolution.
+    const attw = run(
+      process.execPath,
+      [bin('@arethetypeswrong/cli', 'dist/index.js'), file, '--format', 'ascii'],
+      tmp,
     );
-    const deps = Object.entries(packed.dependencies ?? {});
-    for (const [name, range] of deps) {
-      if (!name.startsWith('@duet/')) fail(`${manifest.name} has a runtime dependency on ${name}`);
-      if (range.startsWith('workspace:'))
-        fail(`${manifest.name}: packed dependency ${name} is still ${range}`);
-    }
-    for (const key of ['peerDependencies', 'optionalDependencies']) {
-      if (packed[key]) fail(`${manifest.name} declares ${key}`);
-    }
-    console.log(`packed ${path.basename(tarballs[manifest.name])}`);
+    if (attw.status !== 0) fail(`arethetypeswrong ${name}:\n${attw.stdout}${attw.stderr}`);
+    const publint = run(
+      process.execPath,
+      [bin('publint', 'src/cli.js'), 'run', file, '--strict'],
+      tmp,
+    );
+    if (publint.status !== 0 || /Warnings|Errors|Suggestions/.test(publint.stdout))
+      fail(`publint ${name}:\n${publint.stdout}${publint.stderr}`);
   }
+  console.log('arethetypeswrong and publint: no problems');
 
-  // --- install into a plain npm project -----------------------------------------
+  // --- install into a plain npm project, as the README says -------------------------
   const app = path.join(tmp, 'app');
   mkdirSync(app);
-  const fileSpecs = Object.fromEntries(
-    Object.entries(tarballs).map(([name, file]) => [name, `file:${path.relative(app, file)}`]),
-  );
   writeFileSync(
     path.join(app, 'package.json'),
-    JSON.stringify(
-      {
-        name: 'duet-consumer-check',
-        private: true,
-        dependencies: fileSpecs,
-        // Inter-package dependencies (@duet/kernel@0.1.0 ...) must come from the
-        // tarballs, never from the registry.
-        overrides: Object.fromEntries(Object.keys(fileSpecs).map((name) => [name, `$${name}`])),
-      },
-      null,
-      2,
-    ),
+    JSON.stringify({ name: 'duet-consumer-check', private: true }, null, 2),
   );
-  // --offline: every package comes from a local tarball; nothing may be fetched.
-  mustRun('npm', ['install', '--offline', '--no-audit', '--no-fund', '--loglevel=error'], app);
+  // --offline: every package comes from a local tarball, the dependencies between
+  // them (@duet/kernel@0.1.0 ...) included; nothing may be fetched.
+  mustRun(
+    'npm',
+    [
+      'install',
+      '--offline',
+      '--no-audit',
+      '--no-fund',
+      '--loglevel=error',
+      ...Object.values(tarballs),
+    ],
+    app,
+  );
   console.log(`installed ${Object.keys(tarballs).length} tarballs with npm into ${app}`);
 
   // --- load every entry point from plain Node -------------------------------------
@@ -390,6 +392,82 @@ const problems = [];
     for (const line of probeRun.stderr.trim().split('\n')) fail(line);
   }
 
+  // --- one instance per process, whatever mix of import and require ------------------
+  // Real programs mix formats through their dependencies: a CJS run() must host ESM
+  // primitives and the reverse, with one Cancelled class for both.
+  const dual = `
+const assert = require('node:assert');
+const kernelCjs = require('@duet/kernel');
+const trioCjs = require('@duet/trio');
+const asyncioCjs = require('@duet/asyncio');
+(async () => {
+  const kernelEsm = await import('@duet/kernel');
+  const trioEsm = await import('@duet/trio');
+  const asyncioEsm = await import('@duet/asyncio');
+  const testingEsm = await import('@duet/trio/testing');
+  assert.strictEqual(kernelEsm.Cancelled, kernelCjs.Cancelled, 'kernel Cancelled: ESM !== CJS');
+  assert.strictEqual(trioEsm.Cancelled, asyncioCjs.CancelledError, 'trio ESM Cancelled !== asyncio CJS CancelledError');
+  assert.strictEqual(testingEsm.MockClock, kernelCjs.MockClock, 'MockClock: ESM !== CJS');
+  // A CJS run() hosting ESM primitives, one of them cancelled by a CJS scope.
+  const caught = await trioCjs.run(async () => {
+    await trioEsm.sleep(0);
+    let scope;
+    await trioCjs.moveOnAfter(0.01, (s) => ((scope = s), trioEsm.sleepForever()));
+    try { await trioEsm.failAfter(0.01, () => trioCjs.sleepForever()); } catch (err) {
+      assert.ok(err instanceof trioCjs.TooSlowError, 'failAfter: ' + err);
+    }
+    return scope.cancelledCaught;
+  });
+  assert.strictEqual(caught, true, 'moveOnAfter did not cancel the ESM sleepForever');
+  // An ESM run() hosting CJS primitives, cancelled with the CJS class.
+  await asyncioEsm.run(async () => {
+    const task = asyncioCjs.createTask(() => asyncioEsm.sleep(10));
+    await asyncioCjs.sleep(0);
+    task.cancel();
+    await assert.rejects(async () => { await task; }, asyncioCjs.CancelledError);
+    await assert.rejects(async () => { await asyncioCjs.waitFor(() => asyncioEsm.sleep(10), 0.01); }, asyncioEsm.TimeoutError);
+  });
+  console.log('one kernel: ESM and CJS share classes and runs');
+})().catch((err) => { console.error(err.message); process.exit(1); });
+`;
+  writeFileSync(path.join(app, 'dual.cjs'), dual);
+  const dualRun = run(process.execPath, ['dual.cjs'], app);
+  process.stdout.write(dualRun.stdout);
+  if (dualRun.status !== 0) fail(`mixed import/require: ${dualRun.stderr.trim()}`);
+
+  // --- the test runners docs/testing.md shows ----------------------------------------
+  const fixtures = path.join(rootDir, 'scripts', 'consumer');
+  cpSync(fixtures, path.join(app, 'runners'), { recursive: true });
+  const nodeTest = run(
+    process.execPath,
+    ['--test', 'runners/node-test/virtual-time.test.mjs'],
+    app,
+  );
+  if (nodeTest.status !== 0) fail(`node --test:\n${nodeTest.stdout}${nodeTest.stderr}`);
+  else console.log('node --test: the adapters run under node:test');
+  const timedOut = Date.now();
+  const abort = run(process.execPath, ['--test', 'runners/node-test/timeout.fixture.mjs'], app);
+  const abortSeconds = (Date.now() - timedOut) / 1000;
+  if (abort.status === 0) fail('node --test: the timed-out fixture passed');
+  else if (!abort.stdout.includes('the body was cancelled') || abortSeconds > 20)
+    fail(
+      `node --test: a runner timeout did not cancel the run (${abortSeconds}s):\n${abort.stdout}`,
+    );
+  else console.log(`node --test: a runner timeout cancels the run (${abortSeconds.toFixed(1)}s)`);
+  // Vitest comes from the registry (the only step here that needs the network).
+  mustRun(
+    'npm',
+    ['install', '--no-audit', '--no-fund', '--loglevel=error', '-D', '-E', ...VITEST],
+    app,
+  );
+  const vitest = run(
+    process.execPath,
+    ['node_modules/vitest/vitest.mjs', 'run', '--root', 'runners/vitest'],
+    app,
+  );
+  if (vitest.status !== 0) fail(`vitest:\n${vitest.stdout}${vitest.stderr}`);
+  else console.log(`vitest: the adapters run under ${VITEST.join(' + ')}`);
+
   // --- type-check a TypeScript consumer --------------------------------------------
   const ids = Object.keys(EXPECTED_EXPORTS);
   const uses = (ns) =>
@@ -401,6 +479,13 @@ const problems = [];
   writeFileSync(path.join(app, 'esm.mts'), `${esmImports}\n${uses('m')}\nexport {};\n`);
   writeFileSync(path.join(app, 'cjs.cts'), `${cjsImports}\n${uses('m')}\nexport {};\n`);
   writeFileSync(path.join(app, 'bundler.ts'), `${esmImports}\n${uses('m')}\nexport {};\n`);
+  // The kernel and the test helpers declare no Node types: AbortSignal comes from lib DOM.
+  const plain = ['@duet/kernel', '@duet/trio/testing'];
+  writeFileSync(
+    path.join(app, 'no-node-types.ts'),
+    plain.map((entry, i) => `import * as p${i} from '${entry}';\nvoid p${i};`).join('\n') +
+      '\nexport {};\n',
+  );
   const common = {
     strict: true,
     noEmit: true,
@@ -418,6 +503,27 @@ const problems = [];
     'tsconfig.bundler.json': {
       compilerOptions: { ...common, module: 'Preserve', moduleResolution: 'Bundler' },
       files: ['bundler.ts'],
+    },
+    // What `module: commonjs` and the usual ts-jest setup use: no `exports` map.
+    'tsconfig.node10.json': {
+      compilerOptions: {
+        ...common,
+        module: 'CommonJS',
+        moduleResolution: 'Node10',
+        esModuleInterop: true,
+        ignoreDeprecations: '6.0',
+      },
+      files: ['bundler.ts'],
+    },
+    'tsconfig.no-node-types.json': {
+      compilerOptions: {
+        ...common,
+        module: 'NodeNext',
+        moduleResolution: 'NodeNext',
+        lib: ['ES2022', 'ESNext.Disposable', 'DOM'],
+        types: [],
+      },
+      files: ['no-node-types.ts'],
     },
   };
   const tsc = path.join(rootDir, 'node_modules', 'typescript', 'bin', 'tsc');

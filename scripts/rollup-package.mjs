@@ -3,7 +3,12 @@
 // Each package's rollup.config.mjs calls packageConfig(import.meta.url). The
 // entry points are read from the package's `exports` map: "." is built from
 // src/index.ts, "./foo" from src/foo.ts. Every entry produces
-//   dist/<name>.mjs (ESM), dist/<name>.cjs (CJS) and dist/<name>.d.ts.
+//   dist/<name>.cjs       CommonJS: what Node runs, for `require` and `import` alike
+//   dist/<name>.node.mjs  Node's `import`: a thin ESM wrapper re-exporting <name>.cjs
+//   dist/<name>.mjs       ESM for bundlers (tree-shakable)
+//   dist/<name>.d.ts      types (CommonJS flavour), dist/<name>.d.mts the ESM flavour
+// Node loads one copy of each package whatever mix of import and require reaches
+// it (no dual-package hazard: one kernel, one Cancelled class per process).
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import path from 'node:path';
@@ -17,20 +22,58 @@ function isExternal(id) {
   return id.startsWith('@duet/') || builtins.has(id) || id.startsWith('node:');
 }
 
+/** The `exports` entry every entry point must have (condition order matters: types first). */
+export function exportsEntry(name) {
+  return {
+    import: {
+      types: `./dist/${name}.d.mts`,
+      node: `./dist/${name}.node.mjs`,
+      default: `./dist/${name}.mjs`,
+    },
+    require: { types: `./dist/${name}.d.ts`, default: `./dist/${name}.cjs` },
+  };
+}
+
+/**
+ * Emits, next to each ESM entry chunk, the Node wrapper over the CJS build and the ESM `.d.mts`.
+ * The wrapper names every export explicitly, so Node need not guess them from the CJS code.
+ */
+function nodeWrappers() {
+  return {
+    name: 'duet-node-wrappers',
+    generateBundle(options, bundle) {
+      if (options.format !== 'es') return;
+      for (const chunk of Object.values(bundle)) {
+        if (chunk.type !== 'chunk' || !chunk.isEntry) continue;
+        const names = chunk.exports.filter((n) => n !== 'default');
+        this.emitFile({
+          type: 'asset',
+          fileName: `${chunk.name}.node.mjs`,
+          source:
+            `// Node's ESM entry: the CommonJS build, so import and require share one instance.\n` +
+            `import cjs from './${chunk.name}.cjs';\n\n` +
+            `export const {\n${names.map((n) => `  ${n},\n`).join('')}} = cjs;\n`,
+        });
+        this.emitFile({
+          type: 'asset',
+          fileName: `${chunk.name}.d.mts`,
+          source: `export * from './${chunk.name}.js';\n`,
+        });
+      }
+    },
+  };
+}
+
 /** Map the package's `exports` to { entryName: absolute source path }. */
 function entriesFromExports(pkgDir, pkg) {
   const input = {};
   for (const [key, target] of Object.entries(pkg.exports ?? {})) {
     if (key === './package.json') continue;
     const name = key === '.' ? 'index' : key.replace(/^\.\//, '');
-    const expected = {
-      types: `./dist/${name}.d.ts`,
-      import: `./dist/${name}.mjs`,
-      require: `./dist/${name}.cjs`,
-    };
+    const expected = exportsEntry(name);
     if (JSON.stringify(target) !== JSON.stringify(expected)) {
       throw new Error(
-        `${pkg.name}: exports["${key}"] must be ${JSON.stringify(expected)} (types first), ` +
+        `${pkg.name}: exports["${key}"] must be ${JSON.stringify(expected)}, ` +
           `got ${JSON.stringify(target)}`,
       );
     }
@@ -78,6 +121,8 @@ export function packageConfig(configUrl) {
           declaration: true,
           declarationDir: distDir,
           sourceMap: true,
+          // src/ is not shipped: the maps carry the sources themselves.
+          inlineSources: true,
           noEmit: false,
           // The base config maps @duet/* to sibling sources for typecheck and
           // editors. For the build they must resolve like a consumer's would:
@@ -85,6 +130,7 @@ export function packageConfig(configUrl) {
           paths: {},
         },
       }),
+      nodeWrappers(),
     ],
     output: [
       {

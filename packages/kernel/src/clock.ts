@@ -1,7 +1,9 @@
 /**
  * Clocks: where a run reads the time. Times are seconds (floats), as in Python.
  */
-import { performance } from 'node:perf_hooks';
+// `performance` is read from globalThis at every call, not captured at import, so fake timers
+// installed later (`vi.useFakeTimers({ toFake: [..., 'performance'] })`, @sinonjs/fake-timers)
+// drive the system clock too.
 import { ValueError } from './errors';
 
 /** What a run needs from a clock. Implement it to drive a run on your own notion of time. */
@@ -14,12 +16,12 @@ export interface Clock {
   deadlineToSleepTime(deadline: number): number;
 }
 
-/** The default clock: monotonic seconds from `performance.now()`. */
+/** The default clock: monotonic seconds from the global `globalThis.performance.now()`, read at each call. */
 export class SystemClock implements Clock {
   startClock(): void {}
 
   currentTime(): number {
-    return performance.now() / 1000;
+    return globalThis.performance.now() / 1000;
   }
 
   deadlineToSleepTime(deadline: number): number {
@@ -81,7 +83,7 @@ export class MockClock implements Clock {
   set rate(value: number) {
     checkNonNegative('rate', value);
     this.virtualBase = this.currentTime();
-    this.realBase = performance.now() / 1000;
+    this.realBase = globalThis.performance.now() / 1000;
     this.rateValue = value;
   }
 
@@ -97,12 +99,14 @@ export class MockClock implements Clock {
   }
 
   startClock(): void {
-    this.realBase = performance.now() / 1000;
+    this.realBase = globalThis.performance.now() / 1000;
   }
 
   currentTime(): number {
     if (this.rateValue === 0) return this.virtualBase;
-    return this.virtualBase + (performance.now() / 1000 - this.realBase) * this.rateValue;
+    return (
+      this.virtualBase + (globalThis.performance.now() / 1000 - this.realBase) * this.rateValue
+    );
   }
 
   deadlineToSleepTime(deadline: number): number {

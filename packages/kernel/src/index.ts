@@ -18,6 +18,7 @@ export {
   type ErrorMatcher,
 } from './errors';
 export { MockClock, SystemClock, type Clock, type MockClockOptions } from './clock';
+export { testClock, testRunnerSignal, whenAborted, type TestClockOption } from './testing';
 export {
   CANCEL_SCOPE_OPTIONS,
   CancelScope,

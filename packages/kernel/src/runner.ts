@@ -64,7 +64,7 @@ export interface RunOptions {
    * A signal (such as `'SIGUSR2'`) on which the run prints its task tree to stderr and goes on;
    * the environment variable `DUET_DUMP_ON` sets it too.
    */
-  dumpOnSignal?: NodeJS.Signals;
+  dumpOnSignal?: `SIG${string}`;
   /**
    * An outside `AbortSignal`: aborting it cancels the whole run (its root scope, level-triggered),
    * and `run()` rejects with a `Cancelled` whose message is the signal's reason.
@@ -196,7 +196,7 @@ export class Runner {
   readonly debug: DebugMonitor | null;
   private readonly detectDeadlock: boolean;
   private hangTimer: NodeJS.Timeout | null = null;
-  private readonly dumpSignal: NodeJS.Signals | null;
+  private readonly dumpSignal: string | null;
   private readonly outsideSignal: AbortSignal | null;
 
   /** @internal */
@@ -215,7 +215,7 @@ export class Runner {
       );
     }
     this.dumpSignal =
-      options.dumpOnSignal ?? ((process.env['DUET_DUMP_ON'] as NodeJS.Signals | undefined) || null);
+      options.dumpOnSignal ?? ((process.env['DUET_DUMP_ON'] as string | undefined) || null);
     for (const instrument of options.instruments ?? []) this.instruments.add(instrument);
     this.done = new Promise((resolve, reject) => {
       this.settle = { resolve, reject };

@@ -6,19 +6,31 @@
  */
 import { AssertionError } from 'node:assert';
 import {
+  CancelScope,
   Cancelled,
   MockClock,
   RuntimeError,
+  SystemClock,
   addInstrument,
   currentTask,
   removeInstrument,
+  testClock,
+  testRunnerSignal,
+  whenAborted,
   type Instrument,
   type Task,
+  type TestClockOption,
 } from '@duet/kernel';
 import { run, type RunOptions } from './run';
 import { Event } from './sync';
 
-export { MockClock, waitAllTasksBlocked, type MockClockOptions } from '@duet/kernel';
+export {
+  MockClock,
+  SystemClock,
+  waitAllTasksBlocked,
+  type MockClockOptions,
+  type TestClockOption,
+} from '@duet/kernel';
 
 /**
  * `trio.testing.Sequencer`: makes blocks in different tasks run in a fixed order. `seq.run(n, fn)`
@@ -141,11 +153,17 @@ export function assertNoCheckpoints<T>(fn: () => Promise<T> | T): Promise<T> {
  * @example
  * ```ts
  * test('uses my clock', trioTest(async (clock) => { clock.jump(1); }, { clock: new MockClock() }));
+ * test('real I/O', trioTest(async () => { await fetchWithTimeout(); }, { clock: 'system' }));
  * ```
  */
 export interface TrioTestOptions extends Omit<RunOptions, 'clock'> {
-  /** The clock of the run; a fresh `MockClock({ autojumpThreshold: 0 })` by default. */
-  clock?: MockClock;
+  /**
+   * The clock of the run: a fresh `MockClock({ autojumpThreshold: 0 })` by default (virtual time:
+   * sleeps and timeouts finish at once). `'system'` runs on real time, for tests that do real I/O:
+   * under a mock clock a `failAfter(1, ...)` around a real 3 s request does not fire, since virtual
+   * time only moves when every task waits in the kernel. See `docs/testing.md`.
+   */
+  clock?: TestClockOption;
 }
 
 /**
@@ -162,7 +180,10 @@ export const TRIO_TEST_HANG_DETECTION = Object.freeze({
 /**
  * A Jest (or any runner's) test function that runs `fn` as the root task of its own `run()`, like
  * pytest-trio with `autojump_clock`: by default the run uses a fresh `MockClock` with
- * `autojumpThreshold: 0`, so sleeps and timeouts finish at once in virtual time. `fn` gets the clock.
+ * `autojumpThreshold: 0`, so sleeps and timeouts finish at once in virtual time (`clock: 'system'`
+ * runs on real time instead, for tests doing real I/O). `fn` gets the clock, then whatever the
+ * runner passes the test function (`node:test`'s `t`, Vitest's context); the runner's abort signal
+ * (`t.signal`, `context.signal`) cancels the run, and the test fails with the signal's reason.
  * A test that deadlocks or runs 4 real seconds fails with a `HangError` showing the task tree
  * (see {@link TRIO_TEST_HANG_DETECTION}; pass `hangDetection` to change it — turn `deadlock` off
  * when something outside the kernel, such as a raw `setTimeout`, wakes the test's tasks).
@@ -175,13 +196,36 @@ export const TRIO_TEST_HANG_DETECTION = Object.freeze({
  * }));
  * ```
  */
-export function trioTest<T>(
-  fn: (clock: MockClock) => Promise<T> | T,
+export function trioTest<T, A extends unknown[] = []>(
+  fn: (clock: MockClock, ...args: A) => Promise<T> | T,
+  options?: TrioTestOptions & { clock?: MockClock },
+): (...args: A) => Promise<T>;
+/** With `clock: 'system'`, `fn` gets the run's real-time `SystemClock`. */
+export function trioTest<T, A extends unknown[] = []>(
+  fn: (clock: SystemClock, ...args: A) => Promise<T> | T,
+  options: TrioTestOptions & { clock: 'system' },
+): (...args: A) => Promise<T>;
+export function trioTest<T, A extends unknown[]>(
+  fn: (clock: never, ...args: A) => Promise<T> | T,
   options: TrioTestOptions = {},
-): () => Promise<T> {
+): (...args: A) => Promise<T> {
   if (typeof fn !== 'function') throw new TypeError('trioTest() expects the test body function');
-  return () => {
-    const clock = options.clock ?? new MockClock({ autojumpThreshold: 0 });
-    return run({ hangDetection: TRIO_TEST_HANG_DETECTION, ...options, clock }, fn, clock);
+  // `(...args)` has length 0, so no runner mistakes it for a callback-style (`done`) test.
+  return (...args: A) => {
+    const clock = testClock(options.clock);
+    const signal = testRunnerSignal(args);
+    const body = fn as (clock: MockClock | SystemClock, ...args: A) => Promise<T> | T;
+    return run({ hangDetection: TRIO_TEST_HANG_DETECTION, ...options, clock }, async () => {
+      // The runner's abort (its timeout, a bail-out) cancels the whole test, as a scope would.
+      const scope = new CancelScope();
+      const stop = whenAborted(signal, () => scope.cancel('the test runner aborted the test'));
+      try {
+        const value = await scope.run(() => body(clock, ...args));
+        if (scope.cancelledCaught) throw signal?.reason;
+        return value as T;
+      } finally {
+        stop();
+      }
+    });
   };
 }
