@@ -8,6 +8,7 @@ import {
   Cancelled,
   RuntimeError,
   awaitForeign,
+  checkFunction,
   currentTaskOrUndefined,
   type Nursery,
   type Task as KernelTask,
@@ -117,7 +118,7 @@ export class Task<T = unknown> extends Future<T> {
   private name: string;
 
   constructor(fn: () => T | PromiseLike<T>, options: TaskConstructorOptions = {}) {
-    checkTaskFunction('Task', fn);
+    checkFunction('Task', fn);
     const loop = options.loop ?? getRunningLoop();
     super({ loop });
     this._fn = fn;
@@ -144,7 +145,7 @@ export class Task<T = unknown> extends Future<T> {
     options: TaskOptions,
     nursery: Nursery | null,
   ): Task<T> {
-    checkTaskFunction('createTask', fn);
+    checkFunction('createTask()', fn);
     spawnInto = nursery;
     try {
       return new Task(fn, { ...options, loop });
@@ -270,20 +271,6 @@ async function runTask(task: Task<unknown>): Promise<void> {
 
 function newCancelledError(message: string | undefined): Cancelled {
   return message === undefined ? new Cancelled() : new Cancelled(message);
-}
-
-function checkTaskFunction(api: string, fn: unknown): void {
-  if (typeof fn !== 'function') {
-    const hint =
-      fn !== null &&
-      typeof fn === 'object' &&
-      typeof (fn as PromiseLike<unknown>).then === 'function'
-        ? ' (pass the async function itself, e.g. () => work(1), not the Promise work(1) returned)'
-        : '';
-    throw new TypeError(
-      `${api} expects a function, got ${fn === null ? 'null' : typeof fn}${hint}`,
-    );
-  }
 }
 
 /**

@@ -2,7 +2,7 @@
  * A test helper in the spirit of `IsolatedAsyncioTestCase`: each test body runs in its own loop,
  * in virtual time, and a test that hangs fails with the task tree instead of a bare timeout.
  */
-import { MockClock } from '@duet/kernel';
+import { MockClock, checkFunction } from '@duet/kernel';
 import { run, type RunOptions } from './runners';
 
 /** Options of {@link asyncioTest}. */
@@ -41,7 +41,7 @@ export function asyncioTest<T>(
   fn: (clock: MockClock) => Promise<T> | T,
   options: AsyncioTestOptions = {},
 ): () => Promise<T> {
-  if (typeof fn !== 'function') throw new TypeError('asyncioTest() expects the test body function');
+  checkFunction('asyncioTest()', fn);
   return () => {
     const clock = options.clock ?? new MockClock({ autojumpThreshold: 0 });
     return run(() => fn(clock), { hangDetection: ASYNCIO_TEST_HANG_DETECTION, ...options, clock });

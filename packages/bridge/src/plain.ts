@@ -5,7 +5,14 @@
  */
 import { once, type EventEmitter } from 'node:events';
 import { run as aioRun } from '@duet/asyncio';
-import { CancelScope, ParkingLot, awaitForeign, currentSignal, type Nursery } from '@duet/kernel';
+import {
+  CancelScope,
+  ParkingLot,
+  awaitForeign,
+  currentSignal,
+  type Nursery,
+  checkFunction,
+} from '@duet/kernel';
 import { EndOfChannel, run as trioRun, type RunOptions as TrioRunOptions } from '@duet/trio';
 
 /** Options of {@link runWithSignal}. */
@@ -39,7 +46,7 @@ export function runWithSignal<R>(
   options: RunWithSignalOptions = {},
 ): Promise<R> {
   if (!(signal instanceof AbortSignal)) throw new TypeError('runWithSignal expects an AbortSignal');
-  if (typeof fn !== 'function') throw new TypeError('runWithSignal expects a function');
+  checkFunction('runWithSignal()', fn);
   if (signal.aborted) return Promise.reject(signal.reason);
   const main = async (): Promise<R> => {
     const scope = new CancelScope();

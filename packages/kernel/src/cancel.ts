@@ -13,8 +13,9 @@ import {
   unwrapDisposalCancel,
 } from './errors';
 import type { TimedEntry } from './deadlines';
-import type { Runner } from './runner';
+import { checkFunction, type Runner } from './runner';
 import type { Task } from './task';
+import { checkBoolean, checkNumber, checkOptions } from './validate';
 
 /** Options of a {@link CancelScope}. */
 export interface CancelScopeOptions {
@@ -29,10 +30,8 @@ export interface CancelScopeOptions {
 /** Why a scope was cancelled. */
 export type CancelReason = 'explicit' | 'deadline' | 'nursery';
 
-function checkDeadline(name: string, value: number): number {
-  if (typeof value !== 'number' || Number.isNaN(value)) {
-    throw new ValueError(`${name} must be a number (seconds), got ${String(value)}`);
-  }
+function checkDeadline(name: string, value: unknown): number {
+  checkNumber('CancelScope', name, value, { unit: 'seconds' });
   return value;
 }
 
@@ -84,6 +83,8 @@ export class CancelScope implements TimedEntry {
   private controller: AbortController | null = null;
 
   constructor(options: CancelScopeOptions = {}) {
+    checkOptions('CancelScope()', options);
+    checkBoolean('CancelScope()', 'shield', options.shield, true);
     const deadline = checkDeadline('deadline', options.deadline ?? Infinity);
     const relative = checkDeadline('relativeDeadline', options.relativeDeadline ?? Infinity);
     if (relative < 0) throw new ValueError(`relativeDeadline must be >= 0, got ${relative}`);
@@ -108,7 +109,7 @@ export class CancelScope implements TimedEntry {
    * `fn`'s value, or with `undefined` when the scope caught the cancellation it caused.
    */
   async run<T>(fn: (scope: this) => Promise<T> | T): Promise<T | undefined> {
-    if (typeof fn !== 'function') throw new TypeError('CancelScope.run() expects a function');
+    checkFunction('CancelScope.run()', fn);
     const task = requireTask('CancelScope.run()');
     this.enter(task);
     let error: unknown = NO_ERROR;
@@ -167,7 +168,7 @@ export class CancelScope implements TimedEntry {
 
   /** Sets `shield` (see the getter). */
   set shield(value: boolean) {
-    if (typeof value !== 'boolean') throw new TypeError('shield must be a boolean');
+    checkBoolean('CancelScope', 'shield', value);
     this.shieldValue = value;
     if (this.isActive()) this.recompute();
   }

@@ -49,6 +49,7 @@ export {
   TimerHandle,
   addInstrument,
   cancelShieldedCheckpoint,
+  checkFunction,
   checkpoint,
   currentClock,
   currentRootTask,
@@ -72,6 +73,13 @@ export {
   type TaskTree,
 } from './introspect';
 export { currentTaskOrUndefined } from './context';
+export {
+  checkBoolean,
+  checkInstance,
+  checkNumber,
+  checkOptions,
+  type CheckNumberOptions,
+} from './validate';
 export { type DebugOptions } from './debug';
 export {
   TraceRecorder,

@@ -4,6 +4,7 @@
  */
 import {
   KernelInternalError,
+  checkBoolean,
   currentRunner,
   currentTaskOrUndefined,
   openNursery as kernelOpenNursery,
@@ -81,6 +82,7 @@ export function run(first: unknown, ...rest: unknown[]): Promise<unknown> {
   const fn = hasOptions ? rest[0] : first;
   const args = hasOptions ? rest.slice(1) : rest;
   const { strictExceptionGroups, ...kernelOptions } = options;
+  checkBoolean('run()', 'strictExceptionGroups', strictExceptionGroups, true);
   if (typeof fn !== 'function') {
     // Let the kernel report the bad argument in its words (with its hint for a started Promise).
     return kernelRun(kernelOptions, fn as () => unknown);
@@ -118,6 +120,7 @@ export function openNursery<T>(
   body: (nursery: Nursery) => Promise<T> | T,
   options: OpenNurseryOptions = {},
 ): Promise<T | undefined> {
+  checkBoolean('openNursery()', 'strictExceptionGroups', options.strictExceptionGroups, true);
   const task = currentTaskOrUndefined();
   const strict = options.strictExceptionGroups ?? (task && strictByRun.get(task.runner)) ?? true;
   return kernelOpenNursery(body, { groupMessage: GROUP_MESSAGE, strictExceptionGroups: strict });

@@ -14,6 +14,7 @@ import {
   removeInstrument,
   type Instrument,
   type Task,
+  checkFunction,
 } from '@duet/kernel';
 import { run, type RunOptions } from './run';
 import { Event } from './sync';
@@ -180,7 +181,7 @@ export function trioTest<T>(
   fn: (clock: MockClock) => Promise<T> | T,
   options: TrioTestOptions = {},
 ): () => Promise<T> {
-  if (typeof fn !== 'function') throw new TypeError('trioTest() expects the test body function');
+  checkFunction('trioTest()', fn);
   return () => {
     const clock = options.clock ?? new MockClock({ autojumpThreshold: 0 });
     return run({ hangDetection: TRIO_TEST_HANG_DETECTION, ...options, clock }, fn, clock);
