@@ -44,6 +44,9 @@ export class Timeout {
   private cancellingAtEntry = 0;
   private loop: EventLoop | null = null;
 
+  /** @internal The delay `timeout()` was given, for the error message. */
+  _delay: number | null = null;
+
   /** @param when - the absolute time (loop clock) of expiry, or `null` for never */
   constructor(when: number | null) {
     checkWhen(when);
@@ -117,7 +120,11 @@ export class Timeout {
     if (this.state === 'expiring') {
       this.state = 'expired';
       if (this.task!.uncancel() <= this.cancellingAtEntry && failed && error instanceof Cancelled) {
-        throw new TimeoutError('the timeout expired', { cause: error });
+        const after = this._delay === null ? '' : `${this._delay} s, `;
+        throw new TimeoutError(
+          `the timeout expired (${after}deadline t=${Number(this.deadline!.toFixed(3))} on the loop's clock)`,
+          { cause: error },
+        );
       }
     } else if (this.state === 'entered') {
       this.state = 'exited';
@@ -166,6 +173,7 @@ export function timeout<T>(
 ): Timeout | Promise<T> {
   if (delay !== null) checkNumber('timeout()', 'delay', delay, { unit: 'seconds' });
   const t = new Timeout(delay === null ? null : getRunningLoop().time() + delay);
+  t._delay = delay;
   return fn === undefined ? t : t.run(fn);
 }
 
@@ -241,7 +249,8 @@ export async function waitFor<T>(aw: Awaitable<T>, timeoutSeconds: number | null
     try {
       return fut.result();
     } catch (err) {
-      if (err instanceof Cancelled) throw new TimeoutError('waitFor() timed out', { cause: err });
+      if (err instanceof Cancelled)
+        throw new TimeoutError(`waitFor() timed out after ${timeoutSeconds} s`, { cause: err });
       throw err;
     }
   }
