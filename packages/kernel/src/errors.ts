@@ -170,7 +170,11 @@ export class ExceptionGroup<E = unknown> extends AggregateError {
     // kernel (where the nursery was opened) are kept.
     Object.defineProperty(this, 'exceptions', { value: list, enumerable: false });
     Object.defineProperty(this, 'errors', { get: () => list, enumerable: false });
-    groupFrames.set(this, userFrames(this.stack));
+    // The group's own frames are formatted only if its stack is read: formatting costs far more
+    // than capturing, and a nursery makes many groups that nobody prints.
+    const own: { stack?: string } = {};
+    Error.captureStackTrace(own, new.target);
+    groupFrames.set(this, own);
     let assigned: string | undefined;
     Object.defineProperty(this, 'stack', {
       get: () => assigned ?? groupText(this, errorText),
@@ -273,12 +277,12 @@ function userFrames(stack: string | undefined): string[] {
 }
 
 /** The frames of each group's own stack that are outside the kernel. */
-const groupFrames = new WeakMap<ExceptionGroup, string[]>();
+const groupFrames = new WeakMap<ExceptionGroup, { stack?: string }>();
 
 /** A group printed whole: its headline, its own frames outside the kernel, then each member described. */
 function groupText(group: ExceptionGroup, describe: (exc: unknown) => string): string {
   const [head, ...members] = describeTree(group, '', describe).split('\n');
-  return [head, ...(groupFrames.get(group) ?? []), ...members].join('\n');
+  return [head, ...userFrames(groupFrames.get(group)?.stack), ...members].join('\n');
 }
 
 /** An error as Node prints it uncaught: its stack (a group's is its tree), else its text. */

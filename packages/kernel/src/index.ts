@@ -73,6 +73,7 @@ export {
   type TaskTree,
 } from './introspect';
 export { currentTaskOrUndefined } from './context';
+export { atRunEnd, destroyAll, type Destroyable } from './resources';
 export {
   checkBoolean,
   checkInstance,

@@ -12,6 +12,8 @@ import { PassThrough, finished, type Readable } from 'node:stream';
 import {
   CancelScope,
   ValueError,
+  atRunEnd,
+  destroyAll,
   cancelShieldedCheckpoint,
   checkpointIfCancelled,
   HostWait,
@@ -112,6 +114,13 @@ export class Process implements AsyncResource {
       ? new ReadableReceiveStream(merge ? mergePipes(child.stdout, child.stderr!) : child.stdout)
       : null;
     this.stderr = child.stderr && !merge ? new ReadableReceiveStream(child.stderr) : null;
+    // Left open at the end of the run, the child goes on running, as under Trio, but it no longer
+    // holds Node (nor do our ends of its pipes, which the child then sees closed).
+    const forget = atRunEnd(() => {
+      child.unref();
+      return destroyAll(child.stdio);
+    });
+    child.once('close', forget);
     child.on('exit', (code, signal) => {
       this.code = returnCode(code, signal);
       for (const w of this.exitWaiters) w.wake();

@@ -64,18 +64,20 @@ describe('runProcess', () => {
   test('a child that ignores SIGTERM is killed after the grace period', async () => {
     let pid = 0;
     await run(async () => {
-      await moveOnAfter(0.2, async () => {
-        const proc = await openProcess(
-          [
-            NODE,
-            '-e',
-            'process.on("SIGTERM", () => {}); console.log("ready"); setInterval(() => {}, 1000)',
-          ],
-          { stdout: 'pipe' },
-        );
-        pid = proc.pid;
+      const proc = await openProcess(
+        [
+          NODE,
+          '-e',
+          'process.on("SIGTERM", () => {}); console.log("ready"); setInterval(() => {}, 1000)',
+        ],
+        { stdout: 'pipe' },
+      );
+      pid = proc.pid;
+      // Only once the child ignores SIGTERM (a loaded machine may take longer than the timeout to
+      // start Node, and an early SIGTERM would kill it).
+      await new BufferedReceiveStream(proc.stdout!).receiveLine();
+      await moveOnAfter(0.1, async () => {
         try {
-          await new BufferedReceiveStream(proc.stdout!).receiveLine();
           await proc.wait();
         } finally {
           await proc.stdout!.aclose().catch(() => {});
