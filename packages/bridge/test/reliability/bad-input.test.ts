@@ -364,6 +364,60 @@ const rows: Row[] = [
     state: channelState,
   }),
   row({
+    name: 'waitTaskRescheduled(42)',
+    where: 'trio',
+    call: () => kernel.waitTaskRescheduled(42 as any),
+    error: TypeError,
+    hint: /expects an abort function/,
+  }),
+  row({
+    name: 'reschedule(a task that is not parked)',
+    where: 'trio',
+    call: () => kernel.reschedule(kernel.currentTask()),
+    error: kernel.RuntimeError,
+    hint: /is not parked/,
+    state: () => kernel.currentTask().state,
+  }),
+  row({
+    name: 'ParkingLot.repark(notALot)',
+    where: 'outside',
+    setup: () => new kernel.ParkingLot(),
+    call: (lot) => lot.repark({} as any),
+    error: TypeError,
+    hint: /expects a ParkingLot/,
+    state: (lot) => lot.statistics(),
+  }),
+  row({
+    name: 'ParkingLot.unpark(-1)',
+    where: 'outside',
+    setup: () => new kernel.ParkingLot(),
+    call: (lot) => lot.unpark(-1),
+    error: kernel.ValueError,
+    hint: />= 0/,
+    state: (lot) => lot.statistics(),
+  }),
+  row({
+    name: 'new CancelScope({ deadline, relativeDeadline })',
+    where: 'outside',
+    call: () => new trio.CancelScope({ deadline: 1, relativeDeadline: 1 }),
+    error: kernel.ValueError,
+    hint: /deadline or relativeDeadline, not both/,
+  }),
+  row({
+    name: 'new CancelScope({ relativeDeadline: [1] })',
+    where: 'outside',
+    call: () => new trio.CancelScope({ relativeDeadline: [1] as any }),
+    error: TypeError,
+    hint: /must be a number of seconds, got an array/,
+  }),
+  row({
+    name: 'atRunEnd(42)',
+    where: 'trio',
+    call: () => kernel.atRunEnd(42 as any),
+    error: TypeError,
+    hint: /expects a function/,
+  }),
+  row({
     name: 'queueAsChannels(notAQueue)',
     where: 'outside',
     call: () => bridge.queueAsChannels({} as any),
@@ -390,6 +444,7 @@ const rows: Row[] = [
       ['asyncio createTask(f)', () => aio.createTask(asyncioWork)],
       ['asyncio getRunningLoop()', () => aio.getRunningLoop()],
       ['asyncio currentTask()', () => aio.currentTask()],
+      ['kernel atRunEnd(release)', () => kernel.atRunEnd(() => {})],
     ] as const
   ).map(([name, call]) =>
     row({

@@ -4,7 +4,11 @@
  * `process.getActiveResourcesInfo()`. What happens to each resource is in docs/reliability.md.
  */
 import { execFile } from 'node:child_process';
+import type net from 'node:net';
 import path from 'node:path';
+import * as kernel from '@duet/kernel';
+import * as trio from '@duet/trio';
+import * as aio from '@duet/asyncio';
 
 const root = path.resolve(__dirname, '../../../..');
 const src = (pkg: string) => JSON.stringify(path.join(root, `packages/${pkg}/src/index.ts`));
@@ -135,4 +139,77 @@ describe('nothing lingers after run()', () => {
     },
     30_000,
   );
+});
+
+describe('what run() does with what is left open (in this process)', () => {
+  test('asyncio: a Server is closed and its connections and openConnection sockets dropped', async () => {
+    const { server, client } = await aio.run(async () => {
+      const server = await aio.startServer(() => aio.sleep(3600), '127.0.0.1', 0);
+      const [, port] = server.sockets[0]!.getsockname();
+      const [, writer] = await aio.openConnection('127.0.0.1', port as number);
+      await aio.sleep(0.05);
+      return { server, client: writer.transport as net.Socket };
+    });
+    expect(server.server.listening).toBe(false);
+    expect(server.isServing()).toBe(false);
+    expect(client.destroyed).toBe(true);
+  });
+
+  test('asyncio: a running subprocess is killed; a finished one is left alone', async () => {
+    const [running, finished] = await aio.run(async () => {
+      const slow = await aio.createSubprocessExec(
+        process.execPath,
+        '-e',
+        'setTimeout(() => {}, 5000)',
+        {
+          stdout: aio.PIPE,
+        },
+      );
+      const quick = await aio.createSubprocessExec(process.execPath, '-e', '', {
+        stdout: aio.PIPE,
+      });
+      await quick.wait();
+      return [slow, quick];
+    });
+    if (running.child.exitCode === null && running.child.signalCode === null) {
+      await new Promise((resolve) => running.child.once('exit', resolve));
+    }
+    expect(running.child.signalCode).toBe('SIGKILL');
+    expect(finished.returncode).toBe(0);
+  });
+
+  test('Trio: an unclosed process runs on, without our ends of its pipes', async () => {
+    const proc = await trio.run(() =>
+      trio.openProcess([process.execPath, '-e', 'setTimeout(() => {}, 5000)'], { stdout: 'pipe' }),
+    );
+    try {
+      expect(proc.returncode).toBeNull();
+      expect(proc.child.stdout!.destroyed).toBe(true);
+      expect(() => process.kill(proc.pid, 0)).not.toThrow();
+    } finally {
+      proc.child.kill('SIGKILL');
+      await new Promise((resolve) => proc.child.once('exit', resolve));
+    }
+  });
+
+  test('a resource closed by its owner is not touched again at the end of the run', async () => {
+    const released: string[] = [];
+    await kernel.run(() => {
+      const forget = kernel.atRunEnd(() => void released.push('closed one'));
+      kernel.atRunEnd(() => void released.push('open one'));
+      forget();
+    });
+    expect(released).toEqual(['open one']);
+  });
+
+  test('a release that throws does not stop the others', async () => {
+    const released: string[] = [];
+    await kernel.run(() => {
+      kernel.atRunEnd(() => {
+        throw new Error('already gone');
+      });
+      kernel.atRunEnd(() => void released.push('second'));
+    });
+    expect(released).toEqual(['second']);
+  });
 });
