@@ -14,25 +14,12 @@
 // echo, a client not closed by the shutdown), how many connections the shutdown closed, the heap
 // after a full GC during the load (1 s in, then five samples), its change from the second sample to
 // the end, after the shutdown, and how long the process took to exit after run().
-import { spawn } from 'node:child_process';
 import net from 'node:net';
-import os from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { flag, harness, heapAfterGc } from './lib.mjs';
 
-const argv = process.argv.slice(2);
-const flag = (name, fallback) => {
-  const i = argv.indexOf(`--${name}`);
-  return i < 0 ? fallback : argv[i + 1];
-};
 const CONNECTIONS = Number(flag('connections', 1_000));
 const SECONDS = Number(flag('seconds', 30));
 const MESSAGE = Buffer.alloc(64, 'x');
-
-const heapAfterGc = () => {
-  globalThis.gc();
-  globalThis.gc();
-  return process.memoryUsage().heapUsed;
-};
 
 /**
  * Plain Node clients: each connects, then sends MESSAGE and waits for all of it back, until
@@ -173,45 +160,9 @@ async function asyncioLoad() {
   return stats;
 }
 
-async function child(facade) {
-  const before = process.getActiveResourcesInfo();
-  const result = facade === 'trio' ? await trioLoad() : await asyncioLoad();
-  // What is left once the host has freed the handles closed at shutdown (the next turn).
-  await new Promise((resolve) => setTimeout(resolve, 0));
-  result.activeResources = process.getActiveResourcesInfo();
-  for (const r of before) result.activeResources.splice(result.activeResources.indexOf(r), 1);
-  process.stdout.write(`${JSON.stringify(result)}\n${Date.now()}\n`);
-}
-
-async function parent() {
-  const facades = flag('facades', 'trio,asyncio').split(',');
-  const script = fileURLToPath(import.meta.url);
-  let failed = false;
-  for (const facade of facades) {
-    const proc = spawn(process.execPath, ['--expose-gc', script, ...argv, '--child', facade], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    proc.stdout.on('data', (d) => (out += d));
-    const exitedAt = await new Promise((resolve) => proc.on('exit', () => resolve(Date.now())));
-    const [json, settledAt] = out.trim().split('\n');
-    const result = JSON.parse(json);
-    result.exitMs = exitedAt - Number(settledAt);
-    // 1,000 connections take some seconds to reach their steady buffers: growth is measured from
-    // the second sample (after 2/5 of the load) to the end.
-    const warm = result.heapSamples[1];
-    result.heapChangeAfterWarmup = (result.heapEnd - warm) / warm;
-    failed ||= result.errors !== 0 || result.activeResources.length !== 0;
-    console.log(`${facade}:`, JSON.stringify(result, null, 2));
-  }
-  const cpu = os.cpus();
-  console.log(
-    `machine: ${cpu.length} × ${cpu[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}, Node ${process.version}`,
-  );
-  console.log(`command: node scripts/reliability/load.mjs ${argv.join(' ')}`.trim());
-  process.exitCode = failed ? 1 : 0;
-}
-
-const childFacade = flag('child', null);
-if (childFacade !== null) await child(childFacade);
-else await parent();
+await harness(import.meta.url, { trio: trioLoad, asyncio: asyncioLoad }, (result) => {
+  // 1,000 connections take some seconds to reach their steady buffers: growth is measured from
+  // the second sample (after 2/5 of the load) to the end.
+  const warm = result.heapSamples[1];
+  result.heapChangeAfterWarmup = (result.heapEnd - warm) / warm;
+});

@@ -13,15 +13,8 @@
 //      (default 60); every task of every round must be cancelled.
 // It prints the heap after a full GC at the start and the end, the errors (any miscount is one),
 // the time of each phase, and how long the process took to exit after the last run() settled.
-import { spawn } from 'node:child_process';
-import os from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { flag, harness, heapAfterGc } from './lib.mjs';
 
-const argv = process.argv.slice(2);
-const flag = (name, fallback) => {
-  const i = argv.indexOf(`--${name}`);
-  return i < 0 ? fallback : argv[i + 1];
-};
 const TASKS = Number(flag('tasks', 10_000_000));
 const SCOPES = Number(flag('scopes', 1_000_000));
 const CHURN_SECONDS = Number(flag('churn-seconds', 60));
@@ -29,35 +22,49 @@ const BATCH = 10_000;
 const CONCURRENT_SCOPES = 1_000;
 const CHURN_TASKS = 1_000;
 
-const heapAfterGc = () => {
-  globalThis.gc();
-  globalThis.gc();
-  return process.memoryUsage().heapUsed;
-};
-
-async function trioSoak() {
-  const trio = await import('@duet/trio');
+/**
+ * Runs `phases(time, result, tasks, scopes, churnSeconds)` inside `runFacade`: a small pass first,
+ * so that the start heap already holds what a run keeps once warm (compiled code, pools, caches)
+ * and growth after that is what a leak would show, then the measured pass.
+ */
+async function soak(runFacade, phases) {
   const result = { errors: 0, phases: {} };
   const time = async (name, fn) => {
     const start = performance.now();
     const detail = await fn();
     result.phases[name] = { seconds: (performance.now() - start) / 1000, ...detail };
   };
-  const phases = async (time, TASKS, SCOPES, CHURN_SECONDS) => {
-    await time('tasks', async () => {
-      let done = 0;
-      const task = async () => {
-        await trio.checkpoint();
-        done++;
-      };
-      for (let spawned = 0; spawned < TASKS; spawned += BATCH) {
-        await trio.openNursery((n) => {
+  await runFacade(async () => {
+    await phases(async (_name, fn) => fn(), result, BATCH, CONCURRENT_SCOPES * 2, 0.5);
+    result.heapStart = heapAfterGc();
+    await phases(time, result, TASKS, SCOPES, CHURN_SECONDS);
+    result.heapEnd = heapAfterGc();
+  });
+  return result;
+}
+
+/** `count` tasks that each `checkpoint()` once, started `BATCH` at a time by `runBatch(task)`. */
+async function tasksPhase(result, count, checkpoint, runBatch) {
+  let done = 0;
+  const task = async () => {
+    await checkpoint();
+    done++;
+  };
+  for (let spawned = 0; spawned < count; spawned += BATCH) await runBatch(task);
+  if (done !== count) result.errors++;
+  return { tasks: done };
+}
+
+async function trioSoak() {
+  const trio = await import('@duet/trio');
+  return soak(trio.run, async (time, result, TASKS, SCOPES, CHURN_SECONDS) => {
+    await time('tasks', () =>
+      tasksPhase(result, TASKS, trio.checkpoint, (task) =>
+        trio.openNursery((n) => {
           for (let i = 0; i < BATCH; i++) n.startSoon(task);
-        });
-      }
-      if (done !== TASKS) result.errors++;
-      return { tasks: done };
-    });
+        }),
+      ),
+    );
     await time('scopes', async () => {
       let expired = 0;
       const worker = async (first) => {
@@ -100,41 +107,23 @@ async function trioSoak() {
       if (cancelled !== rounds * CHURN_TASKS) result.errors++;
       return { rounds, cancelled };
     });
-  };
-  await trio.run(async () => {
-    // A small pass first, so that the start heap already holds what a run keeps once warm (compiled
-    // code, pools, caches): growth after that is what a leak would show.
-    await phases(async (_name, fn) => fn(), BATCH, CONCURRENT_SCOPES * 2, 0.5);
-    result.heapStart = heapAfterGc();
-    await phases(time, TASKS, SCOPES, CHURN_SECONDS);
-    result.heapEnd = heapAfterGc();
   });
-  return result;
 }
 
 async function asyncioSoak() {
   const aio = await import('@duet/asyncio');
-  const result = { errors: 0, phases: {} };
-  const time = async (name, fn) => {
-    const start = performance.now();
-    const detail = await fn();
-    result.phases[name] = { seconds: (performance.now() - start) / 1000, ...detail };
-  };
-  const phases = async (time, TASKS, SCOPES, CHURN_SECONDS) => {
-    await time('tasks', async () => {
-      let done = 0;
-      const task = async () => {
-        await aio.sleep(0);
-        done++;
-      };
-      for (let spawned = 0; spawned < TASKS; spawned += BATCH) {
-        await new aio.TaskGroup().run((tg) => {
-          for (let i = 0; i < BATCH; i++) tg.createTask(task);
-        });
-      }
-      if (done !== TASKS) result.errors++;
-      return { tasks: done };
-    });
+  return soak(aio.run, async (time, result, TASKS, SCOPES, CHURN_SECONDS) => {
+    await time('tasks', () =>
+      tasksPhase(
+        result,
+        TASKS,
+        () => aio.sleep(0),
+        (task) =>
+          new aio.TaskGroup().run((tg) => {
+            for (let i = 0; i < BATCH; i++) tg.createTask(task);
+          }),
+      ),
+    );
     await time('scopes', async () => {
       let expired = 0;
       const worker = async (first) => {
@@ -173,55 +162,9 @@ async function asyncioSoak() {
       if (cancelled !== rounds * CHURN_TASKS) result.errors++;
       return { rounds, cancelled };
     });
-  };
-  await aio.run(async () => {
-    // A small pass first, so that the start heap already holds what a run keeps once warm (compiled
-    // code, pools, caches): growth after that is what a leak would show.
-    await phases(async (_name, fn) => fn(), BATCH, CONCURRENT_SCOPES * 2, 0.5);
-    result.heapStart = heapAfterGc();
-    await phases(time, TASKS, SCOPES, CHURN_SECONDS);
-    result.heapEnd = heapAfterGc();
   });
-  return result;
 }
 
-/** Child: one facade; prints its result, then the time run() settled, then lets Node exit. */
-async function child(facade) {
-  const before = process.getActiveResourcesInfo();
-  const result = facade === 'trio' ? await trioSoak() : await asyncioSoak();
-  result.activeResources = process.getActiveResourcesInfo();
-  for (const r of before) result.activeResources.splice(result.activeResources.indexOf(r), 1);
-  process.stdout.write(`${JSON.stringify(result)}\n${Date.now()}\n`);
-}
-
-/** Parent: runs each facade in its own process and measures how long each took to exit. */
-async function parent() {
-  const facades = flag('facades', 'trio,asyncio').split(',');
-  const script = fileURLToPath(import.meta.url);
-  const results = {};
-  for (const facade of facades) {
-    const proc = spawn(process.execPath, ['--expose-gc', script, ...argv, '--child', facade], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    proc.stdout.on('data', (d) => (out += d));
-    const exitedAt = await new Promise((resolve) => proc.on('exit', () => resolve(Date.now())));
-    const [json, settledAt] = out.trim().split('\n');
-    const result = JSON.parse(json);
-    result.exitMs = exitedAt - Number(settledAt);
-    result.heapChange = (result.heapEnd - result.heapStart) / result.heapStart;
-    results[facade] = result;
-    console.log(`${facade}:`, JSON.stringify(result, null, 2));
-  }
-  const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}, Node ${process.version}`;
-  console.log(`machine: ${machine}`);
-  console.log(`command: node scripts/reliability/soak.mjs ${argv.join(' ')}`.trim());
-  const failed = Object.values(results).some(
-    (r) => r.errors !== 0 || r.activeResources.length !== 0,
-  );
-  process.exitCode = failed ? 1 : 0;
-}
-
-const childFacade = flag('child', null);
-if (childFacade !== null) await child(childFacade);
-else await parent();
+await harness(import.meta.url, { trio: trioSoak, asyncio: asyncioSoak }, (result) => {
+  result.heapChange = (result.heapEnd - result.heapStart) / result.heapStart;
+});
