@@ -5,7 +5,7 @@
 import {
   Cancelled,
   RuntimeError,
-  ValueError,
+  checkNumber,
   currentTaskOrUndefined,
   type Runner as KernelRunner,
   type TimerHandle as KernelTimerHandle,
@@ -183,7 +183,7 @@ export class EventLoop {
     callback: (...args: A) => unknown,
     ...args: A
   ): TimerHandle {
-    checkNumber('callLater', delay);
+    checkSeconds('callLater', delay);
     return this.callAt(this.time() + delay, callback, ...args);
   }
 
@@ -193,7 +193,7 @@ export class EventLoop {
     callback: (...args: A) => unknown,
     ...args: A
   ): TimerHandle {
-    checkNumber('callAt', when);
+    checkSeconds('callAt', when);
     checkCallback('callAt', callback);
     const handle = new TimerHandle(callback as (...args: never[]) => unknown, args, this, when);
     handle.kernelHandle = this._runner.callAt(when, () => handle._run());
@@ -316,10 +316,8 @@ function checkCallback(api: string, callback: unknown): void {
     throw new TypeError(`${api} expects a function, got ${typeof callback}`);
 }
 
-function checkNumber(api: string, value: unknown): void {
-  if (typeof value !== 'number' || Number.isNaN(value)) {
-    throw new ValueError(`${api} needs a number of seconds, got ${String(value)}`);
-  }
+function checkSeconds(api: string, value: unknown): void {
+  checkNumber(api, 'the time', value, { unit: 'seconds' });
 }
 
 /**

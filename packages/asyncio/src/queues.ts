@@ -1,5 +1,5 @@
 /** asyncio's queues, with Python 3.13's `shutdown`, on the kernel's FIFO `ParkingLot`. */
-import { ParkingLot, ValueError } from '@duet/kernel';
+import { ParkingLot, ValueError, checkNumber } from '@duet/kernel';
 import { QueueEmpty, QueueFull, QueueShutDown } from './errors';
 import { Event } from './locks';
 
@@ -39,9 +39,7 @@ export class Queue<T> {
     /** The most items the queue holds; 0 or less means no limit. */
     readonly maxsize = 0,
   ) {
-    if (typeof maxsize !== 'number' || Number.isNaN(maxsize)) {
-      throw new ValueError(`maxsize must be a number, got ${String(maxsize)}`);
-    }
+    checkNumber('Queue()', 'maxsize', maxsize);
     this.finished.set();
   }
 
@@ -189,6 +187,11 @@ export class PriorityQueue<T> extends Queue<T> {
     private readonly compare: Compare<T> = defaultCompare,
   ) {
     super(maxsize);
+    if (typeof compare !== 'function') {
+      throw new TypeError(
+        `PriorityQueue(): compare must be a function (a, b) => number, got ${typeof compare}`,
+      );
+    }
   }
 
   protected override putItem(item: T): void {

@@ -17,6 +17,7 @@ import {
   type Instrument,
   type Task as KernelTask,
   type Waitable,
+  checkFunction,
 } from '@duet/kernel';
 import { EventLoop, debugWarn } from './loop';
 import type { Task } from './tasks';
@@ -130,9 +131,7 @@ export class Runner implements AsyncDisposable {
    * its error). A `RuntimeError` when called from inside a running loop or after `close()`.
    */
   run<T>(main: () => T | PromiseLike<T>): Promise<T> {
-    if (typeof main !== 'function') {
-      throw new TypeError('Runner.run() expects a function (pass main, not main())');
-    }
+    checkFunction('Runner.run()', main);
     if (currentTaskOrUndefined() !== undefined) {
       throw new RuntimeError('Runner.run() cannot be called from a running event loop');
     }

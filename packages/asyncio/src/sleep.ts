@@ -1,5 +1,5 @@
 /** asyncio's `sleep`, on the kernel's deadline heap. */
-import { ValueError, checkpoint, sleep as kernelSleep } from '@duet/kernel';
+import { checkNumber, checkpoint, sleep as kernelSleep } from '@duet/kernel';
 
 /**
  * Waits `delay` seconds on the loop's clock and returns `result`. `sleep(0)` (or a negative delay)
@@ -12,10 +12,10 @@ import { ValueError, checkpoint, sleep as kernelSleep } from '@duet/kernel';
  * ```
  */
 export function sleep<T = undefined>(delay: number, result?: T): Promise<T> {
-  if (typeof delay !== 'number' || Number.isNaN(delay)) {
-    return Promise.reject(
-      new ValueError(`sleep() needs a number of seconds, got ${String(delay)}`),
-    );
+  try {
+    checkNumber('sleep()', 'delay', delay, { unit: 'seconds' });
+  } catch (err) {
+    return Promise.reject(err);
   }
   // The kernel's promise itself, with no async wrapper: sleep(0) is on the hot path.
   const done = delay <= 0 ? checkpoint() : kernelSleep(delay);

@@ -9,7 +9,7 @@
  */
 import net from 'node:net';
 import type { Readable, Writable } from 'node:stream';
-import { HostWait, checkpoint } from '@duet/kernel';
+import { HostWait, atRunEnd, checkpoint, destroyAll } from '@duet/kernel';
 import { RuntimeError, ValueError } from './errors';
 import { getRunningLoop, type EventLoop } from './loop';
 import type { Task as AsyncioTask } from './tasks';
@@ -605,6 +605,11 @@ export async function openConnection(
     throw toPythonError(error);
   }
   socket.setNoDelay(true);
+  // A connection left open at the end of the run is dropped, as its server's are.
+  socket.once(
+    'close',
+    atRunEnd(() => destroyAll([socket])),
+  );
   return streamsFor(socket, options.limit ?? DEFAULT_LIMIT);
 }
 
@@ -679,7 +684,20 @@ export class Server implements AsyncDisposable {
   ) {
     server.on('connection', (socket: net.Socket) => this.accept(socket));
     server.on('error', () => {});
+    // Left open at the end of the run, it is closed with its connections: no task is left to serve
+    // them (CPython leaves that to the process exit that follows asyncio.run).
+    this.forget = atRunEnd(() => {
+      const closed = server.listening
+        ? new Promise<void>((resolve) => server.once('close', () => resolve()))
+        : undefined;
+      this.close();
+      return Promise.all([closed, destroyAll([...this.connections].map((w) => w.transport))]).then(
+        () => {},
+      );
+    });
   }
+
+  private readonly forget: () => void;
 
   private accept(socket: net.Socket): void {
     if (this.closed) {
@@ -780,6 +798,7 @@ export class Server implements AsyncDisposable {
 
   private checkClosed(): void {
     if (!this.closed || this.connections.size !== 0) return;
+    this.forget();
     for (const w of this.closeWaiters) w.wake();
     this.closeWaiters.clear();
   }

@@ -10,6 +10,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
 import {
+  atRunEnd,
+  destroyAll,
   Abort,
   checkpoint,
   currentTask,
@@ -134,6 +136,14 @@ export class Process {
       stderr._attach(child.stderr);
     }
     this.stderr = stderr;
+    // Left running at the end of the run, the child is killed, as closing its transport does in
+    // CPython, and neither it nor its pipes hold Node any longer.
+    const forget = atRunEnd(() => {
+      if (this.code === null) child.kill('SIGKILL');
+      child.unref();
+      return destroyAll(child.stdio);
+    });
+    child.once('close', forget);
     child.on('exit', (code, signal) => {
       const n = signal === null ? undefined : osConstants.signals[signal];
       this.code = code ?? (n === undefined ? -1 : -n);

@@ -15,6 +15,7 @@ import {
   openNursery,
   type Nursery,
   type Task as KernelTask,
+  checkFunction,
 } from '@duet/kernel';
 import type { Future } from './futures';
 import { getRunningLoop, type EventLoop } from './loop';
@@ -105,7 +106,7 @@ export class TaskGroup {
    * with `CancelledError` when the current task was cancelled from outside. A group runs once.
    */
   async run<T>(body: (tg: this) => T | PromiseLike<T>): Promise<T> {
-    if (typeof body !== 'function') throw new TypeError('TaskGroup.run() expects a function');
+    checkFunction('TaskGroup.run()', body);
     if (this.entered) throw new RuntimeError(`${String(this)} has already been entered`);
     const task = currentTaskOrUndefined();
     if (task === undefined)

@@ -8,6 +8,7 @@ import {
   Cancelled,
   RuntimeError,
   awaitForeign,
+  checkFunction,
   currentTaskOrUndefined,
   type Nursery,
   type Task as KernelTask,
@@ -114,7 +115,7 @@ export class Task<T = unknown> extends Future<T> {
   private name: string;
 
   constructor(fn: () => T | PromiseLike<T>, options: TaskConstructorOptions = {}) {
-    checkTaskFunction('Task', fn);
+    checkFunction('Task', fn);
     const loop = options.loop ?? getRunningLoop();
     super({ loop });
     this.name = options.name ?? `Task-${++loop._taskCounter}`;
@@ -139,7 +140,7 @@ export class Task<T = unknown> extends Future<T> {
     options: TaskOptions,
     nursery: Nursery | null,
   ): Task<T> {
-    checkTaskFunction('createTask', fn);
+    checkFunction('createTask()', fn);
     spawnInto = nursery;
     try {
       return new Task(fn, { ...options, loop });
@@ -233,20 +234,6 @@ function settleTask(kernelTask: KernelTask): void {
   if (!kernelTask.failed) task._finishResult(result);
   else if (result instanceof Cancelled) task._finishCancelled(result);
   else task._finishError(result);
-}
-
-function checkTaskFunction(api: string, fn: unknown): void {
-  if (typeof fn !== 'function') {
-    const hint =
-      fn !== null &&
-      typeof fn === 'object' &&
-      typeof (fn as PromiseLike<unknown>).then === 'function'
-        ? ' (pass the async function itself, e.g. () => work(1), not the Promise work(1) returned)'
-        : '';
-    throw new TypeError(
-      `${api} expects a function, got ${fn === null ? 'null' : typeof fn}${hint}`,
-    );
-  }
 }
 
 /**

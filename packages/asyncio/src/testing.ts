@@ -5,6 +5,7 @@
 import {
   MockClock,
   SystemClock,
+  checkFunction,
   testClock,
   testRunnerSignal,
   whenAborted,
@@ -65,7 +66,7 @@ export function asyncioTest<T, A extends unknown[]>(
   fn: (clock: never, ...args: A) => Promise<T> | T,
   options: AsyncioTestOptions = {},
 ): (...args: A) => Promise<T> {
-  if (typeof fn !== 'function') throw new TypeError('asyncioTest() expects the test body function');
+  checkFunction('asyncioTest()', fn);
   // `(...args)` has length 0, so no runner mistakes it for a callback-style (`done`) test.
   return (...args: A) => {
     const clock = testClock(options.clock);

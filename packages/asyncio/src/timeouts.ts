@@ -7,15 +7,15 @@
 import {
   RuntimeError,
   cancellationOf,
-  ValueError,
   currentTaskOrUndefined,
   type Task as KernelTask,
+  checkFunction,
 } from '@duet/kernel';
 import { TimeoutError } from './errors';
 import { Future, TASK_KEY, isFuture } from './futures';
 import { EventLoop, getRunningLoop, type Handle } from './loop';
 import { ensureFuture, type Awaitable } from './tasks';
-import { awaitForeign } from '@duet/kernel';
+import { awaitForeign, checkNumber } from '@duet/kernel';
 
 type TimeoutState = 'created' | 'entered' | 'expiring' | 'expired' | 'exited';
 
@@ -43,6 +43,9 @@ export class Timeout {
   private task: KernelTask | null = null;
   private cancellingAtEntry = 0;
   private loop: EventLoop | null = null;
+
+  /** @internal The delay `timeout()` was given, for the error message. */
+  _delay: number | null = null;
 
   /** @param when - the absolute time (loop clock) of expiry, or `null` for never */
   constructor(when: number | null) {
@@ -86,7 +89,7 @@ export class Timeout {
    * `fn` is cancelled and this rejects with `TimeoutError`. A Timeout can be entered once.
    */
   async run<T>(fn: (timeout: this) => T | PromiseLike<T>): Promise<T> {
-    if (typeof fn !== 'function') throw new TypeError('Timeout.run() expects a function');
+    checkFunction('Timeout.run()', fn);
     this.enter();
     let value: T;
     try {
@@ -118,7 +121,11 @@ export class Timeout {
       this.state = 'expired';
       const cancelled = failed ? cancellationOf(error) : undefined;
       if (this.task!.uncancel() <= this.cancellingAtEntry && cancelled !== undefined) {
-        throw new TimeoutError('the timeout expired', { cause: cancelled });
+        const after = this._delay === null ? '' : `${this._delay} s, `;
+        throw new TimeoutError(
+          `the timeout expired (${after}deadline t=${Number(this.deadline!.toFixed(3))} on the loop's clock)`,
+          { cause: cancelled },
+        );
       }
     } else if (this.state === 'entered') {
       this.state = 'exited';
@@ -139,9 +146,7 @@ export class Timeout {
 }
 
 function checkWhen(when: unknown): void {
-  if (when !== null && (typeof when !== 'number' || Number.isNaN(when))) {
-    throw new ValueError(`a timeout needs a time in seconds or null, got ${String(when)}`);
-  }
+  if (when !== null) checkNumber('Timeout', 'when', when, { unit: 'seconds' });
 }
 
 /**
@@ -167,10 +172,9 @@ export function timeout<T>(
   delay: number | null,
   fn?: (timeout: Timeout) => T | PromiseLike<T>,
 ): Timeout | Promise<T> {
-  if (delay !== null && (typeof delay !== 'number' || Number.isNaN(delay))) {
-    throw new ValueError(`timeout() needs a number of seconds or null, got ${String(delay)}`);
-  }
+  if (delay !== null) checkNumber('timeout()', 'delay', delay, { unit: 'seconds' });
   const t = new Timeout(delay === null ? null : getRunningLoop().time() + delay);
+  t._delay = delay;
   return fn === undefined ? t : t.run(fn);
 }
 
@@ -228,12 +232,15 @@ async function cancelAndWait(fut: Future<unknown>): Promise<void> {
  * ```
  */
 export async function waitFor<T>(aw: Awaitable<T>, timeoutSeconds: number | null): Promise<T> {
+  if (timeoutSeconds !== null)
+    checkNumber('waitFor()', 'timeout', timeoutSeconds, { unit: 'seconds' });
   if (
-    timeoutSeconds !== null &&
-    (typeof timeoutSeconds !== 'number' || Number.isNaN(timeoutSeconds))
+    typeof aw !== 'function' &&
+    !isFuture(aw) &&
+    typeof (aw as PromiseLike<T> | null)?.then !== 'function'
   ) {
-    throw new ValueError(
-      `waitFor() needs a timeout in seconds or null, got ${String(timeoutSeconds)}`,
+    throw new TypeError(
+      `waitFor(): expected a Future, a Task, a Promise or a function to run, got ${aw === null ? 'null' : typeof aw}`,
     );
   }
   if (timeoutSeconds !== null && timeoutSeconds <= 0) {
@@ -245,7 +252,9 @@ export async function waitFor<T>(aw: Awaitable<T>, timeoutSeconds: number | null
     } catch (err) {
       const cancelled = cancellationOf(err);
       if (cancelled !== undefined)
-        throw new TimeoutError('waitFor() timed out', { cause: cancelled });
+        throw new TimeoutError(`waitFor() timed out after ${timeoutSeconds} s`, {
+          cause: cancelled,
+        });
       throw err;
     }
   }

@@ -154,6 +154,7 @@ export class AsCompletedIterator<T> implements Iterable<PromiseLike<T>>, AsyncIt
   private readonly doneQueue = new Queue<{ readonly future: Future<T> } | null>();
   private remaining: number;
   private handle: TimerHandle | null = null;
+  private readonly timeoutSeconds: number | null;
 
   /** @internal */
   constructor(aws: Iterable<Awaitable<T>>, options: AsCompletedOptions) {
@@ -166,7 +167,7 @@ export class AsCompletedIterator<T> implements Iterable<PromiseLike<T>>, AsyncIt
       if (this.todo.size === 0) this.handle?.cancel();
     };
     for (const f of this.todo) f.addDoneCallback(onDone);
-    const timeoutSeconds = options.timeout ?? null;
+    const timeoutSeconds = (this.timeoutSeconds = options.timeout ?? null);
     if (this.todo.size !== 0 && timeoutSeconds !== null) {
       this.handle = loop.callLater(timeoutSeconds, () => {
         for (const f of this.todo) f.removeDoneCallback(onDone);
@@ -180,7 +181,7 @@ export class AsCompletedIterator<T> implements Iterable<PromiseLike<T>>, AsyncIt
     const box = await this.doneQueue.get();
     if (box === null) {
       this.doneQueue.putNowait(null); // every later awaitable times out too
-      throw new TimeoutError('asCompleted() timed out');
+      throw new TimeoutError(`asCompleted() timed out after ${this.timeoutSeconds} s`);
     }
     return box;
   }

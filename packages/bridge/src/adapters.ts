@@ -13,10 +13,11 @@ import {
   BrokenResourceError,
   ClosedResourceError,
   EndOfChannel,
+  MemoryReceiveChannel,
+  MemorySendChannel,
   WouldBlock,
-  type MemoryReceiveChannel,
-  type MemorySendChannel,
 } from '@duet/trio';
+import { checkInstance } from '@duet/kernel';
 
 /** The send side of {@link queueAsChannels}: `send` is `put`, `close` shuts the queue down. */
 export class QueueSendChannel<T> implements AsyncDisposable {
@@ -153,6 +154,20 @@ export function channelAsQueue<T>(
   send: MemorySendChannel<T>,
   receive: MemoryReceiveChannel<T>,
 ): ChannelQueue<T> {
+  checkInstance(
+    'channelAsQueue()',
+    'send',
+    send,
+    MemorySendChannel,
+    'the send end of openMemoryChannel()',
+  );
+  checkInstance(
+    'channelAsQueue()',
+    'receive',
+    receive,
+    MemoryReceiveChannel,
+    'the receive end of openMemoryChannel(): pass both ends, channelAsQueue(send, receive)',
+  );
   return new ChannelQueue(send, receive);
 }
 

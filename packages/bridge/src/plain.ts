@@ -12,6 +12,7 @@ import {
   awaitForeign,
   currentSignal,
   type Nursery,
+  checkFunction,
 } from '@duet/kernel';
 import { EndOfChannel, run as trioRun, type RunOptions as TrioRunOptions } from '@duet/trio';
 
@@ -46,7 +47,7 @@ export function runWithSignal<R>(
   options: RunWithSignalOptions = {},
 ): Promise<R> {
   if (!(signal instanceof AbortSignal)) throw new TypeError('runWithSignal expects an AbortSignal');
-  if (typeof fn !== 'function') throw new TypeError('runWithSignal expects a function');
+  checkFunction('runWithSignal()', fn);
   if (signal.aborted) return Promise.reject(signal.reason);
   const main = async (): Promise<R> => {
     const scope = new CancelScope();

@@ -24,6 +24,7 @@ import {
   type Nursery,
   type Task as KernelTask,
   type Waitable,
+  checkFunction,
 } from '@duet/kernel';
 
 /** Parks the current kernel task until `future` is done; `onCancel` decides what cancellation does. */
@@ -75,7 +76,7 @@ function waitForFuture(
 export function aioAsTrio<A extends unknown[], R>(
   fn: (...args: A) => Promise<R> | R,
 ): (...args: A) => Promise<R> {
-  if (typeof fn !== 'function') throw new TypeError('aioAsTrio expects an async function');
+  checkFunction('aioAsTrio()', fn);
   return async (...args: A): Promise<R> => {
     let task: AioTask<R> | undefined;
     let cancelledByCaller = false;
@@ -130,7 +131,7 @@ export function aioAsTrio<A extends unknown[], R>(
 export function trioAsAio<A extends unknown[], R>(
   fn: (...args: A) => Promise<R> | R,
 ): (...args: A) => AioTask<R> {
-  if (typeof fn !== 'function') throw new TypeError('trioAsAio expects an async function');
+  checkFunction('trioAsAio()', fn);
   return (...args: A): AioTask<R> =>
     createTask(
       async () => {
@@ -185,7 +186,7 @@ export function trioAsAio<A extends unknown[], R>(
 export async function openAsyncioLoop<T>(
   body: (loop: EventLoop) => Promise<T> | T,
 ): Promise<T | undefined> {
-  if (typeof body !== 'function') throw new TypeError('openAsyncioLoop expects a function');
+  checkFunction('openAsyncioLoop()', body);
   const loop = getRunningLoop();
   try {
     return await openNursery(

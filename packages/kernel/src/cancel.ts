@@ -15,9 +15,9 @@ import {
   unwrapDisposalCancel,
 } from './errors';
 import type { TimedEntry } from './deadlines';
-import { checkOptions, checkSignal, describe } from './validate';
-import type { Runner } from './runner';
+import { checkFunction, type Runner } from './runner';
 import type { Task } from './task';
+import { checkBoolean, checkNumber, checkOptions, checkSignal } from './validate';
 
 /** Options of a {@link CancelScope}. */
 export interface CancelScopeOptions {
@@ -54,10 +54,8 @@ function abortMessage(signal: AbortSignal): string {
   return reason instanceof Error ? reason.message : String(reason);
 }
 
-function checkDeadline(name: string, value: number): number {
-  if (typeof value !== 'number' || Number.isNaN(value)) {
-    throw new ValueError(`${name} must be a number (seconds), got ${String(value)}`);
-  }
+function checkDeadline(name: string, value: unknown): number {
+  checkNumber('CancelScope', name, value, { unit: 'seconds' });
   return value;
 }
 
@@ -116,11 +114,7 @@ export class CancelScope implements TimedEntry {
   constructor(options: CancelScopeOptions = {}) {
     checkOptions('new CancelScope()', options, CANCEL_SCOPE_OPTIONS);
     checkSignal('new CancelScope()', options.signal);
-    if (options.shield !== undefined && typeof options.shield !== 'boolean') {
-      throw new TypeError(
-        `new CancelScope() option 'shield' must be a boolean, got ${describe(options.shield)}`,
-      );
-    }
+    checkBoolean('new CancelScope()', 'shield', options.shield, true);
     const deadline = checkDeadline('deadline', options.deadline ?? Infinity);
     const relative = checkDeadline('relativeDeadline', options.relativeDeadline ?? Infinity);
     if (relative < 0) throw new ValueError(`relativeDeadline must be >= 0, got ${relative}`);
@@ -146,7 +140,7 @@ export class CancelScope implements TimedEntry {
    * `fn`'s value, or with `undefined` when the scope caught the cancellation it caused.
    */
   async run<T>(fn: (scope: this) => Promise<T> | T): Promise<T | undefined> {
-    if (typeof fn !== 'function') throw new TypeError('CancelScope.run() expects a function');
+    checkFunction('CancelScope.run()', fn);
     const task = requireTask('CancelScope.run()');
     this.enter(task);
     let error: unknown = NO_ERROR;
@@ -205,7 +199,7 @@ export class CancelScope implements TimedEntry {
 
   /** Sets `shield` (see the getter). */
   set shield(value: boolean) {
-    if (typeof value !== 'boolean') throw new TypeError('shield must be a boolean');
+    checkBoolean('CancelScope', 'shield', value);
     this.shieldValue = value;
     if (this.isActive()) this.recompute();
   }

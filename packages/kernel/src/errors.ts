@@ -168,6 +168,12 @@ function toPredicate(matcher: ErrorMatcher): (err: unknown) => boolean {
   throw new TypeError('expected an error class, an array of error classes, or a predicate');
 }
 
+/** Node's `util.inspect.custom`, by its registered name: no import of `node:util` needed. */
+const inspectCustom: unique symbol = Symbol.for('nodejs.util.inspect.custom') as never;
+
+/** The `inspect` Node passes to a `[util.inspect.custom]` method (declared here so that the kernel's types need no `@types/node`). */
+type InspectFunction = (value: unknown, options: object) => string;
+
 /**
  * Several errors raised together, as Python's `ExceptionGroup`: what a nursery or a task group
  * raises when its children fail. It extends the built-in `AggregateError`, so `errors` holds the
@@ -186,7 +192,7 @@ export class ExceptionGroup<E = unknown> extends AggregateError {
   /** The class name, `'ExceptionGroup'`. */
   override name = 'ExceptionGroup';
   /** The errors of this group, in the order they were raised (nested groups stay groups). */
-  readonly exceptions: readonly E[];
+  declare readonly exceptions: readonly E[];
 
   /**
    * @param message - what the errors have in common
@@ -197,7 +203,27 @@ export class ExceptionGroup<E = unknown> extends AggregateError {
       throw new TypeError('ExceptionGroup expects an array of errors');
     if (exceptions.length === 0) throw new ValueError('ExceptionGroup needs at least one error');
     super(exceptions, message);
-    this.exceptions = Object.freeze([...exceptions]);
+    const list = Object.freeze([...exceptions]);
+    // Node prints an uncaught error without custom inspection: its stack, then its own keys, and
+    // an AggregateError's `errors` in full. Keep the members out of the keys (a hidden
+    // `exceptions`, `errors` behind a getter) and let `stack` be the tree with each member's own
+    // stack, so each member is printed once; of the group's own frames, only those outside the
+    // kernel (where the nursery was opened) are kept.
+    Object.defineProperty(this, 'exceptions', { value: list, enumerable: false });
+    Object.defineProperty(this, 'errors', { get: () => list, enumerable: false });
+    // The group's own frames are formatted only if its stack is read: formatting costs far more
+    // than capturing, and a nursery makes many groups that nobody prints.
+    const own: { stack?: string } = {};
+    Error.captureStackTrace(own, new.target);
+    groupFrames.set(this, own);
+    let assigned: string | undefined;
+    Object.defineProperty(this, 'stack', {
+      get: () => assigned ?? groupText(this, errorText),
+      set: (value: string) => {
+        assigned = value;
+      },
+      configurable: true,
+    });
   }
 
   /**
@@ -251,6 +277,21 @@ export class ExceptionGroup<E = unknown> extends AggregateError {
   override toString(): string {
     return describeTree(this, '');
   }
+
+  /**
+   * How Node prints the group (`console.error`, `util.inspect`, an uncaught error): the tree once,
+   * each member with its own stack, nested groups inside their parents, then the cause. Without
+   * it Node would print every member twice (`exceptions` and AggregateError's `errors`) and
+   * collapse nested ones to `[Array]`. The group's own stack is left out: it shows where the
+   * kernel gathered the errors, not where they happened (it stays in `stack`).
+   */
+  [inspectCustom](_depth: number, options: object, inspect: InspectFunction): string {
+    let text = groupText(this, (exc) => inspect(exc, options));
+    if (this.cause !== undefined) {
+      text += '\n[cause]: ' + inspect(this.cause, options).split('\n').join('\n    ');
+    }
+    return text;
+  }
 }
 
 function headline(err: unknown): string {
@@ -262,14 +303,54 @@ function headline(err: unknown): string {
   return String(err);
 }
 
-function describeTree(group: ExceptionGroup, indent: string): string {
+/** Where this module's code lives (`.../kernel/src/` or `.../kernel/dist/`), to tell kernel frames from the user's. */
+const KERNEL_DIR = /\(?((?:file:\/\/)?\/.*\/kernel\/(?:src|dist)\/)/.exec(
+  new Error().stack ?? '',
+)?.[1];
+
+/** The stack frames of `stack` that are not the kernel's. */
+function userFrames(stack: string | undefined): string[] {
+  return (stack ?? '')
+    .split('\n')
+    .filter(
+      (line) => /^\s+at /.test(line) && (KERNEL_DIR === undefined || !line.includes(KERNEL_DIR)),
+    );
+}
+
+/** The frames of each group's own stack that are outside the kernel. */
+const groupFrames = new WeakMap<ExceptionGroup, { stack?: string }>();
+
+/** A group printed whole: its headline, its own frames outside the kernel, then each member described. */
+function groupText(group: ExceptionGroup, describe: (exc: unknown) => string): string {
+  const [head, ...members] = describeTree(group, '', describe).split('\n');
+  return [head, ...userFrames(groupFrames.get(group)?.stack), ...members].join('\n');
+}
+
+/** An error as Node prints it uncaught: its stack (a group's is its tree), else its text. */
+function errorText(err: unknown): string {
+  return err instanceof Error && typeof err.stack === 'string' ? err.stack : String(err);
+}
+
+/**
+ * The tree of `group`, one branch per member: `describe` gives each member's text (its headline
+ * by default); a member of several lines keeps them under its branch.
+ */
+function describeTree(
+  group: ExceptionGroup,
+  indent: string,
+  describe: (exc: unknown) => string = headline,
+): string {
   const lines = [headline(group)];
   group.exceptions.forEach((exc, i) => {
     const last = i === group.exceptions.length - 1;
-    const branch = last ? '└─ ' : '├─ ';
     const childIndent = indent + (last ? '   ' : '│  ');
-    const text = exc instanceof ExceptionGroup ? describeTree(exc, childIndent) : headline(exc);
-    lines.push(indent + branch + text);
+    const text =
+      exc instanceof ExceptionGroup && describe === headline
+        ? describeTree(exc, childIndent)
+        : describe(exc)
+            .split('\n')
+            .join('\n' + childIndent);
+    lines.push(indent + (last ? '└─ ' : '├─ ') + text);
   });
   return lines.join('\n');
 }

@@ -55,6 +55,7 @@ export {
   TimerHandle,
   addInstrument,
   cancelShieldedCheckpoint,
+  checkFunction,
   checkpoint,
   currentClock,
   currentRootTask,
@@ -77,7 +78,6 @@ export {
   type AwaitForeignOptions,
   type HostWaitOptions,
 } from './interop';
-export { checkOptions, checkSignal } from './validate';
 export { type Instrument, type InstrumentHook } from './instruments';
 export {
   formatTaskTree,
@@ -87,6 +87,15 @@ export {
   type TaskTree,
 } from './introspect';
 export { currentTaskOrUndefined } from './context';
+export { atRunEnd, destroyAll, type Destroyable } from './resources';
+export {
+  checkBoolean,
+  checkInstance,
+  checkNumber,
+  checkOptions,
+  checkSignal,
+  type CheckNumberOptions,
+} from './validate';
 export { type DebugOptions } from './debug';
 export {
   TraceRecorder,

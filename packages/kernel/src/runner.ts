@@ -35,9 +35,9 @@ import { Task, type TaskSink } from './task';
 import { checkOptions, checkSignal } from './validate';
 
 /** How long (ms) batches may follow each other as microtasks before the host gets a turn. */
-const HOST_TURN_MS = 2;
+const HOST_TURN_MS = 0;
 /** Task steps between two looks at the time for {@link HOST_TURN_MS}. */
-const WORK_PER_TIME_CHECK = 64;
+const WORK_PER_TIME_CHECK = 1;
 /** The longest host timer armed at once; a later deadline re-arms when it fires. */
 const MAX_TIMER_SECONDS = 86_400;
 
@@ -925,17 +925,57 @@ async function taskMain(runner: Runner, task: Task): Promise<void> {
   runner.taskExited(task, failed, result);
 }
 
-function checkFunction(api: string, fn: unknown): void {
-  if (typeof fn !== 'function') {
-    const hint =
-      fn !== null &&
-      typeof fn === 'object' &&
-      typeof (fn as PromiseLike<unknown>).then === 'function'
-        ? ' (pass the async function itself, not the Promise it returned: f, not f())'
-        : '';
-    throw new TypeError(
-      `${api} expects a function, got ${fn === null ? 'null' : typeof fn}${hint}`,
-    );
+/**
+ * Throws a `TypeError` unless `fn` is a function; `api` names the call in the message. Every API
+ * that starts work uses it (principle 3: functions, not started Promises).
+ *
+ * Given a Promise, the caller already started the work itself: `startSoon(f())`. That Promise gets
+ * a rejection handler (its error would otherwise be unhandled and crash Node: the user gets this
+ * `TypeError` instead), and a kernel wait it started in the calling task is dropped, so the caller
+ * can go on waiting for other things. The dropped work never resumes.
+ *
+ * @example
+ * ```ts
+ * checkFunction('retry()', fn); // TypeError: retry() expects a function, got object (...)
+ * ```
+ */
+export function checkFunction(api: string, fn: unknown): void {
+  if (typeof fn === 'function') return;
+  let hint = '';
+  if (
+    fn !== null &&
+    typeof fn === 'object' &&
+    typeof (fn as PromiseLike<unknown>).then === 'function'
+  ) {
+    hint = ' (pass the function itself, f or () => f(x), not the Promise that f() returned)';
+    Promise.resolve(fn).then(undefined, () => {});
+    const task = currentTaskOrUndefined();
+    if (task !== undefined && !task.runner.finished) dropStrayWait(task);
+  }
+  throw new TypeError(`${api} expects a function, got ${fn === null ? 'null' : typeof fn}${hint}`);
+}
+
+/** Undoes a wait that a started-too-early Promise began in `task`, which is still running its step. */
+function dropStrayWait(task: Task): void {
+  // Private members by index: only this undo needs them, and it mirrors park()/yieldTask().
+  const runner = task.runner;
+  if (task.parkedOn !== null) {
+    if (task.parkedOn.abortWait(task) !== Abort.SUCCEEDED) return;
+    runner['unpark'](task);
+  } else if (task.queued) {
+    const ready = runner['ready'];
+    const at = ready.indexOf(task);
+    if (at < 0) return;
+    ready.splice(at, 1);
+    task.queued = false;
+  } else {
+    return;
+  }
+  task.resolveWake = null;
+  task.rejectWake = null;
+  if (!task.inStep) {
+    task.inStep = true;
+    runner['stepping']++;
   }
 }
 
@@ -1060,5 +1100,3 @@ export function waitAllTasksBlocked(cushion = 0): Promise<void> {
   runner.addIdleWaiter(waiter);
   return runner.park(task, waiter, false) as Promise<void>;
 }
-
-export { checkFunction };

@@ -4,9 +4,9 @@
  */
 import { requireTask } from './context';
 import type { TimedEntry } from './deadlines';
-import { ValueError } from './errors';
 import { Abort, NEVER, type Waitable } from './park';
 import type { Task } from './task';
+import { checkNumber } from './validate';
 
 class Sleeper implements TimedEntry, Waitable {
   heapIndex = -1;
@@ -36,17 +36,9 @@ const FOREVER: Waitable = {
   describeWait: () => 'sleepForever',
 };
 
-function checkTime(api: string, value: number, allowNegative: boolean): void {
-  if (typeof value !== 'number' || Number.isNaN(value) || (!allowNegative && value < 0)) {
-    throw new ValueError(
-      `${api} needs a number of seconds${allowNegative ? '' : ' >= 0'}, got ${String(value)}`,
-    );
-  }
-}
-
 /** Sleeps until `deadline` on the run's clock; a time already past is a plain checkpoint. */
 export function sleepUntil(deadline: number): Promise<void> {
-  checkTime('sleepUntil()', deadline, true);
+  checkNumber('sleepUntil()', 'deadline', deadline, { unit: 'seconds' });
   const task = requireTask('sleepUntil()');
   const runner = task.runner;
   if (deadline <= runner.clock.currentTime()) return runner.yieldTask(task, true);
@@ -59,7 +51,7 @@ export function sleepUntil(deadline: number): Promise<void> {
 
 /** Sleeps `seconds` (>= 0) on the run's clock; `sleep(0)` is a checkpoint. */
 export function sleep(seconds: number): Promise<void> {
-  checkTime('sleep()', seconds, false);
+  checkNumber('sleep()', 'seconds', seconds, { min: 0, unit: 'seconds' });
   const task = requireTask('sleep()');
   return sleepUntil(task.runner.clock.currentTime() + seconds);
 }

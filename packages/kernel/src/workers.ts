@@ -72,6 +72,9 @@ parentPort.on('message', async (job) => {
     }
     reply = { ok: true, value: await fn(...job.args) };
   } catch (error) {
+    if (job.source !== undefined && error instanceof ReferenceError) {
+      error.message += ' (the function runs in a worker thread, without its closure: pass what it uses as arguments, or send a { module, exportName } reference)';
+    }
     reply = { ok: false, error };
   }
   try {
@@ -145,13 +148,14 @@ class WorkerPool {
   /** Workers running a call now. */
   busy = 0;
 
-  submit(call: WorkerCall, settle: Settle): void {
+  submit(call: WorkerCall, settle: Settle): PooledWorker {
     const worker = this.idle.pop() ?? new PooledWorker(this);
     this.busy++;
     worker.run(call, (reply) => {
       this.busy--;
       settle(reply);
     });
+    return worker;
   }
 
   drop(worker: PooledWorker): void {
@@ -164,12 +168,16 @@ const pool = new WorkerPool();
 
 class WorkerWait implements Waitable {
   abandoned = false;
+  worker: PooledWorker | null = null;
 
   constructor(private readonly abandonOnCancel: boolean) {}
 
   abortWait(): Abort {
     if (!this.abandonOnCancel) return Abort.FAILED;
     this.abandoned = true;
+    // Nobody waits for the call any more: it finishes if the process lives on, but does not keep
+    // the process alive (as Trio's daemon worker threads).
+    this.worker?.worker.unref();
     return Abort.SUCCEEDED;
   }
 
@@ -198,7 +206,7 @@ export async function runInWorker(
   if (!runner.canPark(task, 'runInWorker')) return NEVER;
   const wait = new WorkerWait(options.abandonOnCancel === true);
   const onSettled = options.onSettled;
-  pool.submit(call, (reply) => {
+  wait.worker = pool.submit(call, (reply) => {
     onSettled?.();
     if (wait.abandoned || task.parkedOn !== wait) return;
     if (reply.ok) runner.wake(task, reply.value);

@@ -8,9 +8,12 @@
  */
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
+import { PassThrough, finished, type Readable } from 'node:stream';
 import {
   CancelScope,
   ValueError,
+  atRunEnd,
+  destroyAll,
   cancelShieldedCheckpoint,
   checkpointIfCancelled,
   HostWait,
@@ -106,12 +109,18 @@ export class Process implements AsyncResource {
     this.args = args;
     this.pid = child.pid!;
     this.stdin = child.stdin ? new WritableSendStream(child.stdin) : null;
-    this.stdout = child.stdout ? new ReadableReceiveStream(child.stdout) : null;
-    this.stderr = child.stderr && !stderrToStdout ? new ReadableReceiveStream(child.stderr) : null;
-    if (stderrToStdout && child.stderr) {
-      // Node cannot point two fds at one pipe: forward stderr's bytes into stdout's stream.
-      child.stderr.on('data', (chunk: Buffer) => child.stdout?.emit('data', chunk));
-    }
+    const merge = stderrToStdout && child.stdout !== null && child.stderr !== null;
+    this.stdout = child.stdout
+      ? new ReadableReceiveStream(merge ? mergePipes(child.stdout, child.stderr!) : child.stdout)
+      : null;
+    this.stderr = child.stderr && !merge ? new ReadableReceiveStream(child.stderr) : null;
+    // Left open at the end of the run, the child goes on running, as under Trio, but it no longer
+    // holds Node (nor do our ends of its pipes, which the child then sees closed).
+    const forget = atRunEnd(() => {
+      child.unref();
+      return destroyAll(child.stdio);
+    });
+    child.once('close', forget);
     child.on('exit', (code, signal) => {
       this.code = returnCode(code, signal);
       for (const w of this.exitWaiters) w.wake();
@@ -201,6 +210,28 @@ export class Process implements AsyncResource {
   [Symbol.asyncDispose](): Promise<void> {
     return this.aclose();
   }
+}
+
+/**
+ * A child's stdout and stderr as one stream (Node cannot point two fds at one pipe): the bytes of
+ * both in the order the pipes deliver them, ending once both pipes have ended, so nothing written
+ * to stderr after stdout closed is lost. Destroying it destroys both pipes.
+ */
+function mergePipes(stdout: Readable, stderr: Readable): Readable {
+  const merged = new PassThrough();
+  let open = 2;
+  for (const pipe of [stdout, stderr]) {
+    pipe.pipe(merged, { end: false });
+    finished(pipe, (err) => {
+      if (err !== undefined && err !== null) merged.destroy(err);
+      else if (--open === 0) merged.end();
+    });
+  }
+  merged.once('close', () => {
+    stdout.destroy();
+    stderr.destroy();
+  });
+  return merged;
 }
 
 function toStdio(spec: StdioSpec | 'stdout' | undefined): 'pipe' | 'inherit' | 'ignore' | number {

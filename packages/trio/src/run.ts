@@ -5,6 +5,7 @@
 import {
   KernelInternalError,
   RUN_OPTIONS,
+  checkBoolean,
   checkOptions,
   currentRunner,
   currentTaskOrUndefined,
@@ -51,14 +52,6 @@ export interface OpenNurseryOptions {
 const RUN_KEYS = [...RUN_OPTIONS, 'strictExceptionGroups'];
 const NURSERY_KEYS = ['strictExceptionGroups', 'signal'];
 
-function checkStrict(api: string, value: unknown): void {
-  if (value !== undefined && typeof value !== 'boolean') {
-    throw new TypeError(
-      `${api} option 'strictExceptionGroups' must be a boolean, got ${typeof value}`,
-    );
-  }
-}
-
 const GROUP_MESSAGE = 'Exceptions from Trio nursery';
 const strictByRun = new WeakMap<Runner, boolean>();
 
@@ -94,10 +87,11 @@ export function run(first: unknown, ...rest: unknown[]): Promise<unknown> {
     !('then' in first);
   const options = (hasOptions ? first : {}) as RunOptions;
   checkOptions('run()', options, RUN_KEYS);
-  checkStrict('run()', options.strictExceptionGroups);
+  checkBoolean('run()', 'strictExceptionGroups', options.strictExceptionGroups, true);
   const fn = hasOptions ? rest[0] : first;
   const args = hasOptions ? rest.slice(1) : rest;
   const { strictExceptionGroups, ...kernelOptions } = options;
+  checkBoolean('run()', 'strictExceptionGroups', strictExceptionGroups, true);
   if (typeof fn !== 'function') {
     // Let the kernel report the bad argument in its words (with its hint for a started Promise).
     return kernelRun(kernelOptions, fn as () => unknown);
@@ -136,7 +130,7 @@ export function openNursery<T>(
   options: OpenNurseryOptions = {},
 ): Promise<T | undefined> {
   checkOptions('openNursery()', options, NURSERY_KEYS);
-  checkStrict('openNursery()', options.strictExceptionGroups);
+  checkBoolean('openNursery()', 'strictExceptionGroups', options.strictExceptionGroups, true);
   const task = currentTaskOrUndefined();
   const strict = options.strictExceptionGroups ?? (task && strictByRun.get(task.runner)) ?? true;
   return kernelOpenNursery(body, {

@@ -20,6 +20,7 @@ import {
   type Instrument,
   type Task,
   type TestClockOption,
+  checkFunction,
 } from '@duet/kernel';
 import { run, type RunOptions } from './run';
 import { Event } from './sync';
@@ -209,7 +210,7 @@ export function trioTest<T, A extends unknown[]>(
   fn: (clock: never, ...args: A) => Promise<T> | T,
   options: TrioTestOptions = {},
 ): (...args: A) => Promise<T> {
-  if (typeof fn !== 'function') throw new TypeError('trioTest() expects the test body function');
+  checkFunction('trioTest()', fn);
   // `(...args)` has length 0, so no runner mistakes it for a callback-style (`done`) test.
   return (...args: A) => {
     const clock = testClock(options.clock);

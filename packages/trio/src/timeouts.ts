@@ -45,9 +45,13 @@ export type TimeoutBody<S extends CancelScope, T> = (scope: S) => Promise<T> | T
  */
 export class FailScope extends CancelScope {
   override async run<T>(fn: (scope: this) => Promise<T> | T): Promise<T | undefined> {
+    const relative = this.relativeDeadline; // before entering: the seconds of failAfter
     const value = await super.run(fn);
     if (this.cancelledCaught && this.cancelReason === 'deadline') {
-      throw new TooSlowError('the deadline of a failAfter/failAt scope expired');
+      const after = relative === Infinity ? '' : `${relative} s, `;
+      throw new TooSlowError(
+        `the deadline of a failAfter/failAt scope expired (${after}deadline t=${Number(this.deadline.toFixed(3))} on the run's clock)`,
+      );
     }
     return value;
   }

@@ -184,7 +184,9 @@ describe('toThread.runSync', () => {
               (ms: number) => {
                 Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
               },
-              30,
+              // Long enough that none is done by the look below, even on a loaded machine with
+              // coverage instrumentation.
+              300,
             ),
           );
         }

@@ -12,7 +12,7 @@
  * unrelated events at one instant, whose order is up to the scheduler), it marks the program
  * ambiguous and only the model-free invariants are checked for it.
  *
- * Runs: DUET_PROPERTY_RUNS (default 1600 in CI), DUET_PROPERTY_SEED (a number, or `random`); a failure prints fast-check's seed and path:
+ * Runs: DUET_PROPERTY_RUNS (default 2000, what CI runs), DUET_PROPERTY_SEED (a number, or `random`); a failure prints fast-check's seed and path:
  * replay it with `fc.assert(..., { seed, path })` and add the program to REGRESSIONS below.
  */
 import { appendFileSync, readFileSync } from 'node:fs';
@@ -544,7 +544,7 @@ async function check(raw: RawStep[], stats: Stats): Promise<void> {
 }
 
 const REAL_TIMEOUT = Number(process.env['DUET_PROPERTY_REAL_TIMEOUT'] ?? 5);
-const RUNS = Number(process.env['DUET_PROPERTY_RUNS'] ?? 1600);
+const RUNS = Number(process.env['DUET_PROPERTY_RUNS'] ?? 2000);
 /** CI replays a fixed seed, so a failure is reproducible; nightly (`DUET_PROPERTY_SEED=random`) explores. */
 const SEED = process.env['DUET_PROPERTY_SEED'];
 const seedOption = SEED === 'random' ? {} : { seed: Number(SEED ?? 1) };
