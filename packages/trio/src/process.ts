@@ -121,6 +121,10 @@ export class Process implements AsyncResource {
       return destroyAll(child.stdio);
     });
     child.once('close', forget);
+    // The child may have exited already, while openProcess waited for its 'spawn' event.
+    if (child.exitCode !== null || child.signalCode !== null) {
+      this.code = returnCode(child.exitCode, child.signalCode);
+    }
     child.on('exit', (code, signal) => {
       this.code = returnCode(code, signal);
       for (const w of this.exitWaiters) w.wake();
@@ -291,6 +295,8 @@ export async function openProcess(
     ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
     ...(options.env !== undefined ? { env: options.env } : {}),
   });
+  // Take hold of the pipes and the exit status now: a quick child can finish before 'spawn' wakes us.
+  const proc = new Process(child, command, options.stderr === 'stdout' && stdout === 'pipe');
   const wait = new HostWait('the process to start', { uncancellable: true });
   let error: unknown = undefined;
   const onSpawn = (): void => wait.wake();
@@ -307,7 +313,6 @@ export async function openProcess(
     child.off('error', onError);
   }
   if (error !== undefined) throw error;
-  const proc = new Process(child, command, options.stderr === 'stdout' && stdout === 'pipe');
   child.on('error', () => {}); // later errors (a failed kill) show up through returncode
   return proc;
 }

@@ -199,9 +199,11 @@ describe('cancellation of blocking TCP calls leaves no handle open', () => {
       let parkedIn = '';
       await openNursery(async (nursery) => {
         nursery.startSoon(() => scope.run(() => openTcpStream(HOST, port)));
-        // Cancel while the connect is in flight: the OS has had no turn to complete it yet.
-        for (let i = 0; i < 5; i++) await checkpoint();
-        parkedIn = dumpTaskTree();
+        // Cancel in the same step that sees the connect in flight: the OS gets no turn between.
+        for (let i = 0; i < 50 && !parkedIn.includes('connect('); i++) {
+          await checkpoint();
+          parkedIn = dumpTaskTree();
+        }
         scope.cancel();
       });
       expect(parkedIn).toContain(`connect(${HOST}:${port})`);
