@@ -10,6 +10,9 @@ import { fetchAll } from './lib/trio-fetch-all';
 let server: TestServer;
 beforeEach(async () => {
   server = await startTestServer();
+  // Node loads and compiles its fetch on first use, which can take longer than the tests'
+  // timeouts on a loaded machine (or under coverage): do it before the clock matters.
+  await (await fetch(`${server.origin}/warm-up`)).text();
 });
 afterEach(async () => {
   await server.close();

@@ -23,7 +23,7 @@ interface Outcome {
 }
 
 /**
- * Runs `body` (a module script with `trio`, `aio` and `kernel` in scope, whose last statement
+ * Runs `body` (a module script with `trio`, `aio`, `kernel` and `bridge` in scope, whose last statement
  * awaits a run) in a child process and measures how long the process lives after it.
  */
 function runScript(body: string): Promise<Outcome> {
@@ -32,6 +32,7 @@ function runScript(body: string): Promise<Outcome> {
     const trio = await load(${src('trio')});
     const aio = await load(${src('asyncio')});
     const kernel = await load(${src('kernel')});
+    const bridge = await load(${src('bridge')});
     const NODE = ${JSON.stringify(process.execPath)};
     const before = process.getActiveResourcesInfo();
     let note;
@@ -88,8 +89,7 @@ const cases: [string, string][] = [
   ],
   [
     'an asyncio Server inside a bridged loop in a Trio run',
-    `const bridge = await load(${src('bridge')});
-    await trio.run(() => bridge.openAsyncioLoop(async () => {
+    `await trio.run(() => bridge.openAsyncioLoop(async () => {
       await aio.startServer(async () => {}, '127.0.0.1', 0);
     }));`,
   ],
