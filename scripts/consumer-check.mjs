@@ -468,6 +468,15 @@ const asyncioCjs = require('@duet/asyncio');
   if (vitest.status !== 0) fail(`vitest:\n${vitest.stdout}${vitest.stderr}`);
   else console.log(`vitest: the adapters run under ${VITEST.join(' + ')}`);
 
+  // Deno (when CI passes its binary in DUET_DENO): type-check and run a consumer.
+  if (process.env.DUET_DENO) {
+    for (const denoArgs of [['check'], ['run', '--allow-all']]) {
+      const deno = run(process.env.DUET_DENO, [...denoArgs, 'runners/deno/main.ts'], app);
+      if (deno.status !== 0) fail(`deno ${denoArgs[0]}:\n${deno.stdout}${deno.stderr}`);
+    }
+    console.log('deno: the packages type-check and run');
+  }
+
   // --- type-check a TypeScript consumer --------------------------------------------
   const ids = Object.keys(EXPECTED_EXPORTS);
   const uses = (ns) =>

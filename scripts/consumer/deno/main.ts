@@ -1,0 +1,14 @@
+// Deno: type-check (Deno supplies Node's types for npm packages) and run a consumer of the packages.
+import { run, openNursery, sleep, moveOnAfter } from '@duet/trio';
+import { run as aioRun, sleep as aioSleep } from '@duet/asyncio';
+import { trioTest } from '@duet/trio/testing';
+await run(async () => {
+  await openNursery(async (n) => {
+    n.startSoon(sleep, 0.01);
+  });
+  await moveOnAfter(0.01, () => sleep(1));
+});
+await aioRun(() => aioSleep(0.01));
+const t: () => Promise<void> = trioTest(async () => {});
+await t();
+console.log('deno ok');
