@@ -284,12 +284,16 @@ function mustRun(command, commandArgs, cwd) {
 }
 
 // --- the workspace packages and their entry points --------------------------
+// The tools are not the library: they need `typescript` / `eslint` as peers, which this offline
+// install cannot fetch, and their own tests run them (packages/migrate, packages/eslint-plugin).
+const TOOLS = new Set(['@duet/migrate', '@duet/eslint-plugin']);
 const packages = readdirSync(path.join(rootDir, 'packages'), { withFileTypes: true })
   .filter((d) => d.isDirectory())
   .map((d) => {
     const dir = path.join(rootDir, 'packages', d.name);
     return { dir, manifest: JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) };
-  });
+  })
+  .filter(({ manifest }) => !TOOLS.has(manifest.name));
 
 const entries = packages.flatMap(({ manifest }) =>
   Object.keys(manifest.exports ?? {})

@@ -15,6 +15,18 @@ const RAISES: Record<string, { error: string; style: string }> = {
   timeoutAt: { error: 'TimeoutError', style: '@duet/asyncio' },
 };
 
+/** Calls `visit` on `node` and every node below it. */
+function descendants(node: ESTree.Node, visit: (n: ESTree.Node) => void): void {
+  visit(node);
+  for (const [key, value] of Object.entries(node)) {
+    if (key === 'parent') continue;
+    for (const child of Array.isArray(value) ? value : [value]) {
+      if (child && typeof (child as ESTree.Node).type === 'string')
+        descendants(child as ESTree.Node, visit);
+    }
+  }
+}
+
 export const noMixedTimeouts: Rule.RuleModule = {
   meta: {
     type: 'problem',
@@ -34,57 +46,35 @@ export const noMixedTimeouts: Rule.RuleModule = {
         const handler = node.handler;
         if (!handler) return;
         const sources: { name: string; error: string }[] = [];
-        const visit = (n: ESTree.Node | null | undefined) => {
-          if (!n || typeof n !== 'object') return;
-          if (n.type === 'CallExpression' && n.callee.type === 'Identifier') {
-            const found = imports.get(n.callee.name);
-            const raises = found && RAISES[found.name];
-            if (raises && raises.style === found.module)
-              sources.push({ name: found.name, error: raises.error });
-          }
-          for (const [key, value] of Object.entries(n)) {
-            if (key === 'parent') continue;
-            if (Array.isArray(value))
-              value.forEach((v) => v && typeof v.type === 'string' && visit(v));
-            else if (value && typeof (value as ESTree.Node).type === 'string')
-              visit(value as ESTree.Node);
-          }
-        };
-        visit(node.block);
+        descendants(node.block, (n) => {
+          if (n.type !== 'CallExpression' || n.callee.type !== 'Identifier') return;
+          const found = imports.get(n.callee.name);
+          const raises = found && RAISES[found.name];
+          if (raises && raises.style === found.module)
+            sources.push({ name: found.name, error: raises.error });
+        });
         if (sources.length === 0) return;
         const raised = new Set(sources.map((s) => s.error));
         const seen = new Set<string>();
-        const check = (n: ESTree.Node | null | undefined) => {
-          if (!n || typeof n !== 'object') return;
+        descendants(handler.body, (n) => {
           if (
-            n.type === 'BinaryExpression' &&
-            n.operator === 'instanceof' &&
-            n.right.type === 'Identifier'
-          ) {
-            const found = imports.get(n.right.name);
-            const caught =
-              found && ['TooSlowError', 'TimeoutError'].includes(found.name)
-                ? found.name
-                : undefined;
-            if (caught && !raised.has(caught) && !seen.has(caught)) {
-              seen.add(caught);
-              const source = sources[0]!;
-              context.report({
-                node: n,
-                messageId: 'mixed',
-                data: { caught, source: source.name, raised: source.error },
-              });
-            }
-          }
-          for (const [key, value] of Object.entries(n)) {
-            if (key === 'parent') continue;
-            if (Array.isArray(value))
-              value.forEach((v) => v && typeof v.type === 'string' && check(v));
-            else if (value && typeof (value as ESTree.Node).type === 'string')
-              check(value as ESTree.Node);
-          }
-        };
-        check(handler.body);
+            n.type !== 'BinaryExpression' ||
+            n.operator !== 'instanceof' ||
+            n.right.type !== 'Identifier'
+          )
+            return;
+          const found = imports.get(n.right.name);
+          const caught =
+            found && ['TooSlowError', 'TimeoutError'].includes(found.name) ? found.name : undefined;
+          if (!caught || raised.has(caught) || seen.has(caught)) return;
+          seen.add(caught);
+          const source = sources[0]!;
+          context.report({
+            node: n,
+            messageId: 'mixed',
+            data: { caught, source: source.name, raised: source.error },
+          });
+        });
       },
     };
   },

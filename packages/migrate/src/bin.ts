@@ -1,5 +1,0 @@
-#!/usr/bin/env node
-/** The `duet-migrate` executable. */
-import { main } from './cli';
-
-process.exitCode = main(process.argv.slice(2));
