@@ -295,7 +295,10 @@ function mustRun(command, commandArgs, cwd) {
 }
 
 // --- the workspace packages and their entry points --------------------------
-const packages = workspacePackages();
+// The tools are not the library: they need `typescript` / `eslint` as peers, which this offline
+// install cannot fetch, and their own tests run them (packages/migrate, packages/eslint-plugin).
+const TOOLS = new Set(['@duet/migrate', '@duet/eslint-plugin']);
+const packages = workspacePackages().filter(({ manifest }) => !TOOLS.has(manifest.name));
 
 const entries = packages.flatMap(({ manifest }) =>
   Object.keys(manifest.exports ?? {})
@@ -316,6 +319,7 @@ const tmp = mkdtempSync(path.join(os.tmpdir(), 'duet-consumer-'));
 try {
   // --- pack, then lint the tarballs -------------------------------------------
   const tarballs = packAll(path.join(tmp, 'tarballs'));
+  for (const tool of TOOLS) delete tarballs[tool];
   const bin = (pkg, file) => path.join(rootDir, 'node_modules', pkg, file);
   for (const [name, file] of Object.entries(tarballs)) {
     console.log(`packed ${path.basename(file)}`);

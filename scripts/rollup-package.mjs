@@ -17,9 +17,9 @@ import typescript from '@rollup/plugin-typescript';
 
 const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
 
-/** Imports that stay imports in dist: sibling packages and Node built-ins. */
-function isExternal(id) {
-  return id.startsWith('@duet/') || builtins.has(id) || id.startsWith('node:');
+/** Imports that stay imports in dist: sibling packages, Node built-ins and declared peers. */
+function isExternal(id, peers) {
+  return id.startsWith('@duet/') || builtins.has(id) || id.startsWith('node:') || peers.has(id);
 }
 
 /** The `exports` entry every entry point must have (condition order matters: types first). */
@@ -99,7 +99,8 @@ export function packageConfig(configUrl) {
 
   return {
     input,
-    external: isExternal,
+    // Peers are for the tools (the codemod needs `typescript`); the library packages have none.
+    external: (id) => isExternal(id, new Set(Object.keys(pkg.peerDependencies ?? {}))),
     onwarn(warning, warn) {
       // A bare import that is neither @duet/* nor a Node built-in would have to
       // become a runtime dependency; the packages must not have any.

@@ -1,0 +1,50 @@
+/**
+ * Copies examples/<name> to a fresh temporary directory and runs `duet-migrate` on the copy, the
+ * way a user would: the CLI, in place. Returns the directory and the CLI's output.
+ */
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { main } from '@duet/migrate';
+
+export const repoRoot = path.resolve(__dirname, '../../..');
+
+/** A migrated copy of an example. */
+export interface Converted {
+  dir: string;
+  output: string;
+  /** The text of `rel` inside the copy. */
+  read(rel: string): string;
+  remove(): void;
+}
+
+export function convertExample(name: string, args: string[] = []): Converted {
+  const dir = path.join(mkdtempSync(path.join(tmpdir(), 'duet-migrate-')), name);
+  cpSync(path.join(repoRoot, 'examples', name), dir, {
+    recursive: true,
+    filter: (src) => !src.endsWith('.test.ts'),
+  });
+  let output = '';
+  const code = main([...args, dir], { out: (t) => (output += t), err: (t) => (output += t) });
+  if (code !== 0) throw new Error(`duet-migrate exited with ${code}:\n${output}`);
+  return {
+    dir,
+    output,
+    read: (rel) => readFileSync(path.join(dir, rel), 'utf8'),
+    remove: () => rmSync(path.dirname(dir), { recursive: true, force: true }),
+  };
+}
+
+/** Every source file under `dir`, relative, with its text. */
+export function snapshot(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const visit = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const full = path.join(d, e.name);
+      if (e.isDirectory()) visit(full);
+      else out[path.relative(dir, full)] = readFileSync(full, 'utf8');
+    }
+  };
+  visit(dir);
+  return out;
+}

@@ -1,0 +1,73 @@
+// Fixture tests: each fixtures/<case>.in.txt migrates to <case>.out.txt with the report in
+// <case>.report.txt, and migrating the output again changes nothing.
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { formatReport, migrateSource } from '@duet/migrate';
+
+const dir = path.join(__dirname, 'fixtures');
+const cases = readdirSync(dir)
+  .filter((f) => f.endsWith('.in.txt'))
+  .map((f) => f.slice(0, -'.in.txt'.length));
+const read = (name: string) => readFileSync(path.join(dir, name), 'utf8');
+
+test('there is a fixture for every rewrite and every case left as is', () => {
+  const reports = cases.map((c) => read(`${c}.report.txt`)).join('\n');
+  for (const what of [
+    'TaskGroup().run(...) → openNursery(...)',
+    'tg.createTask(fn) → nursery.startSoon(fn)',
+    'await nursery.start',
+    '→ gatherInNursery',
+    '→ settleInNursery',
+    'waitFor(fn, t) → failAfter(t, fn)',
+    'timeout(...) → failAfter(...)',
+    'timeoutAt(...) → failAt(...)',
+    'catch TimeoutError → TooSlowError',
+    'Semaphore used as a limiter → CapacityLimiter',
+    'loop.time() → currentTime()',
+    'sleep(s, value)',
+    'run(fn, { clock })',
+    'CancelledError → Cancelled',
+    'Promise.all over async calls',
+    'AbortSignal.timeout(ms) → failAfter',
+    'setTimeout + AbortController timeout',
+    'wrapped with aioAsTrio',
+    'kept  createTask() outside a TaskGroup',
+    'kept  task.cancel() is edge-triggered',
+    'kept  Task.uncancel()',
+    'kept  Task.cancelling()',
+    'kept  a Future is resolved from elsewhere',
+    'kept  shield()',
+    'kept  waitFor() of an awaitable',
+    'kept  gather() of awaitables',
+    'kept  this TaskGroup keeps a Task',
+    'kept  TimeoutError raised by a called function',
+    'kept  Semaphore is used for more',
+    'kept  the event loop is used for more',
+    'kept  AbortSignal.timeout() whose signal is stored',
+  ])
+    expect(reports).toContain(what);
+});
+
+describe.each(cases)('%s', (name) => {
+  const input = read(`${name}.in.txt`);
+  const expected = read(`${name}.out.txt`);
+
+  test('migrates to the expected output and report', () => {
+    const { output, changed, report } = migrateSource(input);
+    expect(output).toBe(expected);
+    expect(changed).toBe(true);
+    expect(`${formatReport('input.ts', report)}\n`).toBe(read(`${name}.report.txt`));
+  });
+
+  test('is idempotent', () => {
+    const again = migrateSource(expected);
+    expect(again.output).toBe(expected);
+    expect(again.changed).toBe(false);
+    expect(again.report.filter((e) => e.kind !== 'kept')).toEqual([]);
+  });
+});
+
+test('a file without asyncio or Duet imports is left alone', () => {
+  const plain = 'export const all = (xs: Promise<number>[]) => Promise.all(xs);\n';
+  expect(migrateSource(plain)).toEqual({ output: plain, changed: false, report: [] });
+});
