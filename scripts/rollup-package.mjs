@@ -52,12 +52,17 @@ function nodeWrappers() {
           source:
             `// Node's ESM entry: the CommonJS build, so import and require share one instance.\n` +
             `import cjs from './${chunk.name}.cjs';\n\n` +
-            `export const {\n${names.map((n) => `  ${n},\n`).join('')}} = cjs;\n`,
+            `export const {\n${names.map((n) => `  ${n},\n`).join('')}} = cjs;\n` +
+            (chunk.exports.includes('default') ? `export default cjs.default;\n` : ''),
         });
         this.emitFile({
           type: 'asset',
           fileName: `${chunk.name}.d.mts`,
-          source: `export * from './${chunk.name}.js';\n`,
+          source:
+            `export * from './${chunk.name}.js';\n` +
+            (chunk.exports.includes('default')
+              ? `export { default } from './${chunk.name}.js';\n`
+              : ''),
         });
       }
     },
