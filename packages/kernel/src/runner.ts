@@ -174,6 +174,10 @@ export class Runner {
   private blockedTasks = 0;
   /** Tasks woken by a batch that are not back in the kernel yet. */
   private stepping = 0;
+  /** Host turns so far: a step is fresh while the turn it began in lasts. */
+  private hostTurns = 0;
+  /** Steps that began in the current host turn and are not over. */
+  private freshSteps = 0;
   /** The batch in progress (paused at a callback while tasks before it finish their steps), or null. */
   private current: ReadyItem[] | null = null;
   private cursor = 0;
@@ -433,8 +437,7 @@ export class Runner {
     const reject = task.rejectWake!;
     task.resolveWake = null;
     task.rejectWake = null;
-    task.inStep = true;
-    this.stepping++;
+    this.beginStep(task);
     reject(error);
     return true;
   }
@@ -509,9 +512,18 @@ export class Runner {
     }
   }
 
+  /** @internal `task`'s code runs now, until it is back in the kernel ({@link Runner.endStep}). */
+  beginStep(task: Task): void {
+    task.inStep = true;
+    task.stepTurn = this.hostTurns;
+    this.stepping++;
+    this.freshSteps++;
+  }
+
   /** @internal `task` is back in the kernel: its step is over. */
   endStep(task: Task): void {
     task.inStep = false;
+    if (task.stepTurn === this.hostTurns) this.freshSteps--;
     if (--this.stepping === 0 && this.hasWork()) this.kick();
   }
 
@@ -525,6 +537,9 @@ export class Runner {
   private readonly onHostTurn = (): void => {
     this.hostTurnImmediate = null;
     this.lastHostTurn = performance.now();
+    // Steps still going now have had a whole host turn: they are out in foreign work.
+    this.hostTurns++;
+    this.freshSteps = 0;
     if (this.debug !== null) this.debug.hostTurn();
     this.advance(true);
   };
@@ -571,7 +586,9 @@ export class Runner {
     while (this.cursor < batch.length) {
       const item = batch[this.cursor]!;
       if (typeof item === 'function') {
-        if (this.stepping !== 0 && !force) {
+        // At a host turn, a callback goes past tasks that are out in foreign work, but never past
+        // a step that began in this turn: a step is atomic with respect to callbacks.
+        if (this.stepping !== 0 && !(force && this.freshSteps === 0)) {
           this.ensureHostTurn();
           return;
         }
@@ -604,8 +621,7 @@ export class Runner {
   private step(task: Task): void {
     task.queued = false;
     if (task.done) return;
-    task.inStep = true;
-    this.stepping++;
+    this.beginStep(task);
     if (this.instruments.list.length !== 0) this.instruments.call('beforeTaskStep', task);
     if (!task.started) {
       this.startTask(task);
@@ -973,10 +989,7 @@ function dropStrayWait(task: Task): void {
   }
   task.resolveWake = null;
   task.rejectWake = null;
-  if (!task.inStep) {
-    task.inStep = true;
-    runner['stepping']++;
-  }
+  if (!task.inStep) runner.beginStep(task);
 }
 
 /**

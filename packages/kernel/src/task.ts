@@ -47,6 +47,8 @@ export class Task {
   queued = false;
   /** @internal Woken by a batch and not yet back in the kernel (parked, yielded or exited). */
   inStep = false;
+  /** @internal The host turn in which its current step began (see `Runner.beginStep`). */
+  stepTurn = 0;
   /** @internal The function has been called (first step taken). */
   started = false;
   /** @internal The task has finished. */
