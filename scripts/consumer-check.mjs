@@ -318,8 +318,7 @@ if (!args.has('--no-build')) bootstrap();
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'duet-consumer-'));
 try {
   // --- pack, then lint the tarballs -------------------------------------------
-  const tarballs = packAll(path.join(tmp, 'tarballs'));
-  for (const tool of TOOLS) delete tarballs[tool];
+  const tarballs = packAll(path.join(tmp, 'tarballs'), ({ manifest }) => !TOOLS.has(manifest.name));
   const bin = (pkg, file) => path.join(rootDir, 'node_modules', pkg, file);
   for (const [name, file] of Object.entries(tarballs)) {
     console.log(`packed ${path.basename(file)}`);

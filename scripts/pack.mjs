@@ -40,10 +40,10 @@ function packedProblems(name, packed) {
 }
 
 /** Packs every package into `outDir`; returns `{ [packageName]: tarballPath }`. Throws on a problem. */
-export function packAll(outDir) {
+export function packAll(outDir, include = () => true) {
   mkdirSync(outDir, { recursive: true });
   const tarballs = {};
-  for (const { dir, manifest } of workspacePackages()) {
+  for (const { dir, manifest } of workspacePackages().filter(include)) {
     const status = pnpm(['pack', '--pack-destination', outDir], { cwd: dir, stdio: 'ignore' });
     if (status !== 0) throw new Error(`pnpm pack failed in ${dir}`);
     const file = path.join(
