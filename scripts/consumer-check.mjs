@@ -56,6 +56,7 @@ const EXPECTED_EXPORTS = {
     'currentTask',
     'currentTaskOrUndefined',
     'currentTime',
+    'DIAGNOSTICS_CHANNELS',
     'formatTaskTree',
     'isCancelled',
     'openNursery',
@@ -253,8 +254,18 @@ const EXPECTED_EXPORTS = {
     'runWithSignal',
     'toAsyncIterable',
     'trioAsAio',
+    'EventOverflowError',
+    'iterateEvents',
+    'toReadableStream',
+    'toWritableStream',
   ],
+  '@duet/kernel/inspector': ['Inspector'],
+  '@duet/otel': ['currentTaskSpan', 'instrumentDuet'],
 };
+
+// The one kind of non-Duet dependency allowed: a peer that an optional integration package exists
+// for. The check installs it from the workspace's copy (packed offline) beside the tarballs.
+const ALLOWED_PEERS = { '@duet/otel': ['@opentelemetry/api'] };
 
 const args = new Set(process.argv.slice(2));
 const failures = [];
@@ -326,8 +337,22 @@ try {
       if (range.startsWith('workspace:'))
         fail(`${manifest.name}: packed dependency ${name} is still ${range}`);
     }
-    for (const key of ['peerDependencies', 'optionalDependencies']) {
-      if (packed[key]) fail(`${manifest.name} declares ${key}`);
+    if (packed.optionalDependencies) fail(`${manifest.name} declares optionalDependencies`);
+    for (const peer of Object.keys(packed.peerDependencies ?? {})) {
+      if (!(ALLOWED_PEERS[manifest.name] ?? []).includes(peer))
+        fail(`${manifest.name} declares a peer dependency on ${peer}`);
+      const status = pnpm(['pack', '--pack-destination', tarballDir], {
+        cwd: path.join(dir, 'node_modules', peer),
+        stdio: 'ignore',
+      });
+      if (status !== 0) throw new Error(`pnpm pack of the peer ${peer} failed`);
+      const peerManifest = JSON.parse(
+        readFileSync(path.join(dir, 'node_modules', peer, 'package.json'), 'utf8'),
+      );
+      tarballs[peer] = path.join(
+        tarballDir,
+        `${peer.replace(/^@/, '').replace('/', '-')}-${peerManifest.version}.tgz`,
+      );
     }
     console.log(`packed ${path.basename(tarballs[manifest.name])}`);
   }

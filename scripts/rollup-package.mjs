@@ -12,9 +12,11 @@ import typescript from '@rollup/plugin-typescript';
 
 const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
 
-/** Imports that stay imports in dist: sibling packages and Node built-ins. */
-function isExternal(id) {
-  return id.startsWith('@duet/') || builtins.has(id) || id.startsWith('node:');
+/** Imports that stay imports in dist: sibling packages, Node built-ins, declared peers. */
+function isExternal(id, peers = []) {
+  return (
+    id.startsWith('@duet/') || builtins.has(id) || id.startsWith('node:') || peers.includes(id)
+  );
 }
 
 /** Map the package's `exports` to { entryName: absolute source path }. */
@@ -56,7 +58,7 @@ export function packageConfig(configUrl) {
 
   return {
     input,
-    external: isExternal,
+    external: (id) => isExternal(id, Object.keys(pkg.peerDependencies ?? {})),
     onwarn(warning, warn) {
       // A bare import that is neither @duet/* nor a Node built-in would have to
       // become a runtime dependency; the packages must not have any.

@@ -65,6 +65,13 @@ export { sleep, sleepForever, sleepUntil } from './sleep';
 export { HostWait, awaitForeign, currentSignal, type HostWaitOptions } from './interop';
 export { type Instrument, type InstrumentHook } from './instruments';
 export {
+  DIAGNOSTICS_CHANNELS,
+  type NurseryMessage,
+  type RunMessage,
+  type ScopeMessage,
+  type TaskMessage,
+} from './diagnostics';
+export {
   formatTaskTree,
   taskTree,
   type NurseryNode,

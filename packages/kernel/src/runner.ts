@@ -24,6 +24,7 @@ import {
   ValueError,
   newCancelled,
 } from './errors';
+import { attachDiagnostics } from './diagnostics';
 import { InstrumentSet, type Instrument } from './instruments';
 import { formatTaskTree, taskTree } from './introspect';
 import { Nursery } from './nursery';
@@ -204,9 +205,22 @@ export class Runner {
   start(): void {
     this.clock.startClock();
     if (this.clock instanceof MockClock) this.clock._onChange = () => this.scheduleIdleCheck();
+    attachDiagnostics(this);
+    const inspect = process.env['DUET_INSPECT'];
+    if (inspect !== undefined && inspect !== '' && inspect !== '0') this.loadInspector(inspect);
     if (this.instruments.list.length !== 0) this.instruments.call('beforeRun');
     if (this.dumpSignal !== null) process.on(this.dumpSignal, this.dumpTree);
     this.spawned(this.rootTask);
+  }
+
+  /** The inspector is a separate chunk, loaded only when `DUET_INSPECT` asks for it. */
+  private loadInspector(value: string): void {
+    import('./inspector').then(
+      (m) => {
+        if (!this.finished) m.inspectFromEnvironment(this, value);
+      },
+      (err: unknown) => process.emitWarning(`Duet inspector: ${String(err)}`, 'DuetWarning'),
+    );
   }
 
   private readonly dumpTree = (): void => {
