@@ -127,97 +127,46 @@ function scopeId(scope: CancelScope): number {
   return id;
 }
 
-/** Publishes one run's hooks on the channels (each message built only if its channel has subscribers). */
-class DiagnosticsPublisher implements Instrument {
-  private readonly runId = nextRunId++;
-
-  constructor(private readonly runner: Runner) {}
-
-  private base(): RunMessage {
-    return { runId: this.runId, runner: this.runner, time: this.runner.clock.currentTime() };
-  }
-
-  private task(channel: diagnostics.Channel, task: Task, extra: Partial<TaskMessage> = {}): void {
-    if (!channel.hasSubscribers) return;
-    const message: TaskMessage = {
-      ...this.base(),
-      task,
-      taskId: task.id,
-      name: task.name,
-      parentTaskId: task.parentTask?.id ?? null,
-      ...extra,
-    };
-    channel.publish(message);
-  }
-
-  private scope(channel: diagnostics.Channel, task: Task, scope: CancelScope, exit: boolean): void {
-    if (!channel.hasSubscribers) return;
-    const message: ScopeMessage = {
-      ...this.base(),
-      task,
-      taskId: task.id,
-      scope,
-      scopeId: scopeId(scope),
-      deadline: scope.deadline,
-      shield: scope.shield,
-    };
-    if (exit) message.cancelledCaught = scope.cancelledCaught;
-    channel.publish(message);
-  }
-
-  private nursery(channel: diagnostics.Channel, task: Task, nursery: Nursery): void {
-    if (!channel.hasSubscribers) return;
-    const message: NurseryMessage = {
-      ...this.base(),
-      task,
-      taskId: task.id,
-      nursery,
-      scopeId: scopeId(nursery.cancelScope),
-    };
-    channel.publish(message);
-  }
-
-  beforeRun(): void {
-    if (channels.runStart.hasSubscribers) channels.runStart.publish(this.base());
-  }
-
-  afterRun(): void {
-    if (channels.runEnd.hasSubscribers) channels.runEnd.publish(this.base());
-  }
-
-  taskSpawned(task: Task): void {
-    this.task(channels.taskSpawn, task);
-  }
-
-  afterTaskStep(task: Task): void {
-    if (!task.done && task.state === 'parked') {
-      this.task(channels.taskPark, task, { waitingOn: task.waitingOn });
+/** Publishes one run's hooks on the channels; a message is built only if its channel has subscribers. */
+function publisher(runner: Runner): Instrument {
+  const runId = nextRunId++;
+  const send = (channel: diagnostics.Channel, fields: object): void =>
+    channel.publish({ runId, runner, time: runner.clock.currentTime(), ...fields });
+  const task = (channel: diagnostics.Channel, t: Task, extra?: Partial<TaskMessage>): void => {
+    if (channel.hasSubscribers) {
+      const parentTaskId = t.parentTask?.id ?? null;
+      send(channel, { task: t, taskId: t.id, name: t.name, parentTaskId, ...extra });
     }
-  }
-
-  taskExited(task: Task): void {
-    this.task(
-      channels.taskExit,
-      task,
-      task.failed ? { failed: true, error: task.result } : { failed: false },
-    );
-  }
-
-  scopeEntered(task: Task, scope: CancelScope): void {
-    this.scope(channels.scopeEnter, task, scope, false);
-  }
-
-  scopeExited(task: Task, scope: CancelScope): void {
-    this.scope(channels.scopeExit, task, scope, true);
-  }
-
-  nurseryOpened(task: Task, nursery: Nursery): void {
-    this.nursery(channels.nurseryOpen, task, nursery);
-  }
-
-  nurseryClosed(task: Task, nursery: Nursery): void {
-    this.nursery(channels.nurseryClose, task, nursery);
-  }
+  };
+  const scope = (channel: diagnostics.Channel, t: Task, s: CancelScope, exit: boolean): void => {
+    if (channel.hasSubscribers) {
+      const fields = { task: t, taskId: t.id, scope: s, scopeId: scopeId(s) };
+      send(channel, {
+        ...fields,
+        deadline: s.deadline,
+        shield: s.shield,
+        ...(exit && { cancelledCaught: s.cancelledCaught }),
+      });
+    }
+  };
+  const nursery = (channel: diagnostics.Channel, t: Task, n: Nursery): void => {
+    if (channel.hasSubscribers)
+      send(channel, { task: t, taskId: t.id, nursery: n, scopeId: scopeId(n.cancelScope) });
+  };
+  return {
+    beforeRun: () => channels.runStart.hasSubscribers && send(channels.runStart, {}),
+    afterRun: () => channels.runEnd.hasSubscribers && send(channels.runEnd, {}),
+    taskSpawned: (t) => task(channels.taskSpawn, t),
+    afterTaskStep: (t) => {
+      if (!t.done && t.state === 'parked') task(channels.taskPark, t, { waitingOn: t.waitingOn });
+    },
+    taskExited: (t) =>
+      task(channels.taskExit, t, t.failed ? { failed: true, error: t.result } : { failed: false }),
+    scopeEntered: (t, s) => scope(channels.scopeEnter, t, s, false),
+    scopeExited: (t, s) => scope(channels.scopeExit, t, s, true),
+    nurseryOpened: (t, n) => nursery(channels.nurseryOpen, t, n),
+    nurseryClosed: (t, n) => nursery(channels.nurseryClose, t, n),
+  };
 }
 
 /**
@@ -225,10 +174,6 @@ class DiagnosticsPublisher implements Instrument {
  * subscriber now, so an unobserved run carries no extra instrument.
  */
 export function attachDiagnostics(runner: Runner): void {
-  for (const channel of channelList) {
-    if (channel.hasSubscribers) {
-      runner.instruments.add(new DiagnosticsPublisher(runner));
-      return;
-    }
-  }
+  if (channelList.some((channel) => channel.hasSubscribers))
+    runner.instruments.add(publisher(runner));
 }

@@ -16,7 +16,8 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-// Through the main entry, so the build keeps one copy of the kernel (this module is its own chunk).
+// By the package's own name: the build keeps this entry apart from the main one (no shared chunk),
+// so a bundle that never inspects carries none of it.
 import {
   TraceRecorder,
   taskTree,
@@ -26,7 +27,7 @@ import {
   type Task,
   type TaskNode,
   type TraceEvent,
-} from './index';
+} from '@duet/kernel';
 import { PAGE } from './inspector-page';
 
 /** Options of {@link Inspector}. */

@@ -213,9 +213,12 @@ export class Runner {
     this.spawned(this.rootTask);
   }
 
-  /** The inspector is a separate chunk, loaded only when `DUET_INSPECT` asks for it. */
+  /** The inspector is a separate entry point, loaded only when `DUET_INSPECT` asks for it. */
   private loadInspector(value: string): void {
-    import('./inspector').then(
+    // A computed specifier: bundlers leave it alone, so no bundle carries the inspector (or what
+    // it uses) unless the app imports it; Node resolves it from node_modules when asked.
+    const entry = '@duet/kernel/inspector';
+    (import(entry) as Promise<typeof import('./inspector')>).then(
       (m) => {
         if (!this.finished) m.inspectFromEnvironment(this, value);
       },
