@@ -13,12 +13,12 @@
 // --keep      leave the temporary folder in place and print its path
 
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { bootstrap } from './bootstrap.mjs';
-import { packAll, workspacePackages } from './pack.mjs';
-import { rootDir } from './pnpm.mjs';
+import { ALLOWED_PEERS, packAll, workspacePackages } from './pack.mjs';
+import { pnpm, rootDir } from './pnpm.mjs';
 
 // ---------------------------------------------------------------------------
 // Public names each entry point must export. Every name is checked in the CJS
@@ -60,6 +60,7 @@ const EXPECTED_EXPORTS = {
     'currentTask',
     'currentTaskOrUndefined',
     'currentTime',
+    'DIAGNOSTICS_CHANNELS',
     'formatTaskTree',
     'isCancelled',
     'openNursery',
@@ -261,7 +262,13 @@ const EXPECTED_EXPORTS = {
     'runWithSignal',
     'toAsyncIterable',
     'trioAsAio',
+    'EventOverflowError',
+    'iterateEvents',
+    'toReadableStream',
+    'toWritableStream',
   ],
+  '@duet/kernel/inspector': ['Inspector'],
+  '@duet/otel': ['currentTaskSpan', 'instrumentDuet'],
 };
 
 // Vitest 4 still supports Node 20 (5.x needs Node 22); vite pinned to the release it was tested with.
@@ -338,6 +345,23 @@ try {
       fail(`publint ${name}:\n${publint.stdout}${publint.stderr}`);
   }
   console.log('arethetypeswrong and publint: no problems');
+  // An allowed peer is installed beside the tarballs, packed from the workspace's copy (offline).
+  for (const { dir, manifest } of packages) {
+    for (const peer of ALLOWED_PEERS[manifest.name] ?? []) {
+      const peerDir = path.join(dir, 'node_modules', peer);
+      const status = pnpm(['pack', '--pack-destination', path.join(tmp, 'tarballs')], {
+        cwd: peerDir,
+        stdio: 'ignore',
+      });
+      if (status !== 0) throw new Error(`pnpm pack of the peer ${peer} failed`);
+      const { version } = JSON.parse(readFileSync(path.join(peerDir, 'package.json'), 'utf8'));
+      tarballs[peer] = path.join(
+        tmp,
+        'tarballs',
+        `${peer.replace(/^@/, '').replace('/', '-')}-${version}.tgz`,
+      );
+    }
+  }
 
   // --- install into a plain npm project, as the README says -------------------------
   const app = path.join(tmp, 'app');

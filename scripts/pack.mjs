@@ -25,6 +25,12 @@ export function workspacePackages() {
     });
 }
 
+/**
+ * The one kind of non-Duet dependency allowed: a peer that an optional integration package exists
+ * for (its users already have it).
+ */
+export const ALLOWED_PEERS = { '@duet/otel': ['@opentelemetry/api'] };
+
 /** What is wrong with a packed package.json (an empty list when nothing is). */
 function packedProblems(name, packed) {
   const problems = [];
@@ -33,8 +39,10 @@ function packedProblems(name, packed) {
     if (!/^\d+\.\d+\.\d+/.test(range))
       problems.push(`${name}: packed dependency ${dep} is ${range}`);
   }
-  for (const key of ['peerDependencies', 'optionalDependencies']) {
-    if (packed[key]) problems.push(`${name} declares ${key}`);
+  if (packed.optionalDependencies) problems.push(`${name} declares optionalDependencies`);
+  for (const peer of Object.keys(packed.peerDependencies ?? {})) {
+    if (!(ALLOWED_PEERS[name] ?? []).includes(peer))
+      problems.push(`${name} declares a peer dependency on ${peer}`);
   }
   return problems;
 }

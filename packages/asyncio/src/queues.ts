@@ -127,6 +127,29 @@ export class Queue<T> {
     this.putters.unparkAll();
   }
 
+  /**
+   * Iterates with `for await`: each step is a {@link Queue.get}; the loop ends when the queue is
+   * shut down and empty (`QueueShutDown` is the end, not an error). Items taken are not marked
+   * done: call {@link Queue.taskDone} in the body if anyone `join`s.
+   *
+   * @example
+   * ```ts
+   * for await (const job of queue) await handle(job);
+   * ```
+   */
+  async *[Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {
+    for (;;) {
+      let item: T;
+      try {
+        item = await this.get();
+      } catch (err) {
+        if (err instanceof QueueShutDown) return;
+        throw err;
+      }
+      yield item;
+    }
+  }
+
   /** @internal Adds an item in the order of this kind of queue. */
   protected putItem(item: T): void {
     this.items.push(item);

@@ -13,6 +13,14 @@ export {
   type Receiver,
   type RunWithSignalOptions,
 } from './plain';
+export {
+  toReadableStream,
+  toWritableStream,
+  type ReadSource,
+  type Sender,
+  type WriteSink,
+} from './web';
+export { EventOverflowError, iterateEvents, type IterateEventsOptions } from './events';
 export { awaitForeign as awaitPromise } from '@duet/kernel';
 export { aioAsTrio, awaitFuture, openAsyncioLoop, trioAsAio } from './styles';
 export {

@@ -7,14 +7,13 @@ import { once, type EventEmitter } from 'node:events';
 import { run as aioRun } from '@duet/asyncio';
 import {
   CancelScope,
-  Cancelled,
-  ParkingLot,
   awaitForeign,
+  checkFunction,
   currentSignal,
   type Nursery,
-  checkFunction,
 } from '@duet/kernel';
-import { EndOfChannel, run as trioRun, type RunOptions as TrioRunOptions } from '@duet/trio';
+import { run as trioRun, type RunOptions as TrioRunOptions } from '@duet/trio';
+import { iterateReadableStream, readPump, type ReadSource } from './web';
 
 /** Options of {@link runWithSignal}. */
 export interface RunWithSignalOptions {
@@ -65,22 +64,39 @@ export function runWithSignal<R>(
 }
 
 /**
- * Waits for the next `name` event of `emitter` as a cancellable checkpoint, and resolves with the
- * event's arguments; an `'error'` event rejects. On cancellation the listener is removed.
+ * Waits for the next `name` event of an `EventEmitter` or an `EventTarget` as a cancellable
+ * checkpoint. An emitter's wait resolves with the event's arguments and an `'error'` event rejects;
+ * a target's wait resolves with `[event]`. On cancellation the listener is removed.
  *
  * @example
  * ```ts
  * const [code] = await awaitEvent(child, 'exit');
+ * const [event] = await awaitEvent(abortSignal, 'abort');
  * ```
  */
-export function awaitEvent(emitter: EventEmitter, name: string | symbol): Promise<unknown[]> {
-  return awaitForeign(once(emitter, name, { signal: currentSignal() }));
+export function awaitEvent<E extends Event = Event>(
+  target: EventTarget,
+  name: string,
+): Promise<[E]>;
+export function awaitEvent(emitter: EventEmitter, name: string | symbol): Promise<unknown[]>;
+export function awaitEvent(
+  source: EventEmitter | EventTarget,
+  name: string | symbol,
+): Promise<unknown[]> {
+  if (
+    typeof (source as EventTarget | null)?.addEventListener !== 'function' &&
+    typeof (source as EventEmitter | null)?.once !== 'function'
+  ) {
+    throw new TypeError('awaitEvent expects an EventEmitter or an EventTarget');
+  }
+  return awaitForeign(once(source as EventEmitter, name, { signal: currentSignal() }));
 }
 
 /**
  * Iterates any `AsyncIterable` (a Node stream, an async generator) from Duet code, each step a
  * cancellable checkpoint. Leaving the loop early, by `break`, an error or cancellation, destroys a
- * Node stream (anything with `destroy()`) or calls the iterator's `return()`.
+ * Node stream (anything with `destroy()`), cancels a web `ReadableStream` and releases its lock
+ * (even while a read is pending), or calls the iterator's `return()`.
  *
  * @example
  * ```ts
@@ -90,6 +106,10 @@ export function awaitEvent(emitter: EventEmitter, name: string | symbol): Promis
 export async function* iterate<T>(source: AsyncIterable<T>): AsyncGenerator<T, void, undefined> {
   if (source === null || typeof source !== 'object' || !(Symbol.asyncIterator in source)) {
     throw new TypeError('iterate expects an AsyncIterable');
+  }
+  if (source instanceof ReadableStream) {
+    yield* iterateReadableStream(source as ReadableStream<T>);
+    return;
   }
   const iterator = source[Symbol.asyncIterator]();
   let finished = false;
@@ -119,10 +139,10 @@ export interface Receiver<T> {
 }
 
 /**
- * Exposes a receive channel to plain code outside the run as an `AsyncIterable`. Call it inside
- * the run; a pump task in `nursery` receives one value per `next()` the plain consumer asks for
- * (so back-pressure holds), and ends when the channel ends, the consumer returns, or the nursery is
- * cancelled (the iteration then ends too).
+ * Exposes a receive channel (or any {@link ReadSource}) to plain code outside the run as an
+ * `AsyncIterable`. Call it inside the run; a pump task in `nursery` receives one value per `next()`
+ * the plain consumer asks for (so back-pressure holds), and ends when the channel ends, the consumer
+ * returns, or the nursery is cancelled (the iteration then ends too).
  *
  * @example
  * ```ts
@@ -132,59 +152,14 @@ export interface Receiver<T> {
  * });
  * ```
  */
-export function toAsyncIterable<T>(receiver: Receiver<T>, nursery: Nursery): AsyncIterable<T> {
-  const demand = new ParkingLot('toAsyncIterable demand');
-  const waiting: Array<{ resolve(r: IteratorResult<T>): void; reject(e: unknown): void }> = [];
-  let ended = false;
-  let pumpEnded!: () => void;
-  const pumpDone = new Promise<void>((resolve) => (pumpEnded = resolve));
-  // Level-triggered, so a consumer that stops ends the pump quietly instead of failing the nursery.
-  const pumpScope = new CancelScope();
-  // Only the pump ends the iteration: a value it received goes to the next() that asked for it.
-  const end = (): void => {
-    ended = true;
-    for (const w of waiting.splice(0)) w.resolve({ done: true, value: undefined });
-    pumpEnded();
-  };
-  const pump = async (): Promise<void> => {
-    try {
-      await pumpScope.run(async () => {
-        for (;;) {
-          while (waiting.length === 0) await demand.park();
-          let value: T;
-          try {
-            value = await receiver.receive();
-          } catch (err) {
-            if (err instanceof EndOfChannel) return;
-            if (err instanceof Cancelled) throw err; // the iteration just ends
-            waiting.shift()!.reject(err);
-            return;
-          }
-          waiting.shift()!.resolve({ done: false, value });
-        }
-      });
-    } finally {
-      end();
-    }
-  };
-  nursery.spawn(pump, [], 'toAsyncIterable pump');
+export function toAsyncIterable<T>(receiver: ReadSource<T>, nursery: Nursery): AsyncIterable<T> {
+  const pump = readPump(receiver, nursery, 'toAsyncIterable');
   return {
     [Symbol.asyncIterator]: () => ({
-      next: () =>
-        new Promise<IteratorResult<T>>((resolve, reject) => {
-          if (ended) {
-            resolve({ done: true, value: undefined });
-            return;
-          }
-          waiting.push({ resolve, reject });
-          demand.unparkAll();
-        }),
-      // Resolves once the pump has stopped: a next() still pending gets the value the pump was
-      // already handed (none is lost), or the end.
-      return: async (): Promise<IteratorResult<T>> => {
-        pumpScope.cancel('the consumer stopped iterating');
-        await pumpDone;
-        return { done: true, value: undefined };
+      next: () => pump.request() as Promise<IteratorResult<T>>,
+      return: (): Promise<IteratorResult<T>> => {
+        pump.stop();
+        return Promise.resolve({ done: true, value: undefined });
       },
     }),
   };

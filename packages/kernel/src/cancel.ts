@@ -342,6 +342,7 @@ export class CancelScope implements TimedEntry {
     }
     this.effective = this.called || (!this.shieldValue && parent.effective);
     if (this.effective) this.controller?.abort(newCancelled(this.reasonMessage));
+    if (runner.instruments.list.length !== 0) runner.instruments.call('scopeEntered', task, this);
   }
 
   /**
@@ -391,6 +392,8 @@ export class CancelScope implements TimedEntry {
     parent.removeChild(this);
     task.scope = parent;
     this.parent = null;
+    const instruments = this.runner!.instruments;
+    if (instruments.list.length !== 0) instruments.call('scopeExited', task, this);
     return error;
   }
 

@@ -80,6 +80,13 @@ export {
 } from './interop';
 export { type Instrument, type InstrumentHook } from './instruments';
 export {
+  DIAGNOSTICS_CHANNELS,
+  type NurseryMessage,
+  type RunMessage,
+  type ScopeMessage,
+  type TaskMessage,
+} from './diagnostics';
+export {
   formatTaskTree,
   taskTree,
   type NurseryNode,

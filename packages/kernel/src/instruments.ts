@@ -2,6 +2,8 @@
  * Instruments: hooks a run calls at the points of its life, for tracing and debugging. A run with
  * no instrument pays one length check per hook point.
  */
+import type { CancelScope } from './cancel';
+import type { Nursery } from './nursery';
 import type { Task } from './task';
 
 /** An object with any of these hooks; each is optional. */
@@ -20,6 +22,14 @@ export interface Instrument {
   afterTaskStep?(task: Task): void;
   /** `task` has finished. */
   taskExited?(task: Task): void;
+  /** `task` entered `scope` (a nursery's own scope too, just before {@link Instrument.nurseryOpened}). */
+  scopeEntered?(task: Task, scope: CancelScope): void;
+  /** `task` left `scope`; `scope.cancelledCaught` tells whether it caught a cancellation. */
+  scopeExited?(task: Task, scope: CancelScope): void;
+  /** `task` opened `nursery`. */
+  nurseryOpened?(task: Task, nursery: Nursery): void;
+  /** `nursery` of `task` has joined all its children and closes. */
+  nurseryClosed?(task: Task, nursery: Nursery): void;
   /** Every task is waiting; the run hands the thread to the host until something happens. */
   beforeIdle?(): void;
   /** The run resumes after being idle. */
@@ -48,12 +58,13 @@ export class InstrumentSet {
     return true;
   }
 
-  call(hook: InstrumentHook, task?: Task): void {
+  call(hook: InstrumentHook, task?: Task, subject?: CancelScope | Nursery): void {
     for (const instrument of [...this.list]) {
-      const fn = instrument[hook] as ((task?: Task) => void) | undefined;
+      const fn = instrument[hook] as
+        ((task?: Task, subject?: CancelScope | Nursery) => void) | undefined;
       if (fn === undefined) continue;
       try {
-        fn.call(instrument, task);
+        fn.call(instrument, task, subject);
       } catch (err) {
         this.remove(instrument);
         process.emitWarning(

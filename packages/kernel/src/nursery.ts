@@ -306,6 +306,8 @@ export async function openNursery<T>(
   scope.enter(task);
   const nursery = new Nursery(task.runner, task, scope);
   (task.childNurseries ??= new Set()).add(nursery);
+  const instruments = task.runner.instruments;
+  if (instruments.list.length !== 0) instruments.call('nurseryOpened', task, nursery);
   let error: unknown = NO_ERROR;
   let value: T | undefined;
   try {
@@ -315,6 +317,7 @@ export async function openNursery<T>(
   }
   error = await nursery.join(error, options);
   task.childNurseries!.delete(nursery);
+  if (instruments.list.length !== 0) instruments.call('nurseryClosed', task, nursery);
   error = scope.exit(task, error);
   if (error !== NO_ERROR) throw error;
   return value;

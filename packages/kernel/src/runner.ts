@@ -27,6 +27,7 @@ import {
   newCancelled,
   newEdgeCancelled,
 } from './errors';
+import { attachDiagnostics } from './diagnostics';
 import { InstrumentSet, type Instrument } from './instruments';
 import { formatTaskTree, taskTree } from './introspect';
 import { Nursery } from './nursery';
@@ -235,6 +236,9 @@ export class Runner {
   start(): void {
     this.clock.startClock();
     if (this.clock instanceof MockClock) this.clock._onChange = () => this.scheduleIdleCheck();
+    attachDiagnostics(this);
+    const inspect = process.env['DUET_INSPECT'];
+    if (inspect !== undefined && inspect !== '' && inspect !== '0') this.loadInspector(inspect);
     if (this.instruments.list.length !== 0) this.instruments.call('beforeRun');
     if (this.dumpSignal !== null) process.on(this.dumpSignal, this.dumpTree);
     watchForExit(this);
@@ -254,6 +258,19 @@ export class Runner {
         '(each waits for something nobody will provide; see what each waits on below)',
     );
   };
+
+  /** The inspector is a separate entry point, loaded only when `DUET_INSPECT` asks for it. */
+  private loadInspector(value: string): void {
+    // A computed specifier: bundlers leave it alone, so no bundle carries the inspector (or what
+    // it uses) unless the app imports it; Node resolves it from node_modules when asked.
+    const entry = '@duet/kernel/inspector';
+    (import(entry) as Promise<typeof import('./inspector')>).then(
+      (m) => {
+        if (!this.finished) m.inspectFromEnvironment(this, value);
+      },
+      (err: unknown) => process.emitWarning(`Duet inspector: ${String(err)}`, 'DuetWarning'),
+    );
+  }
 
   private readonly dumpTree = (): void => {
     process.stderr.write(formatTaskTree(taskTree(this)) + '\n');

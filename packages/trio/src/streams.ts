@@ -8,7 +8,7 @@
  * when Node's write buffer is full, and a receive side pauses its Node stream once it has buffered
  * `receiveBufferSize` bytes nobody asked for yet.
  */
-import type { Readable, Writable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import {
   HostWait,
   ValueError,
@@ -132,7 +132,8 @@ function checkMaxBytes(maxBytes: number): void {
 // ---- Node Readable -> ReceiveStream -------------------------------------------------------------
 
 /**
- * A {@link ReceiveStream} over any Node `Readable` (a socket, a child's stdout, a file stream).
+ * A {@link ReceiveStream} over any Node `Readable` (a socket, a child's stdout, a file stream) or
+ * web `ReadableStream` (a `fetch` body).
  * It takes the stream over: reads it in flowing mode, buffers at most `bufferSize` bytes beyond
  * what was asked for (then pauses the source until `receiveSome` drains it), and destroys it on
  * `aclose`.
@@ -152,11 +153,16 @@ export class ReadableReceiveStream implements ReceiveStream {
   private busy = false;
   private readonly waiter = new HostWait('receiveSome');
 
+  /** The Node stream read from (made with `Readable.fromWeb` for a web `ReadableStream`). */
+  readonly readable: Readable;
+
   constructor(
-    /** The Node stream read from. */
-    readonly readable: Readable,
+    /** A Node `Readable`, or a web `ReadableStream` (cancelled on `aclose`). */
+    source: Readable | ReadableStream<Uint8Array>,
     private readonly bufferSize = DEFAULT_RECEIVE_BUFFER,
   ) {
+    const readable = source instanceof ReadableStream ? Readable.fromWeb(source) : source;
+    this.readable = readable;
     readable.on('data', (chunk: Buffer | string) => {
       const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
       this.chunks.push(buf);
@@ -262,7 +268,8 @@ export class ReadableReceiveStream implements ReceiveStream {
 // ---- Node Writable -> SendStream ----------------------------------------------------------------
 
 /**
- * A {@link SendStream} over any Node `Writable` (a socket, a child's stdin, a file stream):
+ * A {@link SendStream} over any Node `Writable` (a socket, a child's stdin, a file stream) or web
+ * `WritableStream`:
  * `sendAll` writes and, when `write()` answers that the buffer is full, waits for `'drain'`, so a
  * slow reader slows the writer down instead of making it buffer without bound.
  *
@@ -280,12 +287,17 @@ export class WritableSendStream implements SendStream {
   private busy = false;
   private readonly drainWait = new HostWait('sendAll (waiting for drain)');
 
+  /** The Node stream written to (made with `Writable.fromWeb` for a web `WritableStream`). */
+  readonly writable: Writable;
+
   constructor(
-    /** The Node stream written to. */
-    readonly writable: Writable,
+    /** A Node `Writable`, or a web `WritableStream` (closed on `aclose`). */
+    target: Writable | WritableStream<Uint8Array>,
     /** @internal What closing does; by default `end()` then wait for `'close'` (flushes). */
     private readonly onClose?: () => void,
   ) {
+    const writable = target instanceof WritableStream ? Writable.fromWeb(target) : target;
+    this.writable = writable;
     writable.on('drain', () => this.drainWait.wake());
     writable.on('error', (err: unknown) => {
       this.error ??= err;

@@ -1,0 +1,179 @@
+/**
+ * The run's life on `node:diagnostics_channel`, Node's convention for what tracing tools and APMs
+ * subscribe to. A run checks once, when it starts, whether anyone subscribes to a Duet channel; if
+ * nobody does it installs nothing and pays nothing more. A subscriber added during a run sees the
+ * runs started after it.
+ */
+import diagnostics from 'node:diagnostics_channel';
+import type { CancelScope } from './cancel';
+import type { Instrument } from './instruments';
+import type { Nursery } from './nursery';
+import type { Runner } from './runner';
+import type { Task } from './task';
+
+/**
+ * The names of Duet's diagnostics channels. Every message carries `runId` (unique in the process)
+ * and the live kernel objects, so a subscriber can read more than the fields listed.
+ *
+ * | channel | message |
+ * | --- | --- |
+ * | `duet:run:start` | {@link RunMessage} |
+ * | `duet:run:end` | {@link RunMessage} |
+ * | `duet:task:spawn` | {@link TaskMessage} (with `parentTaskId`) |
+ * | `duet:task:park` | {@link TaskMessage} (with `waitingOn`) |
+ * | `duet:task:exit` | {@link TaskMessage} (with `failed`, `error`) |
+ * | `duet:scope:enter` | {@link ScopeMessage} |
+ * | `duet:scope:exit` | {@link ScopeMessage} (with `cancelledCaught`) |
+ * | `duet:nursery:open` | {@link NurseryMessage} |
+ * | `duet:nursery:close` | {@link NurseryMessage} |
+ *
+ * @example
+ * ```ts
+ * import diagnostics from 'node:diagnostics_channel';
+ * diagnostics.subscribe(DIAGNOSTICS_CHANNELS.taskSpawn, (m) => console.log((m as TaskMessage).name));
+ * ```
+ */
+export const DIAGNOSTICS_CHANNELS = {
+  /** A run starts. */
+  runStart: 'duet:run:start',
+  /** A run has ended. */
+  runEnd: 'duet:run:end',
+  /** A task was created. */
+  taskSpawn: 'duet:task:spawn',
+  /** A task parked (it waits). */
+  taskPark: 'duet:task:park',
+  /** A task finished. */
+  taskExit: 'duet:task:exit',
+  /** A task entered a cancel scope. */
+  scopeEnter: 'duet:scope:enter',
+  /** A task left a cancel scope. */
+  scopeExit: 'duet:scope:exit',
+  /** A task opened a nursery. */
+  nurseryOpen: 'duet:nursery:open',
+  /** A nursery closed. */
+  nurseryClose: 'duet:nursery:close',
+} as const;
+
+/** A message of `duet:run:start` / `duet:run:end`. */
+export interface RunMessage {
+  /** The run, unique in the process. */
+  runId: number;
+  /** The run's engine. */
+  runner: Runner;
+  /** The run's clock time. */
+  time: number;
+}
+
+/** A message of the `duet:task:*` channels. */
+export interface TaskMessage extends RunMessage {
+  /** The task. */
+  task: Task;
+  /** The task's id. */
+  taskId: number;
+  /** The task's name. */
+  name: string;
+  /** The id of the task whose nursery holds this one; `null` for the root task. */
+  parentTaskId: number | null;
+  /** For `duet:task:park`: what the task waits on. */
+  waitingOn?: string | null;
+  /** For `duet:task:exit`: whether it failed. */
+  failed?: boolean;
+  /** For `duet:task:exit` of a failed task: its error. */
+  error?: unknown;
+}
+
+/** A message of `duet:scope:enter` / `duet:scope:exit`. */
+export interface ScopeMessage extends RunMessage {
+  /** The task that entered the scope. */
+  task: Task;
+  /** Its id. */
+  taskId: number;
+  /** The scope. */
+  scope: CancelScope;
+  /** An id for the scope, unique in the process. */
+  scopeId: number;
+  /** The scope's absolute deadline on the run's clock (`Infinity`: none). */
+  deadline: number;
+  /** Whether it shields. */
+  shield: boolean;
+  /** For `duet:scope:exit`: whether the scope caught a cancellation. */
+  cancelledCaught?: boolean;
+}
+
+/** A message of `duet:nursery:open` / `duet:nursery:close`. */
+export interface NurseryMessage extends RunMessage {
+  /** The task that opened the nursery. */
+  task: Task;
+  /** Its id. */
+  taskId: number;
+  /** The nursery. */
+  nursery: Nursery;
+  /** The id of the nursery's cancel scope (see {@link ScopeMessage}). */
+  scopeId: number;
+}
+
+const channels = Object.fromEntries(
+  Object.entries(DIAGNOSTICS_CHANNELS).map(([key, name]) => [key, diagnostics.channel(name)]),
+) as Record<keyof typeof DIAGNOSTICS_CHANNELS, diagnostics.Channel>;
+const channelList = Object.values(channels);
+
+let nextRunId = 1;
+let nextScopeId = 1;
+const scopeIds = new WeakMap<CancelScope, number>();
+
+function scopeId(scope: CancelScope): number {
+  let id = scopeIds.get(scope);
+  if (id === undefined) scopeIds.set(scope, (id = nextScopeId++));
+  return id;
+}
+
+/** Publishes one run's hooks on the channels; a message is built only if its channel has subscribers. */
+function publisher(runner: Runner): Instrument {
+  const runId = nextRunId++;
+  const send = (channel: diagnostics.Channel, fields: object): void =>
+    channel.publish({ runId, runner, time: runner.clock.currentTime(), ...fields });
+  const task = (channel: diagnostics.Channel, t: Task, extra?: Partial<TaskMessage>): void => {
+    if (channel.hasSubscribers) {
+      const parentTaskId = t.parentTask?.id ?? null;
+      send(channel, { task: t, taskId: t.id, name: t.name, parentTaskId, ...extra });
+    }
+  };
+  const scope = (channel: diagnostics.Channel, t: Task, s: CancelScope, exit: boolean): void => {
+    if (channel.hasSubscribers) {
+      const fields = { task: t, taskId: t.id, scope: s, scopeId: scopeId(s) };
+      send(channel, {
+        ...fields,
+        deadline: s.deadline,
+        shield: s.shield,
+        ...(exit && { cancelledCaught: s.cancelledCaught }),
+      });
+    }
+  };
+  const nursery = (channel: diagnostics.Channel, t: Task, n: Nursery): void => {
+    if (channel.hasSubscribers)
+      send(channel, { task: t, taskId: t.id, nursery: n, scopeId: scopeId(n.cancelScope) });
+  };
+  return {
+    beforeRun: () => channels.runStart.hasSubscribers && send(channels.runStart, {}),
+    afterRun: () => channels.runEnd.hasSubscribers && send(channels.runEnd, {}),
+    taskSpawned: (t) => task(channels.taskSpawn, t),
+    afterTaskStep: (t) => {
+      if (!t.done && t.state === 'parked') task(channels.taskPark, t, { waitingOn: t.waitingOn });
+    },
+    taskExited: (t) =>
+      task(channels.taskExit, t, t.failed ? { failed: true, error: t.result } : { failed: false }),
+    scopeEntered: (t, s) => scope(channels.scopeEnter, t, s, false),
+    scopeExited: (t, s) => scope(channels.scopeExit, t, s, true),
+    nurseryOpened: (t, n) => nursery(channels.nurseryOpen, t, n),
+    nurseryClosed: (t, n) => nursery(channels.nurseryClose, t, n),
+  };
+}
+
+/**
+ * @internal Called once as a run starts: installs the publisher only if some Duet channel has a
+ * subscriber now, so an unobserved run carries no extra instrument.
+ */
+export function attachDiagnostics(runner: Runner): void {
+  if (channelList.some((channel) => channel.hasSubscribers))
+    runner.instruments.add(publisher(runner));
+}
