@@ -23,9 +23,14 @@ const workspaceModules = Object.fromEntries(
 /** @type {import('jest').Config} */
 export default {
   rootDir,
-  roots: ['<rootDir>/packages', '<rootDir>/examples'],
+  roots: ['<rootDir>/packages', '<rootDir>/examples', '<rootDir>/scripts'],
   testEnvironment: 'node',
-  testMatch: ['<rootDir>/packages/*/test/**/*.test.ts', '<rootDir>/examples/**/*.test.ts'],
+  testMatch: [
+    '<rootDir>/packages/*/test/**/*.test.ts',
+    '<rootDir>/examples/**/*.test.ts',
+    // The documentation's code blocks (scripts/docs/snippets.test.ts).
+    '<rootDir>/scripts/docs/*.test.ts',
+  ],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   // Fails any test that leaves an unhandled rejection, an uncaught exception or a timer behind.
   setupFilesAfterEnv: ['<rootDir>/scripts/jest/guard.ts'],
