@@ -92,4 +92,5 @@ export {
   createSubprocessShell,
   type SubprocessOptions,
 } from './subprocess';
-export { toThread, type ThreadModuleRef } from './threads';
+export { toThread, type ThreadModuleRef, type ToThreadOptions } from './threads';
+export { type FromThread } from '@duet/kernel';

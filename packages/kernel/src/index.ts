@@ -82,6 +82,7 @@ export {
 export {
   runInWorker,
   workerPoolStatistics,
+  type FromThread,
   type RunInWorkerOptions,
   type WorkerCall,
 } from './workers';

@@ -130,3 +130,4 @@ export {
   type ModuleRef,
   type RunSyncOptions,
 } from './threads';
+export { type FromThread } from '@duet/kernel';
