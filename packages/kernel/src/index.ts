@@ -72,7 +72,7 @@ export {
   type TaskTree,
 } from './introspect';
 export { currentTaskOrUndefined } from './context';
-export { type DebugOptions } from './debug';
+export { type DebugCheck, type DebugOptions } from './debug';
 export {
   TraceRecorder,
   type TraceEvent,

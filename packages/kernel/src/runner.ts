@@ -260,6 +260,7 @@ export class Runner {
   /** @internal Throws unless `task` may start a wait now. */
   assertCanPark(task: Task): void {
     if (task.parkedOn !== null || task.queued) {
+      if (this.debug !== null) this.debug.neverAwaited(task);
       throw new RuntimeError(
         `${task} is already waiting for something (a wait was started without await?); ` +
           'a task waits for one thing at a time: start a task per concurrent wait',
@@ -538,6 +539,7 @@ export class Runner {
     if (task.parkedOn !== null || task.queued) {
       // The task returned while a wait it started was never awaited: drop the wait, fail the task.
       if (task.parkedOn !== null) {
+        if (this.debug !== null) this.debug.neverAwaited(task);
         task.parkedOn.abortWait(task);
         this.unpark(task);
       }
