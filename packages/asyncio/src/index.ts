@@ -1,8 +1,10 @@
 /**
  * `@duet/asyncio`: Python's asyncio API (in camelCase, times in seconds, functions instead of
- * coroutine objects) on the Duet kernel.
+ * coroutine objects) on the Duet kernel. The guide, with recipes:
+ * [asyncio style](../../../docs/asyncio.md).
  *
  * @packageDocumentation
+ * @module @duet/asyncio
  */
 export {
   BrokenBarrierError,

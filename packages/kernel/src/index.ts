@@ -4,6 +4,7 @@
  * errors, interop with Promises and AbortSignal, and instruments.
  *
  * @packageDocumentation
+ * @module @duet/kernel
  */
 export {
   Cancelled,
