@@ -11,14 +11,7 @@
  *   is drained. The last worker to finish shuts the results queue down, which ends the consumer.
  */
 import { QueueShutDown, Queue, TaskGroup, getRunningLoop, sleep } from '@duet/asyncio';
-import type { PipelineOptions } from './pipeline';
-
-/** A finished job. */
-interface Result {
-  item: number;
-  square: number;
-  worker: number;
-}
+import type { PipelineOptions, Result } from './pipeline';
 
 /** Runs the pipeline; resolves with the squares in the order the consumer got them. */
 export async function pipeline({
