@@ -35,9 +35,14 @@ const COVERAGE_FLOORS = {
 /** @type {import('jest').Config} */
 export default {
   rootDir,
-  roots: ['<rootDir>/packages', '<rootDir>/examples'],
+  roots: ['<rootDir>/packages', '<rootDir>/examples', '<rootDir>/scripts'],
   testEnvironment: 'node',
-  testMatch: ['<rootDir>/packages/*/test/**/*.test.ts', '<rootDir>/examples/**/*.test.ts'],
+  testMatch: [
+    '<rootDir>/packages/*/test/**/*.test.ts',
+    '<rootDir>/examples/**/*.test.ts',
+    // The documentation's code blocks (scripts/docs/snippets.test.ts).
+    '<rootDir>/scripts/docs/*.test.ts',
+  ],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   // `npm test` runs with --coverage: the floors below (per package, measured when they were set)
   // fail the run when coverage drops. A targeted `npx jest file` collects no coverage.

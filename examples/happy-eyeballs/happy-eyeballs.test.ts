@@ -1,5 +1,7 @@
 // Happy Eyeballs against real listeners on 127.0.0.1 (and a real child process for the black hole).
+import { run as aioRun } from '@duet/asyncio';
 import { run } from '@duet/trio';
+import { happyEyeballs as aioHappyEyeballs } from './lib/asyncio-happy-eyeballs';
 import { happyEyeballs } from './lib/happy-eyeballs';
 
 const withoutTimes = (lines: string[]) =>
@@ -31,6 +33,50 @@ test('without the good host the slow one wins, after its greeting delay', async 
   const lines: string[] = [];
   const winner = await run(() =>
     happyEyeballs({
+      delay: 0.1,
+      slowGreeting: 0.2,
+      withoutGood: true,
+      print: (l) => lines.push(l),
+    }),
+  );
+  expect(winner.name).toBe('slow');
+  expect(withoutTimes(lines)).toEqual([
+    'refused: connecting',
+    'refused: failed (ECONNREFUSED), starting the next attempt now',
+    'black-hole: connecting',
+    'slow: connecting',
+    'slow: connected ("hello from slow"), cancelling the others',
+    'black-hole: cancelled',
+    'winner: slow',
+  ]);
+});
+
+test('asyncio style: the first to answer wins, the launcher and the other attempts are cancelled', async () => {
+  const lines: string[] = [];
+  const winner = await aioRun(() =>
+    aioHappyEyeballs({ delay: 0.1, slowGreeting: 0.3, print: (l) => lines.push(l) }),
+  );
+  expect(winner.name).toBe('good');
+  // Task.cancel() is delivered in the order the attempts were cancelled: oldest first.
+  expect(withoutTimes(lines)).toEqual([
+    'refused: connecting',
+    'refused: failed (ECONNREFUSED), starting the next attempt now',
+    'black-hole: connecting',
+    'slow: connecting',
+    'good: connecting',
+    'good: connected ("hello from good"), cancelling the others',
+    'black-hole: cancelled',
+    'slow: cancelled',
+    'winner: good',
+  ]);
+  const started = lines.find((l) => l.endsWith('good: connecting'))!;
+  expect(Number(/t=(\d+\.\d+)s/.exec(started)![1])).toBeGreaterThanOrEqual(0.19);
+});
+
+test('asyncio style: without the good host the slow one wins', async () => {
+  const lines: string[] = [];
+  const winner = await aioRun(() =>
+    aioHappyEyeballs({
       delay: 0.1,
       slowGreeting: 0.2,
       withoutGood: true,

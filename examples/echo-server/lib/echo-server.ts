@@ -169,6 +169,16 @@ export interface EchoDemoOptions {
   print?: (line: string) => void;
 }
 
+/** The load of the demo programs (`trio.ts`, `asyncio.ts`): 300 clients, then a real SIGTERM. */
+export const DEMO_OPTIONS: EchoDemoOptions = {
+  clients: 300,
+  concurrency: 100,
+  messages: 5,
+  lingering: 5,
+  grace: 0.5,
+  trigger: 'signal',
+};
+
 /** Starts the server, drives the client load, then shuts the server down. */
 export async function echoDemo(options: EchoDemoOptions): Promise<EchoStats> {
   const { clients, concurrency, messages, lingering, grace, trigger } = options;

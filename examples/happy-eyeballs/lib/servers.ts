@@ -57,8 +57,8 @@ export async function closedPort(): Promise<number> {
 
 // The child listens with a backlog of 1 and then blocks its event loop forever (without using
 // CPU), so it never calls accept(): once its accept queue is full, Linux drops new SYNs and a
-// connect() just hangs, like one to a host that has gone away.
-const BLACK_HOLE_CHILD = `
+// connect() just hangs, like one to a host that has gone away. (Shared with asyncio-servers.ts.)
+export const BLACK_HOLE_CHILD = `
 const net = require('node:net');
 const server = net.createServer().listen({ host: '127.0.0.1', port: 0, backlog: 1 }, () => {
   process.stdout.write(server.address().port + '\\n', () => {

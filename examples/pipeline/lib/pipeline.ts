@@ -28,7 +28,7 @@ export interface PipelineOptions {
 }
 
 /** A finished job. */
-interface Result {
+export interface Result {
   item: number;
   square: number;
   worker: number;

@@ -1,8 +1,10 @@
 /**
  * `@duet/asyncio`: Python's asyncio API (in camelCase, times in seconds, functions instead of
- * coroutine objects) on the Duet kernel.
+ * coroutine objects) on the Duet kernel. The guide, with recipes:
+ * [asyncio style](../../../docs/asyncio.md).
  *
  * @packageDocumentation
+ * @module @duet/asyncio
  */
 export {
   BrokenBarrierError,
@@ -100,4 +102,5 @@ export {
   createSubprocessShell,
   type SubprocessOptions,
 } from './subprocess';
-export { toThread, type ThreadModuleRef } from './threads';
+export { toThread, type ThreadModuleRef, type ToThreadOptions } from './threads';
+export { type FromThread } from '@duet/kernel';

@@ -76,8 +76,9 @@ class JobWait implements Waitable {
 
 /**
  * Debug mode: warns about steps that block the loop for longer than `loop.slowCallbackDuration`.
- * (The kernel's own debug mode is not used: its swallowed-cancel check is scope-based, and asyncio
- * code legitimately waits again after a cancel that a timeout or task group took back.)
+ * (Of the kernel's own debug checks only `neverAwaited` is used: its swallowed-cancel check is
+ * scope-based, and asyncio code legitimately waits again after a cancel that a timeout or task
+ * group took back.)
  */
 class SlowStepInstrument implements Instrument {
   private readonly started = new WeakMap<KernelTask, number>();
@@ -195,6 +196,10 @@ export class Runner implements AsyncDisposable {
       this.kernelDone = kernelRun(
         {
           instruments,
+          // Of the kernel's debug checks only this one fits asyncio (see SlowStepInstrument).
+          ...(this.options.debug === true
+            ? { debug: { checks: ['neverAwaited'] as const, onWarning: debugWarn } }
+            : {}),
           ...(clock === undefined ? {} : { clock }),
           ...(hangDetection === undefined ? {} : { hangDetection }),
         },

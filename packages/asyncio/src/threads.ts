@@ -8,6 +8,15 @@
  * an exported function of a module (an absolute path or a `file:` URL). Arguments and the result
  * cross by structured clone. At most `min(32, cpus + 4)` calls of a run use workers at once (the
  * size of asyncio's default executor); more wait their turn.
+ *
+ * **Calling back into the loop** (`asyncio.run_coroutine_threadsafe(coro, loop).result()` and
+ * `loop.call_soon_threadsafe(cb, *args)` from the thread): register the functions by name with
+ * `toThread.withOptions({ callbacks }, fn, ...args)`; in the worker, the global `fromThread` (type
+ * `FromThread`) calls them: `fromThread.run(name, ...args)` blocks the worker until the coroutine
+ * function has run on the loop (in the awaiting task) and returns its result or throws its error;
+ * `fromThread.callSoon(name, ...args)` queues a plain callback and returns at once. Once the
+ * awaiting task was cancelled (it stops waiting at once, as asyncio's `to_thread`) or the call
+ * returned, `fromThread` throws in the worker. Arguments and results are structured-cloned.
  */
 import os from 'node:os';
 import {
@@ -81,6 +90,29 @@ export async function toThread<A extends unknown[], R>(
   fn: ((...args: A) => R) | ThreadModuleRef,
   ...args: A
 ): Promise<Awaited<R>> {
+  return withOptions({}, fn, ...args);
+}
+
+/**
+ * Options of `toThread.withOptions(options, fn, ...args)`.
+ *
+ * @example
+ * ```ts
+ * await toThread.withOptions({ callbacks: { progress: (n: number) => console.log(n) } }, work);
+ * ```
+ */
+export interface ToThreadOptions {
+  /** Functions the worker may call back by name with `fromThread.run` / `callSoon`. */
+  callbacks?: Readonly<Record<string, (...args: never[]) => unknown>>;
+}
+
+async function withOptions<A extends unknown[], R>(
+  options: ToThreadOptions,
+  fn: ((...args: A) => R) | ThreadModuleRef,
+  ...args: A
+): Promise<Awaited<R>> {
+  if (typeof options !== 'object' || options === null)
+    throw new TypeError('toThread.withOptions(options, fn, ...args) takes an options object first');
   const call = callOf(fn, args);
   const slots = slotsOf(currentRunner());
   while (slots.used >= MAX_WORKERS) await slots.lot.park();
@@ -98,5 +130,9 @@ export async function toThread<A extends unknown[], R>(
       slots.used--;
       slots.lot.unpark();
     },
+    ...(options.callbacks !== undefined ? { callbacks: options.callbacks } : {}),
   })) as Awaited<R>;
 }
+
+/** `toThread` with options first: `toThread.withOptions({ callbacks }, fn, ...args)`. */
+toThread.withOptions = withOptions;

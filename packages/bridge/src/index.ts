@@ -4,6 +4,7 @@
  * semantics.
  *
  * @packageDocumentation
+ * @module @duet/bridge
  */
 export {
   awaitEvent,

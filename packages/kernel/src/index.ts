@@ -4,6 +4,7 @@
  * errors, interop with Promises and AbortSignal, and instruments.
  *
  * @packageDocumentation
+ * @module @duet/kernel
  */
 export {
   Cancelled,
@@ -103,7 +104,7 @@ export {
   checkSignal,
   type CheckNumberOptions,
 } from './validate';
-export { type DebugOptions } from './debug';
+export { type DebugCheck, type DebugOptions } from './debug';
 export {
   TraceRecorder,
   type TraceEvent,
@@ -113,6 +114,7 @@ export {
 export {
   runInWorker,
   workerPoolStatistics,
+  type FromThread,
   type RunInWorkerOptions,
   type WorkerCall,
 } from './workers';

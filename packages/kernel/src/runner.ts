@@ -340,6 +340,7 @@ export class Runner {
     if (task.parkedOn === null && !task.queued) return true;
     const pending = task.parkedOn === null ? 'a checkpoint' : describeWait(task.parkedOn);
     const what = typeof starting === 'string' ? starting : describeWait(starting);
+    if (this.debug !== null) this.debug.neverAwaited(task);
     this.stopMisusedTask(
       task,
       new RuntimeError(
@@ -699,6 +700,7 @@ export class Runner {
       // The task returned while a wait it started was never awaited: drop the wait, fail the task.
       const pending = task.parkedOn === null ? 'a checkpoint' : describeWait(task.parkedOn);
       if (task.parkedOn !== null) {
+        if (this.debug !== null) this.debug.neverAwaited(task);
         task.parkedOn.abortWait(task);
         this.unpark(task);
       }

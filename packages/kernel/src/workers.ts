@@ -8,8 +8,16 @@
  * its parameters, globals and `require`, but no variable captured from the code around it) or by
  * module URL and export name (the worker `import()`s the module). Arguments and results cross by
  * structured clone.
+ *
+ * Calling back (`fromThread`): the worker cannot see the run's functions either, so a call can
+ * register some by name (`callbacks`). In the worker, the global `fromThread` then calls them:
+ * `fromThread.run(name, ...args)` posts the request on a `MessagePort` of this call and blocks the
+ * worker thread (`Atomics.wait` on a shared flag) until the task waiting for the call has run the
+ * callback, in its own context (its cancel scopes apply), and posted the outcome back;
+ * `fromThread.callSoon(name, ...args)` does not wait. A request that no task will serve any more
+ * (the wait was abandoned on cancellation, or the call has returned) fails in the worker at once.
  */
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { requireTask } from './context';
 import { checkpointIfCancelled } from './cancel';
 import { Abort, NEVER, type Waitable } from './park';
@@ -44,15 +52,77 @@ export interface RunInWorkerOptions {
   abandonOnCancel?: boolean;
   /** Called when the call has ended in its worker, even after the wait was abandoned (to release a capacity token then, say). */
   onSettled?: () => void;
+  /**
+   * Functions the worker may call back by name through its global `fromThread` (see the module
+   * notes). They run in the waiting task, one at a time; arguments and results are cloned.
+   */
+  callbacks?: Readonly<Record<string, (...args: never[]) => unknown>>;
+}
+
+/**
+ * The global `fromThread` of a worker thread running a call that registered `callbacks`: how the
+ * worker's code calls back into the run. Declare it in code sent to a worker:
+ * `declare const fromThread: FromThread;`.
+ *
+ * @example
+ * ```ts
+ * declare const fromThread: FromThread;
+ * const work = (id: number) => fromThread.run('lookup', id); // blocks this worker until done
+ * ```
+ */
+export interface FromThread {
+  /** Runs the (async) callback `name` in the waiting task and blocks until it settles; its error is thrown here. */
+  run(name: string, ...args: unknown[]): unknown;
+  /** Runs the synchronous callback `name` and blocks until it returns. */
+  runSync(name: string, ...args: unknown[]): unknown;
+  /** Queues a call of callback `name` and returns at once (`loop.call_soon_threadsafe`). */
+  callSoon(name: string, ...args: unknown[]): void;
+}
+
+/** What the worker's `fromThread` sends: `run` and `runSync` wait for the outcome, `callSoon` does not. */
+interface CallbackRequest {
+  kind: 'run' | 'runSync' | 'callSoon';
+  name: string;
+  args: unknown[];
 }
 
 const WORKER_SOURCE = `
 'use strict';
-const { parentPort } = require('node:worker_threads');
+const { parentPort, receiveMessageOnPort } = require('node:worker_threads');
 globalThis.require = require;
 const compiled = new Map();
+function bindFromThread(port, flag) {
+  const state = new Int32Array(flag);
+  let open = port !== undefined;
+  const call = (kind, name, args) => {
+    if (!open) throw new Error('fromThread.' + kind + '(' + JSON.stringify(name) + '): ' + (port === undefined ? 'this call registered no callbacks (pass them as callbacks)' : 'the call has already returned'));
+    Atomics.store(state, 0, 0);
+    port.postMessage({ kind, name, args });
+    if (kind === 'callSoon') return undefined;
+    Atomics.wait(state, 0, 0);
+    const reply = receiveMessageOnPort(port);
+    if (reply === undefined) throw new Error('fromThread: the run sent no reply');
+    if (reply.message.ok) return reply.message.value;
+    const error = reply.message.error;
+    if (error instanceof Error && typeof reply.message.name === 'string') error.name = reply.message.name;
+    throw error;
+  };
+  globalThis.fromThread = Object.freeze({
+    run: (name, ...args) => call('run', name, args),
+    runSync: (name, ...args) => call('runSync', name, args),
+    callSoon: (name, ...args) => call('callSoon', name, args),
+  });
+  return () => {
+    open = false;
+    if (port !== undefined) {
+      port.postMessage({ kind: 'end' }); // after every request, on the same port: nothing is lost
+      port.close();
+    }
+  };
+}
 parentPort.on('message', async (job) => {
   let reply;
+  const unbind = bindFromThread(job.port, job.flag);
   try {
     let fn;
     if (job.source !== undefined) {
@@ -77,6 +147,7 @@ parentPort.on('message', async (job) => {
     }
     reply = { ok: false, error };
   }
+  unbind();
   try {
     parentPort.postMessage(reply);
   } catch (error) {
@@ -108,12 +179,18 @@ class PooledWorker {
     );
   }
 
-  run(call: WorkerCall, settle: Settle): void {
+  run(
+    call: WorkerCall,
+    settle: Settle,
+    port: MessagePort | undefined,
+    flag: SharedArrayBuffer,
+  ): void {
     if (this.retireTimer !== null) clearTimeout(this.retireTimer);
     this.retireTimer = null;
     this.settle = settle;
     this.worker.ref();
-    this.worker.postMessage(call);
+    if (port === undefined) this.worker.postMessage(call);
+    else this.worker.postMessage({ ...call, port, flag }, [port]);
   }
 
   private finish(reply: Reply, reusable: boolean): void {
@@ -148,13 +225,18 @@ class WorkerPool {
   /** Workers running a call now. */
   busy = 0;
 
-  submit(call: WorkerCall, settle: Settle): PooledWorker {
+  submit(call: WorkerCall, settle: Settle, callbacks: CallbackPort | null): PooledWorker {
     const worker = this.idle.pop() ?? new PooledWorker(this);
     this.busy++;
-    worker.run(call, (reply) => {
-      this.busy--;
-      settle(reply);
-    });
+    worker.run(
+      call,
+      (reply) => {
+        this.busy--;
+        settle(reply);
+      },
+      callbacks?.workerPort,
+      callbacks?.flag ?? NO_FLAG,
+    );
     return worker;
   }
 
@@ -166,9 +248,66 @@ class WorkerPool {
 
 const pool = new WorkerPool();
 
+const NO_FLAG = new SharedArrayBuffer(4);
+
+/** The run's end of a call's `fromThread` channel: requests in, outcomes back. */
+class CallbackPort {
+  readonly flag = new SharedArrayBuffer(4);
+  readonly workerPort: MessagePort;
+  private readonly port: MessagePort;
+  readonly requests: CallbackRequest[] = [];
+  /** The worker has sent its last request (or is gone). */
+  ended = false;
+
+  constructor(onRequest: () => void, refuse: () => string | null) {
+    const { port1, port2 } = new MessageChannel();
+    this.port = port1;
+    this.workerPort = port2;
+    const end = (): void => {
+      if (this.ended) return;
+      this.ended = true;
+      port1.close();
+      onRequest();
+    };
+    port1.on('close', end);
+    port1.on('message', (request: CallbackRequest | { kind: 'end' }) => {
+      if (request.kind === 'end') return end();
+      const refusal = refuse();
+      if (refusal === null) {
+        this.requests.push(request);
+        onRequest();
+      } else if (request.kind !== 'callSoon') {
+        this.reply({ ok: false, error: new Error(`fromThread.${request.kind}: ${refusal}`) });
+      }
+    });
+    port1.unref(); // the busy worker holds the process open, not its port
+  }
+
+  /** Posts an outcome and wakes the blocked worker thread. */
+  reply(reply: Reply): void {
+    try {
+      // A structured clone keeps only the standard error names: send the name along (`Cancelled`).
+      const error = reply.error;
+      this.port.postMessage(error instanceof Error ? { ...reply, name: error.name } : reply);
+    } catch (error) {
+      this.port.postMessage({
+        ok: false,
+        error: new TypeError(
+          `fromThread: the result cannot be sent to the worker (${String(error)})`,
+        ),
+      });
+    }
+    const state = new Int32Array(this.flag);
+    Atomics.store(state, 0, 1);
+    Atomics.notify(state, 0);
+  }
+}
+
 class WorkerWait implements Waitable {
   abandoned = false;
   worker: PooledWorker | null = null;
+  /** The call's outcome, once it has ended in its worker. */
+  outcome: Reply | null = null;
 
   constructor(private readonly abandonOnCancel: boolean) {}
 
@@ -206,13 +345,77 @@ export async function runInWorker(
   if (!runner.canPark(task, 'runInWorker')) return NEVER;
   const wait = new WorkerWait(options.abandonOnCancel === true);
   const onSettled = options.onSettled;
-  wait.worker = pool.submit(call, (reply) => {
-    onSettled?.();
-    if (wait.abandoned || task.parkedOn !== wait) return;
-    if (reply.ok) runner.wake(task, reply.value);
-    else runner.wakeWithError(task, reply.error);
-  });
-  return runner.park(task, wait, true);
+  let settled: Reply | null = null;
+  const wakeUp = (): void => {
+    // The outcome counts once the worker's requests are all in (they come on another port).
+    if (settled !== null && (port === null || port.ended)) wait.outcome = settled;
+    if (!wait.abandoned && task.parkedOn === wait) runner.wake(task, undefined);
+  };
+  const callbacks = options.callbacks;
+  const port =
+    callbacks === undefined
+      ? null
+      : new CallbackPort(wakeUp, () =>
+          wait.abandoned
+            ? 'the task that called the worker stopped waiting for it (cancelled)'
+            : wait.outcome !== null
+              ? 'the call has already returned'
+              : null,
+        );
+  wait.worker = pool.submit(
+    call,
+    (reply) => {
+      onSettled?.();
+      settled = reply;
+      wakeUp();
+    },
+    port,
+  );
+  let callSoonError: { error: unknown } | null = null;
+  for (;;) {
+    const outcome = wait.outcome;
+    if (outcome !== null && (port === null || port.requests.length === 0)) {
+      if (callSoonError !== null) throw callSoonError.error;
+      if (outcome.ok) return outcome.value;
+      await checkpointIfCancelled(); // a callback refused by cancellation is that cancellation
+      throw outcome.error;
+    }
+    const request = port?.requests.shift();
+    if (request === undefined) {
+      try {
+        await runner.park(task, wait, true);
+      } catch (err) {
+        // Abandoned: requests already queued get the refusal too, or their worker would block.
+        for (const queued of port?.requests.splice(0) ?? []) {
+          if (queued.kind !== 'callSoon')
+            port!.reply({ ok: false, error: new Error(`fromThread.${queued.kind}: cancelled`) });
+        }
+        throw err;
+      }
+      continue;
+    }
+    try {
+      const fn = callbacks![request.name];
+      if (typeof fn !== 'function')
+        throw new TypeError(`no callback named ${JSON.stringify(request.name)} was registered`);
+      const value = (fn as (...args: unknown[]) => unknown)(...request.args);
+      if (request.kind === 'runSync' && isThenable(value))
+        throw new TypeError(`callback ${request.name} is async: call it with fromThread.run`);
+      const result = request.kind === 'run' ? await value : value;
+      if (request.kind !== 'callSoon') port!.reply({ ok: true, value: result });
+    } catch (error) {
+      if (request.kind !== 'callSoon') port!.reply({ ok: false, error });
+      else callSoonError ??= { error };
+    }
+  }
+}
+
+function isThenable(value: unknown): boolean {
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
 }
 
 /**

@@ -14,8 +14,11 @@
  * ```
  *
  * Test helpers are in `@duet/trio/testing`; tools for library authors in `@duet/trio/lowlevel`.
+ * The guide, with recipes: [Trio style](../../../docs/trio.md); also
+ * [cancellation](../../../docs/cancellation.md) and [testing](../../../docs/testing.md).
  *
  * @packageDocumentation
+ * @module @duet/trio
  */
 export {
   CancelScope,
@@ -132,3 +135,4 @@ export {
   type ModuleRef,
   type RunSyncOptions,
 } from './threads';
+export { type FromThread } from '@duet/kernel';

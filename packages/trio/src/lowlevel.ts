@@ -8,6 +8,7 @@
  * ```
  *
  * @packageDocumentation
+ * @module @duet/trio/lowlevel
  */
 import { formatTaskTree, taskTree } from '@duet/kernel';
 

@@ -3,6 +3,7 @@
  * forcing an order across tasks, checking that code checkpoints, and a Jest adapter.
  *
  * @packageDocumentation
+ * @module @duet/trio/testing
  */
 import { AssertionError } from 'node:assert';
 import {

@@ -9,9 +9,14 @@
  * ES or CommonJS module (the worker `import()`s it; pass an absolute path or a `file:` URL).
  * Arguments and the result cross by structured clone.
  *
- * `fromThread` (calling back into the run from the worker) is not provided: a worker cannot
- * block on the run the way a Python thread can without `Atomics.wait` plumbing; send what the
- * worker needs as arguments and return what it produced.
+ * **Calling back (`trio.from_thread`).** The worker cannot see the run's functions, so register
+ * them by name in `callbacks`; the worker's global `fromThread` (type {@link FromThread}) calls
+ * them: `fromThread.run(name, ...args)` for an async one, `fromThread.runSync(name, ...args)` for
+ * a plain one. The worker thread blocks until the callback has run in the task that called
+ * `runSync`, under that task's cancel scopes (as in Trio, a cancelled `toThread` call's callbacks
+ * raise `Cancelled`, which reaches the worker as an error). Once that task stopped waiting
+ * (`abandonOnCancel`) or the call returned, `fromThread` throws in the worker at once. Limits:
+ * arguments and results are structured-cloned; callbacks of one call run one at a time.
  */
 import {
   ValueError,
@@ -56,6 +61,8 @@ export interface RunSyncOptions {
   abandonOnCancel?: boolean;
   /** The limiter to take a token from; the run's default limiter otherwise. */
   limiter?: CapacityLimiter;
+  /** Functions the worker may call back by name with `fromThread.run` / `runSync`. */
+  callbacks?: Readonly<Record<string, (...args: never[]) => unknown>>;
 }
 
 const defaultLimiters = new WeakMap<Runner, CapacityLimiter>();
@@ -130,6 +137,7 @@ async function runSync(first: unknown, ...rest: unknown[]): Promise<unknown> {
   return runInWorker(call, {
     abandonOnCancel: options.abandonOnCancel === true,
     onSettled: release,
+    ...(options.callbacks !== undefined ? { callbacks: options.callbacks } : {}),
   });
 }
 
