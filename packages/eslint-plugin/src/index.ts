@@ -8,6 +8,7 @@
  * ```
  *
  * @packageDocumentation
+ * @module @duet/eslint-plugin
  */
 import type { ESLint, Linter, Rule } from 'eslint';
 import { awaitDuet } from './await-duet';

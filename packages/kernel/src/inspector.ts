@@ -11,6 +11,7 @@
  * A separate entry point (`@duet/kernel/inspector`), loaded only when asked for.
  *
  * @packageDocumentation
+ * @module @duet/kernel/inspector
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';

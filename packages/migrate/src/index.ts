@@ -11,6 +11,7 @@
  * ```
  *
  * @packageDocumentation
+ * @module @duet/migrate
  */
 export { migrateSource, type MigrateOptions, type MigrateResult } from './migrate';
 export { type ReportEntry } from './context';

@@ -5,6 +5,7 @@
  * span events. It depends on `@opentelemetry/api` only: bring your own SDK and exporter.
  *
  * @packageDocumentation
+ * @module @duet/otel
  */
 import diagnostics from 'node:diagnostics_channel';
 import {
