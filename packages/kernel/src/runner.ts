@@ -407,6 +407,27 @@ export class Runner {
     return promise;
   }
 
+  /**
+   * @internal Undoes a wait that a started-too-early Promise began in `task`, which is still
+   * running its step (see `checkFunction`): the mirror of {@link park} and {@link yieldTask}.
+   */
+  dropStrayWait(task: Task): void {
+    if (task.parkedOn !== null) {
+      if (task.parkedOn.abortWait(task) !== Abort.SUCCEEDED) return;
+      this.unpark(task);
+    } else if (task.queued) {
+      const at = this.ready.indexOf(task);
+      if (at < 0) return;
+      this.ready.splice(at, 1);
+      task.queued = false;
+    } else {
+      return;
+    }
+    task.resolveWake = null;
+    task.rejectWake = null;
+    if (!task.inStep) this.beginStep(task);
+  }
+
   /** @internal Wakes a parked task with `value` at the next batch. */
   wake(task: Task, value: unknown): void {
     if (task.done) return; // a task stopped while its wait was pending (see canPark)
@@ -985,30 +1006,9 @@ export function checkFunction(api: string, fn: unknown): void {
     hint = ' (pass the function itself, f or () => f(x), not the Promise that f() returned)';
     Promise.resolve(fn).then(undefined, () => {});
     const task = currentTaskOrUndefined();
-    if (task !== undefined && !task.runner.finished) dropStrayWait(task);
+    if (task !== undefined && !task.runner.finished) task.runner.dropStrayWait(task);
   }
   throw new TypeError(`${api} expects a function, got ${fn === null ? 'null' : typeof fn}${hint}`);
-}
-
-/** Undoes a wait that a started-too-early Promise began in `task`, which is still running its step. */
-function dropStrayWait(task: Task): void {
-  // Private members by index: only this undo needs them, and it mirrors park()/yieldTask().
-  const runner = task.runner;
-  if (task.parkedOn !== null) {
-    if (task.parkedOn.abortWait(task) !== Abort.SUCCEEDED) return;
-    runner['unpark'](task);
-  } else if (task.queued) {
-    const ready = runner['ready'];
-    const at = ready.indexOf(task);
-    if (at < 0) return;
-    ready.splice(at, 1);
-    task.queued = false;
-  } else {
-    return;
-  }
-  task.resolveWake = null;
-  task.rejectWake = null;
-  if (!task.inStep) runner.beginStep(task);
 }
 
 /**
