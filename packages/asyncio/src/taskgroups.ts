@@ -9,6 +9,8 @@ import {
   CancelScope,
   Cancelled,
   cancellationOf,
+  checkOptions,
+  checkSignal,
   ExceptionGroup,
   RuntimeError,
   currentTaskOrUndefined,
@@ -47,22 +49,6 @@ export interface TaskGroupOptions {
 
 const TASK_GROUP_OPTIONS: readonly string[] = ['signal'];
 
-function checkOptions(options: unknown): TaskGroupOptions {
-  if (options === null || typeof options !== 'object')
-    throw new TypeError(`TaskGroup options must be an object, got ${String(options)}`);
-  for (const key of Object.keys(options)) {
-    if (!TASK_GROUP_OPTIONS.includes(key)) {
-      throw new TypeError(
-        `TaskGroup options: unknown key '${key}' (allowed: ${TASK_GROUP_OPTIONS.join(', ')})`,
-      );
-    }
-  }
-  const { signal } = options as TaskGroupOptions;
-  if (signal !== undefined && !(signal instanceof AbortSignal))
-    throw new TypeError('TaskGroup options: signal must be an AbortSignal');
-  return options as TaskGroupOptions;
-}
-
 /**
  * A group of tasks that all end before the group does, as asyncio's `TaskGroup`:
  * `async with TaskGroup() as tg:` becomes `await new TaskGroup().run(async (tg) => { ... })`,
@@ -97,7 +83,9 @@ export class TaskGroup {
 
   /** @param options - see {@link TaskGroupOptions} */
   constructor(options: TaskGroupOptions = {}) {
-    this.signal = checkOptions(options).signal;
+    checkOptions('TaskGroup()', options, TASK_GROUP_OPTIONS);
+    checkSignal('TaskGroup()', options.signal);
+    this.signal = options.signal;
   }
 
   /**

@@ -486,9 +486,11 @@ describe('TaskGroup options', () => {
 
   test('options: an unknown key or a bad signal is a TypeError naming it', () => {
     expect(() => new TaskGroup({ sigal: 1 } as never)).toThrow(
-      "TaskGroup options: unknown key 'sigal' (allowed: signal)",
+      "TaskGroup(): unknown option 'sigal' (allowed: signal)",
     );
-    expect(() => new TaskGroup({ signal: {} as AbortSignal })).toThrow(TypeError);
-    expect(() => new TaskGroup(null as never)).toThrow(TypeError);
+    expect(() => new TaskGroup({ signal: {} as AbortSignal })).toThrow(
+      "TaskGroup(): option 'signal' must be an AbortSignal",
+    );
+    expect(() => new TaskGroup(null as never)).toThrow('TaskGroup(): options must be an object');
   });
 });
