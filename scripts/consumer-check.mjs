@@ -161,6 +161,7 @@ const EXPECTED_EXPORTS = {
   '@duet/trio/lowlevel': [
     'Abort',
     'ParkingLot',
+    'RunVar',
     'Task',
     'TraceRecorder',
     'addInstrument',

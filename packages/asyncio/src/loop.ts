@@ -4,6 +4,7 @@
  */
 import {
   Cancelled,
+  RunVar,
   RuntimeError,
   checkNumber,
   currentTaskOrUndefined,
@@ -119,7 +120,8 @@ export class TimerHandle extends Handle {
   }
 }
 
-const loops = new WeakMap<KernelRunner, EventLoop>();
+/** The run's loop, made on first use. */
+const runLoop = /* @__PURE__ */ new RunVar<EventLoop | undefined>('asyncio event loop', undefined);
 
 /**
  * asyncio's event loop, as a view of one kernel run. Get it with {@link getRunningLoop}.
@@ -149,12 +151,12 @@ export class EventLoop {
     readonly _runner: KernelRunner,
   ) {}
 
-  /** @internal The loop of a kernel run, made on first use. */
+  /** @internal The loop of the current run (`runner`), made on first use. */
   static _for(runner: KernelRunner): EventLoop {
-    let loop = loops.get(runner);
+    let loop = runLoop.get();
     if (loop === undefined) {
       loop = new EventLoop(runner);
-      loops.set(runner, loop);
+      runLoop.set(loop);
     }
     return loop;
   }

@@ -22,9 +22,8 @@ import os from 'node:os';
 import {
   ParkingLot,
   checkpointIfCancelled,
-  currentRunner,
+  RunVar,
   runInWorker,
-  type Runner,
   type WorkerCall,
 } from '@duet/kernel';
 
@@ -50,13 +49,13 @@ interface Slots {
   readonly lot: ParkingLot;
 }
 
-const slotsByRun = new WeakMap<Runner, Slots>();
+const slotsOfRun = /* @__PURE__ */ new RunVar<Slots | undefined>('toThread worker slots', undefined);
 
-function slotsOf(runner: Runner): Slots {
-  let slots = slotsByRun.get(runner);
+function runSlots(): Slots {
+  let slots = slotsOfRun.get();
   if (slots === undefined) {
     slots = { used: 0, lot: new ParkingLot('toThread (all workers busy)') };
-    slotsByRun.set(runner, slots);
+    slotsOfRun.set(slots);
   }
   return slots;
 }
@@ -114,7 +113,7 @@ async function withOptions<A extends unknown[], R>(
   if (typeof options !== 'object' || options === null)
     throw new TypeError('toThread.withOptions(options, fn, ...args) takes an options object first');
   const call = callOf(fn, args);
-  const slots = slotsOf(currentRunner());
+  const slots = runSlots();
   while (slots.used >= MAX_WORKERS) await slots.lot.park();
   try {
     await checkpointIfCancelled();

@@ -20,6 +20,12 @@ export class ValueError extends RangeError {
   override name = 'ValueError';
 }
 
+/** Raised when a lookup finds nothing, such as a `RunVar` without a value (Python's `LookupError`). */
+export class LookupError extends Error {
+  /** The class name, `'LookupError'`. */
+  override name = 'LookupError';
+}
+
 /**
  * The one cancellation exception of Duet. Trio's `Cancelled` and asyncio's `CancelledError`
  * are this class, so `instanceof` works in mixed code.

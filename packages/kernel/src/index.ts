@@ -11,6 +11,7 @@ export {
   ExceptionGroup,
   HangError,
   KernelInternalError,
+  LookupError,
   RunFinishedError,
   RuntimeError,
   ValueError,
@@ -30,6 +31,7 @@ export {
   type CancelScopeOptions,
 } from './cancel';
 export { Task, type TaskSink, type TaskState } from './task';
+export { RunVar, RunVarToken } from './runvar';
 export {
   Abort,
   ParkingLot,

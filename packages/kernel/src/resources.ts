@@ -8,19 +8,20 @@
 import { CancelScope } from './cancel';
 import { requireTask } from './context';
 import { awaitForeign } from './interop';
-import type { Runner } from './runner';
+import { RunVar } from './runvar';
 import { sleepForever } from './sleep';
 
 /** What to do with a resource left open: release it now, or start to and return when done. */
 type Release = () => void | Promise<void>;
 
-const leftovers = new WeakMap<Runner, Set<Release>>();
+/** What the run still has open; made (with the task that releases it) at the first `atRunEnd`. */
+const leftovers = /* @__PURE__ */ new RunVar<Set<Release> | undefined>('resources left open', undefined);
 
-async function reaper(runner: Runner, pending: Set<Release>): Promise<void> {
+async function reaper(pending: Set<Release>): Promise<void> {
   try {
     await sleepForever();
   } finally {
-    leftovers.delete(runner);
+    leftovers.set(undefined);
     const closing: Promise<void>[] = [];
     for (const release of pending) {
       try {
@@ -64,11 +65,11 @@ async function reaper(runner: Runner, pending: Set<Release>): Promise<void> {
 export function atRunEnd(release: () => void | Promise<void>): () => void {
   if (typeof release !== 'function') throw new TypeError('atRunEnd() expects a function');
   const runner = requireTask('atRunEnd()').runner;
-  let pending = leftovers.get(runner);
+  let pending = leftovers.get();
   if (pending === undefined) {
     pending = new Set();
-    leftovers.set(runner, pending);
-    runner.spawnSystemTask(reaper, [runner, pending], 'resources left open at the end of the run');
+    leftovers.set(pending);
+    runner.spawnSystemTask(reaper, [pending], 'resources left open at the end of the run');
   }
   const set = pending;
   const entry: Release = () => release();

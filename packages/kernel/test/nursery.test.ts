@@ -168,7 +168,8 @@ describe('nurseries', () => {
       });
     });
     expect(count).toBe(10_000);
-  });
+    // A load test: ~0.3 s with coverage on a free machine; generous for a busy one.
+  }, 30_000);
 
   test('the nursery scope cancels everything and catches its own Cancelled', async () => {
     await run(autojump(), async () => {

@@ -14,7 +14,10 @@ import { formatTaskTree, taskTree } from '@duet/kernel';
 
 export {
   Abort,
+  LookupError,
   ParkingLot,
+  RunVar,
+  RunVarToken,
   Task,
   addInstrument,
   cancelShieldedCheckpoint,

@@ -7,13 +7,12 @@ import {
   RUN_OPTIONS,
   checkBoolean,
   checkOptions,
-  currentRunner,
   currentTaskOrUndefined,
   openNursery as kernelOpenNursery,
   run as kernelRun,
   type Nursery,
   type RunOptions as KernelRunOptions,
-  type Runner,
+  RunVar,
 } from '@duet/kernel';
 import { TrioInternalError } from './errors';
 
@@ -53,7 +52,8 @@ const RUN_KEYS = [...RUN_OPTIONS, 'strictExceptionGroups'];
 const NURSERY_KEYS = ['strictExceptionGroups', 'signal'];
 
 const GROUP_MESSAGE = 'Exceptions from Trio nursery';
-const strictByRun = new WeakMap<Runner, boolean>();
+/** The run's `strictExceptionGroups`: the default of the nurseries opened in it. */
+const strictGroups = /* @__PURE__ */ new RunVar<boolean>('strictExceptionGroups', true);
 
 /**
  * Runs `fn(...args)` as the root task of a new run, as `trio.run`, and resolves with its result
@@ -98,7 +98,7 @@ export function run(first: unknown, ...rest: unknown[]): Promise<unknown> {
   }
   const strict = strictExceptionGroups ?? true;
   const root = (...a: unknown[]): unknown => {
-    strictByRun.set(currentRunner(), strict);
+    strictGroups.set(strict);
     return (fn as (...a: unknown[]) => unknown)(...a);
   };
   Object.defineProperty(root, 'name', { value: fn.name || 'main' });
@@ -131,8 +131,9 @@ export function openNursery<T>(
 ): Promise<T | undefined> {
   checkOptions('openNursery()', options, NURSERY_KEYS);
   checkBoolean('openNursery()', 'strictExceptionGroups', options.strictExceptionGroups, true);
-  const task = currentTaskOrUndefined();
-  const strict = options.strictExceptionGroups ?? (task && strictByRun.get(task.runner)) ?? true;
+  // Outside a run the kernel's openNursery reports the mistake.
+  const inRun = currentTaskOrUndefined() !== undefined;
+  const strict = options.strictExceptionGroups ?? (inRun ? strictGroups.get() : true);
   return kernelOpenNursery(body, {
     groupMessage: GROUP_MESSAGE,
     strictExceptionGroups: strict,

@@ -21,9 +21,8 @@
 import {
   ValueError,
   checkpointIfCancelled,
-  currentRunner,
+  RunVar,
   runInWorker,
-  type Runner,
   type WorkerCall,
 } from '@duet/kernel';
 import { CapacityLimiter } from './sync';
@@ -65,7 +64,7 @@ export interface RunSyncOptions {
   callbacks?: Readonly<Record<string, (...args: never[]) => unknown>>;
 }
 
-const defaultLimiters = new WeakMap<Runner, CapacityLimiter>();
+const defaultLimiter = /* @__PURE__ */ new RunVar<CapacityLimiter | undefined>('default thread limiter', undefined);
 
 function isModuleRef(value: unknown): value is ModuleRef {
   return (
@@ -151,11 +150,10 @@ async function runSync(first: unknown, ...rest: unknown[]): Promise<unknown> {
  * ```
  */
 export function currentDefaultThreadLimiter(): CapacityLimiter {
-  const runner = currentRunner();
-  let limiter = defaultLimiters.get(runner);
+  let limiter = defaultLimiter.get();
   if (limiter === undefined) {
     limiter = new CapacityLimiter(40);
-    defaultLimiters.set(runner, limiter);
+    defaultLimiter.set(limiter);
   }
   return limiter;
 }
