@@ -49,7 +49,10 @@ interface Slots {
   readonly lot: ParkingLot;
 }
 
-const slotsOfRun = /* @__PURE__ */ new RunVar<Slots | undefined>('toThread worker slots', undefined);
+const slotsOfRun = /* @__PURE__ */ new RunVar<Slots | undefined>(
+  'toThread worker slots',
+  undefined,
+);
 
 function runSlots(): Slots {
   let slots = slotsOfRun.get();

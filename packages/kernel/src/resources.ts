@@ -15,7 +15,10 @@ import { sleepForever } from './sleep';
 type Release = () => void | Promise<void>;
 
 /** What the run still has open; made (with the task that releases it) at the first `atRunEnd`. */
-const leftovers = /* @__PURE__ */ new RunVar<Set<Release> | undefined>('resources left open', undefined);
+const leftovers = /* @__PURE__ */ new RunVar<Set<Release> | undefined>(
+  'resources left open',
+  undefined,
+);
 
 async function reaper(pending: Set<Release>): Promise<void> {
   try {

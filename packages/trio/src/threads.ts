@@ -64,7 +64,10 @@ export interface RunSyncOptions {
   callbacks?: Readonly<Record<string, (...args: never[]) => unknown>>;
 }
 
-const defaultLimiter = /* @__PURE__ */ new RunVar<CapacityLimiter | undefined>('default thread limiter', undefined);
+const defaultLimiter = /* @__PURE__ */ new RunVar<CapacityLimiter | undefined>(
+  'default thread limiter',
+  undefined,
+);
 
 function isModuleRef(value: unknown): value is ModuleRef {
   return (
