@@ -132,8 +132,10 @@ export function packageConfig(configUrl) {
           noEmit: false,
           // The base config maps @duet/* to sibling sources for typecheck and
           // editors. For the build they must resolve like a consumer's would:
-          // through node_modules to the sibling's built dist/*.d.ts.
-          paths: {},
+          // through node_modules to the sibling's built dist/*.d.ts. A package's
+          // import of its own name (an entry kept apart from the main one, such as
+          // the kernel's inspector) resolves to its own sources; it stays external.
+          paths: { [pkg.name]: [path.join(pkgDir, 'src', 'index.ts')] },
         },
       }),
       nodeWrappers(),
