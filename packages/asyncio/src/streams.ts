@@ -9,7 +9,7 @@
  */
 import net from 'node:net';
 import type { Readable, Writable } from 'node:stream';
-import { HostWait, atRunEnd, checkpoint, destroyAll } from '@duet/kernel';
+import { HostWait, atRunEnd, checkpoint, destroyAll, hostEvent, isCancelled } from '@duet/kernel';
 import { RuntimeError, ValueError } from './errors';
 import { getRunningLoop, type EventLoop } from './loop';
 import type { Task as AsyncioTask } from './tasks';
@@ -585,22 +585,12 @@ export async function openConnection(
     allowHalfOpen: true,
     ...(options.localAddr !== undefined ? { localAddress: options.localAddr } : {}),
   });
-  let error: unknown = undefined;
-  const wait = new HostWait(`openConnection(${host}:${port})`, { onAbort: () => socket.destroy() });
-  const onConnect = (): void => wait.wake();
-  const onError = (err: unknown): void => {
-    error = err;
-    wait.wake();
-  };
-  socket.once('connect', onConnect);
-  socket.once('error', onError);
   try {
-    await wait.wait();
-  } finally {
-    socket.off('connect', onConnect);
-    socket.off('error', onError);
-  }
-  if (error !== undefined) {
+    await hostEvent(socket, 'connect', `openConnection(${host}:${port})`, {
+      onAbort: () => socket.destroy(),
+    });
+  } catch (error) {
+    if (isCancelled(error)) throw error;
     socket.destroy();
     throw toPythonError(error);
   }
@@ -725,23 +715,15 @@ export class Server implements AsyncDisposable {
 
   /** @internal */
   async _listen(): Promise<void> {
-    const wait = new HostWait('Server listen', { onAbort: () => this.server.close() });
-    let error: unknown = undefined;
-    const onListening = (): void => wait.wake();
-    const onError = (err: unknown): void => {
-      error = err;
-      wait.wake();
-    };
-    this.server.once('listening', onListening);
-    this.server.once('error', onError);
+    const listening = hostEvent(this.server, 'listening', 'Server listen', {
+      onAbort: () => this.server.close(),
+    });
     this.server.listen(this.listenOptions);
     try {
-      await wait.wait();
-    } finally {
-      this.server.off('listening', onListening);
-      this.server.off('error', onError);
+      await listening;
+    } catch (error) {
+      throw isCancelled(error) ? error : toPythonError(error);
     }
-    if (error !== undefined) throw toPythonError(error);
     this.serving = true;
   }
 

@@ -19,6 +19,7 @@ import {
   reschedule,
   type Task,
   type Waitable,
+  hostEvent,
 } from '@duet/kernel';
 import { ValueError } from './errors';
 import { StreamReader, StreamWriter, toPythonError, ConnectionError } from './streams';
@@ -246,23 +247,12 @@ async function spawnProcess(
     ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
     ...(options.env !== undefined ? { env: options.env } : {}),
   });
-  const task = currentTask();
-  let error: unknown = undefined;
-  const waitable: Waitable = {
-    abortWait: () => Abort.FAILED, // a spawn settles at once; no half-started child is left
-    describeWait: () => 'process spawn',
-  };
-  const done = (): void => {
-    if (task.parkedOn === waitable) reschedule(task);
-  };
-  child.once('spawn', done);
-  child.once('error', (err) => {
-    error = err;
-    done();
-  });
-  await park(waitable, { foreign: true });
-  child.off('spawn', done);
-  if (error !== undefined) throw toPythonError(error);
+  try {
+    // Uncancellable: a spawn settles at once, and no half-started child is left.
+    await hostEvent(child, 'spawn', 'process spawn', { uncancellable: true });
+  } catch (error) {
+    throw toPythonError(error);
+  }
   child.on('error', () => {});
   const proc = new Process(
     child,

@@ -76,6 +76,7 @@ export { sleep, sleepForever, sleepUntil } from './sleep';
 export {
   DEFAULT_SETTLE_SECONDS,
   HostWait,
+  hostEvent,
   awaitForeign,
   currentSignal,
   type AwaitForeignOptions,

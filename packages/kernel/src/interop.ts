@@ -2,6 +2,7 @@
  * Interop with plain JavaScript: foreign Promises as checkpoints, and the AbortSignal of the
  * current task's cancellation.
  */
+import type { EventEmitter } from 'node:events';
 import { requireTask } from './context';
 import { ValueError, cancellationOf, newCancelled } from './errors';
 import type { TimerHandle } from './runner';
@@ -262,5 +263,36 @@ export class HostWait implements Waitable {
   /** @internal */
   describeWait(): string {
     return this.what;
+  }
+}
+
+/**
+ * Waits for `emitter` to emit `event` (resolving with its arguments) or `'error'` (raising that
+ * error): how I/O waits for a socket to connect, a server to listen, a process to spawn. A host
+ * wait like {@link HostWait}'s, with `what` as its description and `options` passed on; the two
+ * listeners are removed whichever comes first, and on cancellation.
+ *
+ * @example
+ * ```ts
+ * const socket = net.connect(port);
+ * await hostEvent(socket, 'connect', `connect(${port})`, { onAbort: () => socket.destroy() });
+ * ```
+ */
+export async function hostEvent(
+  emitter: EventEmitter,
+  event: string,
+  what: string,
+  options: HostWaitOptions = {},
+): Promise<unknown[]> {
+  const wait = new HostWait(what, options);
+  const onEvent = (...args: unknown[]): void => wait.wake(args);
+  const onError = (error: unknown): void => wait.fail(error);
+  emitter.once(event, onEvent);
+  emitter.once('error', onError);
+  try {
+    return (await wait.wait()) as unknown[];
+  } finally {
+    emitter.off(event, onEvent);
+    emitter.off('error', onError);
   }
 }

@@ -17,6 +17,7 @@ import {
   cancelShieldedCheckpoint,
   checkpointIfCancelled,
   HostWait,
+  hostEvent,
 } from '@duet/kernel';
 import { BrokenResourceError } from './errors';
 import { openNursery } from './run';
@@ -297,22 +298,7 @@ export async function openProcess(
   });
   // Take hold of the pipes and the exit status now: a quick child can finish before 'spawn' wakes us.
   const proc = new Process(child, command, options.stderr === 'stdout' && stdout === 'pipe');
-  const wait = new HostWait('the process to start', { uncancellable: true });
-  let error: unknown = undefined;
-  const onSpawn = (): void => wait.wake();
-  const onError = (err: unknown): void => {
-    error = err;
-    wait.wake();
-  };
-  child.once('spawn', onSpawn);
-  child.once('error', onError);
-  try {
-    await wait.wait();
-  } finally {
-    child.off('spawn', onSpawn);
-    child.off('error', onError);
-  }
-  if (error !== undefined) throw error;
+  await hostEvent(child, 'spawn', 'the process to start', { uncancellable: true });
   child.on('error', () => {}); // later errors (a failed kill) show up through returncode
   return proc;
 }

@@ -20,6 +20,7 @@ import {
   type Nursery,
   type TaskStatus,
   HostWait,
+  hostEvent,
 } from '@duet/kernel';
 import { BusyResourceError, ClosedResourceError } from './errors';
 import { openNursery } from './run';
@@ -204,27 +205,11 @@ async function connectOne(
     allowHalfOpen: true,
     ...(localAddress !== undefined ? { localAddress } : {}),
   });
-  const wait = new HostWait(`connect(${target.address}:${port})`);
-  let error: unknown = undefined;
-  const onConnect = (): void => wait.wake();
-  const onError = (err: unknown): void => {
-    error = err;
-    wait.wake();
-  };
-  socket.once('connect', onConnect);
-  socket.once('error', onError);
   try {
-    await wait.wait();
+    await hostEvent(socket, 'connect', `connect(${target.address}:${port})`);
   } catch (err) {
     socket.destroy();
     throw err;
-  } finally {
-    socket.off('connect', onConnect);
-    socket.off('error', onError);
-  }
-  if (error !== undefined) {
-    socket.destroy();
-    throw error;
   }
   return socket;
 }
@@ -398,23 +383,13 @@ export interface OpenTcpListenersOptions {
 }
 
 async function listen(server: net.Server, options: net.ListenOptions): Promise<void> {
-  const wait = new HostWait(`listen(${options.host ?? '*'}:${options.port})`);
-  let error: unknown = undefined;
-  const onListening = (): void => wait.wake();
-  const onError = (err: unknown): void => {
-    error = err;
-    wait.wake();
-  };
-  server.once('listening', onListening);
-  server.once('error', onError);
+  const listening = hostEvent(
+    server,
+    'listening',
+    `listen(${options.host ?? '*'}:${options.port})`,
+  );
   server.listen(options);
-  try {
-    await wait.wait();
-  } finally {
-    server.off('listening', onListening);
-    server.off('error', onError);
-  }
-  if (error !== undefined) throw error;
+  await listening;
 }
 
 /**
