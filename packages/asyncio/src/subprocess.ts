@@ -8,19 +8,7 @@
  * so the order between the two is the order of arrival).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { constants as osConstants } from 'node:os';
-import {
-  atRunEnd,
-  destroyAll,
-  Abort,
-  checkpoint,
-  currentTask,
-  park,
-  reschedule,
-  type Task,
-  type Waitable,
-  hostEvent,
-} from '@duet/kernel';
+import { ChildExit, checkpoint, hostEvent } from '@duet/kernel';
 import { ValueError } from './errors';
 import { StreamReader, StreamWriter, toPythonError, ConnectionError } from './streams';
 
@@ -76,21 +64,6 @@ export interface SubprocessOptions {
   limit?: number;
 }
 
-class ExitWait implements Waitable {
-  task: Task | null = null;
-
-  constructor(private readonly waiters: Set<ExitWait>) {}
-
-  abortWait(): Abort {
-    this.waiters.delete(this);
-    return Abort.SUCCEEDED;
-  }
-
-  describeWait(): string {
-    return 'Process.wait';
-  }
-}
-
 /**
  * asyncio's `Process`, from {@link createSubprocessExec} / {@link createSubprocessShell}.
  *
@@ -110,8 +83,7 @@ export class Process {
   readonly stdout: StreamReader | null;
   /** A reader of its stderr, with `stderr: PIPE`. */
   readonly stderr: StreamReader | null;
-  private code: number | null = null;
-  private readonly waiters = new Set<ExitWait>();
+  private readonly exit: ChildExit;
 
   /** @internal */
   constructor(
@@ -139,39 +111,19 @@ export class Process {
     this.stderr = stderr;
     // Left running at the end of the run, the child is killed, as closing its transport does in
     // CPython, and neither it nor its pipes hold Node any longer.
-    const forget = atRunEnd(() => {
-      if (this.code === null) child.kill('SIGKILL');
-      child.unref();
-      return destroyAll(child.stdio);
-    });
-    child.once('close', forget);
-    child.on('exit', (code, signal) => {
-      const n = signal === null ? undefined : osConstants.signals[signal];
-      this.code = code ?? (n === undefined ? -1 : -n);
-      for (const w of this.waiters) {
-        const task = w.task;
-        if (task !== null && task.parkedOn === w) reschedule(task);
-      }
-      this.waiters.clear();
-    });
+    this.exit = new ChildExit(child, 'kill');
   }
 
   /** The exit code once it has exited (minus the signal number if a signal killed it), else `null`. */
   get returncode(): number | null {
-    return this.code;
+    return this.exit.returncode;
   }
 
   /** Waits for the process to exit and returns its exit code. Cancelling does not stop the process. */
   async wait(): Promise<number> {
-    if (this.code === null) {
-      const w = new ExitWait(this.waiters);
-      w.task = currentTask();
-      this.waiters.add(w);
-      await park(w, { foreign: true });
-    } else {
-      await checkpoint();
-    }
-    return this.code!;
+    if (this.exit.returncode === null) await this.exit.exited();
+    else await checkpoint();
+    return this.exit.returncode!;
   }
 
   /**
@@ -203,7 +155,7 @@ export class Process {
 
   /** Sends `signal` (unless it has exited). */
   sendSignal(signal: NodeJS.Signals | number): void {
-    if (this.code === null) this.child.kill(signal);
+    this.exit.sendSignal(signal);
   }
 
   /** Sends SIGTERM. */

@@ -32,6 +32,7 @@ export {
 } from './cancel';
 export { Task, type TaskSink, type TaskState } from './task';
 export { RunVar, RunVarToken } from './runvar';
+export { ChildExit, type ChildAtRunEnd } from './child-process';
 export {
   Abort,
   ParkingLot,

@@ -7,16 +7,13 @@
  * sooner), 5 s by default.
  */
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
-import { constants as osConstants } from 'node:os';
 import { PassThrough, finished, type Readable } from 'node:stream';
 import {
   CancelScope,
+  ChildExit,
   ValueError,
-  atRunEnd,
-  destroyAll,
   cancelShieldedCheckpoint,
   checkpointIfCancelled,
-  HostWait,
   hostEvent,
 } from '@duet/kernel';
 import { BrokenResourceError } from './errors';
@@ -65,12 +62,6 @@ export interface OpenProcessOptions {
 
 const GRACE_SECONDS = 5;
 
-function returnCode(code: number | null, signal: NodeJS.Signals | null): number {
-  if (code !== null) return code;
-  const n = signal === null ? undefined : osConstants.signals[signal];
-  return n === undefined ? -1 : -n;
-}
-
 /**
  * `trio.Process`: a running child process. `stdin` / `stdout` / `stderr` are streams when opened
  * with `'pipe'`, else `null`. `returncode` is `null` while it runs, then its exit code, or minus
@@ -97,8 +88,7 @@ export class Process implements AsyncResource {
   readonly stdout: ReadableReceiveStream | null;
   /** Its stderr, when opened with `'pipe'`. */
   readonly stderr: ReadableReceiveStream | null;
-  private code: number | null = null;
-  private readonly exitWaiters = new Set<HostWait>();
+  private readonly exit: ChildExit;
 
   /** @internal Use {@link openProcess}. */
   constructor(
@@ -117,30 +107,17 @@ export class Process implements AsyncResource {
     this.stderr = child.stderr && !merge ? new ReadableReceiveStream(child.stderr) : null;
     // Left open at the end of the run, the child goes on running, as under Trio, but it no longer
     // holds Node (nor do our ends of its pipes, which the child then sees closed).
-    const forget = atRunEnd(() => {
-      child.unref();
-      return destroyAll(child.stdio);
-    });
-    child.once('close', forget);
-    // The child may have exited already, while openProcess waited for its 'spawn' event.
-    if (child.exitCode !== null || child.signalCode !== null) {
-      this.code = returnCode(child.exitCode, child.signalCode);
-    }
-    child.on('exit', (code, signal) => {
-      this.code = returnCode(code, signal);
-      for (const w of this.exitWaiters) w.wake();
-      this.exitWaiters.clear();
-    });
+    this.exit = new ChildExit(child, 'detach');
   }
 
   /** The exit code, `null` while running (minus the signal number if a signal killed it). */
   get returncode(): number | null {
-    return this.code;
+    return this.exit.returncode;
   }
 
   /** Returns the exit code now, or `null` if it is still running (no checkpoint). */
   poll(): number | null {
-    return this.code;
+    return this.exit.returncode;
   }
 
   /**
@@ -149,23 +126,14 @@ export class Process implements AsyncResource {
    */
   async wait(): Promise<number> {
     await checkpointIfCancelled();
-    if (this.code === null) {
-      const wait = new HostWait(`process ${this.pid} to exit`);
-      this.exitWaiters.add(wait);
-      try {
-        await wait.wait();
-      } finally {
-        this.exitWaiters.delete(wait);
-      }
-    } else {
-      await cancelShieldedCheckpoint();
-    }
-    return this.code!;
+    if (this.exit.returncode === null) await this.exit.exited();
+    else await cancelShieldedCheckpoint();
+    return this.exit.returncode!;
   }
 
   /** Sends `signal` (a name like `'SIGINT'` or a number) unless the process has exited. */
   sendSignal(signal: NodeJS.Signals | number): void {
-    if (this.code === null) this.child.kill(signal);
+    this.exit.sendSignal(signal);
   }
 
   /** Sends SIGTERM. */
@@ -181,7 +149,7 @@ export class Process implements AsyncResource {
   /** @internal Terminates (SIGTERM, SIGKILL after `grace` real seconds) and waits, shielded. */
   async terminateAndWait(grace = GRACE_SECONDS): Promise<void> {
     await new CancelScope({ shield: true }).run(async () => {
-      if (this.code !== null) return;
+      if (this.exit.returncode !== null) return;
       this.terminate();
       const timer = setTimeout(() => this.kill(), grace * 1000);
       try {
