@@ -15,9 +15,9 @@ import {
   unwrapDisposalCancel,
 } from './errors';
 import type { TimedEntry } from './deadlines';
-import { checkFunction, type Runner } from './runner';
+import type { Runner } from './runner';
 import type { Task } from './task';
-import { checkBoolean, checkNumber, checkOptions, checkSignal } from './validate';
+import { checkBoolean, checkFunction, checkNumber, checkOptions, checkSignal } from './validate';
 
 /** Options of a {@link CancelScope}. */
 export interface CancelScopeOptions {

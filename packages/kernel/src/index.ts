@@ -59,7 +59,6 @@ export {
   TimerHandle,
   addInstrument,
   cancelShieldedCheckpoint,
-  checkFunction,
   checkpoint,
   currentClock,
   currentRootTask,
@@ -102,6 +101,7 @@ export { currentTaskOrUndefined } from './context';
 export { atRunEnd, destroyAll, type Destroyable } from './resources';
 export {
   checkBoolean,
+  checkFunction,
   checkInstance,
   checkNumber,
   checkOptions,

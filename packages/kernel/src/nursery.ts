@@ -6,9 +6,9 @@
 import { CancelScope, NO_ERROR } from './cancel';
 import { requireTask } from './context';
 import { Cancelled, ExceptionGroup, RuntimeError, unwrapDisposalCancel } from './errors';
-import { checkOptions, checkSignal } from './validate';
+import { checkFunction, checkOptions, checkSignal } from './validate';
 import { Abort, type Waitable } from './park';
-import { checkFunction, type Runner } from './runner';
+import type { Runner } from './runner';
 import { Task, type TaskSink } from './task';
 
 /** Options of {@link openNursery}. */

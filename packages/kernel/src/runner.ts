@@ -33,7 +33,7 @@ import { formatTaskTree, taskTree } from './introspect';
 import { Nursery } from './nursery';
 import { Abort, NEVER, type Outcome, type Waitable } from './park';
 import { Task, type TaskSink } from './task';
-import { checkOptions, checkSignal } from './validate';
+import { checkFunction, checkOptions, checkSignal } from './validate';
 
 /** How long (ms) batches may follow each other as microtasks before the host gets a turn. */
 const HOST_TURN_MS = 0;
@@ -979,36 +979,6 @@ async function taskMain(runner: Runner, task: Task): Promise<void> {
     result = err;
   }
   runner.taskExited(task, failed, result);
-}
-
-/**
- * Throws a `TypeError` unless `fn` is a function; `api` names the call in the message. Every API
- * that starts work uses it (principle 3: functions, not started Promises).
- *
- * Given a Promise, the caller already started the work itself: `startSoon(f())`. That Promise gets
- * a rejection handler (its error would otherwise be unhandled and crash Node: the user gets this
- * `TypeError` instead), and a kernel wait it started in the calling task is dropped, so the caller
- * can go on waiting for other things. The dropped work never resumes.
- *
- * @example
- * ```ts
- * checkFunction('retry()', fn); // TypeError: retry() expects a function, got object (...)
- * ```
- */
-export function checkFunction(api: string, fn: unknown): void {
-  if (typeof fn === 'function') return;
-  let hint = '';
-  if (
-    fn !== null &&
-    typeof fn === 'object' &&
-    typeof (fn as PromiseLike<unknown>).then === 'function'
-  ) {
-    hint = ' (pass the function itself, f or () => f(x), not the Promise that f() returned)';
-    Promise.resolve(fn).then(undefined, () => {});
-    const task = currentTaskOrUndefined();
-    if (task !== undefined && !task.runner.finished) task.runner.dropStrayWait(task);
-  }
-  throw new TypeError(`${api} expects a function, got ${fn === null ? 'null' : typeof fn}${hint}`);
 }
 
 /**

@@ -4,6 +4,7 @@
  * value of the right type that is out of range a {@link ValueError}. Each check runs before the
  * call changes any state, and its message names the call, the argument and what it accepts.
  */
+import { currentTaskOrUndefined } from './context';
 import { ValueError } from './errors';
 
 /** How a bad value reads in a message: strings quoted, objects by kind. */
@@ -135,4 +136,34 @@ export function checkInstance<T>(
   if (!(value instanceof cls)) {
     throw new TypeError(`${api}: ${name} must be ${what}, got ${show(value)}`);
   }
+}
+
+/**
+ * Throws a `TypeError` unless `fn` is a function; `api` names the call in the message. Every API
+ * that starts work uses it (principle 3: functions, not started Promises).
+ *
+ * Given a Promise, the caller already started the work itself: `startSoon(f())`. That Promise gets
+ * a rejection handler (its error would otherwise be unhandled and crash Node: the user gets this
+ * `TypeError` instead), and a kernel wait it started in the calling task is dropped, so the caller
+ * can go on waiting for other things. The dropped work never resumes.
+ *
+ * @example
+ * ```ts
+ * checkFunction('retry()', fn); // TypeError: retry() expects a function, got object (...)
+ * ```
+ */
+export function checkFunction(api: string, fn: unknown): void {
+  if (typeof fn === 'function') return;
+  let hint = '';
+  if (
+    fn !== null &&
+    typeof fn === 'object' &&
+    typeof (fn as PromiseLike<unknown>).then === 'function'
+  ) {
+    hint = ' (pass the function itself, f or () => f(x), not the Promise that f() returned)';
+    Promise.resolve(fn).then(undefined, () => {});
+    const task = currentTaskOrUndefined();
+    if (task !== undefined && !task.runner.finished) task.runner.dropStrayWait(task);
+  }
+  throw new TypeError(`${api} expects a function, got ${fn === null ? 'null' : typeof fn}${hint}`);
 }
