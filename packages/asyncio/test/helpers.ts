@@ -1,6 +1,12 @@
-import { MockClock, run, type RunOptions } from '@duet/asyncio';
+import { asyncioTest, type AsyncioTestOptions, type MockClock } from '@duet/asyncio';
 
-/** Runs `main` on a MockClock that jumps as soon as every task is blocked. */
-export function vrun<T>(main: () => T | PromiseLike<T>, options: RunOptions = {}): Promise<T> {
-  return run(main, { clock: new MockClock({ autojumpThreshold: 0 }), ...options });
+/**
+ * Runs `main` as {@link asyncioTest} does, at once: a MockClock that jumps as soon as every task
+ * is blocked, and hang detection that fails the test with the task tree.
+ */
+export function vrun<T>(
+  main: () => T | PromiseLike<T>,
+  options: AsyncioTestOptions & { clock?: MockClock } = {},
+): Promise<T> {
+  return asyncioTest(async () => main(), options)();
 }
