@@ -185,6 +185,51 @@ describe('level-triggered cancellation', () => {
     });
   });
 
+  test('turning the shield on blocks a cancellation already in force', async () => {
+    await run(autojump(), async () => {
+      const outer = new CancelScope();
+      await outer.run(async () => {
+        outer.cancel();
+        await new CancelScope().run(async (s) => {
+          s.shield = true;
+          await sleep(1);
+        });
+        expect(currentTime()).toBe(1);
+        await checkpoint();
+      });
+      expect(outer.cancelledCaught).toBe(true);
+    });
+  });
+
+  test('cancelled, but the body ends without a checkpoint: cancelCalled, not cancelledCaught', async () => {
+    await run(async () => {
+      const scope = new CancelScope();
+      const value = await scope.run((s) => {
+        s.cancel();
+        return 'done';
+      });
+      expect(value).toBe('done');
+      expect(scope.cancelCalled).toBe(true);
+      expect(scope.cancelledCaught).toBe(false);
+    });
+  });
+
+  test('cancel() from another task wakes the blocked task', async () => {
+    const log: string[] = [];
+    await run(autojump(), async () => {
+      const scope = new CancelScope();
+      await openNursery(async (n) => {
+        n.startSoon(async () => {
+          await scope.run(() => sleepForever());
+          log.push(`woken at ${currentTime()}`);
+        });
+        await sleep(4);
+        scope.cancel();
+      });
+    });
+    expect(log).toEqual(['woken at 4']);
+  });
+
   test('entering a scope twice is a RuntimeError', async () => {
     await run(async () => {
       const scope = new CancelScope();
@@ -275,6 +320,19 @@ describe('deadlines', () => {
       });
     });
     expect(times).toEqual([5, 10]);
+  });
+
+  test('removing the deadline (Infinity) lets the body finish', async () => {
+    await run(autojump(), async () => {
+      const scope = new CancelScope({ deadline: 2 });
+      await openNursery(async (n) => {
+        n.startSoon(() => scope.run(() => sleep(5)));
+        await sleep(1);
+        scope.deadline = Infinity;
+      });
+      expect(currentTime()).toBe(5);
+      expect(scope.cancelCalled).toBe(false);
+    });
   });
 
   test('currentEffectiveDeadline follows scopes up to the nearest shield', async () => {
