@@ -1,8 +1,10 @@
 /**
- * Issue 14 in the kernel: the task's signal, orderly teardown of foreign work, outside signals,
- * option checks, and the explained deadlock when Node runs out of work.
+ * interop.ts: foreign Promises as checkpoints (awaitForeign), the task's signal, orderly teardown
+ * of foreign work, outside signals, host waits (HostWait, hostEvent), and the explained deadlock
+ * when Node runs out of work.
  */
 import { spawnSync } from 'node:child_process';
+import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -15,6 +17,9 @@ import {
   openNursery,
   run,
   sleep,
+  HostWait,
+  hostEvent,
+  checkpoint,
 } from '@duet/kernel';
 
 describe('currentSignal', () => {
@@ -255,4 +260,146 @@ describe('a deadlock outside a test is explained', () => {
       expect(child.status).toBe(0);
     },
   );
+});
+
+describe('awaitForeign and currentSignal', () => {
+  test('resolves and rejects with the foreign outcome', async () => {
+    await run(async () => {
+      await expect(awaitForeign(Promise.resolve(7))).resolves.toBe(7);
+      await expect(awaitForeign(Promise.reject(new Error('x')))).rejects.toThrow('x');
+    });
+  });
+
+  test('a timeout abandons the wait, and a later rejection is not unhandled', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (r: unknown) => unhandled.push(r);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      let rejectLater!: (e: Error) => void;
+      const foreign = new Promise<never>((_, reject) => {
+        rejectLater = reject;
+      });
+      const caught = await run(async () => {
+        const scope = new CancelScope({ relativeDeadline: 0.005 });
+        await scope.run(() => awaitForeign(foreign));
+        return scope.cancelledCaught;
+      });
+      expect(caught).toBe(true);
+      rejectLater(new Error('late'));
+      await new Promise((r) => setTimeout(r, 5));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
+  test('currentSignal aborts foreign work when the scope is cancelled', async () => {
+    await run(async () => {
+      const scope = new CancelScope();
+      let aborted = false;
+      await scope.run(async () => {
+        const signal = currentSignal();
+        signal.addEventListener('abort', () => {
+          aborted = true;
+        });
+        scope.cancel();
+      });
+      expect(aborted).toBe(true);
+    });
+  });
+});
+
+describe('HostWait', () => {
+  test('wakes with a value or an error from a host callback; does nothing when nobody waits', async () => {
+    await run(async () => {
+      const ok = new HostWait('a timer');
+      ok.wake('ignored: nobody waits yet');
+      setTimeout(() => ok.wake('fired'), 1);
+      await expect(ok.wait()).resolves.toBe('fired');
+      const bad = new HostWait('an error');
+      setTimeout(() => bad.fail(new Error('host error')), 1);
+      await expect(bad.wait()).rejects.toThrow('host error');
+    });
+  });
+
+  test('cancellation abandons the wait and calls onAbort; an uncancellable wait finishes first', async () => {
+    await run(async () => {
+      let aborted = 0;
+      const wait = new HostWait('never', { onAbort: () => aborted++ });
+      const scope = new CancelScope({ relativeDeadline: 0.002 });
+      await scope.run(() => wait.wait());
+      expect([scope.cancelledCaught, aborted, wait.waiting]).toEqual([true, 1, false]);
+
+      const firm = new HostWait('brief', { uncancellable: true });
+      const timer = setTimeout(() => firm.wake('done anyway'), 5);
+      const inner = new CancelScope();
+      let got: unknown;
+      await inner.run(async () => {
+        inner.cancel();
+        got = await firm.wait();
+      });
+      clearTimeout(timer);
+      expect(got).toBe('done anyway');
+    });
+  });
+});
+
+describe('hostEvent', () => {
+  const hostListeners = (e: EventEmitter) => e.listenerCount('ready') + e.listenerCount('error');
+
+  test("resolves with the event's arguments and removes both listeners", async () => {
+    const emitter = new EventEmitter();
+    const args = await run(async () => {
+      setImmediate(() => emitter.emit('ready', 1, 'two'));
+      return hostEvent(emitter, 'ready', 'ready');
+    });
+    expect(args).toEqual([1, 'two']);
+    expect(hostListeners(emitter)).toBe(0);
+  });
+
+  test("raises the 'error' event's error and removes both listeners", async () => {
+    const emitter = new EventEmitter();
+    const failure = new Error('refused');
+    const outcome = await run(async () => {
+      setImmediate(() => emitter.emit('error', failure));
+      return hostEvent(emitter, 'ready', 'ready').catch((err: unknown) => err);
+    });
+    expect(outcome).toBe(failure);
+    expect(hostListeners(emitter)).toBe(0);
+  });
+
+  test('cancellation abandons the wait: onAbort runs, the listeners go, the scope catches it', async () => {
+    const emitter = new EventEmitter();
+    let aborted = 0;
+    const caught = await run(async () => {
+      const scope = new CancelScope();
+      setImmediate(() => scope.cancel());
+      await scope.run(() => hostEvent(emitter, 'ready', 'ready', { onAbort: () => aborted++ }));
+      return scope.cancelledCaught;
+    });
+    expect(caught).toBe(true);
+    expect(aborted).toBe(1);
+    expect(hostListeners(emitter)).toBe(0);
+  });
+
+  test('uncancellable: a cancel waits for the event, then is raised at the next checkpoint', async () => {
+    const emitter = new EventEmitter();
+    const seen: string[] = [];
+    await run(async () => {
+      const scope = new CancelScope();
+      setImmediate(() => {
+        scope.cancel();
+        setImmediate(() => emitter.emit('ready'));
+      });
+      await scope.run(async () => {
+        await hostEvent(emitter, 'ready', 'spawn', { uncancellable: true });
+        seen.push('event arrived');
+        await checkpoint();
+        seen.push('not reached: the checkpoint raises');
+      });
+      seen.push(`cancelled caught: ${scope.cancelledCaught}`);
+    });
+    expect(seen).toEqual(['event arrived', 'cancelled caught: true']);
+    expect(hostListeners(emitter)).toBe(0);
+  });
 });
