@@ -98,10 +98,17 @@ export { currentTaskOrUndefined } from './context';
 export { atRunEnd, destroyAll, type Destroyable } from './resources';
 export {
   checkBoolean,
+  checkBytes,
+  checkEncoding,
+  checkFunctions,
   checkInstance,
+  checkMethods,
   checkNumber,
+  checkObject,
   checkOptions,
   checkSignal,
+  checkStdio,
+  checkString,
   type CheckNumberOptions,
 } from './validate';
 export { type DebugCheck, type DebugOptions } from './debug';
@@ -113,6 +120,7 @@ export {
 } from './trace';
 export {
   runInWorker,
+  workerCall,
   workerPoolStatistics,
   type FromThread,
   type RunInWorkerOptions,
