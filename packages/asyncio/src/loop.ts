@@ -6,6 +6,7 @@ import {
   Cancelled,
   RunVar,
   RuntimeError,
+  checkFunction,
   checkNumber,
   currentTaskOrUndefined,
   type Runner as KernelRunner,
@@ -173,7 +174,7 @@ export class EventLoop {
 
   /** Runs `callback(...args)` at the next loop iteration, in FIFO order with other callbacks and task steps. */
   callSoon<A extends unknown[]>(callback: (...args: A) => unknown, ...args: A): Handle {
-    checkCallback('callSoon', callback);
+    checkFunction('callSoon()', callback);
     const handle = new Handle(callback as (...args: never[]) => unknown, args, this);
     this._runner.callSoon(() => handle._run());
     return handle;
@@ -185,7 +186,8 @@ export class EventLoop {
     callback: (...args: A) => unknown,
     ...args: A
   ): TimerHandle {
-    checkSeconds('callLater', delay);
+    checkNumber('callLater()', 'delay', delay, { unit: 'seconds' });
+    checkFunction('callLater()', callback);
     return this.callAt(this.time() + delay, callback, ...args);
   }
 
@@ -195,8 +197,8 @@ export class EventLoop {
     callback: (...args: A) => unknown,
     ...args: A
   ): TimerHandle {
-    checkSeconds('callAt', when);
-    checkCallback('callAt', callback);
+    checkNumber('callAt()', 'when', when, { unit: 'seconds' });
+    checkFunction('callAt()', callback);
     const handle = new TimerHandle(callback as (...args: never[]) => unknown, args, this, when);
     handle.kernelHandle = this._runner.callAt(when, () => handle._run());
     return handle;
@@ -214,9 +216,7 @@ export class EventLoop {
 
   /** Sets the handler called for errors nobody else can receive; `null` restores the default. */
   setExceptionHandler(handler: ExceptionHandler | null): void {
-    if (handler !== null && typeof handler !== 'function') {
-      throw new TypeError('setExceptionHandler expects a function or null');
-    }
+    if (handler !== null) checkFunction('setExceptionHandler() (a function or null)', handler);
     this.handler = handler;
   }
 
@@ -311,15 +311,6 @@ export const SLOW_SECONDS = 0.1;
 /** @internal A debug-mode warning, on stderr through `process.emitWarning`. */
 export function debugWarn(message: string): void {
   process.emitWarning(message, 'DuetAsyncioDebugWarning');
-}
-
-function checkCallback(api: string, callback: unknown): void {
-  if (typeof callback !== 'function')
-    throw new TypeError(`${api} expects a function, got ${typeof callback}`);
-}
-
-function checkSeconds(api: string, value: unknown): void {
-  checkNumber(api, 'the time', value, { unit: 'seconds' });
 }
 
 /**

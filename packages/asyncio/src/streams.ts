@@ -9,7 +9,20 @@
  */
 import net from 'node:net';
 import type { Readable, Writable } from 'node:stream';
-import { HostWait, atRunEnd, checkpoint, destroyAll, hostEvent, isCancelled } from '@duet/kernel';
+import {
+  HostWait,
+  atRunEnd,
+  checkBoolean,
+  checkBytes,
+  checkFunction,
+  checkNumber,
+  checkOptions,
+  checkString,
+  checkpoint,
+  destroyAll,
+  hostEvent,
+  isCancelled,
+} from '@duet/kernel';
 import { RuntimeError, ValueError } from './errors';
 import { getRunningLoop, type EventLoop } from './loop';
 import type { Task as AsyncioTask } from './tasks';
@@ -148,10 +161,19 @@ export class LimitOverrunError extends Error {
 
 // ---- waiting ------------------------------------------------------------------------------------
 
-function bytesOf(data: Uint8Array | string, api: string): Buffer {
+function bytesOf(data: Uint8Array | string, api: string, name = 'data'): Buffer {
+  checkBytes(api, name, data);
   if (typeof data === 'string') return Buffer.from(data, 'utf8');
-  if (data instanceof Uint8Array) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  throw new TypeError(`${api} expects bytes (a Uint8Array) or a string`);
+  return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}
+
+/** @internal Checks a reader's buffer limit: an integer >= 1 (CPython: `Limit cannot be <= 0`). */
+export function checkLimit(api: string, limit: unknown): void {
+  checkNumber(api, 'limit', limit, { integer: true, min: 1 });
+}
+
+function checkPort(api: string, port: unknown): void {
+  checkNumber(api, 'port', port, { integer: true, min: 0, max: 65535 });
 }
 
 // ---- StreamReader -------------------------------------------------------------------------------
@@ -182,7 +204,7 @@ export class StreamReader implements AsyncIterable<Buffer> {
     /** The buffer limit: `readuntil` fails past it, and the source pauses past twice it. */
     readonly limit = DEFAULT_LIMIT,
   ) {
-    if (!(limit > 0)) throw new ValueError('limit must be > 0');
+    checkLimit('new StreamReader()', limit);
   }
 
   /** @internal Reads `sources` into this reader (pausing them when the buffer is full); EOF once all have ended. */
@@ -218,7 +240,7 @@ export class StreamReader implements AsyncIterable<Buffer> {
     if (this.eof) throw new RuntimeError('feedData after feedEof');
     if (data.length === 0) return;
     this.buffer =
-      this.buffer.length === 0 ? bytesOf(data, 'feedData') : Buffer.concat([this.buffer, data]);
+      this.buffer.length === 0 ? bytesOf(data, 'feedData()') : Buffer.concat([this.buffer, data]);
     this.wakeWaiter();
     if (
       this.sources.length !== 0 &&
@@ -299,6 +321,7 @@ export class StreamReader implements AsyncIterable<Buffer> {
    * Reads up to `n` bytes (`n` < 0: until EOF; 0: nothing). Returns an empty Buffer at EOF.
    */
   async read(n = -1): Promise<Buffer> {
+    checkNumber('read()', 'n', n, { integer: true });
     if (this.error !== null) throw this.error;
     if (n === 0) return Buffer.alloc(0);
     if (n < 0) {
@@ -338,8 +361,9 @@ export class StreamReader implements AsyncIterable<Buffer> {
    * with what was read (consumed); past `limit` without it: `LimitOverrunError` (kept buffered).
    */
   async readuntil(separator: Uint8Array | string = '\n'): Promise<Buffer> {
-    const sep = bytesOf(separator, 'readuntil');
-    if (sep.length === 0) throw new ValueError('Separator should be at least one-byte string');
+    const sep = bytesOf(separator, 'readuntil()', 'separator');
+    if (sep.length === 0)
+      throw new ValueError('readuntil(): separator must be a non-empty string or bytes');
     if (this.error !== null) throw this.error;
     let from = 0;
     for (;;) {
@@ -368,8 +392,7 @@ export class StreamReader implements AsyncIterable<Buffer> {
 
   /** Reads exactly `n` bytes; `IncompleteReadError` (with the partial bytes, consumed) at EOF first. */
   async readexactly(n: number): Promise<Buffer> {
-    if (!Number.isInteger(n) || n < 0)
-      throw new ValueError('readexactly size can not be less than zero');
+    checkNumber('readexactly()', 'n', n, { integer: true, min: 0 });
     if (this.error !== null) throw this.error;
     while (this.buffer.length < n) {
       if (this.eof) throw new IncompleteReadError(this.take(this.buffer.length), n);
@@ -436,7 +459,7 @@ export class StreamWriter {
 
   /** Buffers `data` for sending (UTF-8 for a string). Ignored once closing; `RuntimeError` after `writeEof`. */
   write(data: Uint8Array | string): void {
-    const bytes = bytesOf(data, 'write');
+    const bytes = bytesOf(data, 'write()');
     if (this.eofWritten) throw new RuntimeError('Cannot call write() after write_eof()');
     if (this.closing || this.transport.destroyed) return;
     this.transport.write(bytes);
@@ -577,8 +600,13 @@ export async function openConnection(
   port: number,
   options: OpenConnectionOptions = {},
 ): Promise<[StreamReader, StreamWriter]> {
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new ValueError(`port must be an integer from 0 to 65535, got ${String(port)}`);
+  const api = 'openConnection()';
+  checkString(api, 'host', host, { nonEmpty: true });
+  checkPort(api, port);
+  checkOptions(api, options, ['limit', 'localAddr']);
+  const limit = options.limit ?? DEFAULT_LIMIT;
+  checkLimit(api, limit);
+  checkString(api, 'localAddr', options.localAddr, { nonEmpty: true, optional: true });
   const socket = net.connect({
     host,
     port,
@@ -600,7 +628,7 @@ export async function openConnection(
     'close',
     atRunEnd(() => destroyAll([socket])),
   );
-  return streamsFor(socket, options.limit ?? DEFAULT_LIMIT);
+  return streamsFor(socket, limit);
 }
 
 // ---- startServer --------------------------------------------------------------------------------
@@ -825,16 +853,24 @@ export async function startServer(
   port: number,
   options: StartServerOptions = {},
 ): Promise<Server> {
-  if (typeof clientConnected !== 'function')
-    throw new TypeError('startServer expects a callback (reader, writer) => ...');
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new ValueError(`port must be an integer from 0 to 65535, got ${String(port)}`);
+  // Everything is checked before the server exists: a bad limit would otherwise fail in Node's
+  // 'connection' event, out of reach of any caller.
+  const api = 'startServer()';
+  checkFunction(api, clientConnected);
+  if (host !== null) checkString(api, 'host', host, { nonEmpty: true });
+  checkPort(api, port);
+  checkOptions(api, options, ['limit', 'backlog', 'startServing']);
+  const limit = options.limit ?? DEFAULT_LIMIT;
+  checkLimit(api, limit);
+  if (options.backlog !== undefined)
+    checkNumber(api, 'backlog', options.backlog, { integer: true, min: 0 });
+  checkBoolean(api, 'startServing', options.startServing, true);
   const loop = getRunningLoop();
   const server = new Server(
     net.createServer({ allowHalfOpen: true, pauseOnConnect: true }),
     loop,
     clientConnected,
-    options.limit ?? DEFAULT_LIMIT,
+    limit,
     {
       port,
       ...(host !== null ? { host } : {}),

@@ -8,9 +8,18 @@
  * so the order between the two is the order of arrival).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { ChildExit, checkpoint, hostEvent } from '@duet/kernel';
+import {
+  ChildExit,
+  checkBytes,
+  checkObject,
+  checkOptions,
+  checkStdio,
+  checkString,
+  checkpoint,
+  hostEvent,
+} from '@duet/kernel';
 import { ValueError } from './errors';
-import { StreamReader, StreamWriter, toPythonError, ConnectionError } from './streams';
+import { StreamReader, StreamWriter, checkLimit, toPythonError, ConnectionError } from './streams';
 
 /**
  * `asyncio.subprocess.PIPE`: connect the stream to a pipe on the `Process`.
@@ -131,6 +140,7 @@ export class Process {
    * the exit; returns `[stdout, stderr]` (`null` for a stream not piped).
    */
   async communicate(input?: Uint8Array | string): Promise<[Buffer | null, Buffer | null]> {
+    if (input !== undefined) checkBytes('communicate()', 'input', input);
     this.stdout?._setUnbounded();
     this.stderr?._setUnbounded();
     if (this.stdin !== null) {
@@ -169,15 +179,29 @@ export class Process {
   }
 }
 
-function stdioOf(
-  spec: number | null | undefined,
-  api: string,
-): 'pipe' | 'inherit' | 'ignore' | number {
+const SUBPROCESS_OPTIONS = ['stdin', 'stdout', 'stderr', 'cwd', 'env', 'limit'] as const;
+const STDIO = { PIPE, DEVNULL } as const;
+const STDERR = { PIPE, STDOUT, DEVNULL } as const;
+
+function stdioOf(spec: number | null | undefined): 'pipe' | 'inherit' | 'ignore' | number {
   if (spec === undefined || spec === null) return 'inherit';
   if (spec === PIPE) return 'pipe';
   if (spec === DEVNULL) return 'ignore';
-  if (Number.isInteger(spec) && spec >= 0) return spec;
-  throw new ValueError(`${api}: a stdio option is PIPE, DEVNULL, STDOUT (stderr), an fd or null`);
+  return spec;
+}
+
+/** Checks the options of a subprocess before anything starts (`api` names the call). */
+function checkSubprocessOptions(api: string, options: SubprocessOptions): void {
+  checkOptions(api, options, SUBPROCESS_OPTIONS);
+  for (const name of ['stdin', 'stdout'] as const) {
+    const spec = options[name];
+    if (spec !== undefined && spec !== null) checkStdio(api, name, spec, STDIO);
+  }
+  if (options.stderr !== undefined && options.stderr !== null)
+    checkStdio(api, 'stderr', options.stderr, STDERR);
+  checkString(api, 'cwd', options.cwd, { optional: true });
+  checkObject(api, 'env', options.env, true);
+  if (options.limit !== undefined) checkLimit(api, options.limit);
 }
 
 async function spawnProcess(
@@ -186,15 +210,11 @@ async function spawnProcess(
   shell: boolean,
   options: SubprocessOptions,
 ): Promise<Process> {
-  const stdout = stdioOf(options.stdout, 'stdout');
+  const stdout = stdioOf(options.stdout);
   const stderr =
-    options.stderr === STDOUT
-      ? stdout === 'inherit'
-        ? 1
-        : stdout
-      : stdioOf(options.stderr, 'stderr');
+    options.stderr === STDOUT ? (stdout === 'inherit' ? 1 : stdout) : stdioOf(options.stderr);
   const child = spawn(file, args, {
-    stdio: [stdioOf(options.stdin, 'stdin'), stdout, stderr],
+    stdio: [stdioOf(options.stdin), stdout, stderr],
     shell,
     ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
     ...(options.env !== undefined ? { env: options.env } : {}),
@@ -215,12 +235,15 @@ async function spawnProcess(
   return proc;
 }
 
-function splitArgs(rest: (string | SubprocessOptions)[]): [string[], SubprocessOptions] {
+function splitArgs(
+  api: string,
+  rest: (string | SubprocessOptions)[],
+): [string[], SubprocessOptions] {
   const last = rest[rest.length - 1];
   const options =
     typeof last === 'object' && last !== null ? (rest.pop() as SubprocessOptions) : {};
   if (!rest.every((a) => typeof a === 'string'))
-    throw new TypeError('program arguments must be strings (options go last)');
+    throw new TypeError(`${api}: program arguments must be strings (options go last)`);
   return [rest as string[], options];
 }
 
@@ -237,8 +260,10 @@ export async function createSubprocessExec(
   program: string,
   ...args: (string | SubprocessOptions)[]
 ): Promise<Process> {
-  if (typeof program !== 'string') throw new TypeError('program must be a string');
-  const [argv, options] = splitArgs([...args]);
+  const api = 'createSubprocessExec()';
+  checkString(api, 'program', program, { nonEmpty: true });
+  const [argv, options] = splitArgs(api, [...args]);
+  checkSubprocessOptions(api, options);
   return spawnProcess(program, argv, false, options);
 }
 
@@ -255,6 +280,8 @@ export async function createSubprocessShell(
   cmd: string,
   options: SubprocessOptions = {},
 ): Promise<Process> {
-  if (typeof cmd !== 'string') throw new TypeError('cmd must be a string');
+  const api = 'createSubprocessShell()';
+  checkString(api, 'cmd', cmd);
+  checkSubprocessOptions(api, options);
   return spawnProcess(cmd, [], true, options);
 }

@@ -21,10 +21,13 @@
 import os from 'node:os';
 import {
   ParkingLot,
+  checkFunctions,
+  checkObject,
+  checkOptions,
   checkpointIfCancelled,
   RunVar,
   runInWorker,
-  type WorkerCall,
+  workerCall,
 } from '@duet/kernel';
 
 /**
@@ -63,23 +66,6 @@ function runSlots(): Slots {
   return slots;
 }
 
-function callOf(target: unknown, args: unknown[]): WorkerCall {
-  if (typeof target === 'object' && target !== null && 'module' in target) {
-    const ref = target as ThreadModuleRef;
-    return {
-      module: ref.module instanceof URL ? ref.module.href : String(ref.module),
-      exportName: ref.exportName,
-      args,
-    };
-  }
-  if (typeof target !== 'function')
-    throw new TypeError('toThread expects a function or a { module, exportName } reference');
-  const source = target.toString();
-  if (source.includes('[native code]'))
-    throw new TypeError('toThread cannot send a built-in or bound function to a worker');
-  return { source, args };
-}
-
 /**
  * `asyncio.to_thread(func, *args)`: runs `fn(...args)` in a worker thread and returns its result.
  *
@@ -92,7 +78,7 @@ export async function toThread<A extends unknown[], R>(
   fn: ((...args: A) => R) | ThreadModuleRef,
   ...args: A
 ): Promise<Awaited<R>> {
-  return withOptions({}, fn, ...args);
+  return run('toThread()', {}, fn, args);
 }
 
 /**
@@ -108,14 +94,24 @@ export interface ToThreadOptions {
   callbacks?: Readonly<Record<string, (...args: never[]) => unknown>>;
 }
 
-async function withOptions<A extends unknown[], R>(
+function withOptions<A extends unknown[], R>(
   options: ToThreadOptions,
   fn: ((...args: A) => R) | ThreadModuleRef,
   ...args: A
 ): Promise<Awaited<R>> {
-  if (typeof options !== 'object' || options === null)
-    throw new TypeError('toThread.withOptions(options, fn, ...args) takes an options object first');
-  const call = callOf(fn, args);
+  return run('toThread.withOptions()', options, fn, args);
+}
+
+async function run<A extends unknown[], R>(
+  api: string,
+  options: ToThreadOptions,
+  fn: ((...args: A) => R) | ThreadModuleRef,
+  args: A,
+): Promise<Awaited<R>> {
+  checkObject(api, 'options', options);
+  checkOptions(api, options, ['callbacks']);
+  checkFunctions(api, 'callbacks', options.callbacks);
+  const call = workerCall(api, fn, args);
   const slots = runSlots();
   while (slots.used >= MAX_WORKERS) await slots.lot.park();
   try {

@@ -62,7 +62,7 @@ test('after the awaiting task is cancelled, a call back fails cleanly in the wor
 test('toThread.withOptions rejects a missing options object', async () => {
   await run(async () => {
     await expect(toThread.withOptions(null as never, () => 1)).rejects.toThrow(
-      'toThread.withOptions(options, fn, ...args) takes an options object first',
+      'toThread.withOptions(): options must be an object, got null',
     );
   });
 });

@@ -101,11 +101,18 @@ export { currentTaskOrUndefined } from './context';
 export { atRunEnd, destroyAll, type Destroyable } from './resources';
 export {
   checkBoolean,
+  checkBytes,
+  checkEncoding,
   checkFunction,
+  checkFunctions,
   checkInstance,
+  checkMethods,
   checkNumber,
+  checkObject,
   checkOptions,
   checkSignal,
+  checkStdio,
+  checkString,
   type CheckNumberOptions,
 } from './validate';
 export { type DebugCheck, type DebugOptions } from './debug';
@@ -117,6 +124,7 @@ export {
 } from './trace';
 export {
   runInWorker,
+  workerCall,
   workerPoolStatistics,
   type FromThread,
   type RunInWorkerOptions,

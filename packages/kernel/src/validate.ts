@@ -10,6 +10,7 @@ import { ValueError } from './errors';
 /** How a bad value reads in a message: strings quoted, objects by kind. */
 function show(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'function') return 'a function';
   if (value === null || typeof value !== 'object') return String(value);
   if (Array.isArray(value)) return 'an array';
   if (typeof (value as PromiseLike<unknown>).then === 'function') return 'a Promise';
@@ -20,6 +21,8 @@ function show(value: unknown): string {
 export interface CheckNumberOptions {
   /** The smallest value allowed (inclusive); none by default. */
   min?: number;
+  /** The largest value allowed (inclusive); none by default. */
+  max?: number;
   /** Only integers are allowed. */
   integer?: boolean;
   /** What the number counts, for the message (`'seconds'`, `'items'`); nothing by default. */
@@ -28,7 +31,8 @@ export interface CheckNumberOptions {
 
 /**
  * Throws a `TypeError` unless `value` is a number, and a {@link ValueError} if it is NaN, below
- * `min`, or not an integer when `integer` is set. `api` names the call and `name` the argument.
+ * `min`, above `max`, or not an integer when `integer` is set. `api` names the call and `name`
+ * the argument.
  *
  * @example
  * ```ts
@@ -42,16 +46,24 @@ export function checkNumber(
   value: unknown,
   options: CheckNumberOptions = {},
 ): asserts value is number {
-  const { min, integer = false, unit } = options;
+  const { min, max, integer = false, unit } = options;
+  const range =
+    min !== undefined && max !== undefined
+      ? ` from ${min} to ${max}`
+      : min !== undefined
+        ? ` >= ${min}`
+        : max !== undefined
+          ? ` <= ${max}`
+          : '';
   const wanted =
-    `${integer ? 'an integer' : 'a number'}${unit === undefined ? '' : ` of ${unit}`}` +
-    (min === undefined ? '' : ` >= ${min}`);
+    `${integer ? 'an integer' : 'a number'}${unit === undefined ? '' : ` of ${unit}`}` + range;
   if (typeof value !== 'number') {
     throw new TypeError(`${api}: ${name} must be ${wanted}, got ${show(value)}`);
   }
   if (
     Number.isNaN(value) ||
     (min !== undefined && value < min) ||
+    (max !== undefined && value > max) ||
     (integer && !Number.isInteger(value))
   ) {
     throw new ValueError(`${api}: ${name} must be ${wanted}, got ${String(value)}`);
@@ -95,20 +107,39 @@ export function checkOptions(
   allowed?: readonly string[],
 ): asserts value is object | undefined {
   if (value === undefined) return;
-  if (
-    value === null ||
-    typeof value !== 'object' ||
-    Array.isArray(value) ||
-    typeof (value as PromiseLike<unknown>).then === 'function'
-  ) {
-    throw new TypeError(`${api}: options must be an object, got ${show(value)}`);
-  }
+  checkObject(api, 'options', value);
   if (allowed === undefined) return;
   for (const key of Object.keys(value)) {
     if (!allowed.includes(key)) {
       const known = allowed.length === 0 ? 'none' : allowed.join(', ');
       throw new TypeError(`${api}: unknown option '${key}' (allowed: ${known})`);
     }
+  }
+}
+
+/**
+ * Throws a `TypeError` unless `value` is a plain object: not `null`, an array, a function or a
+ * Promise (`undefined` passes too with `optional`).
+ *
+ * @example
+ * ```ts
+ * checkObject('openProcess()', 'env', options.env, true); // 'PATH=/bin' -> TypeError
+ * ```
+ */
+export function checkObject(
+  api: string,
+  name: string,
+  value: unknown,
+  optional = false,
+): asserts value is object | undefined {
+  if (optional && value === undefined) return;
+  if (
+    value === null ||
+    typeof value !== 'object' ||
+    Array.isArray(value) ||
+    typeof (value as PromiseLike<unknown>).then === 'function'
+  ) {
+    throw new TypeError(`${api}: ${name} must be an object, got ${show(value)}`);
   }
 }
 
@@ -166,4 +197,142 @@ export function checkFunction(api: string, fn: unknown): void {
     if (task !== undefined && !task.runner.finished) task.runner.dropStrayWait(task);
   }
   throw new TypeError(`${api} expects a function, got ${fn === null ? 'null' : typeof fn}${hint}`);
+}
+
+/**
+ * Throws a `TypeError` unless `value` is a string (`undefined` passes too with `optional`), and a
+ * {@link ValueError} if it is empty when `nonEmpty` is set.
+ *
+ * @example
+ * ```ts
+ * checkString('openTcpStream()', 'host', host, { nonEmpty: true }); // 80 -> TypeError, '' -> ValueError
+ * ```
+ */
+export function checkString(
+  api: string,
+  name: string,
+  value: unknown,
+  options: { nonEmpty?: boolean; optional?: boolean } = {},
+): asserts value is string {
+  if (options.optional === true && value === undefined) return;
+  if (typeof value !== 'string') {
+    throw new TypeError(`${api}: ${name} must be a string, got ${show(value)}`);
+  }
+  if (options.nonEmpty === true && value === '') {
+    throw new ValueError(`${api}: ${name} must be a non-empty string`);
+  }
+}
+
+/**
+ * Throws a `TypeError` unless `value` is bytes (a `Uint8Array`, so a `Buffer` too) or a string
+ * (sent as UTF-8): what every send, write and delimiter of Duet's streams accepts.
+ *
+ * @example
+ * ```ts
+ * checkBytes('sendAll()', 'data', data); // sendAll(42) -> TypeError
+ * ```
+ */
+export function checkBytes(
+  api: string,
+  name: string,
+  value: unknown,
+): asserts value is Uint8Array | string {
+  if (typeof value === 'string' || value instanceof Uint8Array) return;
+  throw new TypeError(
+    `${api}: ${name} must be bytes (a Uint8Array or Buffer) or a string, got ${show(value)}`,
+  );
+}
+
+/**
+ * Throws a `TypeError` unless `value` has every method of `methods` (duck typing, for the
+ * interfaces a user may implement, such as a stream); `what` names what is expected.
+ *
+ * @example
+ * ```ts
+ * checkMethods('new StapledStream()', 'sendStream', s, ['sendAll', 'aclose'], 'a SendStream');
+ * ```
+ */
+export function checkMethods(
+  api: string,
+  name: string,
+  value: unknown,
+  methods: readonly string[],
+  what: string,
+): void {
+  const ok =
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    methods.every((m) => typeof (value as Record<string, unknown>)[m] === 'function');
+  if (!ok) {
+    throw new TypeError(
+      `${api}: ${name} must be ${what} (with ${methods.join(', ')}), got ${show(value)}`,
+    );
+  }
+}
+
+/**
+ * Throws a `TypeError` unless `value` is `undefined` or an object whose every value is a function
+ * (callbacks registered by name).
+ *
+ * @example
+ * ```ts
+ * checkFunctions('toThread()', 'callbacks', options.callbacks); // { log: 5 } -> TypeError
+ * ```
+ */
+export function checkFunctions(api: string, name: string, value: unknown): void {
+  checkObject(api, name, value, true);
+  if (value === undefined) return;
+  for (const [key, fn] of Object.entries(value as object)) {
+    if (typeof fn !== 'function') {
+      throw new TypeError(`${api}: ${name}.${key} must be a function, got ${show(fn)}`);
+    }
+  }
+}
+
+/**
+ * Throws a `TypeError` unless `value` is a string, and a {@link ValueError} unless it names a
+ * text encoding Node knows (`'utf8'`, `'latin1'`, ...; Python's `LookupError`).
+ *
+ * @example
+ * ```ts
+ * checkEncoding('openFile()', 'encoding', 'utf9'); // ValueError
+ * ```
+ */
+export function checkEncoding(
+  api: string,
+  name: string,
+  value: unknown,
+): asserts value is BufferEncoding {
+  checkString(api, name, value);
+  if (!Buffer.isEncoding(value)) {
+    throw new ValueError(
+      `${api}: ${name} must be an encoding such as 'utf8', 'latin1' or 'ascii', got ${show(value)}`,
+    );
+  }
+}
+
+/**
+ * Throws unless `value` says where a child's standard stream goes: one of `choices` (the
+ * facade's tokens, by the names the message shows) or a file descriptor (an integer >= 0). A
+ * value of the type of a token or of an fd that is neither is a {@link ValueError}; a value of
+ * another type, a `TypeError`.
+ *
+ * @example
+ * ```ts
+ * checkStdio('openProcess()', 'stdout', 'pipes', { "'pipe'": 'pipe', "'ignore'": 'ignore' }); // ValueError
+ * ```
+ */
+export function checkStdio(
+  api: string,
+  name: string,
+  value: unknown,
+  choices: Readonly<Record<string, string | number>>,
+): asserts value is string | number {
+  const tokens = Object.values(choices);
+  if (tokens.includes(value as string | number)) return;
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return;
+  const message = `${api}: ${name} must be ${Object.keys(choices).join(', ')} or a file descriptor (an integer >= 0), got ${show(value)}`;
+  // Of the type of a token or of an fd, the value is wrong; of another type, the type is.
+  const types = new Set<string>(['number', ...tokens.map((t) => typeof t)]);
+  throw types.has(typeof value) ? new ValueError(message) : new TypeError(message);
 }

@@ -20,6 +20,7 @@
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { requireTask } from './context';
 import { checkpointIfCancelled } from './cancel';
+import { checkFunction, checkString } from './validate';
 import { Abort, NEVER, type Waitable } from './park';
 
 /** How long (ms) an idle worker waits for another call before it exits. */
@@ -41,6 +42,45 @@ export type WorkerCall =
       /** Its arguments (structured-cloneable). */
       readonly args: readonly unknown[];
     };
+
+/**
+ * The {@link WorkerCall} of what a facade's `toThread` was given: a self-contained function, or a
+ * `{ module, exportName }` reference (`module` an absolute path, a `file:` URL or a `URL`). Throws
+ * a `TypeError` for anything else, before any state changes: a started Promise (with the hint to
+ * pass the function, through {@link checkFunction}), a built-in or bound function (its source
+ * cannot be sent), a reference without a string `exportName`.
+ *
+ * @example
+ * ```ts
+ * const call = workerCall('toThread()', (n: number) => n * 2, [21]);
+ * ```
+ */
+export function workerCall(api: string, target: unknown, args: readonly unknown[]): WorkerCall {
+  if (typeof target === 'object' && target !== null && 'module' in target) {
+    const ref = target as { module: unknown; exportName: unknown };
+    checkString(api, 'exportName of a { module, exportName } reference', ref.exportName, {
+      nonEmpty: true,
+    });
+    const module = ref.module instanceof URL ? ref.module.href : ref.module;
+    checkString(api, 'module of a { module, exportName } reference', module, { nonEmpty: true });
+    return { module, exportName: ref.exportName, args };
+  }
+  if (typeof target !== 'function') {
+    // A started Promise: checkFunction gives the hint to pass the function, and defuses it.
+    if (typeof (target as PromiseLike<unknown> | null)?.then === 'function')
+      checkFunction(api, target);
+    throw new TypeError(
+      `${api} expects a function or a { module, exportName } reference, got ${target === null ? 'null' : typeof target}`,
+    );
+  }
+  const source = target.toString();
+  if (source.includes('[native code]')) {
+    throw new TypeError(
+      `${api} cannot send a built-in or bound function to a worker: wrap it, (x) => Math.max(x, 1)`,
+    );
+  }
+  return { source, args };
+}
 
 /** Options of {@link runInWorker}. */
 export interface RunInWorkerOptions {

@@ -17,6 +17,13 @@ import {
   ValueError,
   awaitForeign,
   cancelShieldedCheckpoint,
+  checkBoolean,
+  checkBytes,
+  checkEncoding,
+  checkInstance,
+  checkNumber,
+  checkOptions,
+  checkString,
   checkpoint,
   checkpointIfCancelled,
   currentSignal,
@@ -93,6 +100,17 @@ type BinaryMode = Extract<FileMode, `${string}b${string}`>;
 export interface OpenFileOptions {
   /** The text encoding of a text-mode file; `'utf8'` by default. */
   encoding?: BufferEncoding;
+}
+
+/** Throws a `TypeError` unless `value` is a path: a string or a {@link Path}. */
+function checkPath(api: string, name: string, value: unknown): asserts value is string | Path {
+  if (typeof value !== 'string') checkInstance(api, name, value, Path, 'a string or a Path');
+}
+
+/** A path given as a string or a {@link Path}, each segment checked. */
+function joinSegments(api: string, segments: readonly unknown[]): string {
+  for (const segment of segments) checkPath(api, 'a segment', segment);
+  return nodePath.join(...segments.map(String));
 }
 
 const FLAGS: Record<string, string> = {
@@ -174,6 +192,7 @@ export class AsyncFile<T extends string | Buffer = string> implements AsyncResou
 
   /** Reads up to `size` bytes, or to the end of the file when `size` is negative or omitted. Empty at end of file. */
   async read(size = -1): Promise<T> {
+    checkNumber('read()', 'size', size, { integer: true });
     this.enter();
     try {
       await checkpointIfCancelled();
@@ -220,7 +239,7 @@ export class AsyncFile<T extends string | Buffer = string> implements AsyncResou
 
   /** Writes all of `data` (a string is encoded in text mode as the file's encoding, UTF-8 in binary mode); returns the bytes written. */
   async write(data: Bytes): Promise<number> {
-    const bytes = toBuffer(data, 'write');
+    const bytes = toBuffer(data, 'write()');
     this.enter();
     try {
       await checkpointIfCancelled();
@@ -252,9 +271,8 @@ export class AsyncFile<T extends string | Buffer = string> implements AsyncResou
 
   /** Moves to byte `offset` from the start (regular files only). */
   async seek(offset: number): Promise<number> {
-    if (this.position === null) throw new ValueError('this file is not seekable');
-    if (!Number.isInteger(offset) || offset < 0)
-      throw new ValueError(`offset must be an integer >= 0, got ${offset}`);
+    checkNumber('seek()', 'offset', offset, { integer: true, min: 0 });
+    if (this.position === null) throw new ValueError('seek(): this file is not seekable');
     this.enter();
     try {
       this.position = offset;
@@ -317,10 +335,22 @@ export async function openFile(
   mode: FileMode = 'r',
   options: OpenFileOptions = {},
 ): Promise<AsyncFile<string | Buffer>> {
+  const api = 'openFile()';
+  checkPath(api, 'path', path);
+  checkString(api, 'mode', mode);
+  checkOptions(api, options, ['encoding']);
   const key = mode.replace('b', '');
   const flags = FLAGS[key];
+  const binary = mode.includes('b');
   if (flags === undefined || (mode.match(/b/g)?.length ?? 0) > 1)
-    throw new ValueError(`invalid mode ${JSON.stringify(mode)}: use r, w, a or x, with + and b`);
+    throw new ValueError(
+      `${api}: invalid mode ${JSON.stringify(mode)}: use r, w, a or x, with + and b`,
+    );
+  if (options.encoding !== undefined) {
+    if (binary)
+      throw new ValueError(`${api}: binary mode takes no encoding (leave it out, or drop the b)`);
+    checkEncoding(api, 'encoding', options.encoding);
+  }
   const name = String(path);
   await checkpointIfCancelled();
   const opening = fsp.open(name, flags);
@@ -362,8 +392,7 @@ export class Path {
   readonly path: string;
 
   constructor(...segments: (string | Path)[]) {
-    if (segments.length === 0) segments = ['.'];
-    this.path = nodePath.join(...segments.map(String));
+    this.path = segments.length === 0 ? '.' : joinSegments('new Path()', segments);
   }
 
   /** The current working directory. */
@@ -403,16 +432,26 @@ export class Path {
 
   /** This path joined with more components. */
   joinpath(...segments: (string | Path)[]): Path {
-    return new Path(this.path, ...segments);
+    return new Path(this.path, joinSegments('joinpath()', segments));
   }
 
-  /** This path with another last component. */
+  /** This path with another last component (a name, without a separator). */
   withName(name: string): Path {
+    checkString('withName()', 'name', name);
+    if (name === '' || name === '.' || name.includes(nodePath.sep) || name.includes('/'))
+      throw new ValueError(
+        `withName(): invalid name ${JSON.stringify(name)}: pass a file name without a separator`,
+      );
     return new Path(nodePath.dirname(this.path), name);
   }
 
-  /** This path with another suffix (`''` removes it). */
+  /** This path with another suffix (`'.txt'`; `''` removes it). */
   withSuffix(suffix: string): Path {
+    checkString('withSuffix()', 'suffix', suffix);
+    if (suffix !== '' && (!suffix.startsWith('.') || suffix === '.' || suffix.includes('/')))
+      throw new ValueError(
+        `withSuffix(): invalid suffix ${JSON.stringify(suffix)}: start it with a dot, '.txt' (or pass '' to remove it)`,
+      );
     return new Path(nodePath.dirname(this.path), this.stem + suffix);
   }
 
@@ -457,7 +496,8 @@ export class Path {
   }
 
   /** The whole file as a string. */
-  readText(encoding: BufferEncoding = 'utf8'): Promise<string> {
+  async readText(encoding: BufferEncoding = 'utf8'): Promise<string> {
+    checkEncoding('readText()', 'encoding', encoding);
     return awaitForeign(fsp.readFile(this.path, { encoding, signal: currentSignal() }));
   }
 
@@ -468,18 +508,26 @@ export class Path {
 
   /** Replaces the file's contents with `text`. */
   async writeText(text: string, encoding: BufferEncoding = 'utf8'): Promise<void> {
+    checkString('writeText()', 'text', text);
+    checkEncoding('writeText()', 'encoding', encoding);
     await checkpointIfCancelled();
     await completeThenCheckpoint(fsp.writeFile(this.path, text, { encoding }), 'writeText');
   }
 
   /** Replaces the file's contents with `data`. */
   async writeBytes(data: Uint8Array): Promise<void> {
+    checkBytes('writeBytes()', 'data', data);
+    if (typeof data === 'string')
+      throw new TypeError('writeBytes(): data must be a Uint8Array (for a string, use writeText)');
     await checkpointIfCancelled();
     await completeThenCheckpoint(fsp.writeFile(this.path, data), 'writeBytes');
   }
 
   /** Creates the directory; `parents` creates missing parents, `existOk` accepts an existing one. */
   async mkdir(options: { parents?: boolean; existOk?: boolean } = {}): Promise<void> {
+    checkOptions('mkdir()', options, ['parents', 'existOk']);
+    checkBoolean('mkdir()', 'parents', options.parents, true);
+    checkBoolean('mkdir()', 'existOk', options.existOk, true);
     await checkpointIfCancelled();
     try {
       await completeThenCheckpoint(
@@ -504,6 +552,8 @@ export class Path {
 
   /** Removes the file; `missingOk` accepts a missing one. */
   async unlink(options: { missingOk?: boolean } = {}): Promise<void> {
+    checkOptions('unlink()', options, ['missingOk']);
+    checkBoolean('unlink()', 'missingOk', options.missingOk, true);
     await checkpointIfCancelled();
     try {
       await completeThenCheckpoint(fsp.unlink(this.path), 'unlink');
@@ -514,6 +564,7 @@ export class Path {
 
   /** Renames (moves) to `target` and returns the new path. */
   async rename(target: string | Path): Promise<Path> {
+    checkPath('rename()', 'target', target);
     await checkpointIfCancelled();
     await completeThenCheckpoint(fsp.rename(this.path, String(target)), 'rename');
     return new Path(target);

@@ -12,6 +12,13 @@ import {
   CancelScope,
   ChildExit,
   ValueError,
+  checkBoolean,
+  checkBytes,
+  checkNumber,
+  checkObject,
+  checkOptions,
+  checkStdio,
+  checkString,
   cancelShieldedCheckpoint,
   checkpointIfCancelled,
   hostEvent,
@@ -207,31 +214,50 @@ function mergePipes(stdout: Readable, stderr: Readable): Readable {
   return merged;
 }
 
+const OPEN_PROCESS_OPTIONS = ['stdin', 'stdout', 'stderr', 'cwd', 'env', 'shell'] as const;
+const RUN_PROCESS_OPTIONS = [
+  ...OPEN_PROCESS_OPTIONS,
+  'input',
+  'capture',
+  'captureStdout',
+  'captureStderr',
+  'check',
+  'terminateGrace',
+] as const;
+const STDIO = { "'pipe'": 'pipe', "'inherit'": 'inherit', "'ignore'": 'ignore' } as const;
+const STDERR = { ...STDIO, "'stdout'": 'stdout' } as const;
+
 function toStdio(spec: StdioSpec | 'stdout' | undefined): 'pipe' | 'inherit' | 'ignore' | number {
   if (spec === undefined) return 'inherit';
   if (spec === 'stdout') return 'pipe';
-  if (spec === 'pipe' || spec === 'inherit' || spec === 'ignore') return spec;
-  if (Number.isInteger(spec) && spec >= 0) return spec;
-  throw new ValueError(
-    `a stdio option is 'pipe', 'inherit', 'ignore' or an fd, got ${String(spec)}`,
-  );
+  return spec;
 }
 
-function checkCommand(command: readonly string[] | string, shell: boolean): void {
-  if (shell) {
+/** Checks the command and the options of {@link openProcess} (`api` names the call). */
+function checkProcessArgs(
+  api: string,
+  command: unknown,
+  options: OpenProcessOptions,
+  allowed: readonly string[],
+): void {
+  checkOptions(api, options, allowed);
+  checkBoolean(api, 'shell', options.shell, true);
+  if (options.shell === true) {
     if (typeof command !== 'string')
-      throw new TypeError('with shell: true, the command is a single string');
-    return;
-  }
-  if (
-    !Array.isArray(command) ||
-    command.length === 0 ||
-    !command.every((a) => typeof a === 'string')
-  ) {
+      throw new TypeError(`${api}: with shell: true, the command is a single string`);
+  } else if (!Array.isArray(command) || !command.every((a) => typeof a === 'string')) {
     throw new TypeError(
-      'the command is a non-empty array of strings, e.g. ["ls", "-l"] (or a string with shell: true)',
+      `${api}: the command is a non-empty array of strings, e.g. ["ls", "-l"] (or a string with shell: true)`,
     );
+  } else if (command.length === 0) {
+    throw new ValueError(`${api}: the command is empty: name the program, e.g. ["ls", "-l"]`);
   }
+  for (const name of ['stdin', 'stdout'] as const) {
+    if (options[name] !== undefined) checkStdio(api, name, options[name], STDIO);
+  }
+  if (options.stderr !== undefined) checkStdio(api, 'stderr', options.stderr, STDERR);
+  checkString(api, 'cwd', options.cwd, { optional: true });
+  checkObject(api, 'env', options.env, true);
 }
 
 /**
@@ -250,8 +276,8 @@ export async function openProcess(
   command: readonly string[] | string,
   options: OpenProcessOptions = {},
 ): Promise<Process> {
+  checkProcessArgs('openProcess()', command, options, OPEN_PROCESS_OPTIONS);
   const shell = options.shell === true;
-  checkCommand(command, shell);
   await checkpointIfCancelled();
   const stdout = toStdio(options.stdout);
   let stderr = toStdio(options.stderr);
@@ -384,9 +410,22 @@ export async function runProcess(
     terminateGrace = GRACE_SECONDS,
     ...rest
   } = options;
-  if (typeof terminateGrace !== 'number' || !(terminateGrace >= 0))
-    throw new ValueError(`terminateGrace must be a number >= 0, got ${String(terminateGrace)}`);
-  const inputBytes = input === undefined ? undefined : toBuffer(input, 'runProcess input');
+  const api = 'runProcess()';
+  checkProcessArgs(api, command, options, RUN_PROCESS_OPTIONS);
+  for (const [name, value] of Object.entries({ capture, captureStdout, captureStderr, check }))
+    checkBoolean(api, name, value);
+  checkNumber(api, 'terminateGrace', terminateGrace, { min: 0, unit: 'seconds' });
+  if (input !== undefined) checkBytes(api, 'input', input);
+  // As Trio: a stream is redirected in one way only.
+  for (const [name, taken, option] of [
+    ['stdin', input !== undefined, 'input'],
+    ['stdout', captureStdout, 'captureStdout'],
+    ['stderr', captureStderr, 'captureStderr'],
+  ] as const) {
+    if (taken && rest[name] !== undefined)
+      throw new ValueError(`${api}: can't specify both ${name} and ${option}: leave ${name} out`);
+  }
+  const inputBytes = input === undefined ? undefined : toBuffer(input, api, 'input');
   const openOptions: OpenProcessOptions = {
     ...rest,
     stdin: inputBytes !== undefined ? 'pipe' : (rest.stdin ?? 'ignore'),

@@ -13,6 +13,10 @@ import {
   HostWait,
   ValueError,
   cancelShieldedCheckpoint,
+  checkBytes,
+  checkMethods,
+  checkNumber,
+  checkOptions,
   checkpoint,
   checkpointIfCancelled,
 } from '@duet/kernel';
@@ -116,18 +120,20 @@ export async function waitStreamClosed(stream: Readable | Writable): Promise<voi
   }
 }
 
-/** @internal */
-export function toBuffer(data: Bytes, api: string): Buffer {
+/** @internal `data` as a Buffer (a string as UTF-8); a `TypeError` for anything else. */
+export function toBuffer(data: Bytes, api: string, name = 'data'): Buffer {
+  checkBytes(api, name, data);
   if (typeof data === 'string') return Buffer.from(data, 'utf8');
-  if (data instanceof Uint8Array) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  throw new TypeError(`${api} expects a Uint8Array or a string, got ${typeof data}`);
+  return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 }
 
-function checkMaxBytes(maxBytes: number): void {
-  if (!Number.isInteger(maxBytes) || maxBytes < 1) {
-    throw new ValueError(`maxBytes must be an integer >= 1, got ${String(maxBytes)}`);
-  }
+/** @internal Checks a size in bytes of a buffer or a read: an integer >= 1. */
+export function checkBufferSize(api: string, name: string, value: unknown): void {
+  checkNumber(api, name, value, { integer: true, min: 1 });
 }
+
+const SEND_STREAM_METHODS = ['sendAll', 'waitSendAllMightNotBlock', 'aclose'];
+const RECEIVE_STREAM_METHODS = ['receiveSome', 'aclose'];
 
 // ---- Node Readable -> ReceiveStream -------------------------------------------------------------
 
@@ -161,6 +167,15 @@ export class ReadableReceiveStream implements ReceiveStream {
     source: Readable | ReadableStream<Uint8Array>,
     private readonly bufferSize = DEFAULT_RECEIVE_BUFFER,
   ) {
+    if (!(source instanceof ReadableStream))
+      checkMethods(
+        'new ReadableReceiveStream()',
+        'source',
+        source,
+        ['on', 'pause', 'resume', 'destroy'],
+        'a Node Readable or a web ReadableStream',
+      );
+    checkBufferSize('new ReadableReceiveStream()', 'bufferSize', bufferSize);
     const readable = source instanceof ReadableStream ? Readable.fromWeb(source) : source;
     this.readable = readable;
     readable.on('data', (chunk: Buffer | string) => {
@@ -191,7 +206,7 @@ export class ReadableReceiveStream implements ReceiveStream {
   }
 
   async receiveSome(maxBytes = DEFAULT_RECEIVE_SIZE): Promise<Uint8Array> {
-    checkMaxBytes(maxBytes);
+    checkBufferSize('receiveSome()', 'maxBytes', maxBytes);
     if (this.closed) throw new ClosedResourceError('this stream was closed');
     if (this.busy) throw new BusyResourceError('another task is already receiving on this stream');
     this.busy = true;
@@ -296,6 +311,14 @@ export class WritableSendStream implements SendStream {
     /** @internal What closing does; by default `end()` then wait for `'close'` (flushes). */
     private readonly onClose?: () => void,
   ) {
+    if (!(target instanceof WritableStream))
+      checkMethods(
+        'new WritableSendStream()',
+        'target',
+        target,
+        ['write', 'end', 'on', 'destroy'],
+        'a Node Writable or a web WritableStream',
+      );
     const writable = target instanceof WritableStream ? Writable.fromWeb(target) : target;
     this.writable = writable;
     writable.on('drain', () => this.drainWait.wake());
@@ -323,7 +346,7 @@ export class WritableSendStream implements SendStream {
   }
 
   async sendAll(data: Bytes): Promise<void> {
-    const buf = toBuffer(data, 'sendAll');
+    const buf = toBuffer(data, 'sendAll()');
     this.enter('sendAll');
     this.busy = true;
     try {
@@ -417,7 +440,22 @@ export class StapledStream implements HalfCloseableStream {
     readonly sendStream: SendStream,
     /** Where `receiveSome` reads. */
     readonly receiveStream: ReceiveStream,
-  ) {}
+  ) {
+    checkMethods(
+      'new StapledStream()',
+      'sendStream',
+      sendStream,
+      SEND_STREAM_METHODS,
+      'a SendStream',
+    );
+    checkMethods(
+      'new StapledStream()',
+      'receiveStream',
+      receiveStream,
+      RECEIVE_STREAM_METHODS,
+      'a ReceiveStream',
+    );
+  }
 
   sendAll(data: Bytes): Promise<void> {
     return this.sendStream.sendAll(data);
@@ -471,6 +509,14 @@ export interface ReceiveUntilOptions {
   maxBytes?: number;
 }
 
+/** The `maxBytes` of {@link ReceiveUntilOptions}, checked. */
+function receiveUntilMaxBytes(api: string, options: ReceiveUntilOptions): number {
+  checkOptions(api, options, ['maxBytes']);
+  const maxBytes = options.maxBytes ?? DEFAULT_RECEIVE_SIZE;
+  checkBufferSize(api, 'maxBytes', maxBytes);
+  return maxBytes;
+}
+
 /**
  * A {@link ReceiveStream} wrapper that buffers, for record-oriented protocols: `receiveUntil`
  * (Trio's proposed `receive_until`), `receiveLine`, `receiveExactly`, and `lines()`. Cancelling
@@ -489,7 +535,15 @@ export class BufferedReceiveStream implements ReceiveStream {
   constructor(
     /** The stream read from. */
     readonly stream: ReceiveStream,
-  ) {}
+  ) {
+    checkMethods(
+      'new BufferedReceiveStream()',
+      'stream',
+      stream,
+      RECEIVE_STREAM_METHODS,
+      'a ReceiveStream',
+    );
+  }
 
   /** Bytes read from the stream and not returned yet. */
   get bufferedBytes(): number {
@@ -504,7 +558,9 @@ export class BufferedReceiveStream implements ReceiveStream {
       return false;
     }
     this.buffer =
-      this.buffer.length === 0 ? toBuffer(chunk, 'fill') : Buffer.concat([this.buffer, chunk]);
+      this.buffer.length === 0
+        ? toBuffer(chunk, 'receiveSome() of the wrapped stream')
+        : Buffer.concat([this.buffer, chunk]);
     return true;
   }
 
@@ -516,7 +572,7 @@ export class BufferedReceiveStream implements ReceiveStream {
 
   /** Returns buffered bytes first (up to `maxBytes`), else reads the stream. */
   async receiveSome(maxBytes = DEFAULT_RECEIVE_SIZE): Promise<Uint8Array> {
-    checkMaxBytes(maxBytes);
+    checkBufferSize('receiveSome()', 'maxBytes', maxBytes);
     if (this.buffer.length !== 0) {
       await checkpointIfCancelled();
       const out = this.takeBytes(maxBytes);
@@ -539,10 +595,10 @@ export class BufferedReceiveStream implements ReceiveStream {
     delimiter: Bytes,
     options: ReceiveUntilOptions = {},
   ): Promise<Uint8Array | null> {
-    const delim = toBuffer(delimiter, 'receiveUntil');
-    if (delim.length === 0) throw new ValueError('receiveUntil() needs a non-empty delimiter');
-    const maxBytes = options.maxBytes ?? DEFAULT_RECEIVE_SIZE;
-    checkMaxBytes(maxBytes);
+    const delim = toBuffer(delimiter, 'receiveUntil()', 'delimiter');
+    if (delim.length === 0)
+      throw new ValueError('receiveUntil(): delimiter must be a non-empty string or bytes');
+    const maxBytes = receiveUntilMaxBytes('receiveUntil()', options);
     await checkpointIfCancelled();
     let searchFrom = 0;
     let filled = false;
@@ -574,6 +630,7 @@ export class BufferedReceiveStream implements ReceiveStream {
    * of stream: the last line if it had no `\n`, then `null`.
    */
   async receiveLine(options: ReceiveUntilOptions = {}): Promise<string | null> {
+    receiveUntilMaxBytes('receiveLine()', options);
     let line: Uint8Array | null;
     try {
       line = await this.receiveUntil('\n', options);
@@ -589,7 +646,7 @@ export class BufferedReceiveStream implements ReceiveStream {
 
   /** Reads exactly `n` bytes; `BrokenResourceError` if the stream ends first (the bytes stay buffered). */
   async receiveExactly(n: number): Promise<Uint8Array> {
-    if (!Number.isInteger(n) || n < 0) throw new ValueError(`n must be an integer >= 0, got ${n}`);
+    checkNumber('receiveExactly()', 'n', n, { integer: true, min: 0 });
     await checkpointIfCancelled();
     let filled = false;
     while (this.buffer.length < n) {
@@ -606,7 +663,12 @@ export class BufferedReceiveStream implements ReceiveStream {
   }
 
   /** Async iteration over the lines of the stream (as {@link receiveLine}). */
-  async *lines(options: ReceiveUntilOptions = {}): AsyncGenerator<string, void, undefined> {
+  lines(options: ReceiveUntilOptions = {}): AsyncGenerator<string, void, undefined> {
+    receiveUntilMaxBytes('lines()', options);
+    return this.eachLine(options);
+  }
+
+  private async *eachLine(options: ReceiveUntilOptions): AsyncGenerator<string, void, undefined> {
     for (;;) {
       const line = await this.receiveLine(options);
       if (line === null) return;

@@ -10,14 +10,18 @@ import net from 'node:net';
 import { promises as dns } from 'node:dns';
 import {
   ExceptionGroup,
+  Nursery,
   TASK_STATUS_IGNORED,
-  ValueError,
   awaitForeign,
+  checkFunction,
+  checkInstance,
+  checkNumber,
+  checkOptions,
+  checkString,
   cancelShieldedCheckpoint,
   checkpoint,
   checkpointIfCancelled,
   isCancelled,
-  type Nursery,
   type TaskStatus,
   HostWait,
   hostEvent,
@@ -32,6 +36,7 @@ import {
   type Bytes,
   type HalfCloseableStream,
   DEFAULT_RECEIVE_BUFFER,
+  checkBufferSize,
 } from './streams';
 import { Event } from './sync';
 import { moveOnAfter } from './timeouts';
@@ -75,12 +80,12 @@ export class SocketStream implements HalfCloseableStream {
     readonly socket: net.Socket,
     options: { receiveBufferSize?: number } = {},
   ) {
-    if (!(socket instanceof net.Socket)) throw new TypeError('SocketStream expects a net.Socket');
+    checkInstance('new SocketStream()', 'socket', socket, net.Socket, 'a net.Socket');
+    checkOptions('new SocketStream()', options, ['receiveBufferSize']);
+    const bufferSize = options.receiveBufferSize ?? DEFAULT_RECEIVE_BUFFER;
+    checkBufferSize('new SocketStream()', 'receiveBufferSize', bufferSize);
     socket.setNoDelay(true);
-    this.receiver = new ReadableReceiveStream(
-      socket,
-      options.receiveBufferSize ?? DEFAULT_RECEIVE_BUFFER,
-    );
+    this.receiver = new ReadableReceiveStream(socket, bufferSize);
     this.sender = new WritableSendStream(socket, () => {});
   }
 
@@ -169,10 +174,18 @@ interface Target {
   family: 4 | 6;
 }
 
-function checkPort(port: number): void {
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new ValueError(`port must be an integer from 0 to 65535, got ${String(port)}`);
-  }
+const OPEN_TCP_STREAM_OPTIONS = ['happyEyeballsDelay', 'localAddress'] as const;
+const OPEN_TCP_LISTENERS_OPTIONS = ['host', 'backlog'] as const;
+const SERVE_LISTENERS_OPTIONS = ['handlerNursery', 'taskStatus'] as const;
+
+function checkPort(api: string, port: unknown): void {
+  checkNumber(api, 'port', port, { integer: true, min: 0, max: 65535 });
+}
+
+function checkListenOptions(api: string, options: OpenTcpListenersOptions): void {
+  checkString(api, 'host', options.host, { nonEmpty: true, optional: true });
+  if (options.backlog !== undefined)
+    checkNumber(api, 'backlog', options.backlog, { integer: true, min: 0 });
 }
 
 /** Resolves `host`; the families alternate, the first resolved address first (RFC 8305). */
@@ -232,12 +245,13 @@ export async function openTcpStream(
   port: number,
   options: OpenTcpStreamOptions = {},
 ): Promise<SocketStream> {
-  if (typeof host !== 'string' || host === '')
-    throw new TypeError('openTcpStream expects a host name or address');
-  checkPort(port);
+  const api = 'openTcpStream()';
+  checkString(api, 'host', host, { nonEmpty: true });
+  checkPort(api, port);
+  checkOptions(api, options, OPEN_TCP_STREAM_OPTIONS);
   const delay = options.happyEyeballsDelay ?? 0.25;
-  if (typeof delay !== 'number' || Number.isNaN(delay) || delay < 0)
-    throw new ValueError(`happyEyeballsDelay must be a number >= 0, got ${String(delay)}`);
+  checkNumber(api, 'happyEyeballsDelay', delay, { min: 0, unit: 'seconds' });
+  checkString(api, 'localAddress', options.localAddress, { nonEmpty: true, optional: true });
   const targets = await resolveTargets(host);
   if (targets.length === 0) throw new Error(`no address found for ${host}`);
 
@@ -303,6 +317,7 @@ export class SocketListener implements AsyncResource {
     /** The Node server (listening, or about to). The listener owns it. */
     readonly server: net.Server,
   ) {
+    checkInstance('new SocketListener()', 'server', server, net.Server, 'a net.Server');
     server.on('connection', (socket: net.Socket) => {
       if (this.closed) {
         socket.destroy();
@@ -406,7 +421,9 @@ export async function openTcpListeners(
   port: number,
   options: OpenTcpListenersOptions = {},
 ): Promise<SocketListener[]> {
-  checkPort(port);
+  checkPort('openTcpListeners()', port);
+  checkOptions('openTcpListeners()', options, OPEN_TCP_LISTENERS_OPTIONS);
+  checkListenOptions('openTcpListeners()', options);
   const hosts: (string | undefined)[] =
     options.host === undefined
       ? [undefined]
@@ -477,13 +494,23 @@ function isTaskStatus(value: unknown): value is TaskStatus<SocketListener[]> {
   );
 }
 
-function splitOptions<O extends { taskStatus?: TaskStatus<SocketListener[]> }>(
+/** The options and the task status of a serving call, checked (`api` names it for the messages). */
+function splitOptions<O extends ServeListenersOptions>(
+  api: string,
+  allowed: readonly string[],
   options: O | TaskStatus<SocketListener[]> | undefined,
   taskStatus: TaskStatus<SocketListener[]> | undefined,
 ): [O, TaskStatus<SocketListener[]>] {
   if (isTaskStatus(options)) return [{} as O, options];
+  checkOptions(api, options, allowed);
   const opts = options ?? ({} as O);
-  return [opts, taskStatus ?? opts.taskStatus ?? TASK_STATUS_IGNORED];
+  if (opts.handlerNursery !== undefined)
+    checkInstance(api, 'handlerNursery', opts.handlerNursery, Nursery, 'a Nursery');
+  const status = taskStatus ?? opts.taskStatus ?? TASK_STATUS_IGNORED;
+  if (!isTaskStatus(status)) {
+    throw new TypeError(`${api}: taskStatus must be the status nursery.start() passes`);
+  }
+  return [opts, status];
 }
 
 async function runHandler(handler: StreamHandler, stream: SocketStream): Promise<void> {
@@ -529,9 +556,22 @@ export async function serveListeners(
   options?: ServeListenersOptions | TaskStatus<SocketListener[]>,
   taskStatus?: TaskStatus<SocketListener[]>,
 ): Promise<never> {
-  if (typeof handler !== 'function')
-    throw new TypeError('serveListeners expects a handler function');
-  const [opts, status] = splitOptions<ServeListenersOptions>(options, taskStatus);
+  const api = 'serveListeners()';
+  checkFunction(api, handler);
+  if (!Array.isArray(listeners)) {
+    throw new TypeError(
+      `${api}: listeners must be an array of SocketListener, as openTcpListeners() returns`,
+    );
+  }
+  listeners.forEach((l, i) =>
+    checkInstance(api, `listeners[${i}]`, l, SocketListener, 'a SocketListener'),
+  );
+  const [opts, status] = splitOptions<ServeListenersOptions>(
+    api,
+    SERVE_LISTENERS_OPTIONS,
+    options,
+    taskStatus,
+  );
   try {
     await openNursery(async (nursery) => {
       const handlers = opts.handlerNursery ?? nursery;
@@ -565,8 +605,17 @@ export async function serveTcp(
   options?: ServeTcpOptions | TaskStatus<SocketListener[]>,
   taskStatus?: TaskStatus<SocketListener[]>,
 ): Promise<never> {
-  if (typeof handler !== 'function') throw new TypeError('serveTcp expects a handler function');
-  const [opts, status] = splitOptions<ServeTcpOptions>(options, taskStatus);
+  // Everything is checked before a listener opens: none is left behind by a bad argument.
+  const api = 'serveTcp()';
+  checkFunction(api, handler);
+  checkPort(api, port);
+  const [opts, status] = splitOptions<ServeTcpOptions>(
+    api,
+    [...SERVE_LISTENERS_OPTIONS, ...OPEN_TCP_LISTENERS_OPTIONS],
+    options,
+    taskStatus,
+  );
+  checkListenOptions(api, opts);
   const listenOptions: OpenTcpListenersOptions = {};
   if (opts.host !== undefined) listenOptions.host = opts.host;
   if (opts.backlog !== undefined) listenOptions.backlog = opts.backlog;

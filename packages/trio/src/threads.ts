@@ -19,11 +19,14 @@
  * arguments and results are structured-cloned; callbacks of one call run one at a time.
  */
 import {
-  ValueError,
+  checkBoolean,
+  checkFunctions,
+  checkInstance,
+  checkOptions,
   checkpointIfCancelled,
   RunVar,
   runInWorker,
-  type WorkerCall,
+  workerCall,
 } from '@duet/kernel';
 import { CapacityLimiter } from './sync';
 
@@ -69,29 +72,16 @@ const defaultLimiter = /* @__PURE__ */ new RunVar<CapacityLimiter | undefined>(
   undefined,
 );
 
-function isModuleRef(value: unknown): value is ModuleRef {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    'module' in value &&
-    typeof (value as ModuleRef).exportName === 'string'
-  );
-}
+const RUN_SYNC_OPTIONS = ['abandonOnCancel', 'limiter', 'callbacks'] as const;
 
-/** @internal Turns a function or a module reference into what the worker runs. */
-export function toWorkerCall(target: unknown, args: readonly unknown[], api: string): WorkerCall {
-  if (isModuleRef(target)) {
-    const module = target.module instanceof URL ? target.module.href : String(target.module);
-    return { module, exportName: target.exportName, args };
-  }
-  if (typeof target !== 'function') {
-    throw new TypeError(`${api} expects a function or a { module, exportName } reference`);
-  }
-  const source = target.toString();
-  if (source.includes('[native code]')) {
-    throw new TypeError(`${api} cannot send a built-in or bound function to a worker`);
-  }
-  return { source, args };
+/** True when the first argument of `runSync` is its options (not the function, a reference or a Promise). */
+function isOptions(first: unknown): first is RunSyncOptions {
+  return (
+    typeof first === 'object' &&
+    first !== null &&
+    !('module' in first) &&
+    typeof (first as PromiseLike<unknown>).then !== 'function'
+  );
 }
 
 function runSync<A extends unknown[], R>(
@@ -104,22 +94,17 @@ function runSync<A extends unknown[], R>(
   ...args: A
 ): Promise<Awaited<R>>;
 async function runSync(first: unknown, ...rest: unknown[]): Promise<unknown> {
-  let options: RunSyncOptions = {};
-  let target = first;
-  let args = rest;
-  if (typeof first !== 'function' && !isModuleRef(first)) {
-    if (typeof first !== 'object' || first === null)
-      throw new TypeError(
-        'toThread.runSync expects a function or a { module, exportName } reference',
-      );
-    options = first as RunSyncOptions;
-    target = rest[0];
-    args = rest.slice(1);
-  }
-  const call = toWorkerCall(target, args, 'toThread.runSync');
+  const api = 'toThread.runSync()';
+  const [options, target, args] = isOptions(first)
+    ? [first, rest[0], rest.slice(1)]
+    : [{} as RunSyncOptions, first, rest];
+  checkOptions(api, options, RUN_SYNC_OPTIONS);
+  checkBoolean(api, 'abandonOnCancel', options.abandonOnCancel, true);
+  if (options.limiter !== undefined)
+    checkInstance(api, 'limiter', options.limiter, CapacityLimiter, 'a CapacityLimiter');
+  checkFunctions(api, 'callbacks', options.callbacks);
+  const call = workerCall(api, target, args);
   const limiter = options.limiter ?? currentDefaultThreadLimiter();
-  if (!(limiter instanceof CapacityLimiter))
-    throw new ValueError('limiter must be a CapacityLimiter');
   const borrower = {};
   await limiter.acquireOnBehalfOf(borrower);
   let released = false;

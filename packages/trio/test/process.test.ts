@@ -134,7 +134,6 @@ describe('openProcess', () => {
   test('stderr: "stdout" merges both into one pipe', async () => {
     const out = await run(async () => {
       const r = await runProcess([NODE, '-e', 'console.error("e")'], {
-        stdout: 'pipe',
         stderr: 'stdout',
         captureStdout: true,
       });

@@ -1,46 +1,19 @@
 /**
  * Bad input, table-driven, for the public functions of every package: each kind of bad argument,
  * calling outside `run()`, a started Promise where a function belongs, releasing what is not held,
- * using what is closed. Each row checks the error class, that the message says what to do, that
- * nothing the row can observe changed, and that the calling task can go on waiting (the Jest guard
- * fails the row if anything was left unhandled).
+ * using what is closed (the I/O functions are in `bad-input-io.test.ts`). What each row checks:
+ * see `bad-input-table.ts`.
  */
 /* eslint-disable @typescript-eslint/no-explicit-any -- the rows pass wrong types on purpose */
 import * as kernel from '@duet/kernel';
 import * as trio from '@duet/trio';
 import * as aio from '@duet/asyncio';
 import * as bridge from '@duet/bridge';
-import { MockClock } from '@duet/trio/testing';
+import { asyncioWork, row, runRow, work, type Row } from './bad-input-table';
 
-type ErrorClass = abstract new (...args: never[]) => Error;
-
-interface Row<S = any> {
-  /** The mistake, as the user wrote it. */
-  name: string;
-  /** Where the call is made: inside a Trio run, an asyncio run, or outside any run. */
-  where: 'trio' | 'asyncio' | 'outside';
-  setup?: () => S | Promise<S>;
-  call: (s: S) => unknown;
-  error: ErrorClass;
-  /** What the message must say: the fix, or what is accepted. */
-  hint: RegExp;
-  /** A snapshot of what the call must not change. */
-  state?: (s: S) => unknown;
-}
-
-const row = <S>(r: Row<S>): Row => r as Row;
-
-async function work(): Promise<number> {
-  await kernel.sleep(1);
-  return 1;
-}
 async function startsWithCheckpoint(): Promise<void> {
   await kernel.checkpoint();
 }
-const asyncioWork = async (): Promise<void> => {
-  await aio.sleep(1);
-};
-
 const lockState = (l: trio.Lock) => l.statistics();
 const channelState = ([tx, rx]: [
   trio.MemorySendChannel<number>,
@@ -645,29 +618,8 @@ const rows: Row[] = [
   }),
 ];
 
-async function check(r: Row): Promise<void> {
-  const s = r.setup === undefined ? undefined : await r.setup();
-  const before = r.state === undefined ? undefined : JSON.stringify(r.state(s));
-  let caught: unknown = null;
-  try {
-    await r.call(s);
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught).toBeInstanceOf(r.error);
-  expect((caught as Error).message).toMatch(r.hint);
-  if (r.state !== undefined) expect(JSON.stringify(r.state(s))).toBe(before);
-  // The caller is not left "already waiting": its next kernel wait works.
-  if (r.where !== 'outside') await kernel.sleep(0.5);
-}
-
 describe('bad input gets a clear, typed error and changes nothing', () => {
-  test.each(rows.map((r) => [r.name, r] as const))('%s', async (_name, r) => {
-    if (r.where === 'outside') await check(r);
-    else if (r.where === 'trio')
-      await trio.run({ clock: new MockClock({ autojumpThreshold: 0 }) }, () => check(r));
-    else await aio.run(() => check(r), { clock: new MockClock({ autojumpThreshold: 0 }) });
-  });
+  test.each(rows.map((r) => [r.name, r] as const))('%s', (_name, r) => runRow(r));
 });
 
 describe('a function sent to a worker thread', () => {
