@@ -5,6 +5,7 @@
  */
 import ts from 'typescript';
 import { contains, isFunctionLiteral, referencesOf, walk, type Pass } from './context';
+import { rewriteQueues } from './queues';
 
 const TIMEOUT_SOURCES = ['waitFor', 'timeout', 'timeoutAt'];
 
@@ -12,6 +13,7 @@ const TIMEOUT_SOURCES = ['waitFor', 'timeout', 'timeoutAt'];
 export function rewriteAsyncio(p: Pass): void {
   if (p.aio.size === 0) return;
   rewriteSemaphores(p);
+  rewriteQueues(p);
   walk(p.sf, (node) => {
     taskGroup(p, node);
     createTaskOutsideGroup(p, node);
