@@ -1,6 +1,6 @@
 /**
- * Copies examples/<name> to a fresh temporary directory and runs `duet-migrate` on the copy, the
- * way a user would: the CLI, in place. Returns the directory and the CLI's output.
+ * Copies examples/<name> (its tests too) to a fresh temporary directory and runs `duet-migrate` on
+ * the copy, the way a user would: the CLI, in place. Returns the directory and the CLI's output.
  */
 import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,10 +21,7 @@ export interface Converted {
 
 export function convertExample(name: string, args: string[] = []): Converted {
   const dir = path.join(mkdtempSync(path.join(tmpdir(), 'duet-migrate-')), name);
-  cpSync(path.join(repoRoot, 'examples', name), dir, {
-    recursive: true,
-    filter: (src) => !src.endsWith('.test.ts'),
-  });
+  cpSync(path.join(repoRoot, 'examples', name), dir, { recursive: true });
   let output = '';
   const code = main([...args, dir], { out: (t) => (output += t), err: (t) => (output += t) });
   if (code !== 0) throw new Error(`duet-migrate exited with ${code}:\n${output}`);
