@@ -6,6 +6,7 @@
 import ts from 'typescript';
 import { contains, isFunctionLiteral, referencesOf, walk, type Pass } from './context';
 import { rewriteQueues } from './queues';
+import { KEPT } from './kept';
 
 const TIMEOUT_SOURCES = ['waitFor', 'timeout', 'timeoutAt'];
 
@@ -156,11 +157,7 @@ function nameFunction(p: Pass, fn: ts.Expression, name: string): string | undefi
 }
 
 function createTaskOutsideGroup(p: Pass, node: ts.Node): void {
-  if (p.isAioCall(node, 'createTask'))
-    p.keep(
-      node,
-      'createTask() outside a TaskGroup: the Task outlives any nursery (bridge: aioAsTrio)',
-    );
+  if (p.isAioCall(node, 'createTask')) p.keep(node, KEPT.createTaskOutsideGroup);
 }
 
 /** `waitFor(fn, t)` → `failAfter(t, fn)`; a `waitFor` of a running awaitable stays. */
@@ -169,7 +166,7 @@ function waitFor(p: Pass, node: ts.Node): void {
   const [aw, seconds, ...rest] = node.arguments;
   if (!aw || !seconds || rest.length > 0) return;
   if (!isFunctionLiteral(aw)) {
-    p.keep(node, 'waitFor() of an awaitable that is already running (Future plumbing)');
+    p.keep(node, KEPT.waitForRunning);
     return;
   }
   p.state.need('failAfter');
@@ -230,13 +227,10 @@ function gather(p: Pass, node: ts.Node): void {
     const text = options ? p.src(options).replace(/\s+/g, ' ') : '';
     if (/^\{ ?returnExceptions: true,? ?\}$/.test(text)) settle = true;
     else if (!/^\{ ?(returnExceptions: false,? ?)?\}$/.test(text))
-      return p.keep(node, 'gather options other than returnExceptions');
+      return p.keep(node, KEPT.gatherOptions);
   } else if (!p.isAio(callee, 'gather')) return;
   if (args.length === 0 || !args.every(isFunctionArg)) {
-    p.keep(
-      node,
-      'gather() of awaitables already running (Futures/Tasks) has no nursery equivalent',
-    );
+    p.keep(node, KEPT.gatherRunning);
     return;
   }
   const helper = settle ? 'settleInNursery' : 'gatherInNursery';
@@ -261,7 +255,7 @@ function timeoutBlock(p: Pass, node: ts.Node): void {
   const call = node as ts.CallExpression;
   const body = call.arguments[1];
   if (!isFunctionLiteral(body) || call.arguments.length !== 2) {
-    p.keep(call, 'a Timeout object used outside a body: its reschedule()/expired() are edge-style');
+    p.keep(call, KEPT.timeoutObject);
     return;
   }
   const edits = [
@@ -339,10 +333,7 @@ function timeoutError(p: Pass, node: ts.Node): void {
       'catch TimeoutError → TooSlowError',
     );
   } else if (!trioSources && !aioSources) {
-    p.keep(
-      node,
-      'TimeoutError raised by a called function: becomes TooSlowError once that function is migrated',
-    );
+    p.keep(node, KEPT.calledTimeoutError);
   }
 }
 
@@ -385,7 +376,7 @@ function runningLoop(p: Pass, node: ts.Node): void {
       : undefined;
   });
   if (timeCalls.some((c) => c === undefined)) {
-    p.keep(node, 'the event loop is used for more than loop.time()');
+    p.keep(node, KEPT.loopUsed);
     return;
   }
   const text = p.text;
@@ -423,7 +414,7 @@ function runCall(p: Pass, node: ts.Node): void {
     ts.isObjectLiteralExpression(options) &&
     options.properties.every((prop) => prop.name && p.src(prop.name) === 'clock');
   if (!onlyClock) {
-    p.keep(node, 'asyncio run() options other than clock have no Trio equivalent');
+    p.keep(node, KEPT.runOptions);
     return;
   }
   p.rewrite(
@@ -453,11 +444,7 @@ function edgeCancellation(p: Pass, node: ts.Node): void {
         !!n.initializer &&
         isTaskCreation(p, n.initializer),
     );
-    if (declared)
-      p.keep(
-        node,
-        'task.cancel() is edge-triggered (one CancelledError); a scope cancel is level-triggered',
-      );
+    if (declared) p.keep(node, KEPT.taskCancel);
   }
 }
 
@@ -473,12 +460,9 @@ function isTaskCreation(p: Pass, init: ts.Expression): boolean {
 
 function futures(p: Pass, node: ts.Node): void {
   if (ts.isNewExpression(node) && p.isAio(node.expression, 'Future')) {
-    p.keep(
-      node,
-      'a Future is resolved from elsewhere (Future plumbing); await it with awaitFuture',
-    );
+    p.keep(node, KEPT.future);
   } else if (p.isAioCall(node, 'shield')) {
-    p.keep(node, 'shield() of a running Task: the Task outlives the wait (Future plumbing)');
+    p.keep(node, KEPT.shield);
   }
 }
 

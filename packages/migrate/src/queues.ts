@@ -7,6 +7,7 @@
 import ts from 'typescript';
 import { referencesOf, walk, type Pass } from './context';
 import type { Edit } from './edits';
+import { KEPT } from './kept';
 
 /** What a call on the queue becomes: the end it goes to and the channel method. */
 const METHODS: Record<string, { end: 'send' | 'receive'; method: string }> = {
@@ -20,9 +21,9 @@ const STATEMENTS = new Set(['taskDone', 'shutdown']);
 
 /** Why a queue method keeps the queue as it is. */
 const NO_CHANNEL_EQUIVALENT: Record<string, string> = {
-  join: 'join() waits until taskDone() was called for every item; a channel keeps no such count',
-  getNowait: 'getNowait() raises QueueEmpty where receiveNowait() raises WouldBlock',
-  putNowait: 'putNowait() on a bounded queue raises QueueFull where sendNowait() raises WouldBlock',
+  join: KEPT.queueJoin,
+  getNowait: KEPT.queueGetNowait,
+  putNowait: KEPT.queuePutNowait,
 };
 
 /** Rewrites (or keeps, saying why) every `new Queue(...)` of the file. */
@@ -59,16 +60,15 @@ function queue(p: Pass, created: ts.NewExpression): string | undefined {
     !(decl.parent.flags & ts.NodeFlags.Const) ||
     decl.parent.declarations.length !== 1
   )
-    return 'a Queue not held in one const variable';
+    return KEPT.queueNotConst;
   const stmt = decl.parent.parent;
   if (
     ts.isVariableStatement(stmt) &&
     stmt.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)
   )
-    return 'an exported Queue: other modules use it as a Queue';
+    return KEPT.queueExported;
   const size = channelSize(created);
-  if (size === undefined)
-    return 'maxsize is not a literal: 0 means unbounded for a Queue but no buffer for a channel';
+  if (size === undefined) return KEPT.queueSize;
   const name = decl.name.text;
   const ends = { send: `${name}Send`, receive: `${name}Receive` };
   if (usesName(p, ends.send) || usesName(p, ends.receive))
@@ -84,16 +84,14 @@ function queue(p: Pass, created: ts.NewExpression): string | undefined {
     if (!ok)
       return NO_CHANNEL_EQUIVALENT[method] ?? `Queue.${method}() has no memory channel equivalent`;
   }
-  if ((calls.get('shutdown') ?? []).some((c) => c.arguments.length > 0))
-    return 'shutdown(immediate) drops the items left; closing a channel keeps them';
+  if ((calls.get('shutdown') ?? []).some((c) => c.arguments.length > 0)) return KEPT.queueImmediate;
   if (
     ![...STATEMENTS].every(
       (m) => calls.get(m)?.every((c) => ts.isExpressionStatement(c.parent)) ?? true,
     )
   )
-    return 'taskDone() or shutdown() used as a value';
-  if (has('shutdown') && referencesQueueError(p, 'QueueShutDown'))
-    return 'QueueShutDown is caught: a closed channel raises EndOfChannel or ClosedResourceError';
+    return KEPT.queueCallValue;
+  if (has('shutdown') && referencesQueueError(p, 'QueueShutDown')) return KEPT.queueShutDownCaught;
 
   const edits: Edit[] = [];
   const notes: { node: ts.Node; message: string }[] = [];
@@ -172,7 +170,7 @@ function usesOf(scope: ts.Node, name: string): Uses | string {
       !ts.isCallExpression(call) ||
       call.expression !== access
     )
-      return 'the queue is used as a value (handed to or stored by other code)';
+      return KEPT.queueValue;
     const method = access.name.text;
     if (!calls.has(method)) calls.set(method, []);
     calls.get(method)!.push(call);
@@ -220,7 +218,7 @@ function sentinelEnding(
     constant === undefined ||
     (constant && !sentinelOnlyEnds(p, sentinel, typeArg))
   )
-    return 'the queue ends on a sentinel, but not the one last put of one producer for one consumer';
+    return KEPT.queueSentinels;
   const statement = put!.parent.parent; // `await q.put(S);`
   const edits: Edit[] = [
     { start: statement.getStart(p.sf), end: statement.end, text: `${ends.send}.close();` },
