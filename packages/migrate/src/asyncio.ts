@@ -52,7 +52,10 @@ function taskGroup(p: Pass, node: ts.Node): void {
     p.state.need('openNursery');
     p.rewrite(
       node,
-      [{ start: callee.getStart(p.sf), end: callee.end, text: 'openNursery' }],
+      [
+        { start: callee.getStart(p.sf), end: callee.end, text: 'openNursery' },
+        ...p.resultNotUndefined(node),
+      ],
       'TaskGroup().run(...) → openNursery(...)',
     );
   }
@@ -113,25 +116,12 @@ function createTaskInGroup(p: Pass, call: ts.CallExpression, access: ts.Property
       call,
       [
         { start: access.name.getStart(p.sf), end: access.name.end, text: 'start' },
-        {
-          start: fn.getStart(p.sf),
-          end: fn.end,
-          text: `async (taskStatus) => taskStatus.started(await ${callOf(p, fn)})`,
-        },
+        { start: fn.getStart(p.sf), end: fn.getStart(p.sf), text: 'startedWith(' },
+        { start: fn.end, end: fn.end, text: ')' },
       ],
-      'await tg.createTask(fn) → await nursery.start(...) (the result is used)',
+      'await tg.createTask(fn) → await nursery.start(startedWith(fn)) (the result is used)',
     );
   }
-}
-
-/** The text that calls `fn` once. */
-function callOf(p: Pass, fn: ts.Expression): string {
-  if (ts.isArrowFunction(fn) && fn.parameters.length === 0 && !ts.isBlock(fn.body)) {
-    return ts.isObjectLiteralExpression(fn.body) ? `(${p.src(fn.body)})` : p.src(fn.body);
-  }
-  return ts.isIdentifier(fn) || ts.isPropertyAccessExpression(fn)
-    ? `${p.src(fn)}()`
-    : `(${p.src(fn)})()`;
 }
 
 /** `{ name: 'x' }` → `'x'`; `null` when there is no literal name; undefined for other options. */
@@ -175,23 +165,10 @@ function waitFor(p: Pass, node: ts.Node): void {
     [
       { start: node.expression.getStart(p.sf), end: node.expression.end, text: 'failAfter' },
       { start: aw.getStart(p.sf), end: seconds.end, text: `${p.src(seconds)}, ${p.src(aw)}` },
-      ...resultNotUndefined(p, node),
+      ...p.resultNotUndefined(node),
     ],
     'waitFor(fn, t) → failAfter(t, fn)',
   );
-}
-
-/**
- * `failAfter` resolves with `undefined` when its scope is cancelled by hand; a body that never
- * sees the scope cannot do that, so a used result gets `!` to keep the type `waitFor` had.
- */
-function resultNotUndefined(p: Pass, call: ts.CallExpression) {
-  const aw = call.parent;
-  if (!ts.isAwaitExpression(aw) || ts.isExpressionStatement(aw.parent)) return [];
-  return [
-    { start: aw.getStart(p.sf), end: aw.getStart(p.sf), text: '(' },
-    { start: aw.end, end: aw.end, text: ')!' },
-  ];
 }
 
 /** Whether `arg` of `gather(...)` is plainly a function (or a spread of `xs.map(x => () => ...)`). */
@@ -266,7 +243,7 @@ function timeoutBlock(p: Pass, node: ts.Node): void {
     },
   ];
   const cm = body.parameters[0]?.name;
-  if (!cm) edits.push(...resultNotUndefined(p, call));
+  if (!cm) edits.push(...p.resultNotUndefined(call));
   if (cm && ts.isIdentifier(cm)) {
     const covered: ts.Node[] = [];
     for (const ref of referencesOf(body.body, cm.text)) {
@@ -280,18 +257,21 @@ function timeoutBlock(p: Pass, node: ts.Node): void {
       const arg = use.arguments[0];
       if (method === 'reschedule' && arg && ts.isExpressionStatement(use.parent)) {
         covered.push(arg);
-        const when = `${cm.text}.when()`;
+        // when() is `number | null`, a deadline a number: `when()!` needs no `!` any more.
+        const name = cm.text.replace(/\$/g, '\\$');
+        const when = new RegExp(`(?<![\\w$])${name}\\.when\\(\\)!?`, 'g');
         const value =
           arg.kind === ts.SyntaxKind.NullKeyword
             ? 'Infinity'
-            : p.src(arg).split(when).join(`${cm.text}.deadline`);
+            : p.src(arg).replace(when, () => `${cm.text}.deadline`);
         edits.push({
           start: use.getStart(p.sf),
           end: use.end,
           text: `${cm.text}.deadline = ${value}`,
         });
       } else if (method === 'when' && !arg) {
-        edits.push({ start: use.getStart(p.sf), end: use.end, text: `${cm.text}.deadline` });
+        const whole = ts.isNonNullExpression(use.parent) ? use.parent : use;
+        edits.push({ start: whole.getStart(p.sf), end: whole.end, text: `${cm.text}.deadline` });
       } else {
         return p.keep(call, `Timeout.${method}() has no CancelScope equivalent here`);
       }

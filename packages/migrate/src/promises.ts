@@ -123,6 +123,7 @@ function abortSignalTimeout(p: Pass, node: ts.Node): void {
         end: operand.end,
         text: `failAfter(${seconds(p, ms)}, () => ${before}currentSignal()${after})`,
       },
+      ...p.resultNotUndefined(operand),
     ],
     'AbortSignal.timeout(ms) → failAfter(seconds) with currentSignal()',
     `AbortSignal.timeout → failAfter: ${TIMEOUT_BEHAVIOUR}`,

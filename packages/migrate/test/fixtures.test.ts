@@ -1,9 +1,11 @@
 // Fixture tests: each fixtures/<case>.in.txt migrates to <case>.out.txt with the report in
-// <case>.report.txt, and migrating the output again changes nothing.
-import { readFileSync, readdirSync } from 'node:fs';
+// <case>.report.txt, migrating the output again changes nothing, and both sides type-check.
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { formatReport, migrateSource } from '@duet/migrate';
 import { KEPT } from '../src/kept';
+import { typeErrors } from './convert-examples';
 
 const dir = path.join(__dirname, 'fixtures');
 const cases = readdirSync(dir)
@@ -77,3 +79,19 @@ test('a file without asyncio or Duet imports is left alone', () => {
   const plain = 'export const all = (xs: Promise<number>[]) => Promise.all(xs);\n';
   expect(migrateSource(plain)).toEqual({ output: plain, changed: false, report: [] });
 });
+
+test('every fixture type-checks, before and after (the rewrites keep the types)', () => {
+  const tmp = mkdtempSync(path.join(tmpdir(), 'duet-migrate-fixtures-'));
+  try {
+    const files = cases.flatMap((c) =>
+      ['in', 'out'].map((side) => {
+        const file = path.join(tmp, `${c}.${side}.ts`);
+        copyFileSync(path.join(dir, `${c}.${side}.txt`), file);
+        return file;
+      }),
+    );
+    expect(typeErrors(files)).toEqual([]);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}, 60_000);
