@@ -72,7 +72,9 @@ describe('Trio style', () => {
     );
     expectCancelledAfterFailure(rows, lines);
     await server.settle();
-    expect(server.abandoned).toBeGreaterThanOrEqual(2); // /g and /i were in flight
+    // /g was in flight; /i too, but its request may not have reached the server in the 50 ms
+    // between its slot and the failure on a loaded machine (seen 1 in 4 runs).
+    expect(server.abandoned).toBeGreaterThanOrEqual(1);
   });
 });
 
@@ -103,6 +105,6 @@ describe('asyncio style', () => {
     );
     expectCancelledAfterFailure(rows, lines);
     await server.settle();
-    expect(server.abandoned).toBeGreaterThanOrEqual(2);
+    expect(server.abandoned).toBeGreaterThanOrEqual(1); // as above
   });
 });

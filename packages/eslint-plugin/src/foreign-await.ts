@@ -6,9 +6,11 @@
  */
 import type { Rule } from 'eslint';
 import type * as ESTree from 'estree';
-import { calleeImport, duetImports } from './imports';
+import { calleeImport, duetImports, ensureImported } from './imports';
 
 const SCOPES = new Set(['moveOnAfter', 'moveOnAt', 'failAfter', 'failAt', 'openNursery']);
+/** Where the suggestions' `currentSignal` and `awaitForeign` come from (added to the first). */
+const KERNEL_NAMES = ['@duet/trio', '@duet/kernel'];
 /** Foreign calls that take an AbortSignal in an options object. */
 const FOREIGN = new Set(['fetch']);
 
@@ -58,14 +60,25 @@ export const foreignAwaitSignal: Rule.RuleModule = {
         const suggest: Rule.SuggestionReportDescriptor[] = [
           {
             messageId: 'wrap',
-            fix: (fixer) => fixer.replaceText(node, `awaitForeign(${src.getText(node)})`),
+            fix: (fixer) => {
+              const { local, fixes } = ensureImported(context, fixer, KERNEL_NAMES, 'awaitForeign');
+              return [...fixes, fixer.replaceText(node, `${local}(${src.getText(node)})`)];
+            },
           },
         ];
         if (node.arguments.length === 1)
           suggest.unshift({
             messageId: 'addSignal',
-            fix: (fixer) =>
-              fixer.insertTextAfter(node.arguments[0]!, ', { signal: currentSignal() }'),
+            fix: (fixer) => {
+              const { local, fixes } = ensureImported(
+                context,
+                fixer,
+                KERNEL_NAMES,
+                'currentSignal',
+              );
+              const signal = `, { signal: ${local}() }`;
+              return [...fixes, fixer.insertTextAfter(node.arguments[0]!, signal)];
+            },
           });
         context.report({
           node,

@@ -1,5 +1,6 @@
 /** Which identifiers of a file are bound to Duet imports: local name → `{ module, name }`. */
 import type { Rule } from 'eslint';
+import type * as ESTree from 'estree';
 
 /** A binding imported from a `@duet/*` package. */
 export interface DuetImport {
@@ -40,4 +41,27 @@ export function inAsyncFunction(ancestors: readonly { type: string }[]): boolean
     if (a.type.includes('Function')) return !!(a as { async?: boolean }).async;
   }
   return false;
+}
+
+/**
+ * The fixes that make `name` usable in the file, and the local name to write: the file's own
+ * binding when it already imports `name` from one of `modules`, else `name` added to its named
+ * import from `modules[0]` (the callers report calls imported from there, so it has one).
+ */
+export function ensureImported(
+  context: Rule.RuleContext,
+  fixer: Rule.RuleFixer,
+  modules: readonly string[],
+  name: string,
+): { local: string; fixes: Rule.Fix[] } {
+  for (const [local, found] of duetImports(context))
+    if (found.name === name && modules.includes(found.module)) return { local, fixes: [] };
+  const target = context.sourceCode.ast.body.find(
+    (s): s is ESTree.ImportDeclaration =>
+      s.type === 'ImportDeclaration' &&
+      s.source.value === modules[0] &&
+      (s as { importKind?: string }).importKind !== 'type' &&
+      s.specifiers.some((spec) => spec.type === 'ImportSpecifier'),
+  )!;
+  return { local: name, fixes: [fixer.insertTextAfter(target.specifiers.at(-1)!, `, ${name}`)] };
 }

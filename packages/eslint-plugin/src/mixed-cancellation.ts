@@ -5,7 +5,7 @@
  */
 import type { Rule } from 'eslint';
 import type * as ESTree from 'estree';
-import { duetImports } from './imports';
+import { duetImports, ensureImported } from './imports';
 
 const RAISES: Record<string, { error: string; style: string }> = {
   failAfter: { error: 'TooSlowError', style: '@duet/trio' },
@@ -30,12 +30,14 @@ function descendants(node: ESTree.Node, visit: (n: ESTree.Node) => void): void {
 export const noMixedTimeouts: Rule.RuleModule = {
   meta: {
     type: 'problem',
+    hasSuggestions: true,
     docs: {
       description: "disallow catching one style's timeout error around the other style's timeout",
     },
     messages: {
       mixed:
         "{{caught}} never comes from {{source}}(), which raises {{raised}}. Catch {{raised}}, or call it through the bridge (aioAsTrio) to keep asyncio's errors.",
+      catchRaised: 'Catch {{raised}} instead',
     },
     schema: [],
   },
@@ -45,13 +47,13 @@ export const noMixedTimeouts: Rule.RuleModule = {
       TryStatement(node: ESTree.TryStatement) {
         const handler = node.handler;
         if (!handler) return;
-        const sources: { name: string; error: string }[] = [];
+        const sources: { name: string; error: string; style: string }[] = [];
         descendants(node.block, (n) => {
           if (n.type !== 'CallExpression' || n.callee.type !== 'Identifier') return;
           const found = imports.get(n.callee.name);
           const raises = found && RAISES[found.name];
           if (raises && raises.style === found.module)
-            sources.push({ name: found.name, error: raises.error });
+            sources.push({ name: found.name, ...raises });
         });
         if (sources.length === 0) return;
         const raised = new Set(sources.map((s) => s.error));
@@ -69,10 +71,27 @@ export const noMixedTimeouts: Rule.RuleModule = {
           if (!caught || raised.has(caught) || seen.has(caught)) return;
           seen.add(caught);
           const source = sources[0]!;
+          const right = n.right;
+          // A suggestion, not a fix: the handler then catches timeouts it let through before.
           context.report({
             node: n,
             messageId: 'mixed',
             data: { caught, source: source.name, raised: source.error },
+            suggest: [
+              {
+                messageId: 'catchRaised',
+                data: { raised: source.error },
+                fix: (fixer) => {
+                  const { local, fixes } = ensureImported(
+                    context,
+                    fixer,
+                    [source.style],
+                    source.error,
+                  );
+                  return [...fixes, fixer.replaceText(right, local)];
+                },
+              },
+            ],
           });
         });
       },

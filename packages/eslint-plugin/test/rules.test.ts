@@ -75,6 +75,8 @@ tester.run('pass-function', rules['pass-function']!, {
   ],
 });
 
+const trioWith = (extra: string) =>
+  `import { failAfter, moveOnAfter, openNursery, run, sleep, ${extra} } from '@duet/trio';\n`;
 tester.run('foreign-await-signal', rules['foreign-await-signal']!, {
   valid: [
     `${trio}await moveOnAfter(1, async () => { await fetch(url, { signal: currentSignal() }); });`,
@@ -84,6 +86,7 @@ tester.run('foreign-await-signal', rules['foreign-await-signal']!, {
   ],
   invalid: [
     {
+      // The suggestions import what they use.
       code: `${trio}await moveOnAfter(1, async () => { await fetch(url); });`,
       errors: [
         {
@@ -91,11 +94,30 @@ tester.run('foreign-await-signal', rules['foreign-await-signal']!, {
           suggestions: [
             {
               messageId: 'addSignal',
-              output: `${trio}await moveOnAfter(1, async () => { await fetch(url, { signal: currentSignal() }); });`,
+              output: `${trioWith('currentSignal')}await moveOnAfter(1, async () => { await fetch(url, { signal: currentSignal() }); });`,
             },
             {
               messageId: 'wrap',
-              output: `${trio}await moveOnAfter(1, async () => { await awaitForeign(fetch(url)); });`,
+              output: `${trioWith('awaitForeign')}await moveOnAfter(1, async () => { await awaitForeign(fetch(url)); });`,
+            },
+          ],
+        },
+      ],
+    },
+    {
+      // Already imported (from the kernel, under another name): used as it is.
+      code: `${trio}import { currentSignal as signalOf } from '@duet/kernel';\nawait failAfter(1, async () => { await fetch(url); });`,
+      errors: [
+        {
+          messageId: 'noSignal',
+          suggestions: [
+            {
+              messageId: 'addSignal',
+              output: `${trio}import { currentSignal as signalOf } from '@duet/kernel';\nawait failAfter(1, async () => { await fetch(url, { signal: signalOf() }); });`,
+            },
+            {
+              messageId: 'wrap',
+              output: `${trioWith('awaitForeign')}import { currentSignal as signalOf } from '@duet/kernel';\nawait failAfter(1, async () => { await awaitForeign(fetch(url)); });`,
             },
           ],
         },
@@ -109,7 +131,7 @@ tester.run('foreign-await-signal', rules['foreign-await-signal']!, {
           suggestions: [
             {
               messageId: 'wrap',
-              output: `${trio}await openNursery(async (n) => { await awaitForeign(fetch(url, { method: 'POST' })); });`,
+              output: `${trioWith('awaitForeign')}await openNursery(async (n) => { await awaitForeign(fetch(url, { method: 'POST' })); });`,
             },
           ],
         },
@@ -133,12 +155,44 @@ tester.run('no-mixed-timeouts', rules['no-mixed-timeouts']!, {
         {
           messageId: 'mixed',
           data: { caught: 'TimeoutError', source: 'failAfter', raised: 'TooSlowError' },
+          suggestions: [
+            {
+              messageId: 'catchRaised',
+              output: `${both}try { await failAfter(1, g); } catch (e) { if (e instanceof TooSlowError) {} }`,
+            },
+          ],
         },
       ],
     },
     {
       code: `${both}try { await waitFor(g, 1); } catch (e) { if (!(e instanceof TooSlowError)) throw e; }`,
-      errors: [{ messageId: 'mixed' }],
+      errors: [
+        {
+          messageId: 'mixed',
+          suggestions: [
+            {
+              messageId: 'catchRaised',
+              output: `${both}try { await waitFor(g, 1); } catch (e) { if (!(e instanceof TimeoutError)) throw e; }`,
+            },
+          ],
+        },
+      ],
+    },
+    {
+      // TooSlowError not imported yet: the suggestion adds it to the @duet/trio import.
+      code: "import { failAfter } from '@duet/trio';\nimport { TimeoutError } from '@duet/asyncio';\ntry { await failAfter(1, g); } catch (e) { if (e instanceof TimeoutError) {} }",
+      errors: [
+        {
+          messageId: 'mixed',
+          suggestions: [
+            {
+              messageId: 'catchRaised',
+              output:
+                "import { failAfter, TooSlowError } from '@duet/trio';\nimport { TimeoutError } from '@duet/asyncio';\ntry { await failAfter(1, g); } catch (e) { if (e instanceof TooSlowError) {} }",
+            },
+          ],
+        },
+      ],
     },
   ],
 });

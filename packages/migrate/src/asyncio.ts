@@ -5,6 +5,8 @@
  */
 import ts from 'typescript';
 import { contains, isFunctionLiteral, referencesOf, walk, type Pass } from './context';
+import { rewriteQueues } from './queues';
+import { KEPT } from './kept';
 
 const TIMEOUT_SOURCES = ['waitFor', 'timeout', 'timeoutAt'];
 
@@ -12,6 +14,7 @@ const TIMEOUT_SOURCES = ['waitFor', 'timeout', 'timeoutAt'];
 export function rewriteAsyncio(p: Pass): void {
   if (p.aio.size === 0) return;
   rewriteSemaphores(p);
+  rewriteQueues(p);
   walk(p.sf, (node) => {
     taskGroup(p, node);
     createTaskOutsideGroup(p, node);
@@ -49,7 +52,10 @@ function taskGroup(p: Pass, node: ts.Node): void {
     p.state.need('openNursery');
     p.rewrite(
       node,
-      [{ start: callee.getStart(p.sf), end: callee.end, text: 'openNursery' }],
+      [
+        { start: callee.getStart(p.sf), end: callee.end, text: 'openNursery' },
+        ...p.resultNotUndefined(node),
+      ],
       'TaskGroup().run(...) → openNursery(...)',
     );
   }
@@ -110,25 +116,12 @@ function createTaskInGroup(p: Pass, call: ts.CallExpression, access: ts.Property
       call,
       [
         { start: access.name.getStart(p.sf), end: access.name.end, text: 'start' },
-        {
-          start: fn.getStart(p.sf),
-          end: fn.end,
-          text: `async (taskStatus) => taskStatus.started(await ${callOf(p, fn)})`,
-        },
+        { start: fn.getStart(p.sf), end: fn.getStart(p.sf), text: 'startedWith(' },
+        { start: fn.end, end: fn.end, text: ')' },
       ],
-      'await tg.createTask(fn) → await nursery.start(...) (the result is used)',
+      'await tg.createTask(fn) → await nursery.start(startedWith(fn)) (the result is used)',
     );
   }
-}
-
-/** The text that calls `fn` once. */
-function callOf(p: Pass, fn: ts.Expression): string {
-  if (ts.isArrowFunction(fn) && fn.parameters.length === 0 && !ts.isBlock(fn.body)) {
-    return ts.isObjectLiteralExpression(fn.body) ? `(${p.src(fn.body)})` : p.src(fn.body);
-  }
-  return ts.isIdentifier(fn) || ts.isPropertyAccessExpression(fn)
-    ? `${p.src(fn)}()`
-    : `(${p.src(fn)})()`;
 }
 
 /** `{ name: 'x' }` → `'x'`; `null` when there is no literal name; undefined for other options. */
@@ -154,11 +147,7 @@ function nameFunction(p: Pass, fn: ts.Expression, name: string): string | undefi
 }
 
 function createTaskOutsideGroup(p: Pass, node: ts.Node): void {
-  if (p.isAioCall(node, 'createTask'))
-    p.keep(
-      node,
-      'createTask() outside a TaskGroup: the Task outlives any nursery (bridge: aioAsTrio)',
-    );
+  if (p.isAioCall(node, 'createTask')) p.keep(node, KEPT.createTaskOutsideGroup);
 }
 
 /** `waitFor(fn, t)` → `failAfter(t, fn)`; a `waitFor` of a running awaitable stays. */
@@ -167,7 +156,7 @@ function waitFor(p: Pass, node: ts.Node): void {
   const [aw, seconds, ...rest] = node.arguments;
   if (!aw || !seconds || rest.length > 0) return;
   if (!isFunctionLiteral(aw)) {
-    p.keep(node, 'waitFor() of an awaitable that is already running (Future plumbing)');
+    p.keep(node, KEPT.waitForRunning);
     return;
   }
   p.state.need('failAfter');
@@ -176,23 +165,10 @@ function waitFor(p: Pass, node: ts.Node): void {
     [
       { start: node.expression.getStart(p.sf), end: node.expression.end, text: 'failAfter' },
       { start: aw.getStart(p.sf), end: seconds.end, text: `${p.src(seconds)}, ${p.src(aw)}` },
-      ...resultNotUndefined(p, node),
+      ...p.resultNotUndefined(node),
     ],
     'waitFor(fn, t) → failAfter(t, fn)',
   );
-}
-
-/**
- * `failAfter` resolves with `undefined` when its scope is cancelled by hand; a body that never
- * sees the scope cannot do that, so a used result gets `!` to keep the type `waitFor` had.
- */
-function resultNotUndefined(p: Pass, call: ts.CallExpression) {
-  const aw = call.parent;
-  if (!ts.isAwaitExpression(aw) || ts.isExpressionStatement(aw.parent)) return [];
-  return [
-    { start: aw.getStart(p.sf), end: aw.getStart(p.sf), text: '(' },
-    { start: aw.end, end: aw.end, text: ')!' },
-  ];
 }
 
 /** Whether `arg` of `gather(...)` is plainly a function (or a spread of `xs.map(x => () => ...)`). */
@@ -228,13 +204,10 @@ function gather(p: Pass, node: ts.Node): void {
     const text = options ? p.src(options).replace(/\s+/g, ' ') : '';
     if (/^\{ ?returnExceptions: true,? ?\}$/.test(text)) settle = true;
     else if (!/^\{ ?(returnExceptions: false,? ?)?\}$/.test(text))
-      return p.keep(node, 'gather options other than returnExceptions');
+      return p.keep(node, KEPT.gatherOptions);
   } else if (!p.isAio(callee, 'gather')) return;
   if (args.length === 0 || !args.every(isFunctionArg)) {
-    p.keep(
-      node,
-      'gather() of awaitables already running (Futures/Tasks) has no nursery equivalent',
-    );
+    p.keep(node, KEPT.gatherRunning);
     return;
   }
   const helper = settle ? 'settleInNursery' : 'gatherInNursery';
@@ -259,7 +232,7 @@ function timeoutBlock(p: Pass, node: ts.Node): void {
   const call = node as ts.CallExpression;
   const body = call.arguments[1];
   if (!isFunctionLiteral(body) || call.arguments.length !== 2) {
-    p.keep(call, 'a Timeout object used outside a body: its reschedule()/expired() are edge-style');
+    p.keep(call, KEPT.timeoutObject);
     return;
   }
   const edits = [
@@ -270,7 +243,7 @@ function timeoutBlock(p: Pass, node: ts.Node): void {
     },
   ];
   const cm = body.parameters[0]?.name;
-  if (!cm) edits.push(...resultNotUndefined(p, call));
+  if (!cm) edits.push(...p.resultNotUndefined(call));
   if (cm && ts.isIdentifier(cm)) {
     const covered: ts.Node[] = [];
     for (const ref of referencesOf(body.body, cm.text)) {
@@ -284,18 +257,21 @@ function timeoutBlock(p: Pass, node: ts.Node): void {
       const arg = use.arguments[0];
       if (method === 'reschedule' && arg && ts.isExpressionStatement(use.parent)) {
         covered.push(arg);
-        const when = `${cm.text}.when()`;
+        // when() is `number | null`, a deadline a number: `when()!` needs no `!` any more.
+        const name = cm.text.replace(/\$/g, '\\$');
+        const when = new RegExp(`(?<![\\w$])${name}\\.when\\(\\)!?`, 'g');
         const value =
           arg.kind === ts.SyntaxKind.NullKeyword
             ? 'Infinity'
-            : p.src(arg).split(when).join(`${cm.text}.deadline`);
+            : p.src(arg).replace(when, () => `${cm.text}.deadline`);
         edits.push({
           start: use.getStart(p.sf),
           end: use.end,
           text: `${cm.text}.deadline = ${value}`,
         });
       } else if (method === 'when' && !arg) {
-        edits.push({ start: use.getStart(p.sf), end: use.end, text: `${cm.text}.deadline` });
+        const whole = ts.isNonNullExpression(use.parent) ? use.parent : use;
+        edits.push({ start: whole.getStart(p.sf), end: whole.end, text: `${cm.text}.deadline` });
       } else {
         return p.keep(call, `Timeout.${method}() has no CancelScope equivalent here`);
       }
@@ -337,10 +313,7 @@ function timeoutError(p: Pass, node: ts.Node): void {
       'catch TimeoutError → TooSlowError',
     );
   } else if (!trioSources && !aioSources) {
-    p.keep(
-      node,
-      'TimeoutError raised by a called function: becomes TooSlowError once that function is migrated',
-    );
+    p.keep(node, KEPT.calledTimeoutError);
   }
 }
 
@@ -383,7 +356,7 @@ function runningLoop(p: Pass, node: ts.Node): void {
       : undefined;
   });
   if (timeCalls.some((c) => c === undefined)) {
-    p.keep(node, 'the event loop is used for more than loop.time()');
+    p.keep(node, KEPT.loopUsed);
     return;
   }
   const text = p.text;
@@ -421,7 +394,7 @@ function runCall(p: Pass, node: ts.Node): void {
     ts.isObjectLiteralExpression(options) &&
     options.properties.every((prop) => prop.name && p.src(prop.name) === 'clock');
   if (!onlyClock) {
-    p.keep(node, 'asyncio run() options other than clock have no Trio equivalent');
+    p.keep(node, KEPT.runOptions);
     return;
   }
   p.rewrite(
@@ -451,11 +424,7 @@ function edgeCancellation(p: Pass, node: ts.Node): void {
         !!n.initializer &&
         isTaskCreation(p, n.initializer),
     );
-    if (declared)
-      p.keep(
-        node,
-        'task.cancel() is edge-triggered (one CancelledError); a scope cancel is level-triggered',
-      );
+    if (declared) p.keep(node, KEPT.taskCancel);
   }
 }
 
@@ -471,12 +440,9 @@ function isTaskCreation(p: Pass, init: ts.Expression): boolean {
 
 function futures(p: Pass, node: ts.Node): void {
   if (ts.isNewExpression(node) && p.isAio(node.expression, 'Future')) {
-    p.keep(
-      node,
-      'a Future is resolved from elsewhere (Future plumbing); await it with awaitFuture',
-    );
+    p.keep(node, KEPT.future);
   } else if (p.isAioCall(node, 'shield')) {
-    p.keep(node, 'shield() of a running Task: the Task outlives the wait (Future plumbing)');
+    p.keep(node, KEPT.shield);
   }
 }
 

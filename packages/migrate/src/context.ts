@@ -86,6 +86,20 @@ export class Pass {
     return node.getText(this.sf);
   }
 
+  /**
+   * `failAfter` and `openNursery` resolve with `undefined` when their scope is cancelled by hand;
+   * a body converted from asyncio never does that, so a used result of `call` gets `!` to keep the
+   * type the asyncio call had.
+   */
+  resultNotUndefined(call: ts.CallExpression): Edit[] {
+    const aw = call.parent;
+    if (!ts.isAwaitExpression(aw) || ts.isExpressionStatement(aw.parent)) return [];
+    return [
+      { start: aw.getStart(this.sf), end: aw.getStart(this.sf), text: '(' },
+      { start: aw.end, end: aw.end, text: ')!' },
+    ];
+  }
+
   /** Takes the edits of one rewrite (all or none) and records it in the report. */
   rewrite(node: ts.Node, edits: Edit[], message: string, behaviour?: string): boolean {
     if (!this.edits.addAll(edits)) return false;

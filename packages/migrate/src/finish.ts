@@ -154,8 +154,10 @@ export function fixImports(p: Pass): void {
     if (b && ts.isNamedImports(b)) for (const el of b.elements) boundNames.add(el.name.text);
   }
   const usedAfter = (name: string) => used.has(name) || tail.includes(name);
-  for (const [name, module] of p.state.needs)
-    if (usedAfter(name) && !boundNames.has(name)) add(module, name, name);
+  for (const [need, module] of p.state.needs) {
+    const name = need.replace(/^type /, '');
+    if (usedAfter(name) && !boundNames.has(name)) add(module, name, need);
+  }
 
   const aio = imported.get('@duet/asyncio');
   const aioKept: string[] = [];

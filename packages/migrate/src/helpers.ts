@@ -1,10 +1,11 @@
 /**
- * The two functions a migrated file gets when it used `gather` or `Promise.all`: a nursery that
- * collects its children's results in order. They are appended to the file (once), so the
+ * The functions a migrated file gets when it used `gather` or `Promise.all` (a nursery that
+ * collects its children's results in order) or awaited a TaskGroup's task (a task for
+ * `nursery.start` whose start value is its result). They are appended to the file (once), so the
  * migrated code depends on nothing but `@duet/trio`.
  */
 
-/** A helper's source text and the `@duet/trio` names it imports. */
+/** A helper's source text and the `@duet/trio` names it imports (`type X` for a type). */
 export interface Helper {
   text: string;
   needs: string[];
@@ -56,6 +57,18 @@ async function settleInNursery<const F extends readonly (() => unknown)[]>(
     );
   });
   return results as { -readonly [K in keyof F]: (F[K] extends () => infer R ? Awaited<R> : never) | Error };
+}
+`,
+  },
+  startedWith: {
+    needs: ['type TaskStatus'],
+    text: `/**
+ * Added by duet-migrate for \`await tg.createTask(fn)\`: a task for \`nursery.start\` that runs
+ * \`fn\` and gives its result as the start value, so the caller waits for the result as it
+ * awaited the Task, while the task belongs to the nursery.
+ */
+function startedWith<R>(fn: () => R): (taskStatus: TaskStatus<Awaited<R>>) => Promise<void> {
+  return async (taskStatus) => (taskStatus as TaskStatus<unknown>).started(await fn());
 }
 `,
   },

@@ -5,6 +5,7 @@
  */
 import ts from 'typescript';
 import { contains, referencesOf, walk, type Pass } from './context';
+import { KEPT } from './kept';
 
 const NURSERY_BEHAVIOUR =
   'a failure now cancels the other calls and every failure arrives in an ExceptionGroup ' +
@@ -106,7 +107,7 @@ function abortSignalTimeout(p: Pass, node: ts.Node): void {
   )
     aw = aw.parent;
   if (!ts.isAwaitExpression(aw) || !ts.isCallExpression(aw.expression)) {
-    p.keep(node, 'AbortSignal.timeout() whose signal is stored, not passed to one awaited call');
+    p.keep(node, KEPT.storedSignal);
     return;
   }
   const operand = aw.expression;
@@ -122,6 +123,7 @@ function abortSignalTimeout(p: Pass, node: ts.Node): void {
         end: operand.end,
         text: `failAfter(${seconds(p, ms)}, () => ${before}currentSignal()${after})`,
       },
+      ...p.resultNotUndefined(operand),
     ],
     'AbortSignal.timeout(ms) → failAfter(seconds) with currentSignal()',
     `AbortSignal.timeout → failAfter: ${TIMEOUT_BEHAVIOUR}`,

@@ -1,10 +1,11 @@
 /**
- * Copies examples/<name> to a fresh temporary directory and runs `duet-migrate` on the copy, the
- * way a user would: the CLI, in place. Returns the directory and the CLI's output.
+ * Copies examples/<name> (its tests too) to a fresh temporary directory and runs `duet-migrate` on
+ * the copy, the way a user would: the CLI, in place. Returns the directory and the CLI's output.
  */
 import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import ts from 'typescript';
 import { main } from '@duet/migrate';
 
 export const repoRoot = path.resolve(__dirname, '../../..');
@@ -20,10 +21,7 @@ export interface Converted {
 
 export function convertExample(name: string, args: string[] = []): Converted {
   const dir = path.join(mkdtempSync(path.join(tmpdir(), 'duet-migrate-')), name);
-  cpSync(path.join(repoRoot, 'examples', name), dir, {
-    recursive: true,
-    filter: (src) => !src.endsWith('.test.ts'),
-  });
+  cpSync(path.join(repoRoot, 'examples', name), dir, { recursive: true });
   let output = '';
   const code = main([...args, dir], { out: (t) => (output += t), err: (t) => (output += t) });
   if (code !== 0) throw new Error(`duet-migrate exited with ${code}:\n${output}`);
@@ -47,4 +45,24 @@ export function snapshot(dir: string): Record<string, string> {
   };
   visit(dir);
   return out;
+}
+
+/** The type errors of `files`, compiled with the repo's compiler options. */
+export function typeErrors(files: string[]): string[] {
+  const config = ts.getParsedCommandLineOfConfigFile(
+    path.join(repoRoot, 'tsconfig.json'),
+    {},
+    {
+      ...ts.sys,
+      onUnRecoverableConfigFileDiagnostic: (d) => {
+        throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+      },
+    },
+  )!;
+  const program = ts.createProgram(files, { ...config.options, noEmit: true });
+  return ts
+    .getPreEmitDiagnostics(program)
+    .map(
+      (d) => `${d.file?.fileName ?? ''}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`,
+    );
 }
