@@ -153,7 +153,10 @@ export class Pass {
       if (line === comment) return;
       above = prevStart;
     }
-    this.edits.add({ start: lineStart, end: lineStart, text: `${indent}${comment}\n` });
+    // Over the indentation, so that an edit re-indenting this line (a function moved out of an
+    // argument list) defers the comment to the next pass, which sees the new indentation.
+    const end = lineStart + indent.length;
+    this.edits.add({ start: lineStart, end, text: `${indent}${comment}\n${indent}` });
   }
 }
 
