@@ -4,7 +4,7 @@
  * as is with a comment saying why.
  */
 import ts from 'typescript';
-import { contains, isFunctionLiteral, referencesOf, walk, type Pass } from './context';
+import { contains, isFunctionLiteral, lineStarts, referencesOf, walk, type Pass } from './context';
 import { rewriteQueues } from './queues';
 import { KEPT } from './kept';
 
@@ -99,17 +99,25 @@ function createTaskInGroup(p: Pass, call: ts.CallExpression, access: ts.Property
   const name = options && taskName(p, options);
   const parent = call.parent;
   if (ts.isExpressionStatement(parent) || ts.isVoidExpression(parent)) {
+    // Small edits around the function, none over its body: rewrites inside it can happen in the
+    // same pass, and their report lines map back to the source exactly.
     const fnStart = fn.getStart(p.sf);
-    let fnText = p.src(fn);
+    const edits = [
+      { start: access.name.getStart(p.sf), end: access.name.end, text: 'startSoon' },
+      { start: access.end, end: fnStart, text: '(' },
+      { start: fn.end, end: call.end, text: ')' },
+    ];
     const rename = name === undefined ? undefined : nameFunction(p, fn, name);
     if (rename)
-      fnText = rename + p.text.slice((fn as ts.ArrowFunction).body.getStart(p.sf), fn.end);
+      edits.push({
+        start: fnStart,
+        end: (fn as ts.ArrowFunction).body.getStart(p.sf),
+        text: rename,
+      });
     // Arguments laid out one per line shrink to one: Prettier's layout for a lone function.
     if (options && /\n/.test(p.text.slice(call.arguments.pos, fnStart)))
-      fnText = fnText.replace(/\n {2}/g, '\n');
-    const edits = [
-      { start: access.name.getStart(p.sf), end: call.end, text: `startSoon(${fnText})` },
-    ];
+      for (const at of lineStarts(p, fnStart, fn.end))
+        if (p.text.startsWith('  ', at)) edits.push({ start: at, end: at + 2, text: '' });
     p.rewrite(call, edits, 'tg.createTask(fn) → nursery.startSoon(fn)');
   } else if (ts.isAwaitExpression(parent) && !options) {
     p.rewrite(

@@ -4,7 +4,7 @@ import { EditSet, type Edit } from './edits';
 
 /** One line of a file's migration report. */
 export interface ReportEntry {
-  /** 1-based line, in the text of the pass that found it. */
+  /** 1-based line in the file as it was before the migration. */
   line: number;
   /** `rewrote` changed code with the meaning kept; `behaviour` changed code whose behaviour differs; `kept` left code as is. */
   kind: 'rewrote' | 'behaviour' | 'kept';
@@ -19,6 +19,24 @@ export type TargetModule = '@duet/trio' | '@duet/trio/testing' | '@duet/bridge' 
 export class FileState {
   readonly needs = new Map<string, TargetModule>();
   private readonly entries = new Map<string, ReportEntry>();
+  private readonly lineStarts: number[] = [0];
+
+  constructor(source: string) {
+    for (let i = source.indexOf('\n'); i !== -1; i = source.indexOf('\n', i + 1))
+      this.lineStarts.push(i + 1);
+  }
+
+  /** The 1-based line of `offset` in the source. */
+  lineAt(offset: number): number {
+    let lo = 0;
+    let hi = this.lineStarts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.lineStarts[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo + 1;
+  }
 
   need(name: string, module: TargetModule = '@duet/trio'): void {
     this.needs.set(name, module);
@@ -39,7 +57,7 @@ export const MARKER = '// duet-migrate:';
 /** One parse of the file and the edits collected from it. */
 export class Pass {
   readonly edits = new EditSet();
-  /** What this pass left as is (only the last pass's list is reported: its lines are final). */
+  /** What this pass left as is (only the last pass's list is reported: the others saw code that changed since). */
   readonly kept: ReportEntry[] = [];
   /** Local name → name imported from `@duet/asyncio`. */
   readonly aio = new Map<string, string>();
@@ -49,6 +67,8 @@ export class Pass {
   constructor(
     readonly sf: ts.SourceFile,
     readonly state: FileState,
+    /** Maps an offset of this pass's text to the source's (earlier passes rewrote it). */
+    private readonly toSource: (offset: number) => number = (offset) => offset,
   ) {
     let duet = false;
     for (const stmt of sf.statements) {
@@ -78,8 +98,9 @@ export class Pass {
     return ts.isCallExpression(node) && this.isAio(node.expression, name);
   }
 
+  /** The line of `node` in the source, before any pass. */
   lineOf(node: ts.Node): number {
-    return this.sf.getLineAndCharacterOfPosition(node.getStart(this.sf)).line + 1;
+    return this.state.lineAt(this.toSource(node.getStart(this.sf)));
   }
 
   src(node: ts.Node): string {
@@ -132,7 +153,10 @@ export class Pass {
       if (line === comment) return;
       above = prevStart;
     }
-    this.edits.add({ start: lineStart, end: lineStart, text: `${indent}${comment}\n` });
+    // Over the indentation, so that an edit re-indenting this line (a function moved out of an
+    // argument list) defers the comment to the next pass, which sees the new indentation.
+    const end = lineStart + indent.length;
+    this.edits.add({ start: lineStart, end, text: `${indent}${comment}\n${indent}` });
   }
 }
 
@@ -173,4 +197,25 @@ export function referencesOf(scope: ts.Node, name: string): ts.Identifier[] {
     refs.push(n);
   });
   return refs;
+}
+
+/**
+ * The offsets in `[start, end)` where a non-empty line begins, outside template literals (whose
+ * text is the program's data, not its layout).
+ */
+export function lineStarts(p: Pass, start: number, end: number): number[] {
+  const inTemplate: [number, number][] = [];
+  walk(p.sf, (n) => {
+    if (ts.isNoSubstitutionTemplateLiteral(n) || ts.isTemplateExpression(n))
+      inTemplate.push([n.getStart(p.sf), n.end]);
+  });
+  const starts: number[] = [];
+  for (
+    let i = p.text.indexOf('\n', start);
+    i !== -1 && i + 1 < end;
+    i = p.text.indexOf('\n', i + 1)
+  ) {
+    if (p.text[i + 1] !== '\n' && !inTemplate.some(([s, e]) => i > s && i < e)) starts.push(i + 1);
+  }
+  return starts;
 }

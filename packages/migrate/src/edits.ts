@@ -45,6 +45,21 @@ export class EditSet {
     return this.edits.length === 0;
   }
 
+  /**
+   * The offset in the source of `offset` in the edited text: text an edit wrote maps to where
+   * that edit began.
+   */
+  sourceOffset(offset: number): number {
+    let delta = 0;
+    for (const e of [...this.edits].sort((a, b) => a.start - b.start || a.end - b.end)) {
+      const start = e.start + delta;
+      if (offset < start) break;
+      if (offset < start + e.text.length) return e.start;
+      delta += e.text.length - (e.end - e.start);
+    }
+    return offset - delta;
+  }
+
   /** `source` with every edit applied. */
   apply(source: string): string {
     let out = source;

@@ -4,7 +4,7 @@
  * in both styles moved, new Trio-style names added), with the nursery helpers appended if used.
  */
 import ts from 'typescript';
-import { MARKER, walk, type Pass, type TargetModule } from './context';
+import { MARKER, lineStarts, walk, type Pass, type TargetModule } from './context';
 import { HELPERS } from './helpers';
 
 /** asyncio names whose calls need an asyncio Task to run in (so the function is wrapped). */
@@ -66,18 +66,13 @@ export function wrapKeptFunctions(p: Pass): void {
 
 /** `text[start, end)` with `by` added before each non-empty line, except inside template literals. */
 function indentLines(p: Pass, start: number, end: number, by: string): string {
-  const inTemplate: [number, number][] = [];
-  walk(p.sf, (n) => {
-    if (ts.isNoSubstitutionTemplateLiteral(n) || ts.isTemplateExpression(n))
-      inTemplate.push([n.getStart(p.sf), n.end]);
-  });
   let out = '';
-  for (let i = start; i < end; i++) {
-    out += p.text[i];
-    if (p.text[i] !== '\n' || i + 1 >= end || p.text[i + 1] === '\n') continue;
-    if (!inTemplate.some(([s, e]) => i > s && i < e)) out += by;
+  let from = start;
+  for (const at of lineStarts(p, start, end)) {
+    out += p.text.slice(from, at) + by;
+    from = at;
   }
-  return out;
+  return out + p.text.slice(from, end);
 }
 
 /** Names that mean the same in both styles: moved to the Trio-style module as they are. */

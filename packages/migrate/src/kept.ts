@@ -29,7 +29,7 @@ export const KEPT = {
   queuePutNowait:
     'putNowait() on a bounded queue raises QueueFull where sendNowait() raises WouldBlock',
   queueImmediate: 'shutdown(immediate) drops the items left; closing a channel keeps them',
-  queueCallValue: 'taskDone() or shutdown() used as a value',
+  queueCallValue: 'taskDone() or shutdown() is not a statement of its own in a block',
   queueShutDownCaught:
     'QueueShutDown is caught: a closed channel raises EndOfChannel or ClosedResourceError',
   queueSentinels:

@@ -34,24 +34,30 @@ function parse(text: string, fileName: string): ts.SourceFile {
  */
 export function migrateSource(source: string, options: MigrateOptions = {}): MigrateResult {
   const fileName = options.fileName ?? 'input.ts';
-  const state = new FileState();
+  const state = new FileState(source);
   let text = source;
+  let toSource = (offset: number) => offset;
   let last: Pass | undefined;
+  const apply = (pass: Pass) => {
+    text = pass.edits.apply(text);
+    const before = toSource;
+    toSource = (offset) => before(pass.edits.sourceOffset(offset));
+  };
   for (let i = 0; ; i++) {
     if (i === MAX_PASSES) throw new Error(`duet-migrate: ${fileName}: the rewrites did not settle`);
-    const pass = new Pass(parse(text, fileName), state);
+    const pass = new Pass(parse(text, fileName), state, toSource);
     rewriteAsyncio(pass);
     rewritePromises(pass);
     if (pass.edits.empty) {
       last = pass;
       break;
     }
-    text = pass.edits.apply(text);
+    apply(pass);
   }
   for (const finish of [wrapKeptFunctions, fixImports]) {
-    const pass = new Pass(parse(text, fileName), state);
+    const pass = new Pass(parse(text, fileName), state, toSource);
     finish(pass);
-    text = pass.edits.apply(text);
+    apply(pass);
   }
   const report = [...state.report, ...last!.kept].sort((a, b) => a.line - b.line);
   return { output: text, changed: text !== source, report };

@@ -71,7 +71,8 @@ function queue(p: Pass, created: ts.NewExpression): string | undefined {
   if (size === undefined) return KEPT.queueSize;
   const name = decl.name.text;
   const ends = { send: `${name}Send`, receive: `${name}Receive` };
-  if (usesName(p, ends.send) || usesName(p, ends.receive))
+  // Names seen in the queue's scope would be shadowed (or clash); those outside it are no matter.
+  if (usesName(stmt.parent, ends.send) || usesName(stmt.parent, ends.receive))
     return `${ends.send} or ${ends.receive} is taken`;
 
   const uses = usesOf(stmt.parent, name);
@@ -85,26 +86,18 @@ function queue(p: Pass, created: ts.NewExpression): string | undefined {
       return NO_CHANNEL_EQUIVALENT[method] ?? `Queue.${method}() has no memory channel equivalent`;
   }
   if ((calls.get('shutdown') ?? []).some((c) => c.arguments.length > 0)) return KEPT.queueImmediate;
-  if (
-    ![...STATEMENTS].every(
-      (m) => calls.get(m)?.every((c) => ts.isExpressionStatement(c.parent)) ?? true,
-    )
-  )
+  const standsAlone = (c: ts.CallExpression) =>
+    ts.isExpressionStatement(c.parent) &&
+    (ts.isBlock(c.parent.parent) || ts.isSourceFile(c.parent.parent));
+  if (![...STATEMENTS].every((m) => calls.get(m)?.every(standsAlone) ?? true))
     return KEPT.queueCallValue;
   if (has('shutdown') && referencesQueueError(p, 'QueueShutDown')) return KEPT.queueShutDownCaught;
 
-  const edits: Edit[] = [];
-  const notes: { node: ts.Node; message: string }[] = [];
   const typeArg = created.typeArguments?.[0] ?? queueTypeOf(p, decl);
-  let typeText = typeArg ? `<${p.src(typeArg)}>` : '';
-
   const ending = sentinelEnding(p, name, ends, uses, typeArg);
   if (typeof ending === 'string') return ending;
-  if (ending) {
-    edits.push(...ending.edits);
-    notes.push(...ending.notes);
-    typeText = ending.typeText;
-  }
+  const edits: Edit[] = [...(ending?.edits ?? [])];
+  const typeText = ending ? ending.typeText : typeArg ? `<${p.src(typeArg)}>` : '';
 
   for (const [method, list] of calls) {
     for (const call of list) {
@@ -121,7 +114,7 @@ function queue(p: Pass, created: ts.NewExpression): string | undefined {
         edits.push({ start: call.getStart(p.sf), end: call.end, text: `${ends.send}.close()` });
       } else {
         // taskDone() only feeds join(), which nobody calls (the queue would be kept).
-        edits.push(lineOf(p, call.parent));
+        edits.push(removal(p, call.parent));
       }
     }
   }
@@ -143,7 +136,7 @@ function queue(p: Pass, created: ts.NewExpression): string | undefined {
   )
     return undefined;
   p.state.need('openMemoryChannel');
-  for (const n of notes)
+  for (const n of ending?.notes ?? [])
     p.state.record({ line: p.lineOf(n.node), kind: 'rewrote', message: n.message });
   return undefined;
 }
@@ -228,7 +221,7 @@ function sentinelEnding(
       text: `for await (${binding} of ${ends.receive}) {`,
     },
   ];
-  if (constant) edits.push(lineOf(p, constant));
+  if (constant) edits.push(removal(p, constant));
   const notes = [
     { node: statement, message: `put(${sentinel}) sentinel → ${ends.send}.close()` },
     { node: loop, message: `the consumer's get() loop → for await over ${ends.receive}` },
@@ -259,9 +252,9 @@ function queueTypeOf(p: Pass, decl: ts.VariableDeclaration): ts.TypeNode | undef
   return type.typeArguments?.[0];
 }
 
-function usesName(p: Pass, name: string): boolean {
+function usesName(scope: ts.Node, name: string): boolean {
   let found = false;
-  walk(p.sf, (n) => {
+  walk(scope, (n) => {
     if (ts.isIdentifier(n) && n.text === name) found = true;
   });
   return found;
@@ -371,11 +364,19 @@ function withoutSentinel(p: Pass, type: ts.TypeNode, sentinel: string): string {
   return (kept.length > 0 ? kept : type.types).map((t) => p.src(t)).join(' | ');
 }
 
-/** The edit that removes the whole line of `stmt` (and a blank line, if it stood between two). */
-function lineOf(p: Pass, stmt: ts.Node): Edit {
+/**
+ * The edit that removes the statement `stmt`: its whole line when it stands alone there (and a
+ * blank line, if it stood between two), else just the statement.
+ */
+function removal(p: Pass, stmt: ts.Node): Edit {
   const text = p.text;
   const start = text.lastIndexOf('\n', stmt.getStart(p.sf) - 1) + 1;
   let end = text.indexOf('\n', stmt.end) + 1 || text.length;
+  if (text.slice(start, end).trim() !== p.src(stmt)) {
+    const from = stmt.getStart(p.sf);
+    const spaces = /[ \t]*$/.exec(text.slice(start, from))![0].length;
+    return { start: from - spaces, end: stmt.end, text: '' };
+  }
   if (text.slice(start - 2, start) === '\n\n' && text[end] === '\n') end += 1;
   return { start, end, text: '' };
 }
