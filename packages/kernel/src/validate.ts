@@ -298,12 +298,9 @@ export function checkFunctions(api: string, name: string, value: unknown): void 
  * checkEncoding('openFile()', 'encoding', 'utf9'); // ValueError
  * ```
  */
-export function checkEncoding(
-  api: string,
-  name: string,
-  value: unknown,
-): asserts value is BufferEncoding {
+export function checkEncoding(api: string, name: string, value: unknown): void {
   checkString(api, name, value);
+  // No `asserts value is BufferEncoding`: the kernel's declarations must not need @types/node.
   if (!Buffer.isEncoding(value)) {
     throw new ValueError(
       `${api}: ${name} must be an encoding such as 'utf8', 'latin1' or 'ascii', got ${show(value)}`,
