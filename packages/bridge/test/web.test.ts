@@ -5,7 +5,15 @@ import {
   toWritableStream,
   awaitPromise,
 } from '@duet/bridge';
-import { Queue, StreamReader } from '@duet/asyncio';
+import { PassThrough } from 'node:stream';
+import {
+  Queue,
+  StreamReader,
+  openConnection,
+  run as aioRun,
+  startServer,
+  type StreamWriter,
+} from '@duet/asyncio';
 import { openNursery, sleep } from '@duet/kernel';
 import {
   BrokenResourceError,
@@ -299,5 +307,77 @@ describe('toWritableStream', () => {
       return awaitPromise(pending);
     });
     expect(outcome).toBeInstanceOf(BrokenResourceError);
+  });
+
+  test('into a Trio SendStream: each write is a sendAll, close() closes the stream', async () => {
+    const node = new PassThrough();
+    const chunks: string[] = [];
+    node.on('data', (c: Buffer) => chunks.push(c.toString()));
+    await run(async () => {
+      await openNursery(async (n) => {
+        const body = new ReadableStream<Uint8Array>({
+          start(c) {
+            for (const word of ['one ', 'two ', 'three']) c.enqueue(new TextEncoder().encode(word));
+            c.close();
+          },
+        });
+        await awaitPromise(body.pipeTo(toWritableStream(new WritableSendStream(node), n)));
+      });
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(chunks.join('')).toBe('one two three');
+    expect(node.writableEnded || node.destroyed).toBe(true);
+  });
+
+  test('into an asyncio StreamWriter: written and drained in order; close() closes the connection', async () => {
+    const received = await aioRun(async () => {
+      let got = '';
+      let done!: () => void;
+      const eof = new Promise<void>((resolve) => (done = resolve));
+      await using server = await startServer(
+        async (reader: StreamReader, writer: StreamWriter) => {
+          got = (await reader.read()).toString();
+          writer.close();
+          done();
+        },
+        '127.0.0.1',
+        0,
+      );
+      const [, port] = server.sockets[0]!.getsockname();
+      const [, writer] = await openConnection('127.0.0.1', port);
+      await openNursery(async (n) => {
+        const out = toWritableStream<Uint8Array>(writer, n).getWriter();
+        await awaitPromise(out.write(new TextEncoder().encode('hello ')));
+        await awaitPromise(out.write(new TextEncoder().encode('asyncio')));
+        await awaitPromise(out.close());
+      });
+      await awaitPromise(eof);
+      return got;
+    });
+    expect(received).toBe('hello asyncio');
+  });
+
+  test('abort() stops the pump and closes the sink', async () => {
+    const [closed, afterAbort] = await run(async () => {
+      const [send, receive] = openMemoryChannel<number>(1);
+      let late!: unknown;
+      await openNursery(async (n) => {
+        const writer = toWritableStream(send, n).getWriter();
+        await awaitPromise(writer.abort('the producer gave up'));
+        late = await awaitPromise(
+          writer.write(1).then(
+            () => 'written',
+            (e: unknown) => e,
+          ),
+        );
+      });
+      const end = await receive.receive().then(
+        () => 'a value',
+        (e: unknown) => (e as Error).name,
+      );
+      return [end, late];
+    });
+    expect(closed).toBe('EndOfChannel');
+    expect(afterAbort).toBe('the producer gave up'); // a web stream refuses writes once aborted
   });
 });
