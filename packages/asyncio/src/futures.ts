@@ -11,6 +11,14 @@ import {
   type Task as KernelTask,
   type Waitable,
 } from '@duet/kernel';
+import {
+  breakWait,
+  currentWait,
+  edgeCancelMessage,
+  parkTask,
+  wake,
+  wakeWithError,
+} from '@duet/kernel/lowlevel';
 import { InvalidStateError } from './errors';
 import { EventLoop, getRunningLoop } from './loop';
 
@@ -44,7 +52,7 @@ class AwaitWait implements Waitable {
   ) {}
 
   abortWait(task: KernelTask): Abort {
-    if (!this.broken && !this.future.done() && this.future.cancel(task.edgeMessage)) {
+    if (!this.broken && !this.future.done() && this.future.cancel(edgeCancelMessage(task))) {
       // The request went on to the future: the task wakes when the future completes.
       task.discardPendingCancel();
       return Abort.FAILED;
@@ -226,12 +234,14 @@ export class Future<T = unknown> implements PromiseLike<T> {
       const wait = new AwaitWait(this as Future<unknown>, task);
       wait.retrieve = retrieve;
       (this.entries ??= []).push(wait);
-      const parked = task.runner.park(task, wait, false);
+      const parked = parkTask(task, wait);
       markFresh(wait);
       return parked;
     }
-    if (task !== undefined && task.parkedOn instanceof AwaitWait && task.parkedOn.fresh)
-      return racedAwait(task);
+    if (task !== undefined) {
+      const pending = currentWait(task);
+      if (pending instanceof AwaitWait && pending.fresh) return racedAwait(task, pending);
+    }
     return new Promise((resolve, reject) => {
       (this.entries ??= []).push({ resolve, reject, retrieve });
     });
@@ -275,11 +285,11 @@ export class Future<T = unknown> implements PromiseLike<T> {
     for (const entry of entries) {
       if (entry instanceof AwaitWait) {
         const task = entry.task;
-        if (task.parkedOn !== entry) continue;
-        if (ok) task.runner.wake(task, this._result);
+        if (currentWait(task) !== entry) continue;
+        if (ok) wake(task, this._result);
         else {
           if (entry.retrieve) this._logTraceback = false;
-          task.runner.wakeWithError(task, this._errorValue());
+          wakeWithError(task, this._errorValue());
         }
       } else if (typeof entry === 'function') {
         this._loop._runner.callSoon(() => this._callCallback(entry as DoneCallback<this>));
@@ -335,13 +345,13 @@ function taskName(task: KernelTask): string {
  * `Promise.race` / `Promise.all`. Both awaits fail with a RuntimeError that says what to use, and
  * the task leaves the first wait, so the error reaches the task's code (and `run()`'s caller).
  */
-function racedAwait(task: KernelTask): Promise<never> {
+function racedAwait(task: KernelTask, first: AwaitWait): Promise<never> {
   const error = new RuntimeError(
     `${taskName(task)} awaited a Future while it was awaiting another one: Futures and Tasks ` +
       'cannot be passed to Promise.race / Promise.all inside a task; use gather(), wait() or asCompleted()',
   );
-  (task.parkedOn as AwaitWait).broken = true;
-  task.runner.breakWait(task, error);
+  first.broken = true;
+  breakWait(task, error);
   return Promise.reject(error);
 }
 

@@ -20,6 +20,7 @@ import {
   type Task,
   type Waitable,
 } from '@duet/kernel';
+import { currentWait } from '@duet/kernel/lowlevel';
 import { ValueError } from './errors';
 import { StreamReader, StreamWriter, toPythonError, ConnectionError } from './streams';
 
@@ -149,7 +150,7 @@ export class Process {
       this.code = code ?? (n === undefined ? -1 : -n);
       for (const w of this.waiters) {
         const task = w.task;
-        if (task !== null && task.parkedOn === w) reschedule(task);
+        if (task !== null && currentWait(task) === w) reschedule(task);
       }
       this.waiters.clear();
     });
@@ -253,7 +254,7 @@ async function spawnProcess(
     describeWait: () => 'process spawn',
   };
   const done = (): void => {
-    if (task.parkedOn === waitable) reschedule(task);
+    if (currentWait(task) === waitable) reschedule(task);
   };
   child.once('spawn', done);
   child.once('error', (err) => {

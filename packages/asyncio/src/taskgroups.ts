@@ -116,7 +116,7 @@ export class TaskGroup {
     this.loop = getRunningLoop();
     const signal = this.signal;
     const onAbort = (): void => {
-      if (!task.done) cancelKernelTask(task, 'the TaskGroup signal was aborted');
+      if (task.state !== 'done') cancelKernelTask(task, 'the TaskGroup signal was aborted');
     };
     if (signal?.aborted === true) onAbort();
     else signal?.addEventListener('abort', onAbort, { once: true });
@@ -218,7 +218,7 @@ export class TaskGroup {
     if (exc === null) return;
     this.errors.push(exc);
     const parent = this.parentTask!;
-    if (parent.done) {
+    if (parent.state === 'done') {
       this.loop!.callExceptionHandler({
         message: 'Task has errored out but its parent task is already completed',
         exception: exc,
