@@ -120,8 +120,9 @@ export class Future<T = unknown> implements PromiseLike<T> {
   _logTraceback = false;
   /** @internal */
   readonly _loop: EventLoop;
-  // Made on first use: most tasks of a big fan-out get one callback, many get none.
-  private entries: Entry[] | null = null;
+  // Most futures get one callback or awaiter, many none: the first is kept as is, a list is made
+  // only for a second.
+  private entries: Entry | Entry[] | null = null;
 
   constructor(options: FutureOptions = {}) {
     this._loop = options.loop ?? getRunningLoop();
@@ -196,15 +197,20 @@ export class Future<T = unknown> implements PromiseLike<T> {
   addDoneCallback(callback: DoneCallback<this>): void {
     if (typeof callback !== 'function') throw new TypeError('addDoneCallback expects a function');
     if (this._state !== 'PENDING') this._loop._runner.callSoon(() => this._callCallback(callback));
-    else (this.entries ??= []).push(callback as DoneCallback<never>);
+    else this._addEntry(callback as DoneCallback<never>);
   }
 
   /** Removes every registration of `callback`; returns how many were removed. */
   removeDoneCallback(callback: DoneCallback<this>): number {
-    if (this.entries === null) return 0;
-    const before = this.entries.length;
-    this.entries = this.entries.filter((e) => e !== (callback as unknown));
-    return before - this.entries.length;
+    const entries = this.entries;
+    if (entries === null) return 0;
+    if (!Array.isArray(entries)) {
+      if (entries !== (callback as unknown)) return 0;
+      this.entries = null;
+      return 1;
+    }
+    this.entries = entries.filter((e) => e !== (callback as unknown));
+    return entries.length - this.entries.length;
   }
 
   /**
@@ -233,7 +239,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
     if (task !== undefined && task.state === 'running') {
       const wait = new AwaitWait(this as Future<unknown>, task);
       wait.retrieve = retrieve;
-      (this.entries ??= []).push(wait);
+      this._addEntry(wait);
       const parked = parkTask(task, wait);
       markFresh(wait);
       return parked;
@@ -243,7 +249,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
       if (pending instanceof AwaitWait && pending.fresh) return racedAwait(task, pending);
     }
     return new Promise((resolve, reject) => {
-      (this.entries ??= []).push({ resolve, reject, retrieve });
+      this._addEntry({ resolve, reject, retrieve });
     });
   }
 
@@ -272,8 +278,19 @@ export class Future<T = unknown> implements PromiseLike<T> {
 
   /** @internal */
   _removeWaiter(wait: AwaitWait): void {
-    const i = this.entries?.indexOf(wait) ?? -1;
-    if (i >= 0) this.entries!.splice(i, 1);
+    const entries = this.entries;
+    if (entries === wait) this.entries = null;
+    else if (Array.isArray(entries)) {
+      const i = entries.indexOf(wait);
+      if (i >= 0) entries.splice(i, 1);
+    }
+  }
+
+  private _addEntry(entry: Entry): void {
+    const entries = this.entries;
+    if (entries === null) this.entries = entry;
+    else if (Array.isArray(entries)) entries.push(entry);
+    else this.entries = [entries, entry];
   }
 
   /** @internal Schedules the done callbacks and wakes the awaiting tasks, in registration order. */
@@ -282,24 +299,26 @@ export class Future<T = unknown> implements PromiseLike<T> {
     this.entries = null;
     if (entries === null) return;
     const ok = this._state === 'FINISHED' && this._exception === NO_EXCEPTION;
-    for (const entry of entries) {
-      if (entry instanceof AwaitWait) {
-        const task = entry.task;
-        if (currentWait(task) !== entry) continue;
-        if (ok) wake(task, this._result);
-        else {
-          if (entry.retrieve) this._logTraceback = false;
-          wakeWithError(task, this._errorValue());
-        }
-      } else if (typeof entry === 'function') {
-        this._loop._runner.callSoon(() => this._callCallback(entry as DoneCallback<this>));
-      } else {
-        if (ok) entry.resolve(this._result);
-        else {
-          if (entry.retrieve) this._logTraceback = false;
-          entry.reject(this._errorValue());
-        }
+    if (!Array.isArray(entries)) this._notify(entries, ok);
+    else for (const entry of entries) this._notify(entry, ok);
+  }
+
+  private _notify(entry: Entry, ok: boolean): void {
+    if (entry instanceof AwaitWait) {
+      const task = entry.task;
+      if (currentWait(task) !== entry) return;
+      if (ok) wake(task, this._result);
+      else {
+        if (entry.retrieve) this._logTraceback = false;
+        wakeWithError(task, this._errorValue());
       }
+    } else if (typeof entry === 'function') {
+      this._loop._runner.callSoon(() => this._callCallback(entry as DoneCallback<this>));
+    } else if (ok) {
+      entry.resolve(this._result);
+    } else {
+      if (entry.retrieve) this._logTraceback = false;
+      entry.reject(this._errorValue());
     }
   }
 

@@ -131,8 +131,6 @@ const loops = new WeakMap<KernelRunner, EventLoop>();
  * ```
  */
 export class EventLoop {
-  /** @internal Tasks of this loop that are not done. */
-  readonly _tasks = new Set<Task<unknown>>();
   /** @internal Futures that failed and whose error nobody has retrieved yet. */
   readonly _unretrieved = new Set<Future<unknown>>();
   private handler: ExceptionHandler | null = null;

@@ -22,7 +22,7 @@ import {
 } from '@duet/kernel';
 import { currentWait, wake } from '@duet/kernel/lowlevel';
 import { EventLoop, debugWarn } from './loop';
-import type { Task } from './tasks';
+import { pendingTasks, type Task } from './tasks';
 
 /**
  * Options of {@link run} and {@link Runner}.
@@ -276,7 +276,7 @@ function cancelOnAbort(signal: AbortSignal | undefined, task: Task<unknown>): ()
 
 /** Cancels every pending task of `loop`, waits for them, and reports unretrieved errors. */
 async function shutdown(loop: EventLoop): Promise<void> {
-  const pending = [...loop._tasks];
+  const pending = pendingTasks(loop);
   for (const task of pending) task.cancel();
   for (const task of pending) {
     try {

@@ -20,7 +20,7 @@ import {
 import type { Future } from './futures';
 import { getRunningLoop, type EventLoop } from './loop';
 import { cancelKernelTask } from './timeouts';
-import { Task, type TaskOptions } from './tasks';
+import { Task, asyncioTaskOf, type TaskOptions } from './tasks';
 
 const NONE: unique symbol = Symbol('none');
 
@@ -88,7 +88,8 @@ export class TaskGroup {
   private aborting = false;
   private parentTask: KernelTask | null = null;
   private parentCancelRequested = false;
-  private readonly tasks = new Set<Task<unknown>>();
+  /** Tasks whose done callback has not run yet (the tasks themselves are the nursery's children). */
+  private pending = 0;
   private readonly errors: unknown[] = [];
   private onCompletedFut: Future<boolean> | null = null;
   private nursery: Nursery | null = null;
@@ -153,11 +154,10 @@ export class TaskGroup {
    */
   createTask<T>(fn: () => T | PromiseLike<T>, options: TaskOptions = {}): Task<T> {
     if (!this.entered) throw new RuntimeError(`${String(this)} has not been entered`);
-    if (this.exiting && this.tasks.size === 0)
-      throw new RuntimeError(`${String(this)} is finished`);
+    if (this.exiting && this.pending === 0) throw new RuntimeError(`${String(this)} is finished`);
     if (this.aborting) throw new RuntimeError(`${String(this)} is shutting down`);
     const task = Task._create(this.loop!, fn, options, this.nursery);
-    this.tasks.add(task as Task<unknown>);
+    this.pending++;
     task.addDoneCallback(this.onTaskDone);
     return task;
   }
@@ -168,7 +168,7 @@ export class TaskGroup {
     if (failed) error = cancellationOf(error) ?? error;
     let propagateCancel: unknown = failed && error instanceof Cancelled ? error : NONE;
     if (failed && !this.aborting) this.abort();
-    while (this.tasks.size > 0) {
+    while (this.pending > 0) {
       const completed = (this.onCompletedFut ??= this.loop!.createFuture<boolean>());
       try {
         // Once aborting, the children are cancelled and a further cancel changes nothing: wait for
@@ -206,13 +206,13 @@ export class TaskGroup {
 
   private abort(): void {
     this.aborting = true;
-    for (const task of this.tasks) if (!task.done()) task.cancel();
+    for (const child of this.nursery!.childTasks) asyncioTaskOf(child)?.cancel();
   }
 
   private readonly onTaskDone = (task: Task<unknown>): void => {
-    this.tasks.delete(task);
+    this.pending--;
     const fut = this.onCompletedFut;
-    if (fut !== null && this.tasks.size === 0 && !fut.done()) fut.setResult(true);
+    if (fut !== null && this.pending === 0 && !fut.done()) fut.setResult(true);
     if (task.cancelled()) return;
     const exc = task.exception();
     if (exc === null) return;
@@ -237,7 +237,7 @@ export class TaskGroup {
   /** A short description, for logs and debugging. */
   toString(): string {
     const parts = [
-      this.tasks.size !== 0 ? `tasks=${this.tasks.size}` : '',
+      this.pending !== 0 ? `tasks=${this.pending}` : '',
       this.errors.length !== 0 ? `errors=${this.errors.length}` : '',
       this.aborting ? 'cancelling' : this.entered ? 'entered' : '',
     ].filter((p) => p !== '');
