@@ -11,7 +11,7 @@ import {
   type TimerHandle as KernelTimerHandle,
 } from '@duet/kernel';
 import { Future } from './futures';
-import { Task, type TaskOptions } from './tasks';
+import { NO_TASK_OPTIONS, Task, type TaskOptions } from './tasks';
 
 /**
  * What an exception handler receives, as asyncio's context dict.
@@ -204,7 +204,7 @@ export class EventLoop {
   }
 
   /** Starts `fn()` as a Task of this loop (same as {@link createTask}). */
-  createTask<T>(fn: () => T | PromiseLike<T>, options: TaskOptions = {}): Task<T> {
+  createTask<T>(fn: () => T | PromiseLike<T>, options: TaskOptions = NO_TASK_OPTIONS): Task<T> {
     return Task._create(this, fn, options, null);
   }
 

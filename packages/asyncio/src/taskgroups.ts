@@ -19,7 +19,7 @@ import {
 } from '@duet/kernel';
 import { getRunningLoop, type EventLoop } from './loop';
 import { cancelKernelTask } from './timeouts';
-import { Task, asyncioTaskOf, type TaskOptions } from './tasks';
+import { NO_TASK_OPTIONS, Task, asyncioTaskOf, type TaskOptions } from './tasks';
 
 const NONE: unique symbol = Symbol('none');
 
@@ -162,7 +162,7 @@ export class TaskGroup {
    * Starts `fn()` as a Task in this group. A `RuntimeError` before `run()`, once the group is
    * finished, or while it is shutting down after a failure.
    */
-  createTask<T>(fn: () => T | PromiseLike<T>, options: TaskOptions = {}): Task<T> {
+  createTask<T>(fn: () => T | PromiseLike<T>, options: TaskOptions = NO_TASK_OPTIONS): Task<T> {
     if (!this.entered) throw new RuntimeError(`${String(this)} has not been entered`);
     if (this.exiting && this.pending === 0) throw new RuntimeError(`${String(this)} is finished`);
     if (this.aborting) throw new RuntimeError(`${String(this)} is shutting down`);

@@ -67,6 +67,8 @@ let spawnInto: Nursery | null = null;
 let createOn: EventLoop | null = null;
 // Every Task's function takes no arguments: one shared list instead of one per task.
 const NO_ARGS = Object.freeze([]) as [];
+/** @internal The options of a task made without any: one shared object, not one per call. */
+export const NO_TASK_OPTIONS: TaskConstructorOptions = Object.freeze({});
 const TASK_HOME = Symbol('duet.asyncio.taskHome');
 
 /**
@@ -118,7 +120,7 @@ export class Task<T = unknown> extends Future<T> {
   readonly _kernelTask: KernelTask;
   private name: string;
 
-  constructor(fn: () => T | PromiseLike<T>, options: TaskConstructorOptions = {}) {
+  constructor(fn: () => T | PromiseLike<T>, options: TaskConstructorOptions = NO_TASK_OPTIONS) {
     checkFunction('Task', fn);
     const loop = createOn ?? options.loop ?? getRunningLoop();
     createOn = null;
@@ -246,7 +248,10 @@ function settleTask(kernelTask: KernelTask): void {
  * console.log(await task); // 42
  * ```
  */
-export function createTask<T>(fn: () => T | PromiseLike<T>, options: TaskOptions = {}): Task<T> {
+export function createTask<T>(
+  fn: () => T | PromiseLike<T>,
+  options: TaskOptions = NO_TASK_OPTIONS,
+): Task<T> {
   return getRunningLoop().createTask(fn, options);
 }
 
