@@ -164,7 +164,9 @@ export class TaskGroup {
    */
   createTask<T>(fn: () => T | PromiseLike<T>, options: TaskOptions = NO_TASK_OPTIONS): Task<T> {
     if (!this.entered) throw new RuntimeError(`${String(this)} has not been entered`);
-    if (this.exiting && this.pending === 0) throw new RuntimeError(`${String(this)} is finished`);
+    // The kernel has joined every task (their done callbacks may still be queued): finished too.
+    if (this.exiting && (this.pending === 0 || this.nursery!.isClosed))
+      throw new RuntimeError(`${String(this)} is finished`);
     if (this.aborting) throw new RuntimeError(`${String(this)} is shutting down`);
     const task = Task._create(this.loop!, fn, options, this.nursery);
     this.pending++;
