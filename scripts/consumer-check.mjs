@@ -269,6 +269,14 @@ const EXPECTED_EXPORTS = {
     'toWritableStream',
   ],
   '@duet/kernel/inspector': ['Inspector'],
+  '@duet/kernel/lowlevel': [
+    'breakWait',
+    'currentWait',
+    'edgeCancelMessage',
+    'parkTask',
+    'wake',
+    'wakeWithError',
+  ],
   '@duet/otel': ['currentTaskSpan', 'instrumentDuet'],
 };
 

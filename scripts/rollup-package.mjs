@@ -126,6 +126,9 @@ export function packageConfig(configUrl) {
           outDir: distDir,
           declaration: true,
           declarationDir: distDir,
+          // Members marked @internal are the package's own: left out of the published types, so
+          // no other package (nor a user) can reach them. The low-level contracts are public API.
+          stripInternal: true,
           sourceMap: true,
           // src/ is not shipped: the maps carry the sources themselves.
           inlineSources: true,

@@ -11,6 +11,14 @@ import {
   type Task as KernelTask,
   type Waitable,
 } from '@duet/kernel';
+import {
+  breakWait,
+  currentWait,
+  edgeCancelMessage,
+  parkTask,
+  wake,
+  wakeWithError,
+} from '@duet/kernel/lowlevel';
 import { InvalidStateError } from './errors';
 import { EventLoop, getRunningLoop } from './loop';
 
@@ -44,7 +52,7 @@ class AwaitWait implements Waitable {
   ) {}
 
   abortWait(task: KernelTask): Abort {
-    if (!this.broken && !this.future.done() && this.future.cancel(task.edgeMessage)) {
+    if (!this.broken && !this.future.done() && this.future.cancel(edgeCancelMessage(task))) {
       // The request went on to the future: the task wakes when the future completes.
       task.discardPendingCancel();
       return Abort.FAILED;
@@ -112,8 +120,9 @@ export class Future<T = unknown> implements PromiseLike<T> {
   _logTraceback = false;
   /** @internal */
   readonly _loop: EventLoop;
-  // Made on first use: most tasks of a big fan-out get one callback, many get none.
-  private entries: Entry[] | null = null;
+  // Most futures get one callback or awaiter, many none: the first is kept as is, a list is made
+  // only for a second.
+  private entries: Entry | Entry[] | null = null;
 
   constructor(options: FutureOptions = {}) {
     this._loop = options.loop ?? getRunningLoop();
@@ -188,15 +197,20 @@ export class Future<T = unknown> implements PromiseLike<T> {
   addDoneCallback(callback: DoneCallback<this>): void {
     if (typeof callback !== 'function') throw new TypeError('addDoneCallback expects a function');
     if (this._state !== 'PENDING') this._loop._runner.callSoon(() => this._callCallback(callback));
-    else (this.entries ??= []).push(callback as DoneCallback<never>);
+    else this._addEntry(callback as DoneCallback<never>);
   }
 
   /** Removes every registration of `callback`; returns how many were removed. */
   removeDoneCallback(callback: DoneCallback<this>): number {
-    if (this.entries === null) return 0;
-    const before = this.entries.length;
-    this.entries = this.entries.filter((e) => e !== (callback as unknown));
-    return before - this.entries.length;
+    const entries = this.entries;
+    if (entries === null) return 0;
+    if (!Array.isArray(entries)) {
+      if (entries !== (callback as unknown)) return 0;
+      this.entries = null;
+      return 1;
+    }
+    this.entries = entries.filter((e) => e !== (callback as unknown));
+    return entries.length - this.entries.length;
   }
 
   /**
@@ -225,15 +239,17 @@ export class Future<T = unknown> implements PromiseLike<T> {
     if (task !== undefined && task.state === 'running') {
       const wait = new AwaitWait(this as Future<unknown>, task);
       wait.retrieve = retrieve;
-      (this.entries ??= []).push(wait);
-      const parked = task.runner.park(task, wait, false);
+      this._addEntry(wait);
+      const parked = parkTask(task, wait);
       markFresh(wait);
       return parked;
     }
-    if (task !== undefined && task.parkedOn instanceof AwaitWait && task.parkedOn.fresh)
-      return racedAwait(task);
+    if (task !== undefined) {
+      const pending = currentWait(task);
+      if (pending instanceof AwaitWait && pending.fresh) return racedAwait(task, pending);
+    }
     return new Promise((resolve, reject) => {
-      (this.entries ??= []).push({ resolve, reject, retrieve });
+      this._addEntry({ resolve, reject, retrieve });
     });
   }
 
@@ -262,8 +278,19 @@ export class Future<T = unknown> implements PromiseLike<T> {
 
   /** @internal */
   _removeWaiter(wait: AwaitWait): void {
-    const i = this.entries?.indexOf(wait) ?? -1;
-    if (i >= 0) this.entries!.splice(i, 1);
+    const entries = this.entries;
+    if (entries === wait) this.entries = null;
+    else if (Array.isArray(entries)) {
+      const i = entries.indexOf(wait);
+      if (i >= 0) entries.splice(i, 1);
+    }
+  }
+
+  private _addEntry(entry: Entry): void {
+    const entries = this.entries;
+    if (entries === null) this.entries = entry;
+    else if (Array.isArray(entries)) entries.push(entry);
+    else this.entries = [entries, entry];
   }
 
   /** @internal Schedules the done callbacks and wakes the awaiting tasks, in registration order. */
@@ -272,24 +299,26 @@ export class Future<T = unknown> implements PromiseLike<T> {
     this.entries = null;
     if (entries === null) return;
     const ok = this._state === 'FINISHED' && this._exception === NO_EXCEPTION;
-    for (const entry of entries) {
-      if (entry instanceof AwaitWait) {
-        const task = entry.task;
-        if (task.parkedOn !== entry) continue;
-        if (ok) task.runner.wake(task, this._result);
-        else {
-          if (entry.retrieve) this._logTraceback = false;
-          task.runner.wakeWithError(task, this._errorValue());
-        }
-      } else if (typeof entry === 'function') {
-        this._loop._runner.callSoon(() => this._callCallback(entry as DoneCallback<this>));
-      } else {
-        if (ok) entry.resolve(this._result);
-        else {
-          if (entry.retrieve) this._logTraceback = false;
-          entry.reject(this._errorValue());
-        }
+    if (!Array.isArray(entries)) this._notify(entries, ok);
+    else for (const entry of entries) this._notify(entry, ok);
+  }
+
+  private _notify(entry: Entry, ok: boolean): void {
+    if (entry instanceof AwaitWait) {
+      const task = entry.task;
+      if (currentWait(task) !== entry) return;
+      if (ok) wake(task, this._result);
+      else {
+        if (entry.retrieve) this._logTraceback = false;
+        wakeWithError(task, this._errorValue());
       }
+    } else if (typeof entry === 'function') {
+      this._loop._runner.callSoon(() => this._callCallback(entry as DoneCallback<this>));
+    } else if (ok) {
+      entry.resolve(this._result);
+    } else {
+      if (entry.retrieve) this._logTraceback = false;
+      entry.reject(this._errorValue());
     }
   }
 
@@ -335,13 +364,13 @@ function taskName(task: KernelTask): string {
  * `Promise.race` / `Promise.all`. Both awaits fail with a RuntimeError that says what to use, and
  * the task leaves the first wait, so the error reaches the task's code (and `run()`'s caller).
  */
-function racedAwait(task: KernelTask): Promise<never> {
+function racedAwait(task: KernelTask, first: AwaitWait): Promise<never> {
   const error = new RuntimeError(
     `${taskName(task)} awaited a Future while it was awaiting another one: Futures and Tasks ` +
       'cannot be passed to Promise.race / Promise.all inside a task; use gather(), wait() or asCompleted()',
   );
-  (task.parkedOn as AwaitWait).broken = true;
-  task.runner.breakWait(task, error);
+  first.broken = true;
+  breakWait(task, error);
   return Promise.reject(error);
 }
 

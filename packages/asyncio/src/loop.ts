@@ -13,7 +13,7 @@ import {
   type TimerHandle as KernelTimerHandle,
 } from '@duet/kernel';
 import { Future } from './futures';
-import { Task, type TaskOptions } from './tasks';
+import { NO_TASK_OPTIONS, Task, type TaskOptions } from './tasks';
 
 /**
  * What an exception handler receives, as asyncio's context dict.
@@ -134,8 +134,6 @@ const runLoop = /* @__PURE__ */ new RunVar<EventLoop | undefined>('asyncio event
  * ```
  */
 export class EventLoop {
-  /** @internal Tasks of this loop that are not done. */
-  readonly _tasks = new Set<Task<unknown>>();
   /** @internal Futures that failed and whose error nobody has retrieved yet. */
   readonly _unretrieved = new Set<Future<unknown>>();
   private handler: ExceptionHandler | null = null;
@@ -210,7 +208,7 @@ export class EventLoop {
   }
 
   /** Starts `fn()` as a Task of this loop (same as {@link createTask}). */
-  createTask<T>(fn: () => T | PromiseLike<T>, options: TaskOptions = {}): Task<T> {
+  createTask<T>(fn: () => T | PromiseLike<T>, options: TaskOptions = NO_TASK_OPTIONS): Task<T> {
     return Task._create(this, fn, options, null);
   }
 

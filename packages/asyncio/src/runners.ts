@@ -18,9 +18,11 @@ import {
   type Task as KernelTask,
   type Waitable,
   checkFunction,
+  park,
 } from '@duet/kernel';
+import { currentWait, wake } from '@duet/kernel/lowlevel';
 import { EventLoop, debugWarn } from './loop';
-import type { Task } from './tasks';
+import { pendingTasks, type Task } from './tasks';
 
 /**
  * Options of {@link run} and {@link Runner}.
@@ -206,9 +208,9 @@ export class Runner implements AsyncDisposable {
         () => this.main(),
       );
       this.kernelDone.catch((err: unknown) => this.failJobs(err));
-    } else if (this.rootWaiting && this.root !== null && this.root.parkedOn === this.jobWait) {
+    } else if (this.rootWaiting && this.root !== null && currentWait(this.root) === this.jobWait) {
       this.rootWaiting = false;
-      this.root.runner.wake(this.root, undefined);
+      wake(this.root, undefined);
     }
   }
 
@@ -227,7 +229,7 @@ export class Runner implements AsyncDisposable {
       if (job === undefined) {
         this.rootWaiting = true;
         try {
-          await this.root.runner.park(this.root, this.jobWait, true);
+          await park(this.jobWait, { foreign: true });
         } catch (err) {
           this.rootWaiting = false;
           this.failJobs(err);
@@ -274,7 +276,7 @@ function cancelOnAbort(signal: AbortSignal | undefined, task: Task<unknown>): ()
 
 /** Cancels every pending task of `loop`, waits for them, and reports unretrieved errors. */
 async function shutdown(loop: EventLoop): Promise<void> {
-  const pending = [...loop._tasks];
+  const pending = pendingTasks(loop);
   for (const task of pending) task.cancel();
   for (const task of pending) {
     try {

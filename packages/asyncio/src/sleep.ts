@@ -1,6 +1,8 @@
 /** asyncio's `sleep`, on the kernel's deadline heap. */
 import { checkNumber, checkpoint, sleep as kernelSleep } from '@duet/kernel';
 
+const SECONDS = { unit: 'seconds' } as const;
+
 /**
  * Waits `delay` seconds on the loop's clock and returns `result`. `sleep(0)` (or a negative delay)
  * yields exactly one loop iteration. Cancellable, like every wait.
@@ -13,7 +15,7 @@ import { checkNumber, checkpoint, sleep as kernelSleep } from '@duet/kernel';
  */
 export function sleep<T = undefined>(delay: number, result?: T): Promise<T> {
   try {
-    checkNumber('sleep()', 'delay', delay, { unit: 'seconds' });
+    checkNumber('sleep()', 'delay', delay, SECONDS);
   } catch (err) {
     return Promise.reject(err);
   }

@@ -1,12 +1,12 @@
 /**
- * asyncio's `TaskGroup` (Python 3.13 behaviour) in callback form. Its children live in a kernel
- * nursery opened by `run()` (so they belong to the task tree), but the group's logic is asyncio's,
- * with edge-triggered cancellation: on the first child failure it cancels the other children and
- * the parent task once, counts that request with `uncancel()`, waits for everyone, and raises an
- * `ExceptionGroup`.
+ * asyncio's `TaskGroup` (Python 3.13 behaviour) in callback form. Its children are edge-native
+ * tasks of a kernel nursery opened by `run()`: they belong to the task tree, and the kernel joins
+ * them, edge-style (`onJoinCancelled`: a cancel of the parent meanwhile is delivered, once, and the
+ * join goes on). The group's own part is asyncio's policy: on the first child failure it cancels
+ * the other children and the parent task once, counts that request with `uncancel()`, and raises
+ * an `ExceptionGroup` once everyone is done.
  */
 import {
-  CancelScope,
   Cancelled,
   cancellationOf,
   checkOptions,
@@ -19,14 +19,11 @@ import {
   type Task as KernelTask,
   checkFunction,
 } from '@duet/kernel';
-import type { Future } from './futures';
 import { getRunningLoop, type EventLoop } from './loop';
 import { cancelKernelTask } from './timeouts';
-import { Task, type TaskOptions } from './tasks';
+import { NO_TASK_OPTIONS, Task, asyncioTaskOf, type TaskOptions } from './tasks';
 
 const NONE: unique symbol = Symbol('none');
-
-type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
 /**
  * Options of the {@link TaskGroup} constructor.
@@ -74,9 +71,9 @@ export class TaskGroup {
   private aborting = false;
   private parentTask: KernelTask | null = null;
   private parentCancelRequested = false;
-  private readonly tasks = new Set<Task<unknown>>();
+  /** Tasks whose done callback has not run yet (the tasks themselves are the nursery's children). */
+  private pending = 0;
   private readonly errors: unknown[] = [];
-  private onCompletedFut: Future<boolean> | null = null;
   private nursery: Nursery | null = null;
   private loop: EventLoop | null = null;
   private readonly signal: AbortSignal | undefined;
@@ -104,7 +101,7 @@ export class TaskGroup {
     this.loop = getRunningLoop();
     const signal = this.signal;
     const onAbort = (): void => {
-      if (!task.done) cancelKernelTask(task, 'the TaskGroup signal was aborted');
+      if (task.state !== 'done') cancelKernelTask(task, 'the TaskGroup signal was aborted');
     };
     if (signal?.aborted === true) onAbort();
     else signal?.addEventListener('abort', onAbort, { once: true });
@@ -116,67 +113,60 @@ export class TaskGroup {
   }
 
   private async runBody<T>(body: (tg: this) => T | PromiseLike<T>): Promise<T> {
-    const outcome = await openNursery(async (nursery): Promise<Outcome<T>> => {
-      this.nursery = nursery;
-      let failed = false;
-      let error: unknown;
-      let value: T | undefined;
-      try {
-        value = await body(this);
-      } catch (err) {
-        failed = true;
-        error = err;
-      }
-      return this.exit(failed, error, value as T);
-    });
-    if (outcome === undefined)
+    let failed = false;
+    let error: unknown;
+    let value: T | undefined;
+    // The CancelledError to raise once the tasks are done: the body's, or the parent's own.
+    let propagateCancel: unknown = NONE;
+    const entered = await openNursery(
+      async (nursery) => {
+        this.nursery = nursery;
+        try {
+          value = await body(this);
+        } catch (err) {
+          failed = true;
+          error = cancellationOf(err) ?? err;
+          if (error instanceof Cancelled) propagateCancel = error;
+        }
+        this.exiting = true;
+        if (failed && !this.aborting) this.abort();
+        return true;
+      },
+      {
+        // The kernel joins the tasks; a cancel of the parent task meanwhile cancels them (once).
+        onJoinCancelled: (cancelled) => {
+          if (this.aborting) return;
+          propagateCancel = cancelled;
+          this.abort();
+        },
+      },
+    );
+    if (entered === undefined)
       throw new RuntimeError('TaskGroup: the enclosing cancel scope caught the group');
-    if (!outcome.ok) throw outcome.error;
-    return outcome.value;
+    return this.finish(failed, error, value as T, propagateCancel);
   }
 
   /**
    * Starts `fn()` as a Task in this group. A `RuntimeError` before `run()`, once the group is
    * finished, or while it is shutting down after a failure.
    */
-  createTask<T>(fn: () => T | PromiseLike<T>, options: TaskOptions = {}): Task<T> {
+  createTask<T>(fn: () => T | PromiseLike<T>, options: TaskOptions = NO_TASK_OPTIONS): Task<T> {
     if (!this.entered) throw new RuntimeError(`${String(this)} has not been entered`);
-    if (this.exiting && this.tasks.size === 0)
+    // The kernel has joined every task (their done callbacks may still be queued): finished too.
+    if (this.exiting && (this.pending === 0 || this.nursery!.isClosed))
       throw new RuntimeError(`${String(this)} is finished`);
     if (this.aborting) throw new RuntimeError(`${String(this)} is shutting down`);
     const task = Task._create(this.loop!, fn, options, this.nursery);
-    this.tasks.add(task as Task<unknown>);
+    this.pending++;
     task.addDoneCallback(this.onTaskDone);
     return task;
   }
 
-  private async exit<T>(failed: boolean, error: unknown, value: T): Promise<Outcome<T>> {
-    this.exiting = true;
+  /** Every task is done: the group's outcome, with the cancel bookkeeping of Python 3.13. */
+  private finish<T>(failed: boolean, error: unknown, value: T, propagateCancel: unknown): T {
     const parent = this.parentTask!;
-    if (failed) error = cancellationOf(error) ?? error;
-    let propagateCancel: unknown = failed && error instanceof Cancelled ? error : NONE;
-    if (failed && !this.aborting) this.abort();
-    while (this.tasks.size > 0) {
-      const completed = (this.onCompletedFut ??= this.loop!.createFuture<boolean>());
-      try {
-        // Once aborting, the children are cancelled and a further cancel changes nothing: wait for
-        // them shielded from cancel scopes, or a Trio-style (level-triggered) cancellation would
-        // raise at every wait and spin this loop. asyncio's own cancel() still gets through.
-        if (this.aborting) await new CancelScope({ shield: true }).run(() => completed);
-        else await completed;
-      } catch (err) {
-        if (!(err instanceof Cancelled)) throw err;
-        if (!this.aborting) {
-          // The parent task is cancelled from outside while waiting for the children.
-          propagateCancel = err;
-          this.abort();
-        }
-      }
-      this.onCompletedFut = null;
-    }
     if (this.parentCancelRequested && parent.uncancel() === 0) propagateCancel = NONE;
-    if (propagateCancel !== NONE && this.errors.length === 0)
-      return { ok: false, error: propagateCancel };
+    if (propagateCancel !== NONE && this.errors.length === 0) throw propagateCancel;
     if (failed && !(error instanceof Cancelled)) this.errors.push(error);
     if (this.errors.length !== 0) {
       if (parent.cancelling() > 0) {
@@ -184,29 +174,24 @@ export class TaskGroup {
         parent.uncancel();
         cancelKernelTask(parent);
       }
-      return {
-        ok: false,
-        error: new ExceptionGroup('unhandled errors in a TaskGroup', this.errors),
-      };
+      throw new ExceptionGroup('unhandled errors in a TaskGroup', this.errors);
     }
-    return { ok: true, value };
+    return value;
   }
 
   private abort(): void {
     this.aborting = true;
-    for (const task of this.tasks) if (!task.done()) task.cancel();
+    for (const child of this.nursery!.childTasks) asyncioTaskOf(child)?.cancel();
   }
 
   private readonly onTaskDone = (task: Task<unknown>): void => {
-    this.tasks.delete(task);
-    const fut = this.onCompletedFut;
-    if (fut !== null && this.tasks.size === 0 && !fut.done()) fut.setResult(true);
+    this.pending--;
     if (task.cancelled()) return;
     const exc = task.exception();
     if (exc === null) return;
     this.errors.push(exc);
     const parent = this.parentTask!;
-    if (parent.done) {
+    if (parent.state === 'done') {
       this.loop!.callExceptionHandler({
         message: 'Task has errored out but its parent task is already completed',
         exception: exc,
@@ -225,7 +210,7 @@ export class TaskGroup {
   /** A short description, for logs and debugging. */
   toString(): string {
     const parts = [
-      this.tasks.size !== 0 ? `tasks=${this.tasks.size}` : '',
+      this.pending !== 0 ? `tasks=${this.pending}` : '',
       this.errors.length !== 0 ? `errors=${this.errors.length}` : '',
       this.aborting ? 'cancelling' : this.entered ? 'entered' : '',
     ].filter((p) => p !== '');

@@ -62,7 +62,13 @@ export type Awaitable<T> = PromiseLike<T> | (() => T | PromiseLike<T>);
  */
 export type AwaitedOf<A> = A extends (...args: never[]) => infer R ? Awaited<R> : Awaited<A>;
 
+// What Task._create passes to the constructor beside its options (no options object per task).
 let spawnInto: Nursery | null = null;
+let createOn: EventLoop | null = null;
+// Every Task's function takes no arguments: one shared list instead of one per task.
+const NO_ARGS = Object.freeze([]) as [];
+/** @internal The options of a task made without any: one shared object, not one per call. */
+export const NO_TASK_OPTIONS: TaskConstructorOptions = Object.freeze({});
 const TASK_HOME = Symbol('duet.asyncio.taskHome');
 
 /**
@@ -114,9 +120,10 @@ export class Task<T = unknown> extends Future<T> {
   readonly _kernelTask: KernelTask;
   private name: string;
 
-  constructor(fn: () => T | PromiseLike<T>, options: TaskConstructorOptions = {}) {
+  constructor(fn: () => T | PromiseLike<T>, options: TaskConstructorOptions = NO_TASK_OPTIONS) {
     checkFunction('Task', fn);
-    const loop = options.loop ?? getRunningLoop();
+    const loop = createOn ?? options.loop ?? getRunningLoop();
+    createOn = null;
     super({ loop });
     this.name = options.name ?? `Task-${++loop._taskCounter}`;
     const home = currentTaskOrUndefined()?.getLocal(TASK_HOME) as Nursery | undefined;
@@ -125,12 +132,11 @@ export class Task<T = unknown> extends Future<T> {
     if (nursery === null && home !== undefined && !home.isClosed) nursery = home;
     this._kernelTask =
       nursery === null
-        ? loop._runner.spawnSystemTask(fn, [], this.name, settleTask)
-        : nursery.spawn(fn, [], this.name, settleTask);
+        ? loop._runner.spawnSystemTask(fn, NO_ARGS, this.name, settleTask)
+        : nursery.spawn(fn, NO_ARGS, this.name, settleTask);
     this._kernelTask.setLocal(TASK_KEY, this);
     // Tasks made by this task go to the same home (see runWithTaskNursery).
     if (home !== undefined) this._kernelTask.setLocal(TASK_HOME, home);
-    loop._tasks.add(this as Task<unknown>);
   }
 
   /** @internal Makes a task, in `nursery` if given (else a system task of the run). */
@@ -142,10 +148,12 @@ export class Task<T = unknown> extends Future<T> {
   ): Task<T> {
     checkFunction('createTask()', fn);
     spawnInto = nursery;
+    createOn = loop;
     try {
-      return new Task(fn, { ...options, loop });
+      return new Task(fn, options);
     } finally {
       spawnInto = null;
+      createOn = null;
     }
   }
 
@@ -195,7 +203,6 @@ export class Task<T = unknown> extends Future<T> {
 
   /** @internal */
   _finishResult(value: T): void {
-    this._done();
     if (this._loop._debug && this._kernelTask.cancelling() > 0) {
       debugWarn(
         `${String(this)} was cancelled but returned normally: did it swallow CancelledError?`,
@@ -206,19 +213,13 @@ export class Task<T = unknown> extends Future<T> {
 
   /** @internal */
   _finishError(error: unknown): void {
-    this._done();
     Future.prototype.setException.call(this, error);
   }
 
   /** @internal */
   _finishCancelled(error: Cancelled): void {
-    this._done();
     this._cancelledExc = error;
     Future.prototype.cancel.call(this, error.message === '' ? undefined : error.message);
-  }
-
-  private _done(): void {
-    this._loop._tasks.delete(this as Task<unknown>);
   }
 
   /** A short description, for logs and debugging. */
@@ -247,7 +248,10 @@ function settleTask(kernelTask: KernelTask): void {
  * console.log(await task); // 42
  * ```
  */
-export function createTask<T>(fn: () => T | PromiseLike<T>, options: TaskOptions = {}): Task<T> {
+export function createTask<T>(
+  fn: () => T | PromiseLike<T>,
+  options: TaskOptions = NO_TASK_OPTIONS,
+): Task<T> {
   return getRunningLoop().createTask(fn, options);
 }
 
@@ -289,7 +293,26 @@ export function asyncioTaskOf(kernelTask: KernelTask): Task<unknown> | null {
  * ```
  */
 export function allTasks(): Set<Task<unknown>> {
-  return new Set(getRunningLoop()._tasks);
+  return new Set(pendingTasks(getRunningLoop()));
+}
+
+/**
+ * @internal The Tasks of `loop` not done yet, oldest first. Read off the kernel's task tree (every
+ * Task is a kernel task there until it ends), so no task pays for a registry of its own.
+ */
+export function pendingTasks(loop: EventLoop): Task<unknown>[] {
+  const found: Task<unknown>[] = [];
+  const visit = (nursery: Nursery): void => {
+    for (const child of nursery.childTasks) {
+      const task = child.getLocal(TASK_KEY) as Task<unknown> | undefined;
+      if (task !== undefined) found.push(task);
+      for (const inner of child.openNurseries) visit(inner);
+    }
+  };
+  const runner = loop._runner;
+  visit(runner.systemNursery);
+  for (const nursery of runner.rootTask.openNurseries) visit(nursery);
+  return found.sort((a, b) => a._kernelTask.id - b._kernelTask.id);
 }
 
 /**

@@ -12,6 +12,7 @@ import {
   run,
   sleep,
   waitFor,
+  type Task,
 } from '@duet/asyncio';
 
 const virtual = () => ({ clock: new MockClock({ autojumpThreshold: 0 }) });
@@ -56,6 +57,38 @@ describe('a Future of another run', () => {
     const { fut } = await other.box;
     await other.done;
     expect(await run(async () => await fut)).toBe(1);
+  });
+});
+
+describe('a pending Task of another concurrent run', () => {
+  /** Starts a run whose main awaits a Task of its own that ends after `seconds` real seconds. */
+  function otherRunTask(seconds: number) {
+    let give!: (box: { task: Task<number> }) => void;
+    const box = new Promise<{ task: Task<number> }>((resolve) => (give = resolve));
+    const done = run(async () => {
+      const task = createTask(async () => {
+        await sleep(seconds);
+        return 1;
+      });
+      give({ task });
+      return await task;
+    });
+    return { done, box };
+  }
+
+  // CPython 3.12+ (wait_for is `async with timeout(): await fut`): both are RuntimeError
+  // "Task ... got Future <Task pending ...> attached to a different loop", raised at once.
+  test('await and waitFor() raise RuntimeError at once; the other run is not disturbed', async () => {
+    const other = otherRunTask(0.8);
+    const { task } = await other.box;
+    const started = performance.now();
+    await expect(run(async () => await task)).rejects.toThrow(
+      /got <Task name='Task-\d+' pending> attached to a different loop/,
+    );
+    await expect(run(() => waitFor(task, 0.05))).rejects.toBeInstanceOf(RuntimeError);
+    expect(performance.now() - started).toBeLessThan(500);
+    expect(task.cancelled()).toBe(false);
+    expect(await other.done).toBe(1);
   });
 });
 

@@ -494,3 +494,53 @@ describe('TaskGroup options', () => {
     expect(() => new TaskGroup(null as never)).toThrow('TaskGroup(): options must be an object');
   });
 });
+
+describe('TaskGroup on the kernel join (a cancel of the parent while it waits)', () => {
+  // Checked on CPython (3.11 and the 3.13 TaskGroup): prints
+  // ['group raised CancelledError', 1, 'sleeper cancelled', 'raised CancelledError', 1]
+  test('a cancel that comes after the last task ended, before the parent resumed, is raised by the group', async () => {
+    const out = await vrun(async () => {
+      const parent = currentTask()!;
+      const log: unknown[] = [];
+      try {
+        await new TaskGroup().run((tg) => {
+          const t = tg.createTask(async () => {
+            await sleep(0);
+            return 1;
+          });
+          t.addDoneCallback(() => parent.cancel());
+        });
+        log.push('group returned');
+      } catch (err) {
+        log.push(err instanceof CancelledError ? 'group raised CancelledError' : String(err));
+      }
+      log.push(parent.cancelling());
+      parent.uncancel();
+      getRunningLoop().callLater(1, () => parent.cancel());
+      try {
+        await new TaskGroup().run((tg) => {
+          tg.createTask(async () => {
+            try {
+              await sleep(10);
+            } catch (err) {
+              log.push('sleeper cancelled');
+              throw err;
+            }
+          });
+        });
+      } catch (err) {
+        log.push(err instanceof CancelledError ? 'raised CancelledError' : String(err));
+      }
+      log.push(parent.cancelling(), now());
+      return log;
+    });
+    expect(out).toEqual([
+      'group raised CancelledError',
+      1,
+      'sleeper cancelled',
+      'raised CancelledError',
+      1,
+      1,
+    ]);
+  });
+});

@@ -17,7 +17,6 @@ import {
 import {
   Abort,
   CancelScope,
-  currentRunner,
   currentTask,
   openNursery,
   park,
@@ -26,6 +25,7 @@ import {
   type Waitable,
   checkFunction,
 } from '@duet/kernel';
+import { currentWait, wake } from '@duet/kernel/lowlevel';
 
 /** Parks the current kernel task until `future` is done; `onCancel` decides what cancellation does. */
 function waitForFuture(
@@ -34,12 +34,11 @@ function waitForFuture(
   what: string,
 ): Promise<unknown> {
   const waiter = currentTask();
-  const runner = currentRunner();
   let parked = true;
   const onDone = (): void => {
-    if (parked && waiter.parkedOn === waitable) {
+    if (parked && currentWait(waiter) === waitable) {
       parked = false;
-      runner.wake(waiter, undefined);
+      wake(waiter, undefined);
     }
   };
   const waitable: Waitable = {
@@ -136,7 +135,6 @@ export function trioAsAio<A extends unknown[], R>(
     createTask(
       async () => {
         const host = currentTask();
-        const runner = currentRunner();
         const scope = new CancelScope();
         let outcome: { ok: true; value: R | undefined } | { ok: false; error: unknown } | undefined;
         let waiting = false;
@@ -147,7 +145,7 @@ export function trioAsAio<A extends unknown[], R>(
             } catch (error) {
               outcome = { ok: false, error };
             }
-            if (waiting) runner.wake(host, undefined);
+            if (waiting) wake(host, undefined);
           });
           waiting = true;
           // asyncio's cancel() reaches the host task here: hand it to the Trio scope instead.

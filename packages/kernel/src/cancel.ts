@@ -14,7 +14,6 @@ import {
   newEdgeCancelled,
   unwrapDisposalCancel,
 } from './errors';
-import type { TimedEntry } from './deadlines';
 import type { Runner } from './runner';
 import type { Task } from './task';
 import { checkBoolean, checkFunction, checkNumber, checkOptions, checkSignal } from './validate';
@@ -74,7 +73,8 @@ export const NO_ERROR: unique symbol = Symbol('no error');
  * scope.cancelledCaught; // true
  * ```
  */
-export class CancelScope implements TimedEntry {
+export class CancelScope {
+  // An entry of the deadline heap by shape: its TimedEntry members are the kernel's own (@internal).
   /** True once this scope caught the `Cancelled` it caused. */
   cancelledCaught = false;
   /** @internal The absolute deadline (the heap's key). */

@@ -252,7 +252,7 @@ export class HostWait implements Waitable {
     return task !== null && task.parkedOn === this ? task : null;
   }
 
-  /** @internal */
+  /** Cancellation reached the waiting task: runs `onAbort` and lets it go, unless `uncancellable`. */
   abortWait(): Abort {
     if (this.options.uncancellable === true) return Abort.FAILED;
     this.task = null;
@@ -260,7 +260,7 @@ export class HostWait implements Waitable {
     return Abort.SUCCEEDED;
   }
 
-  /** @internal */
+  /** What the task waits for, for task-tree dumps. */
   describeWait(): string {
     return this.what;
   }

@@ -22,6 +22,15 @@ export interface NurseryOptions {
   groupMessage?: string;
   /** An outside `AbortSignal`: aborting it cancels the nursery's scope, as `nursery.cancelScope.cancel()`. */
   signal?: AbortSignal;
+  /**
+   * Edge-triggered joining (asyncio's `TaskGroup`): an edge cancel request (`Task.requestCancel`)
+   * that reaches the parent while it waits for the children is delivered as a `Cancelled` that
+   * ends that wait, at the parent's next step, and passed to this function; then the parent waits
+   * again while children remain. The facade cancels the children from here and raises the
+   * cancellation once they are done. Without it the request stays pending until the nursery has
+   * exited. Level cancellation never ends the wait.
+   */
+  onJoinCancelled?: (cancelled: Cancelled) => void;
 }
 
 /** The keys of {@link NurseryOptions}, for option checks. */
@@ -29,6 +38,7 @@ export const NURSERY_OPTIONS: readonly string[] = [
   'strictExceptionGroups',
   'groupMessage',
   'signal',
+  'onJoinCancelled',
 ];
 
 /**
@@ -72,12 +82,25 @@ class StartStatus<T> implements TaskStatus<T> {
   }
 }
 
-/** Parked here: a nursery's parent waiting for the children; cancellation does not end that wait. */
+/**
+ * Parked here: a nursery's parent waiting for the children. Cancellation does not end that wait,
+ * except an edge request when the nursery joins edge-style (`onJoinCancelled`).
+ */
 class JoinWait implements Waitable {
-  constructor(private readonly nursery: Nursery) {}
+  constructor(
+    private readonly nursery: Nursery,
+    private readonly edge: boolean,
+  ) {}
 
-  abortWait(): Abort {
-    return Abort.FAILED;
+  abortWait(task: Task): Abort {
+    if (!this.edge || !task.edgePending) return Abort.FAILED;
+    this.nursery.parentWaiting = false;
+    return Abort.SUCCEEDED;
+  }
+
+  /** Edge-style, a cancel that overtook the last child's wake-up is delivered all the same. */
+  revokeWake(): boolean {
+    return this.edge;
   }
 
   describeWait(): string {
@@ -102,7 +125,8 @@ export class Nursery {
   private bodyDone = false;
   private closed = false;
   private pendingStarts = 0;
-  private parentWaiting = false;
+  /** @internal The parent is parked in {@link Nursery.join}. */
+  parentWaiting = false;
   private readonly system: boolean;
 
   /** @internal */
@@ -264,8 +288,21 @@ export class Nursery {
     this.bodyDone = true;
     this.checkClosed();
     if (!this.closed) {
-      this.parentWaiting = true;
-      await this.runner.park(this.parentTask, new JoinWait(this), false);
+      const onCancelled = options.onJoinCancelled;
+      const wait = new JoinWait(this, onCancelled !== undefined);
+      do {
+        this.parentWaiting = true;
+        try {
+          await this.runner.park(this.parentTask, wait, false);
+        } catch (cancelled) {
+          // Only an edge request ends the wait (see JoinWait): hand it to the facade, wait again.
+          try {
+            onCancelled!(cancelled as Cancelled);
+          } catch (err) {
+            this.addError(err);
+          }
+        }
+      } while (!this.closed);
     } else {
       try {
         await this.runner.yieldTask(this.parentTask, false);
@@ -301,6 +338,8 @@ export async function openNursery<T>(
   checkFunction('openNursery()', body);
   checkOptions('openNursery()', options, NURSERY_OPTIONS);
   checkSignal('openNursery()', options.signal);
+  if (options.onJoinCancelled !== undefined)
+    checkFunction('openNursery() onJoinCancelled', options.onJoinCancelled);
   const task = requireTask('openNursery()');
   const scope = new CancelScope(options.signal === undefined ? {} : { signal: options.signal });
   scope.enter(task);

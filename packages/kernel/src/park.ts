@@ -234,18 +234,22 @@ export class ParkingLot implements Waitable {
     return { tasksWaiting: this.parked.size };
   }
 
-  /** @internal */
+  /** Cancellation reached a task parked here: it leaves the lot (the wait is abandoned). */
   abortWait(task: Task): Abort {
     this.parked.delete(task);
     return Abort.SUCCEEDED;
   }
 
-  /** @internal */
+  /** The lot's label, for task-tree dumps. */
   describeWait(): string {
     return this.label;
   }
 
-  /** @internal */
+  /**
+   * The wake-vs-cancel rule of the lot (see {@link Waitable.revokeWake}): with `onRevoked`, a
+   * wake-up overtaken by an edge cancel is taken back and passed to `onRevoked`; without, the
+   * woken task keeps it.
+   */
   revokeWake(task: Task, outcome: Outcome): boolean {
     if (this.onRevoked === null) return false;
     this.onRevoked(outcome.ok ? outcome.value : undefined, task);

@@ -102,7 +102,8 @@ function captureResolvers(
 }
 
 /** A pending call made by {@link Runner.callAt}; `cancel()` stops it. */
-export class TimerHandle implements TimedEntry {
+export class TimerHandle {
+  // An entry of the deadline heap by shape: its TimedEntry members are the kernel's own (@internal).
   /** @internal */
   heapIndex = -1;
   /** @internal */

@@ -31,7 +31,7 @@ export class Task {
   name: string;
   /** The nursery this task belongs to; `null` for the root task. */
   parentNursery: Nursery | null;
-  /** @internal The runner of this task's run. */
+  /** The runner of this task's run. */
   readonly runner: Runner;
   /** @internal The innermost cancel scope this task is in. */
   scope: CancelScope;

@@ -46,7 +46,22 @@ export function checkNumber(
   value: unknown,
   options: CheckNumberOptions = {},
 ): asserts value is number {
-  const { min, max, integer = false, unit } = options;
+  const { min, max, integer = false } = options;
+  if (typeof value !== 'number') {
+    throw new TypeError(`${api}: ${name} must be ${wanted(options)}, got ${show(value)}`);
+  }
+  if (
+    Number.isNaN(value) ||
+    (min !== undefined && value < min) ||
+    (max !== undefined && value > max) ||
+    (integer && !Number.isInteger(value))
+  ) {
+    throw new ValueError(`${api}: ${name} must be ${wanted(options)}, got ${String(value)}`);
+  }
+}
+
+/** What {@link checkNumber} wants, in words: made only for a bad value (sleep(0) is a hot path). */
+function wanted({ min, max, integer = false, unit }: CheckNumberOptions): string {
   const range =
     min !== undefined && max !== undefined
       ? ` from ${min} to ${max}`
@@ -55,19 +70,7 @@ export function checkNumber(
         : max !== undefined
           ? ` <= ${max}`
           : '';
-  const wanted =
-    `${integer ? 'an integer' : 'a number'}${unit === undefined ? '' : ` of ${unit}`}` + range;
-  if (typeof value !== 'number') {
-    throw new TypeError(`${api}: ${name} must be ${wanted}, got ${show(value)}`);
-  }
-  if (
-    Number.isNaN(value) ||
-    (min !== undefined && value < min) ||
-    (max !== undefined && value > max) ||
-    (integer && !Number.isInteger(value))
-  ) {
-    throw new ValueError(`${api}: ${name} must be ${wanted}, got ${String(value)}`);
-  }
+  return `${integer ? 'an integer' : 'a number'}${unit === undefined ? '' : ` of ${unit}`}` + range;
 }
 
 /**
