@@ -114,6 +114,11 @@ export function packageConfig(configUrl) {
           `${pkg.name}: unresolved import ${warning.exporter ?? ''} (${warning.message})`,
         );
       }
+      // A type error in the build is one against the siblings' published .d.ts (what consumers
+      // get): a member stripped as @internal that another package uses, say. It must not pass.
+      if (warning.plugin === 'typescript') {
+        throw new Error(`${pkg.name}: ${warning.message}`);
+      }
       warn(warning);
     },
     plugins: [

@@ -74,7 +74,7 @@ export const NO_ERROR: unique symbol = Symbol('no error');
  * ```
  */
 export class CancelScope {
-  // An entry of the deadline heap by shape: its TimedEntry members are the kernel's own (@internal).
+  // An entry of the deadline heap by shape: its TimedEntry members are internal to the kernel.
   /** True once this scope caught the `Cancelled` it caused. */
   cancelledCaught = false;
   /** @internal The absolute deadline (the heap's key). */

@@ -103,7 +103,7 @@ function captureResolvers(
 
 /** A pending call made by {@link Runner.callAt}; `cancel()` stops it. */
 export class TimerHandle {
-  // An entry of the deadline heap by shape: its TimedEntry members are the kernel's own (@internal).
+  // An entry of the deadline heap by shape: its TimedEntry members are internal to the kernel.
   /** @internal */
   heapIndex = -1;
   /** @internal */
