@@ -3,10 +3,32 @@
  * wait for its exit, signals only while it runs, and what happens to it if it is still running
  * when the run ends. The facades' `Process` classes add their own streams on top.
  */
-import type { ChildProcess } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
 import { HostWait } from './interop';
-import { atRunEnd, destroyAll } from './resources';
+import { atRunEnd, destroyAll, type Destroyable } from './resources';
+
+/**
+ * What {@link ChildExit} uses of a Node `ChildProcess`. Structural, so the kernel's types need no
+ * `@types/node`; a `ChildProcess` is one.
+ */
+export interface ChildProcessLike {
+  /** The process id (undefined if the spawn failed). */
+  readonly pid?: number | undefined;
+  /** The exit code once exited, else null. */
+  readonly exitCode: number | null;
+  /** The signal that ended it, else null. */
+  readonly signalCode: string | null;
+  /** Our ends of its standard streams. */
+  readonly stdio: ReadonlyArray<Destroyable | null | undefined>;
+  /** Adds a one-time listener for `'close'`. */
+  once(event: 'close', listener: () => void): unknown;
+  /** Adds a listener for `'exit'`. */
+  on(event: 'exit', listener: (code: number | null, signal: string | null) => void): unknown;
+  /** Sends a signal. */
+  kill(signal?: number | string): boolean;
+  /** Lets Node exit while it runs. */
+  unref(): void;
+}
 
 /**
  * What happens to a child still running when the run ends: `'detach'` lets it go on without
@@ -16,9 +38,10 @@ import { atRunEnd, destroyAll } from './resources';
 export type ChildAtRunEnd = 'detach' | 'kill';
 
 /** Python's return code: the exit code, or minus the number of the signal that ended the child. */
-function returnCode(code: number | null, signal: NodeJS.Signals | null): number {
+function returnCode(code: number | null, signal: string | null): number {
   if (code !== null) return code;
-  const n = signal === null ? undefined : osConstants.signals[signal];
+  const signals = osConstants.signals as Record<string, number | undefined>;
+  const n = signal === null ? undefined : signals[signal];
   return n === undefined ? -1 : -n;
 }
 
@@ -39,7 +62,7 @@ export class ChildExit {
 
   constructor(
     /** The Node child process. */
-    readonly child: ChildProcess,
+    readonly child: ChildProcessLike,
     atEnd: ChildAtRunEnd,
   ) {
     const forget = atRunEnd(() => {
@@ -79,7 +102,7 @@ export class ChildExit {
   }
 
   /** Sends `signal` (a name like `'SIGINT'` or a number) unless the child has exited. */
-  sendSignal(signal: NodeJS.Signals | number): void {
+  sendSignal(signal: string | number): void {
     if (this.code === null) this.child.kill(signal);
   }
 }

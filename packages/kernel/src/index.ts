@@ -32,7 +32,7 @@ export {
 } from './cancel';
 export { Task, type TaskSink, type TaskState } from './task';
 export { RunVar, RunVarToken } from './runvar';
-export { ChildExit, type ChildAtRunEnd } from './child-process';
+export { ChildExit, type ChildAtRunEnd, type ChildProcessLike } from './child-process';
 export {
   Abort,
   ParkingLot,
@@ -77,6 +77,7 @@ export {
   DEFAULT_SETTLE_SECONDS,
   HostWait,
   hostEvent,
+  type HostEmitter,
   awaitForeign,
   currentSignal,
   type AwaitForeignOptions,

@@ -2,7 +2,6 @@
  * Interop with plain JavaScript: foreign Promises as checkpoints, and the AbortSignal of the
  * current task's cancellation.
  */
-import type { EventEmitter } from 'node:events';
 import { requireTask } from './context';
 import { ValueError, cancellationOf, newCancelled } from './errors';
 import type { TimerHandle } from './runner';
@@ -267,6 +266,17 @@ export class HostWait implements Waitable {
 }
 
 /**
+ * What {@link hostEvent} needs of an emitter: a Node `EventEmitter` (a socket, a server, a child
+ * process) has it. Structural, so the kernel's types need no `@types/node`.
+ */
+export interface HostEmitter {
+  /** Adds a one-time listener. */
+  once(event: string, listener: (...args: unknown[]) => void): unknown;
+  /** Removes a listener. */
+  off(event: string, listener: (...args: unknown[]) => void): unknown;
+}
+
+/**
  * Waits for `emitter` to emit `event` (resolving with its arguments) or `'error'` (raising that
  * error): how I/O waits for a socket to connect, a server to listen, a process to spawn. A host
  * wait like {@link HostWait}'s, with `what` as its description and `options` passed on; the two
@@ -279,7 +289,7 @@ export class HostWait implements Waitable {
  * ```
  */
 export async function hostEvent(
-  emitter: EventEmitter,
+  emitter: HostEmitter,
   event: string,
   what: string,
   options: HostWaitOptions = {},
