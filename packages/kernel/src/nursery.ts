@@ -111,6 +111,7 @@ export class Nursery {
     this.parentTask = parentTask;
     this.cancelScope = scope;
     this.system = system;
+    scope.nursery = this;
   }
 
   /** @internal The run's system nursery: no body, open until the root task ends. */
@@ -164,7 +165,6 @@ export class Nursery {
       name ?? (fn.name || 'anonymous'),
     );
     if (sink !== undefined) task.sink = sink;
-    this.cancelScope.addMember(task);
     this.children.add(task);
     this.runner.spawned(task);
     return task;
@@ -207,8 +207,8 @@ export class Nursery {
       task.parentNursery = target;
       target.children.add(task);
     }
+    this.cancelScope.moveContentsTo(target.cancelScope, this.children);
     this.children.clear();
-    this.cancelScope.moveContentsTo(target.cancelScope);
     this.checkClosed();
   }
 

@@ -13,7 +13,7 @@
 import { performance } from 'node:perf_hooks';
 import { CancelScope, NO_ERROR } from './cancel';
 import { MockClock, SystemClock, type Clock } from './clock';
-import { currentTaskOrUndefined, requireTask, runAsTask } from './context';
+import { contextTask, currentTaskOrUndefined, requireTask, runAsTask } from './context';
 import { DeadlineHeap, type TimedEntry } from './deadlines';
 import { DebugMonitor, type DebugOptions } from './debug';
 import {
@@ -225,10 +225,10 @@ export class Runner {
     this.done = new Promise((resolve, reject) => {
       this.settle = { resolve, reject };
     });
-    this.rootScope = CancelScope.root(this);
     this.outsideSignal = options.signal ?? null;
+    this.rootScope = CancelScope.root(this);
     this.rootTask = new Task(this, null, this.rootScope, fn, args, fn.name || 'main');
-    this.rootScope.addMember(this.rootTask);
+    this.rootScope.ownedBy(this.rootTask);
     this.systemNursery = Nursery.system(this, this.rootTask, CancelScope.root(this));
   }
 
@@ -682,7 +682,7 @@ export class Runner {
       this.taskExited(task, true, this.takeCancellation(task));
       return;
     }
-    runAsTask(task, taskMain, this, task);
+    runAsTask(task, taskMain);
   }
 
   /** @internal A new task is ready for its first step. */
@@ -728,7 +728,6 @@ export class Runner {
       this.debug.cancelPropagated(task);
     }
     this.liveTasks--;
-    task.scope.removeMember(task);
     if (this.instruments.list.length !== 0) {
       this.instruments.call('afterTaskStep', task);
       this.instruments.call('taskExited', task);
@@ -943,21 +942,35 @@ function outcomeOf(failed: boolean, value: unknown): Outcome {
   return failed ? { ok: false, error: value } : { ok: true, value };
 }
 
-/** Runs a task's function and reports how it ended; one frame per task, no closures. */
-async function taskMain(runner: Runner, task: Task): Promise<void> {
+/**
+ * Runs a task's function (in the task's context) and reports how it ended. No async frame and no
+ * closure per task: one reaction on the function's promise, whose handlers find the task in the
+ * context they run in (the task's). As `await fn()`: a synchronous throw ends the task at once, a
+ * value or a promise one reaction later.
+ */
+function taskMain(task: Task): void {
   const fn = task.fn as (...args: unknown[]) => unknown;
   const args = task.args!;
   task.fn = null;
   task.args = null;
-  let failed = false;
   let result: unknown;
   try {
-    result = await fn(...args);
+    result = args.length === 0 ? fn() : fn(...args);
   } catch (err) {
-    failed = true;
-    result = err;
+    task.runner.taskExited(task, true, err);
+    return;
   }
-  runner.taskExited(task, failed, result);
+  void Promise.resolve(result).then(taskReturned, taskThrew);
+}
+
+function taskReturned(value: unknown): void {
+  const task = contextTask()!;
+  task.runner.taskExited(task, false, value);
+}
+
+function taskThrew(error: unknown): void {
+  const task = contextTask()!;
+  task.runner.taskExited(task, true, error);
 }
 
 /**
