@@ -372,7 +372,7 @@ export class CancelScope implements TimedEntry {
         debug.cancelPropagated(task);
       debug.scopeExited(this.controller?.signal ?? null);
     }
-    if (error !== NO_ERROR && this.effective && !this.parentCancellationVisible()) {
+    if (error !== NO_ERROR && this.catchesCancelled()) {
       if (error instanceof Cancelled) {
         this.cancelledCaught = true;
         if (error._edge) this.rearmEdge(task);
@@ -425,6 +425,11 @@ export class CancelScope implements TimedEntry {
   /** A `Cancelled` carrying an asyncio-style request was caught here: the request stays pending. */
   private rearmEdge(task: Task): void {
     if (task.cancelRequests > 0) task.edgePending = true;
+  }
+
+  /** @internal Exiting now, this scope would catch a `Cancelled` (it is cancelled, its parent not). */
+  catchesCancelled(): boolean {
+    return this.effective && !this.parentCancellationVisible();
   }
 
   private parentCancellationVisible(): boolean {

@@ -98,6 +98,8 @@ export class Nursery {
   readonly children = new Set<Task>();
   /** @internal */
   readonly errors: unknown[] = [];
+  /** Every error recorded so far is a `Cancelled` (the usual end of a cancelled nursery). */
+  private onlyCancelled = true;
   private readonly runner: Runner;
   private bodyDone = false;
   private closed = false;
@@ -237,8 +239,13 @@ export class Nursery {
   }
 
   private addError(error: unknown): void {
-    this.errors.push(unwrapDisposalCancel(error));
+    this.record(unwrapDisposalCancel(error));
     this.cancelScope.cancelFor('nursery');
+  }
+
+  private record(error: unknown): void {
+    this.errors.push(error);
+    if (!(error instanceof Cancelled)) this.onlyCancelled = false;
   }
 
   private checkClosed(): void {
@@ -258,8 +265,8 @@ export class Nursery {
     this.checkClosed();
   }
 
-  /** @internal The body has ended with `error` (or NO_ERROR): wait for the children, return the combined error. */
-  async join(error: unknown, options: NurseryOptions): Promise<unknown> {
+  /** @internal The body has ended with `error` (or NO_ERROR): wait for the children. */
+  async join(error: unknown): Promise<void> {
     if (error !== NO_ERROR) this.addError(error);
     this.bodyDone = true;
     this.checkClosed();
@@ -270,12 +277,24 @@ export class Nursery {
       try {
         await this.runner.yieldTask(this.parentTask, false);
       } catch (err) {
-        this.errors.push(err);
+        this.record(err);
       }
     }
-    if (this.errors.length === 0) return NO_ERROR;
-    if (options.strictExceptionGroups === false && this.errors.length === 1) return this.errors[0];
-    return new ExceptionGroup(options.groupMessage ?? 'Exceptions from nursery', this.errors);
+  }
+
+  /**
+   * @internal What the joined nursery raises (or NO_ERROR), as its scope is about to exit. When
+   * every error is a `Cancelled` that the scope will catch, one of them stands for all: the scope
+   * would split the group and drop it whole, so 100,000 cancelled children need no group of
+   * 100,000 (an edge one is picked if any, since the scope re-arms edge requests it catches).
+   */
+  outcome(options: NurseryOptions): unknown {
+    const errors = this.errors;
+    if (errors.length === 0) return NO_ERROR;
+    if (this.onlyCancelled && this.cancelScope.catchesCancelled())
+      return errors.find((e) => (e as Cancelled)._edge) ?? errors[0];
+    if (options.strictExceptionGroups === false && errors.length === 1) return errors[0];
+    return new ExceptionGroup(options.groupMessage ?? 'Exceptions from nursery', errors);
   }
 }
 
@@ -315,10 +334,10 @@ export async function openNursery<T>(
   } catch (err) {
     error = err;
   }
-  error = await nursery.join(error, options);
+  await nursery.join(error);
   task.childNurseries!.delete(nursery);
   if (instruments.list.length !== 0) instruments.call('nurseryClosed', task, nursery);
-  error = scope.exit(task, error);
+  error = scope.exit(task, nursery.outcome(options));
   if (error !== NO_ERROR) throw error;
   return value;
 }
