@@ -101,6 +101,8 @@ function captureResolvers(
   capturedReject = reject;
 }
 
+const SETTLED: Promise<void> = Promise.resolve();
+
 /** A pending call made by {@link Runner.callAt}; `cancel()` stops it. */
 export class TimerHandle implements TimedEntry {
   /** @internal */
@@ -391,8 +393,11 @@ export class Runner {
     return promise;
   }
 
-  /** @internal A schedule point for `task`; with `check`, also a cancel point when it resumes. */
-  yieldTask(task: Task, check: boolean): Promise<void> {
+  /**
+   * @internal A schedule point for `task`; with `check`, also a cancel point when it resumes.
+   * Resolves with `value`.
+   */
+  yieldTask(task: Task, check: boolean, value?: unknown): Promise<void> {
     if (!this.canPark(task, 'a checkpoint')) return NEVER;
     if (task.inStep) this.endStep(task);
     if (this.debug !== null) this.debug.kernelEntry(task, true);
@@ -400,7 +405,7 @@ export class Runner {
     task.resolveWake = capturedResolve;
     task.rejectWake = capturedReject;
     task.wakeFailed = false;
-    task.wakeValue = undefined;
+    task.wakeValue = value;
     task.wakeCheck = check;
     if (this.instruments.list.length !== 0) this.instruments.call('afterTaskStep', task);
     this.enqueue(task);
@@ -526,7 +531,9 @@ export class Runner {
       this.ensureHostTurn();
     } else if (!this.advanceQueued) {
       this.advanceQueued = true;
-      queueMicrotask(this.advanceFromMicrotask);
+      // A reaction on a settled promise: the same microtask queue as queueMicrotask, without the
+      // AsyncResource that queueMicrotask makes per call while async hooks are on (Node 20's ALS).
+      void SETTLED.then(this.advanceFromMicrotask);
     }
   }
 
@@ -1104,10 +1111,15 @@ export function checkpoint(): Promise<void> {
   return task.runner.yieldTask(task, true);
 }
 
-/** Schedule point only: lets other tasks run, and is never cancelled. */
-export function cancelShieldedCheckpoint(): Promise<void> {
+/**
+ * Schedule point only: lets other tasks run, and is never cancelled. Resolves with `value`, so a
+ * primitive that already has its result (a received item) needs no extra reaction to return it.
+ */
+export function cancelShieldedCheckpoint(): Promise<void>;
+export function cancelShieldedCheckpoint<T>(value: T): Promise<T>;
+export function cancelShieldedCheckpoint(value?: unknown): Promise<unknown> {
   const task = requireTask('cancelShieldedCheckpoint()');
-  return task.runner.yieldTask(task, false);
+  return task.runner.yieldTask(task, false, value);
 }
 
 /** Starts `fn(...args)` as a system task of the current run (see {@link Runner.spawnSystemTask}). */
