@@ -8,9 +8,9 @@
 //   --smoke            one tiny run of every workload per system, current Node only; exit 1 on failure
 //   --write            regenerate docs/BENCHMARKS.md (and its SVG chart) from this run
 //   --reps N           repetitions (default 5; quick 3)
-//   --w1 N --w2-tasks N --w2-steps N --w3 N --w4 N --w5 N      workload sizes
+//   --w1 N --w2-tasks N --w2-steps N --w3 N --w4 N --w5 N --fanout N --pipeline N   sizes
 //   --systems a,b      subset of: duet-trio,duet-asyncio,raw,raw-als,effection,py-asyncio,py-trio
-//   --workloads a,b    subset of: w1,w2,w3,w4a,w4b,w5
+//   --workloads a,b    subset of: w1,w2,w3,w4a,w4b,w5,fanout,pipeline
 //   --runtimes a,b     subset of: node20,node24 (the machine's node and the cached Node 24)
 //   --effection-scale F  Effection runs at F × the sizes (default 0.1: its per-op cost is ~10-100× Duet's)
 //   --timeout S        seconds before one measurement is abandoned (default 240)
@@ -37,6 +37,7 @@ import {
   SYSTEMS,
   TARGETS,
   WORKLOADS,
+  boundFor,
   median,
   paramsFor,
   systemById,
@@ -66,6 +67,8 @@ const sizes = {
   w3: Number(option('w3', base.w3)),
   w4: Number(option('w4', base.w4)),
   w5: Number(option('w5', base.w5)),
+  fanout: Number(option('fanout', base.fanout)),
+  pipeline: Number(option('pipeline', base.pipeline)),
 };
 const reps = Number(option('reps', smoke ? 1 : quick ? 3 : 5));
 const effectionScale = Number(option('effection-scale', mode === 'smoke' ? 1 : 0.1));
@@ -413,7 +416,7 @@ for (const target of TARGETS.filter((t) => workloads.some((w) => w.id === t.work
           runtime: runtime.id,
           duet: duet.id,
           value,
-          met: value === null ? null : value <= target.heapMax,
+          met: value === null ? null : value <= boundFor(target, duet.id),
         });
       } else {
         if (!systems.some((s) => s.id === target.vs)) continue;
@@ -423,7 +426,7 @@ for (const target of TARGETS.filter((t) => workloads.some((w) => w.id === t.work
           runtime: runtime.id,
           duet: duet.id,
           value: r?.median ?? null,
-          met: r ? r.median >= target.min : null,
+          met: r ? r.median >= boundFor(target, duet.id) : null,
         });
       }
     }
