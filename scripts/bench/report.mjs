@@ -125,7 +125,7 @@ export function renderTerminal(result) {
     const tr = targetRows(result, rt.id);
     if (tr.length) {
       out.push(
-        `\n-- targets on ${rt.id}${rt.id === 'node20' ? '' : ' (the issue states them for Node 20; shown for comparison)'}`,
+        `\n-- targets on ${rt.id}${rt.id === 'node20' || rt.id === 'node24' ? '' : ' (the issue states them for Node 20 and 24; shown for comparison)'}`,
       );
       out.push(table([['workload', 'target', 'Duet trio', 'Duet asyncio'], ...tr]));
     }
@@ -221,7 +221,7 @@ export function renderMarkdown(result, svgName) {
     const tr = targetRows(result, rt.id);
     if (!tr.length) continue;
     lines.push(
-      `### ${rt.id} (Node ${rt.version})${rt.id === 'node20' ? '' : ' — the issue states the targets for Node 20; shown for comparison'}`,
+      `### ${rt.id} (Node ${rt.version})${rt.id === 'node20' || rt.id === 'node24' ? '' : ' — the issue states the targets for Node 20 and 24; shown for comparison'}`,
       '',
     );
     lines.push(
@@ -319,7 +319,12 @@ export function renderSvg(result) {
     +(left + (Math.log10(Math.min(Math.max(v, lo), hi) / lo) / Math.log10(hi / lo)) * plot).toFixed(
       1,
     );
-  const colors = { node20: '#3b6ea8', node24: '#e08a2c' };
+  const colors = {
+    node20: '#3b6ea8',
+    node22: '#5aa05a',
+    'node22-acf': '#9c5fb5',
+    node24: '#e08a2c',
+  };
   const esc = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
   const parts = [];
   parts.push(
