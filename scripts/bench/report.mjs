@@ -210,12 +210,12 @@ export function renderMarkdown(result, svgName) {
     '- Within a repetition every system runs each workload in turn; the order of the systems rotates from one repetition to the next and the Node runtimes alternate, so drift on the shared machine does not always land on one system. Python runs once per repetition; both Node runtimes are paired with it.',
     "- Reported: the median time over the repetitions, min–max, the median throughput, and **paired ratios**: for each repetition, Duet's throughput divided by the other system's, then the median of those. Absolute numbers on a shared 2-core machine drift; the paired ratios of one run are what count. A ratio above 1 means Duet is faster.",
     '- "raw + ALS" runs every spawned async function inside `als.run(...)` of an `AsyncLocalStorage`: the floor of any kernel built on it. On Node 20 that turns on promise hooks for every promise; Node 24\'s AsyncContextFrame makes it nearly free.',
-    '- The Duet workloads are written once (`scripts/bench/systems/duet-common.mjs`) against the facade names: Trio style `run`, `openNursery`, `startSoon`, `checkpoint`, `moveOnAfter`, `openMemoryChannel(0)`, `sleepForever`; asyncio style `run`, `TaskGroup` + `createTask`, `sleep(0)`, `timeout`, `Queue(1)`, `Event.wait()` + `Task.cancel()`.',
+    '- The Duet workloads are written once (`scripts/bench/systems/duet-common.mjs`) against the facade names: Trio style `run`, `openNursery`, `startSoon`, `checkpoint`, `moveOnAfter`, `openMemoryChannel(0 / 16)`, `sleepForever`, `CapacityLimiter`, `awaitForeign`; asyncio style `run`, `TaskGroup` + `createTask`, `sleep(0)`, `timeout`, `Queue(1 / 16)`, `Event.wait()` + `Task.cancel()`, `Semaphore`, `awaitForeign`.',
     '',
   );
   lines.push('| workload | what runs |', '| --- | --- |');
   for (const w of workloadsIn(result)) lines.push(`| ${w.name} | ${w.what} |`);
-  lines.push('| W6 real I/O | skipped until the I/O issue (10) lands: see Notes |', '');
+  lines.push('| TCP echo | not in the harness yet: see Notes |', '');
   lines.push('## Targets', '');
   for (const rt of result.runtimes) {
     const tr = targetRows(result, rt.id);

@@ -265,7 +265,7 @@ if (smoke)
     'smoke mode: sizes far too small for meaningful numbers; this only checks that every system runs every workload.',
   );
 notes.push(
-  "W6 (HTTP fetch fan-out under a CapacityLimiter, against p-limit and Promise.all) is skipped: the I/O issue (10) has not landed yet. Its pieces exist now (`awaitForeign` + `currentSignal` around `fetch`, Trio's `CapacityLimiter`), so it is the next workload to add; Python would need an HTTP client outside the standard library.",
+  'The fan-out workload stands in for an HTTP fetch fan-out (a `setImmediate` Promise is the foreign work, so no server is measured). The TCP echo workload of issue 18 (100 loopback connections against raw `node:net` callbacks) is not in the harness yet.',
 );
 
 // ---- measurements -------------------------------------------------------------------------------
