@@ -113,7 +113,7 @@ class WaitQueue<T> {
   /** Takes out every wait made through `handle` (all of them without one), oldest first. */
   takeAll(handle?: object): ChannelWait<T>[] {
     const taken: ChannelWait<T>[] = [];
-    for (let wait = this.head; wait !== null; ) {
+    for (let wait = this.head; wait !== null;) {
       const next = wait.next;
       if (handle === undefined || wait.handle === handle) {
         this.remove(wait);

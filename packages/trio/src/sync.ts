@@ -440,7 +440,8 @@ export class CapacityLimiter {
 
   /** Takes a token for `borrower` without waiting; {@link WouldBlock} when none is free. */
   acquireOnBehalfOfNowait(borrower: unknown): void {
-    if (!this._tryAcquire(borrower)) throw new WouldBlock('no token of the CapacityLimiter is free');
+    if (!this._tryAcquire(borrower))
+      throw new WouldBlock('no token of the CapacityLimiter is free');
   }
 
   /** @internal */
