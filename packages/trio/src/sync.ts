@@ -201,7 +201,7 @@ export class Lock {
     if (this._owner !== currentTask()) {
       throw new RuntimeError("can't release a lock that the current task does not hold");
     }
-    this._owner = this._lot.unpark(1)[0] ?? null;
+    this._owner = this._lot.unparkOne();
   }
 
   /** Acquires the lock and returns a {@link Held} that releases it: `using _ = await lock.hold();`. */
@@ -326,10 +326,7 @@ export class Semaphore {
 
   /** Gives one back: to the longest waiter if any, else to the count. `ValueError` above `maxValue`. */
   release(): void {
-    if (this.lot.size !== 0) {
-      this.lot.unpark(1);
-      return;
-    }
+    if (this.lot.unparkOne() !== null) return;
     if (this.max !== null && this.count === this.max) {
       throw new ValueError(`release() would raise the semaphore above its maxValue (${this.max})`);
     }
