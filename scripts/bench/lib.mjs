@@ -47,6 +47,18 @@ export const WORKLOADS = [
     what: 'N tasks parked forever in one nursery, then cancelled: time from cancel to the nursery exit (raw: reject N pending promises, await all) and V8 heap bytes per parked task (`--expose-gc`, `heapUsed` delta)',
     unit: 'tasks unwound',
   },
+  {
+    id: 'fanout',
+    name: 'fan-out',
+    what: 'N tasks, each in its own `moveOnAfter(10)` / `timeout(10)` scope, take one of L permits (`CapacityLimiter` / `Semaphore`) and await a foreign Promise (`awaitForeign` of a `setImmediate`); raw: a timer, a promise semaphore, the plain await',
+    unit: 'foreign awaits',
+  },
+  {
+    id: 'pipeline',
+    name: 'pipeline',
+    what: 'a producer → W workers → a consumer over two channels of buffer B (`openMemoryChannel(B)` / `Queue(B)`; raw: bounded promise channels); each send and receive stays a schedule point',
+    unit: 'items',
+  },
 ];
 
 export const FULL_SIZES = {
@@ -56,9 +68,29 @@ export const FULL_SIZES = {
   w3: 200_000,
   w4: 100_000,
   w5: 100_000,
+  fanout: 10_000,
+  pipeline: 100_000,
 };
-export const QUICK_SIZES = { w1: 5000, w2Tasks: 100, w2Steps: 100, w3: 10_000, w4: 5000, w5: 5000 };
-export const SMOKE_SIZES = { w1: 200, w2Tasks: 10, w2Steps: 20, w3: 200, w4: 200, w5: 200 };
+export const QUICK_SIZES = {
+  w1: 5000,
+  w2Tasks: 100,
+  w2Steps: 100,
+  w3: 10_000,
+  w4: 5000,
+  w5: 5000,
+  fanout: 2000,
+  pipeline: 10_000,
+};
+export const SMOKE_SIZES = {
+  w1: 200,
+  w2Tasks: 10,
+  w2Steps: 20,
+  w3: 200,
+  w4: 200,
+  w5: 200,
+  fanout: 200,
+  pipeline: 200,
+};
 
 /** The parameters a worker gets for `workload`, at `scale` (Effection runs at a fraction). */
 export function paramsFor(workload, sizes, scale = 1) {
@@ -77,29 +109,45 @@ export function paramsFor(workload, sizes, scale = 1) {
       return { n: s(sizes.w4), perm: 1 };
     case 'w5':
       return { n: s(sizes.w5) };
+    case 'fanout':
+      return { n: s(sizes.fanout), limit: 100 };
+    case 'pipeline':
+      return { items: s(sizes.pipeline), workers: 8, size: 16 };
     default:
       throw new Error(`unknown workload ${workload}`);
   }
 }
 
-/** The targets of the issue (Node 20, paired ratios of Duet throughput to the other system's). */
+/**
+ * The targets of issue 18 (Node 20 and 24, paired ratios of Duet throughput to the other
+ * system's). `byStyle` gives a style its own bound where the issue does.
+ */
 export const TARGETS = [
-  { workload: 'w1', vs: 'raw-als', min: 0.5 },
-  { workload: 'w1', vs: 'py-asyncio', min: 3 },
-  { workload: 'w1', vs: 'effection', min: 30 },
-  { workload: 'w2', vs: 'raw-als', min: 0.4, what: 'raw `await` + ALS' },
-  { workload: 'w2', vs: 'py-asyncio', min: 1.7 },
-  { workload: 'w3', vs: 'raw-als', min: 0.5, what: 'a raw promise channel + ALS' },
-  { workload: 'w3', vs: 'py-asyncio', min: 3.5, what: 'asyncio `Queue`' },
-  { workload: 'w3', vs: 'effection', min: 1.4 },
-  { workload: 'w4a', vs: 'raw', min: 0.6, what: 'raw `setTimeout` + `clearTimeout`' },
-  { workload: 'w4a', vs: 'py-asyncio', min: 5, what: '`asyncio.timeout`' },
-  { workload: 'w4b', vs: 'raw', min: 0.6, what: 'raw `setTimeout` + `clearTimeout`' },
-  { workload: 'w4b', vs: 'py-asyncio', min: 5, what: '`asyncio.timeout`' },
-  { workload: 'w5', vs: 'raw', min: 0.25, what: 'raw reject-all' },
+  { workload: 'w1', vs: 'raw-als', min: 0.6 },
+  { workload: 'w1', vs: 'py-asyncio', min: 2 },
+  { workload: 'w1', vs: 'effection', min: 10 },
+  { workload: 'w2', vs: 'raw-als', min: 0.6, what: 'raw `await` + ALS' },
+  { workload: 'w2', vs: 'py-asyncio', min: 2 },
+  { workload: 'w2', vs: 'effection', min: 10 },
+  { workload: 'w3', vs: 'raw-als', min: 0.6, what: 'a raw promise channel + ALS' },
+  { workload: 'w3', vs: 'py-asyncio', min: 2, what: 'asyncio `Queue`' },
+  { workload: 'w3', vs: 'effection', min: 10 },
+  { workload: 'w4a', vs: 'raw-als', min: 0.6, what: 'raw `setTimeout` + `clearTimeout` + ALS' },
+  { workload: 'w4a', vs: 'py-asyncio', min: 2, what: '`asyncio.timeout`' },
+  { workload: 'w4b', vs: 'raw-als', min: 0.6, what: 'raw `setTimeout` + `clearTimeout` + ALS' },
+  { workload: 'w4b', vs: 'py-asyncio', min: 2, what: '`asyncio.timeout`' },
+  { workload: 'w5', vs: 'raw-als', min: 0.6, what: 'raw reject-all + ALS' },
   { workload: 'w5', vs: 'py-asyncio', min: 2 },
-  { workload: 'w5', heapMax: 1000 },
+  { workload: 'w5', vs: 'effection', min: 10 },
+  { workload: 'w5', heapMax: 800, byStyle: { 'duet-asyncio': 1000 } },
+  { workload: 'fanout', vs: 'raw-als', min: 0.75 },
+  { workload: 'pipeline', vs: 'raw-als', min: 0.6, byStyle: { 'duet-asyncio': 1 } },
 ];
+
+/** The bound of `target` for one Duet style (`duet-trio` / `duet-asyncio`). */
+export function boundFor(target, duet) {
+  return target.byStyle?.[duet] ?? target.min ?? target.heapMax;
+}
 
 export function median(values) {
   if (values.length === 0) return NaN;

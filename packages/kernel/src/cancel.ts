@@ -14,6 +14,7 @@ import {
   newEdgeCancelled,
   unwrapDisposalCancel,
 } from './errors';
+import type { Nursery } from './nursery';
 import type { Runner } from './runner';
 import type { Task } from './task';
 import { checkBoolean, checkFunction, checkNumber, checkOptions, checkSignal } from './validate';
@@ -100,10 +101,11 @@ export class CancelScope {
   private owner: Task | null = null;
   private children: Set<CancelScope> | null = null;
   /**
-   * Tasks spawned directly under this scope (a nursery's children, a root task). A task stays a
-   * member while it enters scopes of its own: entering and leaving a scope touches no task set.
+   * @internal The nursery whose children are spawned directly under this scope (its own scope):
+   * its `children` set is this scope's member tasks, so a spawn joins one set, not two. A task
+   * stays a member while it enters scopes of its own: entering and leaving touches no task set.
    */
-  private members: Set<Task> | null = null;
+  nursery: Nursery | null = null;
   private controller: AbortController | null = null;
   private readonly outsideSignal: AbortSignal | null;
   private onOutsideAbort: (() => void) | null = null;
@@ -133,6 +135,11 @@ export class CancelScope {
     scope.entered = true;
     scope.runner = runner;
     return scope;
+  }
+
+  /** @internal The root task starts in this root scope, as if it had entered it. */
+  ownedBy(task: Task): void {
+    this.owner = task;
   }
 
   /**
@@ -365,7 +372,7 @@ export class CancelScope {
         debug.cancelPropagated(task);
       debug.scopeExited(this.controller?.signal ?? null);
     }
-    if (error !== NO_ERROR && this.effective && !this.parentCancellationVisible()) {
+    if (error !== NO_ERROR && this.catchesCancelled()) {
       if (error instanceof Cancelled) {
         this.cancelledCaught = true;
         if (error._edge) this.rearmEdge(task);
@@ -420,6 +427,11 @@ export class CancelScope {
     if (task.cancelRequests > 0) task.edgePending = true;
   }
 
+  /** @internal Exiting now, this scope would catch a `Cancelled` (it is cancelled, its parent not). */
+  catchesCancelled(): boolean {
+    return this.effective && !this.parentCancellationVisible();
+  }
+
   private parentCancellationVisible(): boolean {
     return !this.shieldValue && this.parent !== null && this.parent.effective;
   }
@@ -435,21 +447,12 @@ export class CancelScope {
       if (this.signalTasks !== null) this.abortTaskSignals();
       const owner = this.owner;
       if (owner !== null && owner.scope === this) owner.runner.deliverCancel(owner);
-      if (this.members !== null) {
-        for (const task of this.members) if (task.scope === this) task.runner.deliverCancel(task);
+      if (this.nursery !== null) {
+        for (const task of this.nursery.children)
+          if (task.scope === this) task.runner.deliverCancel(task);
       }
     }
     if (this.children !== null) for (const child of this.children) child.recompute();
-  }
-
-  /** @internal A task spawned under this scope. */
-  addMember(task: Task): void {
-    (this.members ??= new Set()).add(task);
-  }
-
-  /** @internal A member task ended. */
-  removeMember(task: Task): void {
-    this.members?.delete(task);
   }
 
   private addChild(child: CancelScope): void {
@@ -461,10 +464,10 @@ export class CancelScope {
   }
 
   /**
-   * @internal Moves the member tasks and child scopes of this scope under `target`: used when a
-   * task started with `Nursery.start` moves to its real nursery.
+   * @internal Moves the child scopes of this scope, and the `members` (tasks spawned under it),
+   * under `target`: used when a task started with `Nursery.start` moves to its real nursery.
    */
-  moveContentsTo(target: CancelScope): void {
+  moveContentsTo(target: CancelScope, members: Iterable<Task>): void {
     if (this.children !== null) {
       for (const child of this.children) {
         child.parent = target;
@@ -473,14 +476,10 @@ export class CancelScope {
       }
       this.children.clear();
     }
-    if (this.members !== null) {
-      for (const task of this.members) {
-        target.addMember(task);
-        if (task.scope !== this) continue;
-        task.scope = target;
-        if (target.effective) task.runner.deliverCancel(task);
-      }
-      this.members.clear();
+    for (const task of members) {
+      if (task.scope !== this) continue;
+      task.scope = target;
+      if (target.effective) task.runner.deliverCancel(task);
     }
   }
 

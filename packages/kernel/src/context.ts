@@ -25,11 +25,15 @@ export function requireTask(api: string): Task {
   return task;
 }
 
-/** Calls `fn(...args)` with `task` as the current task, for the code it starts and awaits. */
-export function runAsTask<A extends unknown[], R>(
-  task: Task,
-  fn: (...args: A) => R,
-  ...args: A
-): R {
-  return storage.run(task, fn, ...args);
+/** Calls `fn(task)` with `task` as the current task, for the code it starts and awaits. */
+export function runAsTask<R>(task: Task, fn: (task: Task) => R): R {
+  return storage.run(task, fn, task);
+}
+
+/**
+ * The task of the context this code runs in, even in a finished run: for kernel callbacks (promise
+ * reactions) made in a task's context, which need its task without a closure per task.
+ */
+export function contextTask(): Task | undefined {
+  return storage.getStore();
 }

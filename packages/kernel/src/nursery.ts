@@ -121,6 +121,8 @@ export class Nursery {
   readonly children = new Set<Task>();
   /** @internal */
   readonly errors: unknown[] = [];
+  /** Every error recorded so far is a `Cancelled` (the usual end of a cancelled nursery). */
+  private onlyCancelled = true;
   private readonly runner: Runner;
   private bodyDone = false;
   private closed = false;
@@ -135,6 +137,7 @@ export class Nursery {
     this.parentTask = parentTask;
     this.cancelScope = scope;
     this.system = system;
+    scope.nursery = this;
   }
 
   /** @internal The run's system nursery: no body, open until the root task ends. */
@@ -188,7 +191,6 @@ export class Nursery {
       name ?? (fn.name || 'anonymous'),
     );
     if (sink !== undefined) task.sink = sink;
-    this.cancelScope.addMember(task);
     this.children.add(task);
     this.runner.spawned(task);
     return task;
@@ -231,8 +233,8 @@ export class Nursery {
       task.parentNursery = target;
       target.children.add(task);
     }
+    this.cancelScope.moveContentsTo(target.cancelScope, this.children);
     this.children.clear();
-    this.cancelScope.moveContentsTo(target.cancelScope);
     this.checkClosed();
   }
 
@@ -261,8 +263,13 @@ export class Nursery {
   }
 
   private addError(error: unknown): void {
-    this.errors.push(unwrapDisposalCancel(error));
+    this.record(unwrapDisposalCancel(error));
     this.cancelScope.cancelFor('nursery');
+  }
+
+  private record(error: unknown): void {
+    this.errors.push(error);
+    if (!(error instanceof Cancelled)) this.onlyCancelled = false;
   }
 
   private checkClosed(): void {
@@ -282,8 +289,11 @@ export class Nursery {
     this.checkClosed();
   }
 
-  /** @internal The body has ended with `error` (or NO_ERROR): wait for the children, return the combined error. */
-  async join(error: unknown, options: NurseryOptions): Promise<unknown> {
+  /**
+   * @internal The body has ended with `error` (or NO_ERROR): wait for the children (edge-style
+   * with `options.onJoinCancelled`).
+   */
+  async join(error: unknown, options: NurseryOptions): Promise<void> {
     if (error !== NO_ERROR) this.addError(error);
     this.bodyDone = true;
     this.checkClosed();
@@ -307,12 +317,24 @@ export class Nursery {
       try {
         await this.runner.yieldTask(this.parentTask, false);
       } catch (err) {
-        this.errors.push(err);
+        this.record(err);
       }
     }
-    if (this.errors.length === 0) return NO_ERROR;
-    if (options.strictExceptionGroups === false && this.errors.length === 1) return this.errors[0];
-    return new ExceptionGroup(options.groupMessage ?? 'Exceptions from nursery', this.errors);
+  }
+
+  /**
+   * @internal What the joined nursery raises (or NO_ERROR), as its scope is about to exit. When
+   * every error is a `Cancelled` that the scope will catch, one of them stands for all: the scope
+   * would split the group and drop it whole, so 100,000 cancelled children need no group of
+   * 100,000 (an edge one is picked if any, since the scope re-arms edge requests it catches).
+   */
+  outcome(options: NurseryOptions): unknown {
+    const errors = this.errors;
+    if (errors.length === 0) return NO_ERROR;
+    if (this.onlyCancelled && this.cancelScope.catchesCancelled())
+      return errors.find((e) => (e as Cancelled)._edge) ?? errors[0];
+    if (options.strictExceptionGroups === false && errors.length === 1) return errors[0];
+    return new ExceptionGroup(options.groupMessage ?? 'Exceptions from nursery', errors);
   }
 }
 
@@ -354,10 +376,10 @@ export async function openNursery<T>(
   } catch (err) {
     error = err;
   }
-  error = await nursery.join(error, options);
+  await nursery.join(error, options);
   task.childNurseries!.delete(nursery);
   if (instruments.list.length !== 0) instruments.call('nurseryClosed', task, nursery);
-  error = scope.exit(task, error);
+  error = scope.exit(task, nursery.outcome(options));
   if (error !== NO_ERROR) throw error;
   return value;
 }

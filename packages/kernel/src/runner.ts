@@ -13,7 +13,7 @@
 import { performance } from 'node:perf_hooks';
 import { CancelScope, NO_ERROR } from './cancel';
 import { MockClock, SystemClock, type Clock } from './clock';
-import { currentTaskOrUndefined, requireTask, runAsTask } from './context';
+import { contextTask, currentTaskOrUndefined, requireTask, runAsTask } from './context';
 import { DeadlineHeap, type TimedEntry } from './deadlines';
 import { DebugMonitor, type DebugOptions } from './debug';
 import {
@@ -100,6 +100,8 @@ function captureResolvers(
   capturedResolve = resolve;
   capturedReject = reject;
 }
+
+const SETTLED: Promise<void> = Promise.resolve();
 
 /** A pending call made by {@link Runner.callAt}; `cancel()` stops it. */
 export class TimerHandle {
@@ -226,10 +228,10 @@ export class Runner {
     this.done = new Promise((resolve, reject) => {
       this.settle = { resolve, reject };
     });
-    this.rootScope = CancelScope.root(this);
     this.outsideSignal = options.signal ?? null;
+    this.rootScope = CancelScope.root(this);
     this.rootTask = new Task(this, null, this.rootScope, fn, args, fn.name || 'main');
-    this.rootScope.addMember(this.rootTask);
+    this.rootScope.ownedBy(this.rootTask);
     this.systemNursery = Nursery.system(this, this.rootTask, CancelScope.root(this));
   }
 
@@ -392,8 +394,11 @@ export class Runner {
     return promise;
   }
 
-  /** @internal A schedule point for `task`; with `check`, also a cancel point when it resumes. */
-  yieldTask(task: Task, check: boolean): Promise<void> {
+  /**
+   * @internal A schedule point for `task`; with `check`, also a cancel point when it resumes.
+   * Resolves with `value`.
+   */
+  yieldTask(task: Task, check: boolean, value?: unknown): Promise<void> {
     if (!this.canPark(task, 'a checkpoint')) return NEVER;
     if (task.inStep) this.endStep(task);
     if (this.debug !== null) this.debug.kernelEntry(task, true);
@@ -401,7 +406,7 @@ export class Runner {
     task.resolveWake = capturedResolve;
     task.rejectWake = capturedReject;
     task.wakeFailed = false;
-    task.wakeValue = undefined;
+    task.wakeValue = value;
     task.wakeCheck = check;
     if (this.instruments.list.length !== 0) this.instruments.call('afterTaskStep', task);
     this.enqueue(task);
@@ -548,7 +553,9 @@ export class Runner {
       this.ensureHostTurn();
     } else if (!this.advanceQueued) {
       this.advanceQueued = true;
-      queueMicrotask(this.advanceFromMicrotask);
+      // A reaction on a settled promise: the same microtask queue as queueMicrotask, without the
+      // AsyncResource that queueMicrotask makes per call while async hooks are on (Node 20's ALS).
+      void SETTLED.then(this.advanceFromMicrotask);
     }
   }
 
@@ -704,7 +711,7 @@ export class Runner {
       this.taskExited(task, true, this.takeCancellation(task));
       return;
     }
-    runAsTask(task, taskMain, this, task);
+    runAsTask(task, taskMain);
   }
 
   /** @internal A new task is ready for its first step. */
@@ -750,7 +757,6 @@ export class Runner {
       this.debug.cancelPropagated(task);
     }
     this.liveTasks--;
-    task.scope.removeMember(task);
     if (this.instruments.list.length !== 0) {
       this.instruments.call('afterTaskStep', task);
       this.instruments.call('taskExited', task);
@@ -965,21 +971,35 @@ function outcomeOf(failed: boolean, value: unknown): Outcome {
   return failed ? { ok: false, error: value } : { ok: true, value };
 }
 
-/** Runs a task's function and reports how it ended; one frame per task, no closures. */
-async function taskMain(runner: Runner, task: Task): Promise<void> {
+/**
+ * Runs a task's function (in the task's context) and reports how it ended. No async frame and no
+ * closure per task: one reaction on the function's promise, whose handlers find the task in the
+ * context they run in (the task's). As `await fn()`: a synchronous throw ends the task at once, a
+ * value or a promise one reaction later.
+ */
+function taskMain(task: Task): void {
   const fn = task.fn as (...args: unknown[]) => unknown;
   const args = task.args!;
   task.fn = null;
   task.args = null;
-  let failed = false;
   let result: unknown;
   try {
-    result = await fn(...args);
+    result = args.length === 0 ? fn() : fn(...args);
   } catch (err) {
-    failed = true;
-    result = err;
+    task.runner.taskExited(task, true, err);
+    return;
   }
-  runner.taskExited(task, failed, result);
+  void Promise.resolve(result).then(taskReturned, taskThrew);
+}
+
+function taskReturned(value: unknown): void {
+  const task = contextTask()!;
+  task.runner.taskExited(task, false, value);
+}
+
+function taskThrew(error: unknown): void {
+  const task = contextTask()!;
+  task.runner.taskExited(task, true, error);
 }
 
 /**
@@ -1062,10 +1082,15 @@ export function checkpoint(): Promise<void> {
   return task.runner.yieldTask(task, true);
 }
 
-/** Schedule point only: lets other tasks run, and is never cancelled. */
-export function cancelShieldedCheckpoint(): Promise<void> {
+/**
+ * Schedule point only: lets other tasks run, and is never cancelled. Resolves with `value`, so a
+ * primitive that already has its result (a received item) needs no extra reaction to return it.
+ */
+export function cancelShieldedCheckpoint(): Promise<void>;
+export function cancelShieldedCheckpoint<T>(value: T): Promise<T>;
+export function cancelShieldedCheckpoint(value?: unknown): Promise<unknown> {
   const task = requireTask('cancelShieldedCheckpoint()');
-  return task.runner.yieldTask(task, false);
+  return task.runner.yieldTask(task, false, value);
 }
 
 /** Starts `fn(...args)` as a system task of the current run (see {@link Runner.spawnSystemTask}). */

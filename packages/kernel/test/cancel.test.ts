@@ -4,6 +4,7 @@ import {
   MockClock,
   RuntimeError,
   ValueError,
+  cancelShieldedCheckpoint,
   checkpoint,
   checkpointIfCancelled,
   currentEffectiveDeadline,
@@ -16,6 +17,25 @@ import {
 } from '@duet/kernel';
 
 const autojump = () => ({ clock: new MockClock({ autojumpThreshold: 0 }) });
+
+describe('cancelShieldedCheckpoint', () => {
+  test('lets the other tasks run, is not cancelled, and resolves with the value it is given', async () => {
+    const order: string[] = [];
+    await run(async () => {
+      await openNursery(async (n) => {
+        n.startSoon(async () => {
+          order.push('other');
+        });
+        n.cancelScope.cancel();
+        expect(await cancelShieldedCheckpoint({ item: 7 })).toEqual({ item: 7 });
+        order.push('after');
+        expect(await cancelShieldedCheckpoint()).toBeUndefined();
+        await expect(checkpoint()).rejects.toBeInstanceOf(Cancelled);
+      });
+    });
+    expect(order).toEqual(['other', 'after']);
+  });
+});
 
 describe('level-triggered cancellation', () => {
   test('every checkpoint inside a cancelled scope raises until it exits', async () => {

@@ -44,25 +44,84 @@ export interface MemoryChannelStatistics {
   tasksWaitingReceive: number;
 }
 
-/** The park of one task in `send` or `receive`; abort takes it out of the state's queue. */
-class ChannelWait implements Waitable {
+/**
+ * The park of one task in `send` or `receive`: the waitable it parks on and its node in the
+ * channel's queue of such waits, so a blocked operation allocates this one object (no Map or Set
+ * entries), and abort unlinks it in O(1).
+ */
+class ChannelWait<T> implements Waitable {
+  prev: ChannelWait<T> | null = null;
+  next: ChannelWait<T> | null = null;
+  linked = true;
+
   constructor(
-    private readonly queue: Map<
-      Task,
-      { readonly _waiting: Set<Task> } | { handle: { readonly _waiting: Set<Task> } }
-    >,
-    private readonly what: string,
+    private readonly queue: WaitQueue<T>,
+    readonly task: Task,
+    /** The handle the task used: closing that handle ends this wait. */
+    readonly handle: object,
+    /** What a blocked sender holds. */
+    readonly value: T,
   ) {}
 
-  abortWait(task: Task): Abort {
-    const entry = this.queue.get(task)!;
-    this.queue.delete(task);
-    ('handle' in entry ? entry.handle : entry)._waiting.delete(task);
+  abortWait(): Abort {
+    this.queue.remove(this);
     return Abort.SUCCEEDED;
   }
 
   describeWait(): string {
-    return this.what;
+    return this.queue.what;
+  }
+}
+
+/** The blocked senders (or receivers) of a channel, oldest first: a doubly linked list. */
+class WaitQueue<T> {
+  size = 0;
+  private head: ChannelWait<T> | null = null;
+  private tail: ChannelWait<T> | null = null;
+
+  constructor(readonly what: string) {}
+
+  /** Queues `task`'s wait at the back and returns the waitable to park it on. */
+  add(task: Task, handle: object, value: T): ChannelWait<T> {
+    const wait = new ChannelWait(this, task, handle, value);
+    wait.prev = this.tail;
+    if (this.tail === null) this.head = wait;
+    else this.tail.next = wait;
+    this.tail = wait;
+    this.size++;
+    return wait;
+  }
+
+  /** Takes the oldest wait out, or null. */
+  shift(): ChannelWait<T> | null {
+    const wait = this.head;
+    if (wait !== null) this.remove(wait);
+    return wait;
+  }
+
+  remove(wait: ChannelWait<T>): void {
+    if (!wait.linked) return;
+    wait.linked = false;
+    if (wait.prev === null) this.head = wait.next;
+    else wait.prev.next = wait.next;
+    if (wait.next === null) this.tail = wait.prev;
+    else wait.next.prev = wait.prev;
+    wait.prev = wait.next = null;
+    this.size--;
+  }
+
+  /** Takes out every wait made through `handle` (all of them without one), oldest first. */
+  takeAll(handle?: object): ChannelWait<T>[] {
+    const taken: ChannelWait<T>[] = [];
+    for (let wait = this.head; wait !== null;) {
+      const next = wait.next;
+      if (handle === undefined || wait.handle === handle) {
+        this.remove(wait);
+        taken.push(wait);
+      }
+      wait = next;
+    }
+    return taken;
   }
 }
 
@@ -73,13 +132,10 @@ class ChannelState<T> {
   readonly buffer: T[] = [];
   openSend = 0;
   openReceive = 0;
-  /** Blocked senders, oldest first, with the value each is holding and the handle it used. */
-  readonly senders = new Map<Task, { value: T; handle: MemorySendChannel<T> }>();
-  /** Blocked receivers, oldest first, with the handle each used. */
-  readonly receivers = new Map<Task, MemoryReceiveChannel<T>>();
-  /** What blocked senders and receivers park on: one each per channel, not one per wait. */
-  readonly sendWait = new ChannelWait(this.senders, 'MemorySendChannel.send');
-  readonly receiveWait = new ChannelWait(this.receivers, 'MemoryReceiveChannel.receive');
+  /** Blocked senders, oldest first, each with the value it is holding and the handle it used. */
+  readonly senders = new WaitQueue<T>('MemorySendChannel.send');
+  /** Blocked receivers, oldest first, each with the handle it used. */
+  readonly receivers = new WaitQueue<undefined>('MemoryReceiveChannel.receive');
 
   constructor(readonly maxBufferSize: number) {}
 
@@ -110,8 +166,6 @@ class ChannelState<T> {
  */
 export class MemorySendChannel<T> implements Disposable, AsyncDisposable {
   private closed = false;
-  /** @internal Tasks blocked in `send` through this handle. */
-  readonly _waiting = new Set<Task>();
 
   /** @internal */
   constructor(private readonly state: ChannelState<T>) {
@@ -134,10 +188,9 @@ export class MemorySendChannel<T> implements Disposable, AsyncDisposable {
     const state = this.state;
     if (state.openReceive === 0)
       throw new BrokenResourceError('every receive handle of this channel is closed');
-    for (const [task, handle] of state.receivers) {
-      state.receivers.delete(task);
-      handle._waiting.delete(task);
-      reschedule(task, { ok: true, value });
+    const receiver = state.receivers.shift();
+    if (receiver !== null) {
+      reschedule(receiver.task, { ok: true, value });
       return true;
     }
     if (state.buffer.length < state.maxBufferSize) {
@@ -161,10 +214,7 @@ export class MemorySendChannel<T> implements Disposable, AsyncDisposable {
     } catch (err) {
       return Promise.reject(err);
     }
-    const task = currentTask();
-    this.state.senders.set(task, { value, handle: this });
-    this._waiting.add(task);
-    return park(this.state.sendWait) as Promise<void>;
+    return park(this.state.senders.add(currentTask(), this, value)) as Promise<void>;
   }
 
   /** A new send handle on the same channel; `ClosedResourceError` if this one is closed. */
@@ -181,24 +231,20 @@ export class MemorySendChannel<T> implements Disposable, AsyncDisposable {
     if (this.closed) return;
     this.closed = true;
     const state = this.state;
-    for (const task of this._waiting) {
-      state.senders.delete(task);
+    for (const { task } of state.senders.takeAll(this)) {
       reschedule(task, {
         ok: false,
         error: new ClosedResourceError('the send channel was closed while sending'),
       });
     }
-    this._waiting.clear();
     state.openSend--;
     if (state.openSend === 0) {
-      for (const [task, handle] of state.receivers) {
-        handle._waiting.delete(task);
+      for (const { task } of state.receivers.takeAll()) {
         reschedule(task, {
           ok: false,
           error: new EndOfChannel('every send handle of this channel is closed'),
         });
       }
-      state.receivers.clear();
     }
   }
 
@@ -235,8 +281,6 @@ export class MemorySendChannel<T> implements Disposable, AsyncDisposable {
  */
 export class MemoryReceiveChannel<T> implements Disposable, AsyncDisposable, AsyncIterable<T> {
   private closed = false;
-  /** @internal Tasks blocked in `receive` through this handle. */
-  readonly _waiting = new Set<Task>();
 
   /** @internal */
   constructor(private readonly state: ChannelState<T>) {
@@ -258,13 +302,12 @@ export class MemoryReceiveChannel<T> implements Disposable, AsyncDisposable, Asy
   private tryReceive(): T | typeof NOTHING {
     if (this.closed) throw new ClosedResourceError('this receive channel is closed');
     const state = this.state;
-    for (const [task, { value, handle }] of state.senders) {
-      // A blocked sender's value joins the back of the buffer, keeping FIFO order; it is done.
-      state.senders.delete(task);
-      handle._waiting.delete(task);
-      reschedule(task);
-      state.buffer.push(value);
-      break;
+    const sender = state.senders.shift();
+    if (sender !== null) {
+      reschedule(sender.task);
+      // Rendezvous (or a full buffer): the blocked sender's value is next in FIFO order.
+      if (state.buffer.length === 0) return sender.value;
+      state.buffer.push(sender.value);
     }
     if (state.buffer.length !== 0) return state.buffer.shift()!;
     if (state.openSend === 0) throw new EndOfChannel('every send handle of this channel is closed');
@@ -284,14 +327,8 @@ export class MemoryReceiveChannel<T> implements Disposable, AsyncDisposable, Asy
     } catch (err) {
       return Promise.reject(err);
     }
-    if (value !== NOTHING) {
-      const taken = value;
-      return cancelShieldedCheckpoint().then(() => taken);
-    }
-    const task = currentTask();
-    this.state.receivers.set(task, this);
-    this._waiting.add(task);
-    return park(this.state.receiveWait) as Promise<T>;
+    if (value !== NOTHING) return cancelShieldedCheckpoint(value);
+    return park(this.state.receivers.add(currentTask(), this, undefined)) as Promise<T>;
   }
 
   /** A new receive handle on the same channel; `ClosedResourceError` if this one is closed. */
@@ -309,24 +346,20 @@ export class MemoryReceiveChannel<T> implements Disposable, AsyncDisposable, Asy
     if (this.closed) return;
     this.closed = true;
     const state = this.state;
-    for (const task of this._waiting) {
-      state.receivers.delete(task);
+    for (const { task } of state.receivers.takeAll(this)) {
       reschedule(task, {
         ok: false,
         error: new ClosedResourceError('the receive channel was closed while receiving'),
       });
     }
-    this._waiting.clear();
     state.openReceive--;
     if (state.openReceive === 0) {
-      for (const [task, { handle }] of state.senders) {
-        handle._waiting.delete(task);
+      for (const { task } of state.senders.takeAll()) {
         reschedule(task, {
           ok: false,
           error: new BrokenResourceError('every receive handle of this channel is closed'),
         });
       }
-      state.senders.clear();
       state.buffer.length = 0;
     }
   }

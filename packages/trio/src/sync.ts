@@ -40,20 +40,23 @@ function held(release: () => void): Held {
   };
 }
 
+/** What {@link acquireOrPark} drives: a non-blocking attempt and the wait when it fails. */
+interface Acquirable {
+  /** @internal Takes it for `borrower` now if possible; false when the caller must wait. */
+  _tryAcquire(borrower: unknown): boolean;
+  /** @internal Parks the current task until `borrower` has it. */
+  _parkFor(borrower: unknown): Promise<unknown>;
+}
+
 /**
  * Trio's acquire pattern: cancel point, then the non-blocking attempt; when it succeeds the call
- * still yields (a shielded schedule point), when it would block the task parks.
+ * still yields (a shielded schedule point), when it would block the task parks. No exception on
+ * the way: `WouldBlock` is for the `*Nowait` calls only.
  */
-async function acquireOrPark(tryNow: () => void, park: () => Promise<unknown>): Promise<void> {
+async function acquireOrPark(target: Acquirable, borrower: unknown): Promise<void> {
   await checkpointIfCancelled();
-  try {
-    tryNow();
-  } catch (err) {
-    if (!(err instanceof WouldBlock)) throw err;
-    await park();
-    return;
-  }
-  await cancelShieldedCheckpoint();
+  if (target._tryAcquire(borrower)) await cancelShieldedCheckpoint();
+  else await target._parkFor(borrower);
 }
 
 // ---- Event ------------------------------------------------------------------------------------
@@ -167,20 +170,27 @@ export class Lock {
    * `RuntimeError` if the current task already holds it.
    */
   acquireNowait(): void {
+    if (!this._tryAcquire()) throw new WouldBlock('the lock is held by another task');
+  }
+
+  /** @internal */
+  _tryAcquire(): boolean {
     const task = currentTask();
     if (this._owner === task)
       throw new RuntimeError('this task already holds the lock (Lock is not re-entrant)');
-    if (this._owner !== null || this._lot.size !== 0)
-      throw new WouldBlock('the lock is held by another task');
+    if (this._owner !== null || this._lot.size !== 0) return false;
     this._owner = task;
+    return true;
+  }
+
+  /** @internal */
+  _parkFor(): Promise<unknown> {
+    return this._lot.park();
   }
 
   /** Takes the lock, waiting (FIFO) while another task holds it. Always a checkpoint. */
   acquire(): Promise<void> {
-    return acquireOrPark(
-      () => this.acquireNowait(),
-      () => this._lot.park(),
-    );
+    return acquireOrPark(this, undefined);
   }
 
   /**
@@ -191,7 +201,7 @@ export class Lock {
     if (this._owner !== currentTask()) {
       throw new RuntimeError("can't release a lock that the current task does not hold");
     }
-    this._owner = this._lot.unpark(1)[0] ?? null;
+    this._owner = this._lot.unparkOne();
   }
 
   /** Acquires the lock and returns a {@link Held} that releases it: `using _ = await lock.hold();`. */
@@ -294,24 +304,29 @@ export class Semaphore {
 
   /** Takes one without waiting; {@link WouldBlock} when the count is 0. */
   acquireNowait(): void {
-    if (this.count === 0) throw new WouldBlock('the semaphore value is 0');
+    if (!this._tryAcquire()) throw new WouldBlock('the semaphore value is 0');
+  }
+
+  /** @internal */
+  _tryAcquire(): boolean {
+    if (this.count === 0) return false;
     this.count--;
+    return true;
+  }
+
+  /** @internal */
+  _parkFor(): Promise<unknown> {
+    return this.lot.park();
   }
 
   /** Takes one, waiting (FIFO) while the count is 0. Always a checkpoint. */
   acquire(): Promise<void> {
-    return acquireOrPark(
-      () => this.acquireNowait(),
-      () => this.lot.park(),
-    );
+    return acquireOrPark(this, undefined);
   }
 
   /** Gives one back: to the longest waiter if any, else to the count. `ValueError` above `maxValue`. */
   release(): void {
-    if (this.lot.size !== 0) {
-      this.lot.unpark(1);
-      return;
-    }
+    if (this.lot.unparkOne() !== null) return;
     if (this.max !== null && this.count === this.max) {
       throw new ValueError(`release() would raise the semaphore above its maxValue (${this.max})`);
     }
@@ -376,6 +391,7 @@ function checkTotal(value: unknown): number {
 export class CapacityLimiter {
   private total: number;
   private readonly borrowers = new Set<unknown>();
+  /** Waiting tasks that borrow for someone else (`acquireOnBehalfOf`), with their borrower. */
   private readonly pending = new Map<Task, unknown>();
   private readonly lot = new ParkingLot('CapacityLimiter.acquire');
 
@@ -409,20 +425,41 @@ export class CapacityLimiter {
     const free = this.total - this.borrowers.size;
     if (free <= 0) return;
     for (const task of this.lot.unpark(free)) {
-      this.borrowers.add(this.pending.get(task));
-      this.pending.delete(task);
+      // A task waiting for itself (the usual case) has no entry: no Map churn per acquire.
+      if (this.pending.size !== 0 && this.pending.has(task)) {
+        this.borrowers.add(this.pending.get(task));
+        this.pending.delete(task);
+      } else {
+        this.borrowers.add(task);
+      }
     }
   }
 
   /** Takes a token for `borrower` without waiting; {@link WouldBlock} when none is free. */
   acquireOnBehalfOfNowait(borrower: unknown): void {
+    if (!this._tryAcquire(borrower))
+      throw new WouldBlock('no token of the CapacityLimiter is free');
+  }
+
+  /** @internal */
+  _tryAcquire(borrower: unknown): boolean {
     if (this.borrowers.has(borrower)) {
       throw new RuntimeError("this borrower already holds one of this CapacityLimiter's tokens");
     }
-    if (this.borrowers.size >= this.total || this.lot.size !== 0) {
-      throw new WouldBlock('no token of the CapacityLimiter is free');
-    }
+    if (this.borrowers.size >= this.total || this.lot.size !== 0) return false;
     this.borrowers.add(borrower);
+    return true;
+  }
+
+  /** @internal */
+  _parkFor(borrower: unknown): Promise<unknown> {
+    const task = currentTask();
+    if (borrower === task) return this.lot.park();
+    this.pending.set(task, borrower);
+    return this.lot.park().catch((err: unknown) => {
+      this.pending.delete(task);
+      throw err;
+    });
   }
 
   /** Takes a token for the current task without waiting; {@link WouldBlock} when none is free. */
@@ -432,19 +469,7 @@ export class CapacityLimiter {
 
   /** Takes a token for `borrower`, waiting (FIFO) while none is free. Always a checkpoint. */
   acquireOnBehalfOf(borrower: unknown): Promise<void> {
-    return acquireOrPark(
-      () => this.acquireOnBehalfOfNowait(borrower),
-      async () => {
-        const task = currentTask();
-        this.pending.set(task, borrower);
-        try {
-          await this.lot.park();
-        } catch (err) {
-          this.pending.delete(task);
-          throw err;
-        }
-      },
-    );
+    return acquireOrPark(this, borrower);
   }
 
   /** Takes a token for the current task, waiting (FIFO) while none is free. Always a checkpoint. */

@@ -72,8 +72,8 @@ export async function load() {
   const channel = pick(
     'Queue',
     typeof asyncio.Queue === 'function' &&
-      (() => {
-        const queue = new asyncio.Queue(1);
+      ((size = 1) => {
+        const queue = new asyncio.Queue(size);
         return { send: (v) => queue.put(v), receive: () => queue.get() };
       }),
     kernelQueue1(kernel),
@@ -85,7 +85,17 @@ export async function load() {
   } else {
     parkForever = pick('Event', undefined, kernel.sleepForever);
   }
-  const api = { run, group, yield0, timeout, channel, parkForever };
+  const limiter = pick(
+    'Semaphore',
+    typeof asyncio.Semaphore === 'function' &&
+      ((n) => {
+        const semaphore = new asyncio.Semaphore(n);
+        return { acquire: () => semaphore.acquire(), release: () => semaphore.release() };
+      }),
+    undefined,
+  );
+  const awaitForeign = asyncio.awaitForeign ?? kernel.awaitForeign;
+  const api = { run, group, yield0, timeout, channel, parkForever, limiter, awaitForeign };
   const label =
     fallbacks.length === 0 ? '@duet/asyncio' : `@duet/asyncio, kernel for: ${fallbacks.join(', ')}`;
   return { label, fallbacks, workloads: duetWorkloads(api) };

@@ -9,9 +9,12 @@ import { permutation } from './raw.mjs';
  * @param api.timeout        timeout(seconds, body): `moveOnAfter` / `timeout`, never firing here
  * @param api.channel        a rendezvous channel (trio) or Queue(1) (asyncio): { send, receive }
  * @param api.parkForever    a wait that only cancellation ends
+ * @param api.channel(size)  with a size: a channel of that buffer (trio) / Queue(size) (asyncio)
+ * @param api.limiter(n)     n permits: trio `CapacityLimiter`, asyncio `Semaphore`: { acquire, release }
+ * @param api.awaitForeign   awaitForeign(promise): a foreign Promise made a cancellable kernel wait
  */
 export function duetWorkloads(api) {
-  const { run, group, yield0, timeout, channel, parkForever } = api;
+  const { run, group, yield0, timeout, channel, parkForever, limiter, awaitForeign } = api;
   const child = async () => {
     await yield0();
   };
@@ -74,6 +77,36 @@ export function duetWorkloads(api) {
       );
       return { ms: perf.now() - t0, ops: n };
     },
+    // Fan-out: N tasks, each in its own timeout scope, takes one of `limit` permits and awaits a
+    // foreign Promise (a setImmediate), as a crawler awaiting fetch under a limiter.
+    async fanout({ n, limit }, perf) {
+      let done = 0;
+      const t0 = perf.now();
+      await run(async () => {
+        const permits = limiter(limit);
+        const fetchOne = async () => {
+          await permits.acquire();
+          try {
+            await awaitForeign(foreignWork());
+            done++;
+          } finally {
+            permits.release();
+          }
+        };
+        const one = () => timeout(10, fetchOne);
+        await group(async (g) => {
+          for (let i = 0; i < n; i++) g.spawn(one);
+        });
+      });
+      if (done !== n) throw new Error(`fan-out: ${done} of ${n} fetches done`);
+      return { ms: perf.now() - t0, ops: n };
+    },
+    // Pipeline: a producer, `workers` workers and a consumer, over two channels of `size`.
+    async pipeline({ items, workers, size }, perf) {
+      const t0 = perf.now();
+      const sum = await run(() => pipelineBody(group, channel, items, workers, size));
+      return checkPipeline(sum, items, perf, t0);
+    },
     async w5({ n }, perf) {
       let ms = 0;
       let heapPerTask = 0;
@@ -96,6 +129,53 @@ export function duetWorkloads(api) {
       return { ms, ops: n, heapPerTask };
     },
   };
+}
+
+/** What the foreign work of the fan-out is, in every system: one host turn. */
+export const foreignWork = () => new Promise((resolve) => setImmediate(resolve));
+
+/** The pipeline's marker for "no more items", forwarded by each worker to the consumer. */
+const DONE = -1;
+
+/**
+ * The pipeline of every system, over its `group(body)` and `channel(size)`: the producer sends
+ * items 0..M-1 and then one DONE per worker; each worker forwards 2·item until its DONE; the
+ * consumer adds up until it has seen every worker's DONE. Resolves with the sum.
+ */
+export async function pipelineBody(group, channel, items, workers, size) {
+  const jobs = channel(size);
+  const results = channel(size);
+  let sum = 0;
+  await group(async (g) => {
+    g.spawn(async () => {
+      for (let i = 0; i < items; i++) await jobs.send(i);
+      for (let w = 0; w < workers; w++) await jobs.send(DONE);
+    });
+    for (let w = 0; w < workers; w++) {
+      g.spawn(async () => {
+        for (;;) {
+          const item = await jobs.receive();
+          if (item === DONE) break;
+          await results.send(2 * item);
+        }
+        await results.send(DONE);
+      });
+    }
+    g.spawn(async () => {
+      for (let left = workers; left > 0;) {
+        const value = await results.receive();
+        if (value === DONE) left--;
+        else sum += value;
+      }
+    });
+  });
+  return sum;
+}
+
+/** The pipeline's correctness check and result. */
+export function checkPipeline(sum, items, perf, t0) {
+  if (sum !== items * (items - 1)) throw new Error('pipeline: lost items');
+  return { ms: perf.now() - t0, ops: items };
 }
 
 /** Kernel stand-in for a rendezvous memory channel, made of two ParkingLots (as Trio's). */

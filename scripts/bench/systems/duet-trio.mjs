@@ -30,11 +30,20 @@ export async function load() {
   const channel = pick(
     'openMemoryChannel',
     trio.openMemoryChannel &&
-      (() => {
-        const [send, receive] = trio.openMemoryChannel(0);
+      ((size = 0) => {
+        const [send, receive] = trio.openMemoryChannel(size);
         return { send: (v) => send.send(v), receive: () => receive.receive() };
       }),
     kernelRendezvous(kernel),
+  );
+  const limiter = pick(
+    'CapacityLimiter',
+    trio.CapacityLimiter &&
+      ((n) => {
+        const limiter = new trio.CapacityLimiter(n);
+        return { acquire: () => limiter.acquire(), release: () => limiter.release() };
+      }),
+    undefined,
   );
   const api = {
     run,
@@ -49,6 +58,8 @@ export async function load() {
     timeout: moveOnAfter,
     channel,
     parkForever: sleepForever,
+    limiter,
+    awaitForeign: trio.awaitForeign ?? kernel.awaitForeign,
   };
   const label =
     fallbacks.length === 0 ? '@duet/trio' : `@duet/trio, kernel for: ${fallbacks.join(', ')}`;

@@ -192,7 +192,10 @@ def main():
         trio, fns = trio_workloads()
         runner = trio.run
         label = f"trio {trio.__version__} (Python {sys.version.split()[0]})"
-    fn = fns[workload]
+    fn = fns.get(workload)
+    if fn is None:
+        print(json.dumps({"skipped": f"Python {system} has no {workload}"}))
+        return
     if not params.get("noWarmup"):
         warm = {k: max(10, -(-v // 10)) if isinstance(v, int) and k != "perm" else v for k, v in params.items()}
         runner(fn, warm)

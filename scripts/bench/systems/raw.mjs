@@ -2,6 +2,7 @@
 // spawned async function runs inside `als.run(...)`, as a kernel built on AsyncLocalStorage must:
 // that is the floor of any such kernel (on Node 20 the promise hooks it turns on cost a lot).
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { checkPipeline, foreignWork, pipelineBody } from './duet-common.mjs';
 
 export async function load({ als }) {
   const storage = als ? new AsyncLocalStorage() : null;
@@ -30,7 +31,101 @@ export async function load({ als }) {
     }
   }
 
+  /** A bounded channel of plain promises (`size` 0: rendezvous), FIFO both ways. */
+  class RawBoundedChannel extends RawChannel {
+    buffer = [];
+    constructor(size) {
+      super();
+      this.size = size;
+    }
+    send(value) {
+      if (this.receivers.length !== 0) {
+        this.receivers.shift()(value);
+        return Promise.resolve();
+      }
+      if (this.buffer.length < this.size) {
+        this.buffer.push(value);
+        return Promise.resolve();
+      }
+      return new Promise((resolve) => this.senders.push({ value, resolve }));
+    }
+    receive() {
+      if (this.buffer.length !== 0) {
+        const value = this.buffer.shift();
+        if (this.senders.length !== 0) {
+          const sender = this.senders.shift();
+          this.buffer.push(sender.value);
+          sender.resolve();
+        }
+        return Promise.resolve(value);
+      }
+      return super.receive();
+    }
+  }
+
+  /** A counting semaphore of plain promises: what p-limit does. */
+  class RawSemaphore {
+    waiters = [];
+    constructor(n) {
+      this.free = n;
+    }
+    acquire() {
+      if (this.free > 0) {
+        this.free--;
+        return Promise.resolve();
+      }
+      return new Promise((resolve) => this.waiters.push(resolve));
+    }
+    release() {
+      if (this.waiters.length !== 0) this.waiters.shift()();
+      else this.free++;
+    }
+  }
+
+  /** Children started with `spawn` (each in its own ALS context), joined with Promise.all. */
+  const group = async (body) => {
+    const children = [];
+    await body({ spawn: (fn) => children.push(spawn(fn, children.length)) });
+    await Promise.all(children);
+  };
+
   const workloads = {
+    // Fan-out: N async functions, each with its own timer (the timeout), a permit of `limit`, and
+    // one foreign await.
+    async fanout({ n, limit }, perf) {
+      let done = 0;
+      const permits = new RawSemaphore(limit);
+      const one = async () => {
+        const timer = setTimeout(noop, 10_000);
+        await permits.acquire();
+        try {
+          await foreignWork();
+          done++;
+        } finally {
+          permits.release();
+          clearTimeout(timer);
+        }
+      };
+      const t0 = perf.now();
+      await spawn(
+        () =>
+          group(async (g) => {
+            for (let i = 0; i < n; i++) g.spawn(one);
+          }),
+        'root',
+      );
+      if (done !== n) throw new Error(`fan-out: ${done} of ${n} fetches done`);
+      return { ms: perf.now() - t0, ops: n };
+    },
+    // Pipeline: the same body as Duet's, over bounded promise channels.
+    async pipeline({ items, workers, size }, perf) {
+      const t0 = perf.now();
+      const sum = await spawn(
+        () => pipelineBody(group, (n) => new RawBoundedChannel(n), items, workers, size),
+        'root',
+      );
+      return checkPipeline(sum, items, perf, t0);
+    },
     // W1: N async functions, each awaiting once, joined with Promise.all.
     async w1({ n }, perf) {
       const child = async () => {
