@@ -515,12 +515,36 @@ const asyncioCjs = require('@duet/asyncio');
   writeFileSync(path.join(app, 'esm.mts'), `${esmImports}\n${uses('m')}\nexport {};\n`);
   writeFileSync(path.join(app, 'cjs.cts'), `${cjsImports}\n${uses('m')}\nexport {};\n`);
   writeFileSync(path.join(app, 'bundler.ts'), `${esmImports}\n${uses('m')}\nexport {};\n`);
-  // The kernel and the test helpers declare no Node types: AbortSignal comes from lib DOM.
-  const plain = ['@duet/kernel', '@duet/trio/testing'];
+  // These entry points declare no Node types: AbortSignal comes from lib DOM.
+  const plain = [
+    '@duet/kernel',
+    '@duet/kernel/inspector',
+    '@duet/trio/testing',
+    '@duet/trio/lowlevel',
+    '@duet/otel',
+  ];
   writeFileSync(
     path.join(app, 'no-node-types.ts'),
     plain.map((entry, i) => `import * as p${i} from '${entry}';\nvoid p${i};`).join('\n') +
       '\nexport {};\n',
+  );
+  // The I/O classes of trio, asyncio and bridge show Node's types; with skipLibCheck (the
+  // setting `tsc --init` writes) a program that does not use them needs no @types/node either.
+  writeFileSync(
+    path.join(app, 'no-node-types-app.mts'),
+    [
+      "import { openNursery, run, sleep, moveOnAfter } from '@duet/trio';",
+      "import { TaskGroup, run as aioRun, sleep as aioSleep } from '@duet/asyncio';",
+      "import { aioAsTrio } from '@duet/bridge';",
+      'await run(async () => {',
+      '  await openNursery(async (n) => n.startSoon(sleep, 0.01));',
+      '  const got: number | undefined = await moveOnAfter(1, async () => 1);',
+      '  const viaAsyncio: string = await aioAsTrio(async () => String(got))();',
+      '  void viaAsyncio;',
+      '});',
+      'await aioRun(() => new TaskGroup().run(async (tg) => { tg.createTask(() => aioSleep(0)); }));',
+      '',
+    ].join('\n'),
   );
   const common = {
     strict: true,
@@ -560,6 +584,17 @@ const asyncioCjs = require('@duet/asyncio');
         types: [],
       },
       files: ['no-node-types.ts'],
+    },
+    'tsconfig.no-node-types-app.json': {
+      compilerOptions: {
+        ...common,
+        module: 'NodeNext',
+        moduleResolution: 'NodeNext',
+        lib: ['ES2022', 'ESNext.Disposable', 'DOM'],
+        types: [],
+        skipLibCheck: true,
+      },
+      files: ['no-node-types-app.mts'],
     },
   };
   const tsc = path.join(rootDir, 'node_modules', 'typescript', 'bin', 'tsc');

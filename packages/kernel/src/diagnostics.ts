@@ -111,8 +111,17 @@ export interface NurseryMessage extends RunMessage {
   scopeId: number;
 }
 
+/**
+ * @internal What the publisher uses of a channel: declared here, not taken from
+ * `node:diagnostics_channel`, so the kernel's public types need no `@types/node`.
+ */
+export interface Channel {
+  readonly hasSubscribers: boolean;
+  publish(message: unknown): void;
+}
+
 /** @internal The channel objects, by the keys of {@link DIAGNOSTICS_CHANNELS}. */
-export const channels = Object.fromEntries(
+export const channels: Record<keyof typeof DIAGNOSTICS_CHANNELS, Channel> = Object.fromEntries(
   Object.entries(DIAGNOSTICS_CHANNELS).map(([key, name]) => [key, diagnostics.channel(name)]),
 ) as Record<keyof typeof DIAGNOSTICS_CHANNELS, diagnostics.Channel>;
 const channelList = Object.values(channels);

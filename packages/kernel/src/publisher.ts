@@ -2,9 +2,8 @@
  * The publisher of a run's life on the Duet diagnostics channels (see `diagnostics.ts`): a chunk
  * of its own, loaded only by a run that starts while some channel has a subscriber.
  */
-import type diagnostics from 'node:diagnostics_channel';
 import type { CancelScope } from './cancel';
-import { channels, type TaskMessage } from './diagnostics';
+import { channels, type Channel, type TaskMessage } from './diagnostics';
 import type { Instrument } from './instruments';
 import type { Nursery } from './nursery';
 import type { Runner } from './runner';
@@ -23,15 +22,15 @@ function scopeId(scope: CancelScope): number {
 /** Publishes one run's hooks on the channels; a message is built only if its channel has subscribers. */
 export function publisher(runner: Runner): Instrument {
   const runId = nextRunId++;
-  const send = (channel: diagnostics.Channel, fields: object): void =>
+  const send = (channel: Channel, fields: object): void =>
     channel.publish({ runId, runner, time: runner.clock.currentTime(), ...fields });
-  const task = (channel: diagnostics.Channel, t: Task, extra?: Partial<TaskMessage>): void => {
+  const task = (channel: Channel, t: Task, extra?: Partial<TaskMessage>): void => {
     if (channel.hasSubscribers) {
       const parentTaskId = t.parentTask?.id ?? null;
       send(channel, { task: t, taskId: t.id, name: t.name, parentTaskId, ...extra });
     }
   };
-  const scope = (channel: diagnostics.Channel, t: Task, s: CancelScope, exit: boolean): void => {
+  const scope = (channel: Channel, t: Task, s: CancelScope, exit: boolean): void => {
     if (channel.hasSubscribers) {
       const fields = { task: t, taskId: t.id, scope: s, scopeId: scopeId(s) };
       send(channel, {
@@ -42,7 +41,7 @@ export function publisher(runner: Runner): Instrument {
       });
     }
   };
-  const nursery = (channel: diagnostics.Channel, t: Task, n: Nursery): void => {
+  const nursery = (channel: Channel, t: Task, n: Nursery): void => {
     if (channel.hasSubscribers)
       send(channel, { task: t, taskId: t.id, nursery: n, scopeId: scopeId(n.cancelScope) });
   };
