@@ -13,7 +13,15 @@
 // --keep      leave the temporary folder in place and print its path
 
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { bootstrap } from './bootstrap.mjs';
@@ -385,6 +393,37 @@ try {
     app,
   );
   console.log(`installed ${Object.keys(tarballs).length} tarballs with npm into ${app}`);
+
+  // --- source maps resolve: src/ is not shipped, so each map carries its sources ------
+  let maps = 0;
+  for (const file of readdirSync(path.join(app, 'node_modules', '@duet'), { recursive: true })) {
+    if (!file.endsWith('.map')) continue;
+    const map = JSON.parse(readFileSync(path.join(app, 'node_modules', '@duet', file), 'utf8'));
+    maps++;
+    const content = map.sourcesContent ?? [];
+    if (map.sources.some((_, i) => typeof content[i] !== 'string'))
+      fail(`@duet/${file}: a source has no sourcesContent (${map.sources.join(', ')})`);
+  }
+  console.log(`source maps: all ${maps} carry their sources`);
+
+  // --- the lazily loaded chunks load from the installed packages ----------------------
+  const lazy = `
+const { run, sleep } = FORMAT;
+const warnings = [];
+run({ debug: { onWarning: (m) => warnings.push(m) } }, async () => { sleep(1); await sleep(0); })
+  .catch(() => {})
+  .then(() => { if (!warnings.some((w) => w.includes('never awaited'))) process.exit(1); });
+`;
+  writeFileSync(path.join(app, 'lazy.cjs'), lazy.replace('FORMAT', "require('@duet/kernel')"));
+  writeFileSync(
+    path.join(app, 'lazy.mjs'),
+    `import * as kernel from '@duet/kernel';\n${lazy.replace('FORMAT', 'kernel')}`,
+  );
+  for (const file of ['lazy.cjs', 'lazy.mjs']) {
+    if (run(process.execPath, [file], app).status !== 0)
+      fail(`${file}: debug mode (a lazily loaded chunk) did not warn of a wait never awaited`);
+  }
+  console.log('debug mode: its chunk loads lazily under require and import');
 
   // --- load every entry point from plain Node -------------------------------------
   const probe = `
