@@ -594,6 +594,14 @@ const asyncioCjs = require('@duet/asyncio');
     typeRoots: [path.join(rootDir, 'node_modules', '@types')],
     types: ['node'],
   };
+  // No @types/node: AbortSignal and the like come from lib DOM.
+  const noNodeTypes = {
+    ...common,
+    module: 'NodeNext',
+    moduleResolution: 'NodeNext',
+    lib: ['ES2022', 'ESNext.Disposable', 'DOM'],
+    types: [],
+  };
   const configs = {
     'tsconfig.nodenext.json': {
       compilerOptions: { ...common, module: 'NodeNext', moduleResolution: 'NodeNext' },
@@ -615,24 +623,11 @@ const asyncioCjs = require('@duet/asyncio');
       files: ['bundler.ts'],
     },
     'tsconfig.no-node-types.json': {
-      compilerOptions: {
-        ...common,
-        module: 'NodeNext',
-        moduleResolution: 'NodeNext',
-        lib: ['ES2022', 'ESNext.Disposable', 'DOM'],
-        types: [],
-      },
+      compilerOptions: noNodeTypes,
       files: ['no-node-types.ts'],
     },
     'tsconfig.no-node-types-app.json': {
-      compilerOptions: {
-        ...common,
-        module: 'NodeNext',
-        moduleResolution: 'NodeNext',
-        lib: ['ES2022', 'ESNext.Disposable', 'DOM'],
-        types: [],
-        skipLibCheck: true,
-      },
+      compilerOptions: { ...noNodeTypes, skipLibCheck: true },
       files: ['no-node-types-app.mts'],
     },
   };
