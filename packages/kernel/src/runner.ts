@@ -48,7 +48,11 @@ export interface RunOptions {
   clock?: Clock;
   /** Instruments installed before the root task starts. */
   instruments?: readonly Instrument[];
-  /** Debug mode (see {@link DebugOptions}); also turned on by the environment variable `DUET_DEBUG=1`. */
+  /**
+   * Debug mode (see {@link DebugOptions}); also turned on by the environment variable
+   * `DUET_DEBUG=1`. Its code is a separate chunk, loaded by the first run that turns it on (the
+   * run starts once it is loaded), so bundles of programs that never do leave it out.
+   */
   debug?: boolean | DebugOptions;
   /**
    * Fail the run with a {@link HangError} showing the task tree when it cannot make progress:
