@@ -13,7 +13,15 @@
 // --keep      leave the temporary folder in place and print its path
 
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { bootstrap } from './bootstrap.mjs';
@@ -395,6 +403,37 @@ try {
   );
   console.log(`installed ${Object.keys(tarballs).length} tarballs with npm into ${app}`);
 
+  // --- source maps resolve: src/ is not shipped, so each map carries its sources ------
+  let maps = 0;
+  for (const file of readdirSync(path.join(app, 'node_modules', '@duet'), { recursive: true })) {
+    if (!file.endsWith('.map')) continue;
+    const map = JSON.parse(readFileSync(path.join(app, 'node_modules', '@duet', file), 'utf8'));
+    maps++;
+    const content = map.sourcesContent ?? [];
+    if (map.sources.some((_, i) => typeof content[i] !== 'string'))
+      fail(`@duet/${file}: a source has no sourcesContent (${map.sources.join(', ')})`);
+  }
+  console.log(`source maps: all ${maps} carry their sources`);
+
+  // --- the lazily loaded chunks load from the installed packages ----------------------
+  const lazy = `
+const { run, sleep } = FORMAT;
+const warnings = [];
+run({ debug: { onWarning: (m) => warnings.push(m) } }, async () => { sleep(1); await sleep(0); })
+  .catch(() => {})
+  .then(() => { if (!warnings.some((w) => w.includes('never awaited'))) process.exit(1); });
+`;
+  writeFileSync(path.join(app, 'lazy.cjs'), lazy.replace('FORMAT', "require('@duet/kernel')"));
+  writeFileSync(
+    path.join(app, 'lazy.mjs'),
+    `import * as kernel from '@duet/kernel';\n${lazy.replace('FORMAT', 'kernel')}`,
+  );
+  for (const file of ['lazy.cjs', 'lazy.mjs']) {
+    if (run(process.execPath, [file], app).status !== 0)
+      fail(`${file}: debug mode (a lazily loaded chunk) did not warn of a wait never awaited`);
+  }
+  console.log('debug mode: its chunk loads lazily under require and import');
+
   // --- load every entry point from plain Node -------------------------------------
   const probe = `
 const entries = ${JSON.stringify(EXPECTED_EXPORTS)};
@@ -524,12 +563,36 @@ const asyncioCjs = require('@duet/asyncio');
   writeFileSync(path.join(app, 'esm.mts'), `${esmImports}\n${uses('m')}\nexport {};\n`);
   writeFileSync(path.join(app, 'cjs.cts'), `${cjsImports}\n${uses('m')}\nexport {};\n`);
   writeFileSync(path.join(app, 'bundler.ts'), `${esmImports}\n${uses('m')}\nexport {};\n`);
-  // The kernel and the test helpers declare no Node types: AbortSignal comes from lib DOM.
-  const plain = ['@duet/kernel', '@duet/trio/testing'];
+  // These entry points declare no Node types: AbortSignal comes from lib DOM.
+  const plain = [
+    '@duet/kernel',
+    '@duet/kernel/inspector',
+    '@duet/trio/testing',
+    '@duet/trio/lowlevel',
+    '@duet/otel',
+  ];
   writeFileSync(
     path.join(app, 'no-node-types.ts'),
     plain.map((entry, i) => `import * as p${i} from '${entry}';\nvoid p${i};`).join('\n') +
       '\nexport {};\n',
+  );
+  // The I/O classes of trio, asyncio and bridge show Node's types; with skipLibCheck (the
+  // setting `tsc --init` writes) a program that does not use them needs no @types/node either.
+  writeFileSync(
+    path.join(app, 'no-node-types-app.mts'),
+    [
+      "import { openNursery, run, sleep, moveOnAfter } from '@duet/trio';",
+      "import { TaskGroup, run as aioRun, sleep as aioSleep } from '@duet/asyncio';",
+      "import { aioAsTrio } from '@duet/bridge';",
+      'await run(async () => {',
+      '  await openNursery(async (n) => n.startSoon(sleep, 0.01));',
+      '  const got: number | undefined = await moveOnAfter(1, async () => 1);',
+      '  const viaAsyncio: string = await aioAsTrio(async () => String(got))();',
+      '  void viaAsyncio;',
+      '});',
+      'await aioRun(() => new TaskGroup().run(async (tg) => { tg.createTask(() => aioSleep(0)); }));',
+      '',
+    ].join('\n'),
   );
   const common = {
     strict: true,
@@ -539,6 +602,14 @@ const asyncioCjs = require('@duet/asyncio');
     lib: ['ES2022', 'ESNext.Disposable'],
     typeRoots: [path.join(rootDir, 'node_modules', '@types')],
     types: ['node'],
+  };
+  // No @types/node: AbortSignal and the like come from lib DOM.
+  const noNodeTypes = {
+    ...common,
+    module: 'NodeNext',
+    moduleResolution: 'NodeNext',
+    lib: ['ES2022', 'ESNext.Disposable', 'DOM'],
+    types: [],
   };
   const configs = {
     'tsconfig.nodenext.json': {
@@ -561,14 +632,12 @@ const asyncioCjs = require('@duet/asyncio');
       files: ['bundler.ts'],
     },
     'tsconfig.no-node-types.json': {
-      compilerOptions: {
-        ...common,
-        module: 'NodeNext',
-        moduleResolution: 'NodeNext',
-        lib: ['ES2022', 'ESNext.Disposable', 'DOM'],
-        types: [],
-      },
+      compilerOptions: noNodeTypes,
       files: ['no-node-types.ts'],
+    },
+    'tsconfig.no-node-types-app.json': {
+      compilerOptions: { ...noNodeTypes, skipLibCheck: true },
+      files: ['no-node-types-app.mts'],
     },
   };
   const tsc = path.join(rootDir, 'node_modules', 'typescript', 'bin', 'tsc');

@@ -1,9 +1,14 @@
 // The bundle-size check: each facade's hello-nursery program bundled with Rollup, node-resolve and
 // terser (Node built-ins external), then gzipped. A facade whose dist does not build the program
 // (missing, or an export it uses is absent) is reported with the kernel's program in its place.
+//
+//   node scripts/bench/bundle.mjs [--check]
+//
+// --check  fail if a program is over its budget (BUDGETS) or its eagerly loaded code holds a part
+//          that must load lazily (LAZY_PARTS); CI runs this on the packages' dist.
 import { builtinModules } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
@@ -11,6 +16,15 @@ import { rollup } from 'rollup';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
+
+/**
+ * min+gzip bytes each program may take: the sizes measured when set, plus about 2 %. Set
+ * 2026-12-02 after merging issues 15, 16 and 18 (Trio 12,308 B, asyncio 16,665 B, kernel 11,570 B).
+ */
+const BUDGETS = { '@duet/trio': 12_550, '@duet/asyncio': 17_000, '@duet/kernel': 11_800 };
+
+/** Text only the lazily loaded chunks may hold, by the part it marks. */
+const LAZY_PARTS = { 'debug mode': 'Duet debug:', 'the diagnostics publisher': 'runId' };
 
 async function sizeOf(entry) {
   const warnings = [];
@@ -30,8 +44,26 @@ async function sizeOf(entry) {
     plugins: [terser({ module: true, compress: { passes: 2 } })],
   });
   await build.close();
-  const code = output[0].code;
-  return { minBytes: Buffer.byteLength(code), gzipBytes: gzipSync(code, { level: 9 }).length };
+  // The entry chunk and the chunks it imports statically: what loads before the program runs.
+  // Chunks reached only by dynamic import() (debug mode, the diagnostics publisher) load lazily.
+  const chunks = new Map(output.filter((o) => o.type === 'chunk').map((c) => [c.fileName, c]));
+  const loaded = new Set();
+  const visit = (chunk) => {
+    if (loaded.has(chunk)) return;
+    loaded.add(chunk);
+    for (const name of chunk.imports) if (chunks.has(name)) visit(chunks.get(name));
+  };
+  visit(output[0]);
+  const code = [...loaded].map((c) => c.code).join('\n');
+  const lazyCode = [...chunks.values()].filter((c) => !loaded.has(c)).map((c) => c.code);
+  return {
+    minBytes: Buffer.byteLength(code),
+    gzipBytes: gzipSync(code, { level: 9 }).length,
+    eager: Object.keys(LAZY_PARTS).filter((part) => code.includes(LAZY_PARTS[part])),
+    lazy: Object.keys(LAZY_PARTS).filter((part) =>
+      lazyCode.some((c) => c.includes(LAZY_PARTS[part])),
+    ),
+  };
 }
 
 export async function bundleSizes() {
@@ -58,4 +90,40 @@ export async function bundleSizes() {
     }
   }
   return out;
+}
+
+/** The problems `--check` reports: budgets exceeded, lazy parts loaded eagerly or missing. */
+export function bundleProblems(sizes) {
+  const problems = [];
+  for (const b of sizes) {
+    if (b.error !== undefined || b.note !== undefined) {
+      problems.push(`${b.facade}: not bundleable (${b.note ?? b.error})`);
+      continue;
+    }
+    if (b.gzipBytes > BUDGETS[b.facade])
+      problems.push(
+        `${b.facade}: ${b.gzipBytes} B min+gzip, over its ${BUDGETS[b.facade]} B budget`,
+      );
+    for (const part of b.eager) problems.push(`${b.facade}: ${part} is in the eagerly loaded code`);
+    for (const part of Object.keys(LAZY_PARTS)) {
+      if (!b.lazy.includes(part))
+        problems.push(`${b.facade}: no lazily loaded chunk holds ${part}`);
+    }
+  }
+  return problems;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const sizes = await bundleSizes();
+  for (const b of sizes) {
+    console.log(
+      `${b.facade.padEnd(14)} ${b.entry}: ${b.minBytes} B min, ${b.gzipBytes} B min+gzip`,
+    );
+  }
+  if (process.argv.includes('--check')) {
+    const problems = bundleProblems(sizes);
+    for (const p of problems) console.error(`bundle check: ${p}`);
+    if (problems.length !== 0) process.exit(1);
+    console.log('bundle check: every program within its budget, debug and diagnostics lazy');
+  }
 }

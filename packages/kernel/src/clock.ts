@@ -29,6 +29,23 @@ export class SystemClock implements Clock {
   }
 }
 
+/**
+ * @internal What the runner drives on a clock that jumps (a {@link MockClock}). Found by shape,
+ * not `instanceof`, so a program that never makes a MockClock does not carry the class.
+ */
+export interface JumpingClock extends Clock {
+  _onChange: (() => void) | null;
+  readonly autojumpThreshold: number;
+  _jumpTo(time: number): void;
+}
+
+/** @internal `clock` as a {@link JumpingClock}, or null if it is not one. */
+export function jumpingClock(clock: Clock): JumpingClock | null {
+  return typeof (clock as Partial<JumpingClock>)._jumpTo === 'function'
+    ? (clock as JumpingClock)
+    : null;
+}
+
 /** Options of {@link MockClock}. */
 export interface MockClockOptions {
   /** Virtual seconds that pass per real second; 0 (the default) means time moves only by jumps. */
@@ -58,7 +75,7 @@ function checkNonNegative(name: string, value: number): number {
  * });
  * ```
  */
-export class MockClock implements Clock {
+export class MockClock implements JumpingClock {
   private virtualBase = 0;
   private realBase = 0;
   private rateValue: number;

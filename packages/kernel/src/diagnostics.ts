@@ -6,7 +6,6 @@
  */
 import diagnostics from 'node:diagnostics_channel';
 import type { CancelScope } from './cancel';
-import type { Instrument } from './instruments';
 import type { Nursery } from './nursery';
 import type { Runner } from './runner';
 import type { Task } from './task';
@@ -112,68 +111,25 @@ export interface NurseryMessage extends RunMessage {
   scopeId: number;
 }
 
-const channels = Object.fromEntries(
+/**
+ * @internal What the publisher uses of a channel: declared here, not taken from
+ * `node:diagnostics_channel`, so the kernel's public types need no `@types/node`.
+ */
+export interface Channel {
+  readonly hasSubscribers: boolean;
+  publish(message: unknown): void;
+}
+
+/** @internal The channel objects, by the keys of {@link DIAGNOSTICS_CHANNELS}. */
+export const channels: Record<keyof typeof DIAGNOSTICS_CHANNELS, Channel> = Object.fromEntries(
   Object.entries(DIAGNOSTICS_CHANNELS).map(([key, name]) => [key, diagnostics.channel(name)]),
 ) as Record<keyof typeof DIAGNOSTICS_CHANNELS, diagnostics.Channel>;
 const channelList = Object.values(channels);
 
-let nextRunId = 1;
-let nextScopeId = 1;
-const scopeIds = new WeakMap<CancelScope, number>();
-
-function scopeId(scope: CancelScope): number {
-  let id = scopeIds.get(scope);
-  if (id === undefined) scopeIds.set(scope, (id = nextScopeId++));
-  return id;
-}
-
-/** Publishes one run's hooks on the channels; a message is built only if its channel has subscribers. */
-function publisher(runner: Runner): Instrument {
-  const runId = nextRunId++;
-  const send = (channel: diagnostics.Channel, fields: object): void =>
-    channel.publish({ runId, runner, time: runner.clock.currentTime(), ...fields });
-  const task = (channel: diagnostics.Channel, t: Task, extra?: Partial<TaskMessage>): void => {
-    if (channel.hasSubscribers) {
-      const parentTaskId = t.parentTask?.id ?? null;
-      send(channel, { task: t, taskId: t.id, name: t.name, parentTaskId, ...extra });
-    }
-  };
-  const scope = (channel: diagnostics.Channel, t: Task, s: CancelScope, exit: boolean): void => {
-    if (channel.hasSubscribers) {
-      const fields = { task: t, taskId: t.id, scope: s, scopeId: scopeId(s) };
-      send(channel, {
-        ...fields,
-        deadline: s.deadline,
-        shield: s.shield,
-        ...(exit && { cancelledCaught: s.cancelledCaught }),
-      });
-    }
-  };
-  const nursery = (channel: diagnostics.Channel, t: Task, n: Nursery): void => {
-    if (channel.hasSubscribers)
-      send(channel, { task: t, taskId: t.id, nursery: n, scopeId: scopeId(n.cancelScope) });
-  };
-  return {
-    beforeRun: () => channels.runStart.hasSubscribers && send(channels.runStart, {}),
-    afterRun: () => channels.runEnd.hasSubscribers && send(channels.runEnd, {}),
-    taskSpawned: (t) => task(channels.taskSpawn, t),
-    afterTaskStep: (t) => {
-      if (!t.done && t.state === 'parked') task(channels.taskPark, t, { waitingOn: t.waitingOn });
-    },
-    taskExited: (t) =>
-      task(channels.taskExit, t, t.failed ? { failed: true, error: t.result } : { failed: false }),
-    scopeEntered: (t, s) => scope(channels.scopeEnter, t, s, false),
-    scopeExited: (t, s) => scope(channels.scopeExit, t, s, true),
-    nurseryOpened: (t, n) => nursery(channels.nurseryOpen, t, n),
-    nurseryClosed: (t, n) => nursery(channels.nurseryClose, t, n),
-  };
-}
-
 /**
- * @internal Called once as a run starts: installs the publisher only if some Duet channel has a
- * subscriber now, so an unobserved run carries no extra instrument.
+ * @internal True if some Duet channel has a subscriber: a run that starts now loads and installs
+ * the publisher (`publisher.ts`); otherwise it installs nothing.
  */
-export function attachDiagnostics(runner: Runner): void {
-  if (channelList.some((channel) => channel.hasSubscribers))
-    runner.instruments.add(publisher(runner));
+export function diagnosticsObserved(): boolean {
+  return channelList.some((channel) => channel.hasSubscribers);
 }

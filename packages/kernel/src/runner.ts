@@ -12,10 +12,10 @@
  */
 import { performance } from 'node:perf_hooks';
 import { CancelScope, NO_ERROR } from './cancel';
-import { MockClock, SystemClock, type Clock } from './clock';
+import { SystemClock, jumpingClock, type Clock, type JumpingClock } from './clock';
 import { contextTask, currentTaskOrUndefined, requireTask, runAsTask } from './context';
 import { DeadlineHeap, type TimedEntry } from './deadlines';
-import { DebugMonitor, type DebugOptions } from './debug';
+import type { DebugMonitor, DebugOptions } from './debug';
 import {
   Cancelled,
   HangError,
@@ -27,7 +27,7 @@ import {
   newCancelled,
   newEdgeCancelled,
 } from './errors';
-import { attachDiagnostics } from './diagnostics';
+import { diagnosticsObserved } from './diagnostics';
 import { InstrumentSet, type Instrument } from './instruments';
 import { formatTaskTree, taskTree } from './introspect';
 import { Nursery } from './nursery';
@@ -48,7 +48,11 @@ export interface RunOptions {
   clock?: Clock;
   /** Instruments installed before the root task starts. */
   instruments?: readonly Instrument[];
-  /** Debug mode (see {@link DebugOptions}); also turned on by the environment variable `DUET_DEBUG=1`. */
+  /**
+   * Debug mode (see {@link DebugOptions}); also turned on by the environment variable
+   * `DUET_DEBUG=1`. Its code is a separate chunk, loaded by the first run that turns it on (the
+   * run starts once it is loaded), so bundles of programs that never do leave it out.
+   */
   debug?: boolean | DebugOptions;
   /**
    * Fail the run with a {@link HangError} showing the task tree when it cannot make progress:
@@ -159,6 +163,8 @@ class IdleWaiter implements Waitable {
 export class Runner {
   /** The run's clock. */
   readonly clock: Clock;
+  /** The clock again if it jumps (autojump drives it), else null. */
+  private readonly jumping: JumpingClock | null;
   /** @internal Every pending deadline of the run. */
   readonly deadlines = new DeadlineHeap((when) => this.onEarlierDeadline(when));
   /** @internal */
@@ -208,12 +214,15 @@ export class Runner {
   private readonly outsideSignal: AbortSignal | null;
 
   /** @internal */
-  constructor(options: RunOptions, fn: (...args: never[]) => unknown, args: unknown[]) {
-    checkOptions('run()', options, RUN_OPTIONS);
-    checkSignal('run()', options.signal);
+  constructor(
+    options: RunOptions,
+    fn: (...args: never[]) => unknown,
+    args: unknown[],
+    debug: DebugMonitor | null,
+  ) {
     this.clock = options.clock ?? new SystemClock();
-    const debug = options.debug ?? process.env['DUET_DEBUG'] === '1';
-    this.debug = debug === false ? null : new DebugMonitor(debug === true ? {} : debug);
+    this.jumping = jumpingClock(this.clock);
+    this.debug = debug;
     this.detectDeadlock = options.hangDetection?.deadlock ?? false;
     const realTimeout = options.hangDetection?.realTimeout;
     if (realTimeout !== undefined) {
@@ -238,8 +247,7 @@ export class Runner {
   /** @internal */
   start(): void {
     this.clock.startClock();
-    if (this.clock instanceof MockClock) this.clock._onChange = () => this.scheduleIdleCheck();
-    attachDiagnostics(this);
+    if (this.jumping !== null) this.jumping._onChange = () => this.scheduleIdleCheck();
     const inspect = process.env['DUET_INSPECT'];
     if (inspect !== undefined && inspect !== '' && inspect !== '0') this.loadInspector(inspect);
     if (this.instruments.list.length !== 0) this.instruments.call('beforeRun');
@@ -781,7 +789,7 @@ export class Runner {
     if (this.dumpSignal !== null) process.off(this.dumpSignal, this.dumpTree);
     unwatchForExit(this);
     this.rootScope.stopListening();
-    if (this.clock instanceof MockClock) this.clock._onChange = null;
+    if (this.jumping !== null) this.jumping._onChange = null;
     if (this.instruments.list.length !== 0) this.instruments.call('afterRun');
     const root = this.rootTask;
     if (this.internalError instanceof HangError) {
@@ -851,12 +859,8 @@ export class Runner {
     const waiter = this.idleWaiters[0];
     let delay = waiter === undefined ? Infinity : waiter.cushion;
     let jump = false;
-    const clock = this.clock;
-    if (
-      clock instanceof MockClock &&
-      this.deadlines.size !== 0 &&
-      clock.autojumpThreshold < delay
-    ) {
+    const clock = this.jumping;
+    if (clock !== null && this.deadlines.size !== 0 && clock.autojumpThreshold < delay) {
       delay = clock.autojumpThreshold;
       jump = true;
     }
@@ -882,7 +886,7 @@ export class Runner {
   private idleAction(jump: boolean): void {
     if (this.instruments.list.length !== 0) this.instruments.call('afterIdle');
     if (jump) {
-      (this.clock as MockClock)._jumpTo(this.deadlines.peek()!.when);
+      this.jumping!._jumpTo(this.deadlines.peek()!.when);
       this.expireDeadlines();
       // The expired deadlines may have woken nobody (an abort that said FAILED): look again.
       if (!this.hasWork()) this.scheduleIdleCheck();
@@ -1046,7 +1050,28 @@ export function run(first: unknown, ...rest: unknown[]): Promise<unknown> {
       'run() was called from inside a running task; open a nursery instead of nesting runs',
     );
   }
-  const runner = new Runner(options, fn as (...args: never[]) => unknown, args);
+  checkOptions('run()', options, RUN_OPTIONS);
+  checkSignal('run()', options.signal);
+  const main = fn as (...args: never[]) => unknown;
+  const debug = options.debug ?? process.env['DUET_DEBUG'] === '1';
+  const debugOptions = debug === false ? null : debug === true ? {} : debug;
+  const observed = diagnosticsObserved();
+  if (debugOptions === null && !observed) return startRun(new Runner(options, main, args, null));
+  // Debug mode and the diagnostics publisher are chunks of their own, loaded when a run needs
+  // them: a program that uses neither does not carry them. Such a run starts once they are loaded
+  // (a few microtasks later).
+  return Promise.all([
+    debugOptions === null ? null : import('./debug'),
+    observed ? import('./publisher') : null,
+  ]).then(([debugModule, publisherModule]) => {
+    const monitor = debugModule === null ? null : new debugModule.DebugMonitor(debugOptions!);
+    const runner = new Runner(options, main, args, monitor);
+    if (publisherModule !== null) runner.instruments.add(publisherModule.publisher(runner));
+    return startRun(runner);
+  });
+}
+
+function startRun(runner: Runner): Promise<unknown> {
   runner.start();
   return runner.done;
 }

@@ -1,5 +1,7 @@
+import diagnostics from 'node:diagnostics_channel';
 import {
   CancelScope,
+  DIAGNOSTICS_CHANNELS,
   HangError,
   MockClock,
   ParkingLot,
@@ -67,6 +69,35 @@ describe('debug mode', () => {
       });
     });
     expect(warnings[0]).toMatch(/AbortSignal still had 1 abort listener/);
+  });
+});
+
+describe('debug mode as a lazily loaded chunk', () => {
+  test('the options are checked at the call, before the chunk loads', () => {
+    const main = async (): Promise<void> => {};
+    expect(() => run({ debug: true, bogus: 1 } as never, main)).toThrow(
+      /run\(\): unknown option 'bogus'/,
+    );
+    expect(() => run({ debug: true, signal: 'x' as never }, main)).toThrow(TypeError);
+  });
+
+  test('with a diagnostics subscriber too, the run has both from its first task', async () => {
+    const warnings: string[] = [];
+    const spawned: string[] = [];
+    const onSpawn = (m: unknown): void => {
+      spawned.push((m as { name: string }).name);
+    };
+    diagnostics.subscribe(DIAGNOSTICS_CHANNELS.taskSpawn, onSpawn);
+    try {
+      await run({ debug: { onWarning: (m) => warnings.push(m) } }, async function root() {
+        void sleep(1); // never awaited: debug mode names it
+        await sleep(0);
+      }).catch(() => {});
+    } finally {
+      diagnostics.unsubscribe(DIAGNOSTICS_CHANNELS.taskSpawn, onSpawn);
+    }
+    expect(spawned).toContain('root');
+    expect(warnings.some((w) => /never awaited/.test(w))).toBe(true);
   });
 });
 
