@@ -75,7 +75,7 @@ function checkNonNegative(name: string, value: number): number {
  * });
  * ```
  */
-export class MockClock implements JumpingClock {
+export class MockClock implements Clock {
   private virtualBase = 0;
   private realBase = 0;
   private rateValue: number;
