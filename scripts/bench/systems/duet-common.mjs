@@ -158,8 +158,9 @@ async function tcpEcho(run, group, tcp, { connections, messages, bytes }, perf) 
       for (let i = 0; i < messages; i++) {
         const payload = payloads[(c + i) & 255];
         await conn.send(payload);
-        for (let got = 0; got < bytes;) got += checkEchoChunk(await conn.receiveSome(), payload);
-        received += bytes;
+        let got = 0;
+        while (got < bytes) got += checkEchoChunk(await conn.receiveSome(), payload);
+        received += got;
       }
     } finally {
       await conn.close();

@@ -147,7 +147,7 @@ async def aio_tcpecho(p):
             got = 0
             while got < size:
                 got += check_echo_chunk(await reader.read(65536), payload)
-            received += size
+            received += got
         writer.close()
         await writer.wait_closed()
 
@@ -257,7 +257,7 @@ def trio_workloads():
                     got = 0
                     while got < size:
                         got += check_echo_chunk(await stream.receive_some(), payload)
-                    received += size
+                    received += got
 
         async with trio.open_nursery() as nursery:
             serve = functools.partial(trio.serve_tcp, echo, 0, host="127.0.0.1")
