@@ -59,6 +59,12 @@ export const WORKLOADS = [
     what: 'a producer → W workers → a consumer over two channels of buffer B (`openMemoryChannel(B)` / `Queue(B)`; raw: bounded promise channels); each send and receive stays a schedule point',
     unit: 'items',
   },
+  {
+    id: 'tcpecho',
+    name: 'TCP echo',
+    what: 'an echo server on 127.0.0.1 and C client connections, each sending K messages of B bytes one at a time and reading each echo back (`serveTcp` + `openTcpStream` / `startServer` + `openConnection`); raw: `node:net` with callbacks',
+    unit: 'round trips',
+  },
 ];
 
 export const FULL_SIZES = {
@@ -70,6 +76,7 @@ export const FULL_SIZES = {
   w5: 100_000,
   fanout: 10_000,
   pipeline: 100_000,
+  tcpecho: 300,
 };
 export const QUICK_SIZES = {
   w1: 5000,
@@ -80,6 +87,7 @@ export const QUICK_SIZES = {
   w5: 5000,
   fanout: 2000,
   pipeline: 10_000,
+  tcpecho: 50,
 };
 export const SMOKE_SIZES = {
   w1: 200,
@@ -90,6 +98,7 @@ export const SMOKE_SIZES = {
   w5: 200,
   fanout: 200,
   pipeline: 200,
+  tcpecho: 5,
 };
 
 /** The parameters a worker gets for `workload`, at `scale` (Effection runs at a fraction). */
@@ -113,6 +122,8 @@ export function paramsFor(workload, sizes, scale = 1) {
       return { n: s(sizes.fanout), limit: 100 };
     case 'pipeline':
       return { items: s(sizes.pipeline), workers: 8, size: 16 };
+    case 'tcpecho':
+      return { connections: 100, messages: s(sizes.tcpecho), bytes: 64 };
     default:
       throw new Error(`unknown workload ${workload}`);
   }
@@ -142,6 +153,7 @@ export const TARGETS = [
   { workload: 'w5', heapMax: 800, byStyle: { 'duet-asyncio': 1000 } },
   { workload: 'fanout', vs: 'raw-als', min: 0.75 },
   { workload: 'pipeline', vs: 'raw-als', min: 0.6, byStyle: { 'duet-asyncio': 1 } },
+  { workload: 'tcpecho', vs: 'raw', min: 0.7, what: 'raw `node:net` callbacks' },
 ];
 
 /** The bound of `target` for one Duet style (`duet-trio` / `duet-asyncio`). */

@@ -8,9 +8,10 @@
 //   --smoke            one tiny run of every workload per system, current Node only; exit 1 on failure
 //   --write            regenerate docs/BENCHMARKS.md (and its SVG chart) from this run
 //   --reps N           repetitions (default 5; quick 3)
-//   --w1 N --w2-tasks N --w2-steps N --w3 N --w4 N --w5 N --fanout N --pipeline N   sizes
+//   --w1 N --w2-tasks N --w2-steps N --w3 N --w4 N --w5 N --fanout N --pipeline N
+//                      --tcpecho N   sizes (tcpecho: messages per connection)
 //   --systems a,b      subset of: duet-trio,duet-asyncio,raw,raw-als,effection,py-asyncio,py-trio
-//   --workloads a,b    subset of: w1,w2,w3,w4a,w4b,w5,fanout,pipeline
+//   --workloads a,b    subset of: w1,w2,w3,w4a,w4b,w5,fanout,pipeline,tcpecho
 //   --runtimes a,b     subset of: node20,node22,node22-acf,node24 (the machine's node and cached
 //                      Node 22 / 24; node22-acf adds --experimental-async-context-frame)
 //   --effection-scale F  Effection runs at F × the sizes (default 0.1: its per-op cost is ~10-100× Duet's)
@@ -70,6 +71,7 @@ const sizes = {
   w5: Number(option('w5', base.w5)),
   fanout: Number(option('fanout', base.fanout)),
   pipeline: Number(option('pipeline', base.pipeline)),
+  tcpecho: Number(option('tcpecho', base.tcpecho)),
 };
 const reps = Number(option('reps', smoke ? 1 : quick ? 3 : 5));
 const effectionScale = Number(option('effection-scale', mode === 'smoke' ? 1 : 0.1));
@@ -265,7 +267,7 @@ if (smoke)
     'smoke mode: sizes far too small for meaningful numbers; this only checks that every system runs every workload.',
   );
 notes.push(
-  'The fan-out workload stands in for an HTTP fetch fan-out (a `setImmediate` Promise is the foreign work, so no server is measured). The TCP echo workload of issue 18 (100 loopback connections against raw `node:net` callbacks) is not in the harness yet.',
+  'The fan-out workload stands in for an HTTP fetch fan-out (a `setImmediate` Promise is the foreign work, so no server is measured). Effection has no socket API, so it has no TCP echo row.',
 );
 
 // ---- measurements -------------------------------------------------------------------------------

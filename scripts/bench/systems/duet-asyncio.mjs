@@ -15,6 +15,19 @@ function detectTaskGroup(a) {
   return undefined;
 }
 
+/** A StreamReader and StreamWriter as the TCP echo's connection. */
+const conn = (reader, writer) => ({
+  receiveSome: () => reader.read(65536),
+  send: (data) => {
+    writer.write(data);
+    return writer.drain();
+  },
+  close: () => {
+    writer.close();
+    return writer.waitClosed();
+  },
+});
+
 export async function load() {
   const kernel = await importDuet('@duet/kernel');
   let asyncio = {};
@@ -95,7 +108,31 @@ export async function load() {
     undefined,
   );
   const awaitForeign = asyncio.awaitForeign ?? kernel.awaitForeign;
-  const api = { run, group, yield0, timeout, channel, parkForever, limiter, awaitForeign };
+  const tcp = typeof asyncio.startServer === 'function' && {
+    async serve(handler, body) {
+      // As in asyncio, the server leaves a connection open when its callback returns: close it.
+      const serveOne = async (reader, writer) => {
+        const c = conn(reader, writer);
+        try {
+          await handler(c);
+        } finally {
+          await c.close();
+        }
+      };
+      const server = await asyncio.startServer(serveOne, '127.0.0.1', 0);
+      try {
+        await body(server.sockets[0].getsockname()[1]);
+      } finally {
+        server.close();
+        await server.waitClosed();
+      }
+    },
+    async connect(port) {
+      const [reader, writer] = await asyncio.openConnection('127.0.0.1', port);
+      return conn(reader, writer);
+    },
+  };
+  const api = { run, group, yield0, timeout, channel, parkForever, limiter, awaitForeign, tcp };
   const label =
     fallbacks.length === 0 ? '@duet/asyncio' : `@duet/asyncio, kernel for: ${fallbacks.join(', ')}`;
   return { label, fallbacks, workloads: duetWorkloads(api) };

@@ -12,13 +12,16 @@ import { permutation } from './raw.mjs';
  * @param api.channel(size)  with a size: a channel of that buffer (trio) / Queue(size) (asyncio)
  * @param api.limiter(n)     n permits: trio `CapacityLimiter`, asyncio `Semaphore`: { acquire, release }
  * @param api.awaitForeign   awaitForeign(promise): a foreign Promise made a cancellable kernel wait
+ * @param api.tcp            TCP on 127.0.0.1, or undefined (no TCP echo row): serve(handler, body)
+ *                           runs body(port) while an echo server calls handler(conn) per connection;
+ *                           connect(port) resolves with a conn: { receiveSome(), send(bytes), close() }
  */
 export function duetWorkloads(api) {
-  const { run, group, yield0, timeout, channel, parkForever, limiter, awaitForeign } = api;
+  const { run, group, yield0, timeout, channel, parkForever, limiter, awaitForeign, tcp } = api;
   const child = async () => {
     await yield0();
   };
-  return {
+  const workloads = {
     async w1({ n }, perf) {
       const t0 = perf.now();
       await run(() =>
@@ -129,6 +132,70 @@ export function duetWorkloads(api) {
       return { ms, ops: n, heapPerTask };
     },
   };
+  if (tcp) workloads.tcpecho = (params, perf) => tcpEcho(run, group, tcp, params, perf);
+  return workloads;
+}
+
+/**
+ * TCP echo: a server echoing each chunk it receives, and `connections` clients (one task each)
+ * that send `messages` messages of `bytes` bytes one at a time, each after the echo of the last.
+ */
+async function tcpEcho(run, group, tcp, { connections, messages, bytes }, perf) {
+  const payloads = echoPayloads(bytes);
+  let echoed = 0;
+  let received = 0;
+  const echo = async (conn) => {
+    for (;;) {
+      const data = await conn.receiveSome();
+      if (data.length === 0) return;
+      echoed += data.length;
+      await conn.send(data);
+    }
+  };
+  const client = async (port, c) => {
+    const conn = await tcp.connect(port);
+    try {
+      for (let i = 0; i < messages; i++) {
+        const payload = payloads[(c + i) & 255];
+        await conn.send(payload);
+        let got = 0;
+        while (got < bytes) got += checkEchoChunk(await conn.receiveSome(), payload);
+        received += got;
+      }
+    } finally {
+      await conn.close();
+    }
+  };
+  const t0 = perf.now();
+  await run(() =>
+    tcp.serve(echo, (port) =>
+      group(async (g) => {
+        for (let c = 0; c < connections; c++) g.spawn(client, port, c);
+      }),
+    ),
+  );
+  return checkEcho({ connections, messages, bytes }, echoed, received, perf, t0);
+}
+
+/** The TCP echo's messages: payload v is `bytes` bytes of value v; client c sends v = (c + i) & 255. */
+export function echoPayloads(bytes) {
+  return Array.from({ length: 256 }, (_, v) => Buffer.alloc(bytes, v));
+}
+
+/** Checks one received chunk of the echo of `payload` (all bytes alike); returns its length. */
+export function checkEchoChunk(data, payload) {
+  if (data.length === 0) throw new Error('tcp echo: the connection closed before its echo');
+  const v = payload[0];
+  if (data[0] !== v || data[data.length - 1] !== v) throw new Error('tcp echo: wrong bytes back');
+  return data.length;
+}
+
+/** The TCP echo's correctness check (every byte echoed once and read back) and result. */
+export function checkEcho({ connections, messages, bytes }, echoed, received, perf, t0) {
+  const total = connections * messages * bytes;
+  if (echoed !== total || received !== total)
+    throw new Error(`tcp echo: ${echoed} bytes echoed, ${received} received, of ${total}`);
+  return { ms: perf.now() - t0, ops: connections * messages };
 }
 
 /** What the foreign work of the fan-out is, in every system: one host turn. */

@@ -3,6 +3,13 @@
 import { importDuet } from './duet-import.mjs';
 import { duetWorkloads, kernelRendezvous } from './duet-common.mjs';
 
+/** A SocketStream as the TCP echo's connection. */
+const conn = (stream) => ({
+  receiveSome: () => stream.receiveSome(),
+  send: (data) => stream.sendAll(data),
+  close: () => stream.aclose(),
+});
+
 export async function load() {
   const kernel = await importDuet('@duet/kernel');
   let trio = {};
@@ -60,6 +67,17 @@ export async function load() {
     parkForever: sleepForever,
     limiter,
     awaitForeign: trio.awaitForeign ?? kernel.awaitForeign,
+    tcp: trio.serveTcp && {
+      serve: (handler, body) =>
+        openNursery(async (nursery) => {
+          const [listener] = await nursery.start(trio.serveTcp, (s) => handler(conn(s)), 0, {
+            host: '127.0.0.1',
+          });
+          await body(listener.getsockname().port);
+          nursery.cancelScope.cancel();
+        }),
+      connect: async (port) => conn(await trio.openTcpStream('127.0.0.1', port)),
+    },
   };
   const label =
     fallbacks.length === 0 ? '@duet/trio' : `@duet/trio, kernel for: ${fallbacks.join(', ')}`;

@@ -6,6 +6,7 @@ Runs the workload once at a tenth of its size to warm up, then once measured, an
 line: {"ms", "ops", "label"}. The workloads mirror systems/duet-common.mjs.
 """
 import asyncio
+import functools
 import gc
 import json
 import sys
@@ -21,6 +22,26 @@ def permutation(n, seed=1):
         j = x % (i + 1)
         order[i], order[j] = order[j], order[i]
     return order
+
+
+def echo_payloads(size):
+    """As echoPayloads() in duet-common.mjs: payload v is `size` bytes of value v."""
+    return [bytes([v]) * size for v in range(256)]
+
+
+def check_echo_chunk(data, payload):
+    """As checkEchoChunk() in duet-common.mjs."""
+    if not data:
+        raise RuntimeError("tcp echo: the connection closed before its echo")
+    if data[0] != payload[0] or data[-1] != payload[0]:
+        raise RuntimeError("tcp echo: wrong bytes back")
+    return len(data)
+
+
+def check_echo(p, echoed, received):
+    total = p["connections"] * p["messages"] * p["bytes"]
+    assert echoed == total and received == total, (echoed, received, total)
+    return p["connections"] * p["messages"]
 
 
 # ---- asyncio ----------------------------------------------------------------------------------
@@ -102,6 +123,43 @@ async def aio_w5(p):
     return n, (time.perf_counter() - t0) * 1000
 
 
+async def aio_tcpecho(p):
+    size, messages = p["bytes"], p["messages"]
+    payloads = echo_payloads(size)
+    echoed = received = 0
+
+    async def echo(reader, writer):
+        nonlocal echoed
+        while data := await reader.read(65536):
+            echoed += len(data)
+            writer.write(data)
+            await writer.drain()
+        writer.close()
+        await writer.wait_closed()
+
+    async def client(port, c):
+        nonlocal received
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        for i in range(messages):
+            payload = payloads[(c + i) & 255]
+            writer.write(payload)
+            await writer.drain()
+            got = 0
+            while got < size:
+                got += check_echo_chunk(await reader.read(65536), payload)
+            received += got
+        writer.close()
+        await writer.wait_closed()
+
+    server = await asyncio.start_server(echo, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    async with server:
+        async with asyncio.TaskGroup() as tg:
+            for c in range(p["connections"]):
+                tg.create_task(client(port, c))
+    return check_echo(p, echoed, received)
+
+
 # ---- trio -------------------------------------------------------------------------------------
 
 def trio_workloads():
@@ -179,13 +237,54 @@ def trio_workloads():
             nursery.cancel_scope.cancel()
         return n, (time.perf_counter() - t0) * 1000
 
-    return trio, {"w1": w1, "w2": w2, "w3": w3, "w4a": w4a, "w4b": w4b, "w5": w5}
+    async def tcpecho(p):
+        size, messages = p["bytes"], p["messages"]
+        payloads = echo_payloads(size)
+        echoed = received = 0
+
+        async def echo(stream):
+            nonlocal echoed
+            while data := await stream.receive_some():
+                echoed += len(data)
+                await stream.send_all(data)
+
+        async def client(port, c):
+            nonlocal received
+            async with await trio.open_tcp_stream("127.0.0.1", port) as stream:
+                for i in range(messages):
+                    payload = payloads[(c + i) & 255]
+                    await stream.send_all(payload)
+                    got = 0
+                    while got < size:
+                        got += check_echo_chunk(await stream.receive_some(), payload)
+                    received += got
+
+        async with trio.open_nursery() as nursery:
+            serve = functools.partial(trio.serve_tcp, echo, 0, host="127.0.0.1")
+            listeners = await nursery.start(serve)
+            port = listeners[0].socket.getsockname()[1]
+            async with trio.open_nursery() as clients:
+                for c in range(p["connections"]):
+                    clients.start_soon(client, port, c)
+            nursery.cancel_scope.cancel()
+        return check_echo(p, echoed, received)
+
+    workloads = {"w1": w1, "w2": w2, "w3": w3, "w4a": w4a, "w4b": w4b, "w5": w5, "tcpecho": tcpecho}
+    return trio, workloads
 
 
 def main():
     system, workload, params = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
     if system == "asyncio":
-        fns = {"w1": aio_w1, "w2": aio_w2, "w3": aio_w3, "w4a": aio_w4a, "w4b": aio_w4b, "w5": aio_w5}
+        fns = {
+            "w1": aio_w1,
+            "w2": aio_w2,
+            "w3": aio_w3,
+            "w4a": aio_w4a,
+            "w4b": aio_w4b,
+            "w5": aio_w5,
+            "tcpecho": aio_tcpecho,
+        }
         runner = lambda fn, p: asyncio.run(fn(p))
         label = f"asyncio (Python {sys.version.split()[0]})"
     else:

@@ -2,7 +2,15 @@
 // spawned async function runs inside `als.run(...)`, as a kernel built on AsyncLocalStorage must:
 // that is the floor of any such kernel (on Node 20 the promise hooks it turns on cost a lot).
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { checkPipeline, foreignWork, pipelineBody } from './duet-common.mjs';
+import net from 'node:net';
+import {
+  checkEcho,
+  checkEchoChunk,
+  checkPipeline,
+  echoPayloads,
+  foreignWork,
+  pipelineBody,
+} from './duet-common.mjs';
 
 export async function load({ als }) {
   const storage = als ? new AsyncLocalStorage() : null;
@@ -90,6 +98,62 @@ export async function load({ als }) {
   };
 
   const workloads = {
+    // TCP echo with `node:net` callbacks: the server writes back each chunk in its 'data' handler;
+    // each client writes its next message from the 'data' handler that completes the last echo.
+    async tcpecho({ connections, messages, bytes }, perf) {
+      const payloads = echoPayloads(bytes);
+      let echoed = 0;
+      let received = 0;
+      const t0 = perf.now();
+      const server = net.createServer({ noDelay: true }, (socket) => {
+        socket.on('data', (data) => {
+          echoed += data.length;
+          socket.write(data);
+        });
+        socket.on('error', noop);
+      });
+      await new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(0, '127.0.0.1', resolve);
+      });
+      const { port } = server.address();
+      const client = (c) =>
+        new Promise((resolve, reject) => {
+          const socket = net.connect({ port, host: '127.0.0.1', noDelay: true });
+          let i = 0;
+          let got = 0;
+          socket.on('connect', () => socket.write(payloads[c & 255]));
+          socket.on('data', (data) => {
+            try {
+              got += checkEchoChunk(data, payloads[(c + i) & 255]);
+            } catch (err) {
+              socket.destroy(err);
+              return;
+            }
+            if (got < bytes) return;
+            received += got;
+            got = 0;
+            if (++i < messages) socket.write(payloads[(c + i) & 255]);
+            else socket.end();
+          });
+          socket.on('error', reject);
+          socket.on('close', () =>
+            i === messages ? resolve() : reject(new Error('tcp echo: closed before its echo')),
+          );
+        });
+      try {
+        await spawn(
+          () =>
+            group(async (g) => {
+              for (let c = 0; c < connections; c++) g.spawn(() => client(c));
+            }),
+          'root',
+        );
+      } finally {
+        await new Promise((resolve) => server.close(resolve));
+      }
+      return checkEcho({ connections, messages, bytes }, echoed, received, perf, t0);
+    },
     // Fan-out: N async functions, each with its own timer (the timeout), a permit of `limit`, and
     // one foreign await.
     async fanout({ n, limit }, perf) {
