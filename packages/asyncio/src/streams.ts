@@ -493,10 +493,9 @@ export class StreamWriter {
       if (this.error !== null) throw this.error;
       throw new ConnectionResetError('Connection lost');
     }
-    if (!this.transport.writableNeedDrain) {
-      await checkpoint();
-      return;
-    }
+    // Below the high-water mark there is nothing to wait for: CPython's drain() then returns
+    // without yielding (no schedule point, no cancel point), and so does this one.
+    if (!this.transport.writableNeedDrain) return;
     while (this.transport.writableNeedDrain && !this.transport.destroyed) {
       const wait = new HostWait('StreamWriter.drain', {
         onAbort: () => this.drainWaiters.delete(wait),

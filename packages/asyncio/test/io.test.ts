@@ -58,6 +58,26 @@ async function echoHandler(reader: StreamReader, writer: StreamWriter): Promise<
 }
 
 describe('asyncio streams', () => {
+  test('drain() below the high-water mark returns without yielding, as in CPython', async () => {
+    const log = await run(async () => {
+      await using server = await startServer(echoHandler, HOST, 0);
+      const [, port] = server.sockets[0]!.getsockname();
+      const [, writer] = await openConnection(HOST, port);
+      const log: string[] = [];
+      const other = createTask(async () => {
+        log.push('another task ran');
+      });
+      writer.write('x');
+      await writer.drain();
+      log.push('drained');
+      await other;
+      writer.close();
+      await writer.waitClosed();
+      return log;
+    });
+    expect(log).toEqual(['drained', 'another task ran']);
+  });
+
   test('echo round trip through startServer and openConnection', async () => {
     const got = await run(async () => {
       await using server = await startServer(echoHandler, HOST, 0);
