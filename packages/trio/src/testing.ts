@@ -22,6 +22,8 @@ import {
   type Task,
   type TestClockOption,
   checkFunction,
+  checkOptions,
+  RUN_OPTIONS,
 } from '@duet/kernel';
 import { run, type RunOptions } from './run';
 import { Event } from './sync';
@@ -168,6 +170,9 @@ export interface TrioTestOptions extends Omit<RunOptions, 'clock'> {
   clock?: TestClockOption;
 }
 
+/** What `trioTest` takes: what `run()` takes. */
+const TRIO_TEST_KEYS = [...RUN_OPTIONS, 'strictExceptionGroups'];
+
 /**
  * The hang detection `trioTest` turns on unless told otherwise: a deadlock, or 4 real seconds
  * (before Jest's 5 s timeout), fails the test with a `HangError` that shows the task tree.
@@ -212,6 +217,8 @@ export function trioTest<T, A extends unknown[]>(
   options: TrioTestOptions = {},
 ): (...args: A) => Promise<T> {
   checkFunction('trioTest()', fn);
+  checkOptions('trioTest()', options, TRIO_TEST_KEYS);
+  testClock(options.clock); // a bad clock fails here, not when the test runs
   // `(...args)` has length 0, so no runner mistakes it for a callback-style (`done`) test.
   return (...args: A) => {
     const clock = testClock(options.clock);
