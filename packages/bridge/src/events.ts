@@ -6,7 +6,6 @@ import type { EventEmitter } from 'node:events';
 import {
   HostWait,
   RuntimeError,
-  ValueError,
   cancelShieldedCheckpoint,
   checkChoice,
   checkNumber,
