@@ -22,6 +22,7 @@ import {
   type Task,
   type TestClockOption,
   checkFunction,
+  checkNumber,
   checkOptions,
   RUN_OPTIONS,
 } from '@duet/kernel';
@@ -65,9 +66,8 @@ export class Sequencer {
 
   /** Runs `fn` as block number `position` (an integer >= 0) of the sequence; resolves with its value. */
   async run<T>(position: number, fn: () => Promise<T> | T): Promise<T> {
-    if (!Number.isInteger(position) || position < 0) {
-      throw new TypeError(`position must be an integer >= 0, got ${String(position)}`);
-    }
+    checkNumber('Sequencer.run()', 'position', position, { min: 0, integer: true });
+    checkFunction('Sequencer.run()', fn);
     if (this.claimed.has(position))
       throw new RuntimeError(`sequence point ${position} was already used`);
     if (this.broken) throw new RuntimeError('the sequence is broken');

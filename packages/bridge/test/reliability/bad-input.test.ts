@@ -12,7 +12,7 @@ import * as bridge from '@duet/bridge';
 import { EventEmitter } from 'node:events';
 import { Inspector } from '@duet/kernel/inspector';
 import * as lowlevel from '@duet/trio/lowlevel';
-import { MockClock, trioTest } from '@duet/trio/testing';
+import { MockClock, Sequencer, trioTest } from '@duet/trio/testing';
 import { asyncioWork, row, runRow, work, type Row } from './bad-input-table';
 
 async function startsWithCheckpoint(): Promise<void> {
@@ -500,6 +500,31 @@ const rows: Row[] = [
     error: TypeError,
     hint: /beforeTaskStep must be a function, got number/,
   }),
+  row({
+    name: 'Sequencer.run(-1, f)',
+    where: 'trio',
+    setup: () => new Sequencer(),
+    call: (seq) => seq.run(-1, () => {}),
+    error: kernel.ValueError,
+    hint: /position must be an integer >= 0, got -1/,
+  }),
+  row({
+    name: "Sequencer.run('0', f)",
+    where: 'trio',
+    setup: () => new Sequencer(),
+    call: (seq) => seq.run('0' as any, () => {}),
+    error: TypeError,
+    hint: /position must be an integer >= 0, got "0"/,
+  }),
+  row({
+    name: 'Sequencer.run(0, 42) (the position stays free)',
+    where: 'trio',
+    setup: () => new Sequencer(),
+    call: (seq) => seq.run(0, 42 as any),
+    error: TypeError,
+    hint: /Sequencer\.run\(\) expects a function/,
+    teardown: (seq) => seq.run(0, () => {}), // would fail if the bad call had claimed 0
+  }),
   // ---- asyncio locks, wait, asCompleted, gather -------------------------------------------------
   row({
     name: "asyncio new Barrier('3')",
@@ -596,6 +621,20 @@ const rows: Row[] = [
     error: TypeError,
     hint: /returnExceptions must be true or false/,
     state: () => aio.allTasks().size,
+  }),
+  row({
+    name: "asyncio new Runner({ debug: 'yes' })",
+    where: 'outside',
+    call: () => new aio.Runner({ debug: 'yes' as any }),
+    error: TypeError,
+    hint: /debug must be true or false, got "yes"/,
+  }),
+  row({
+    name: "asyncio run(main, { debug: 'yes' })",
+    where: 'outside',
+    call: () => aio.run(asyncioWork, { debug: 'yes' as any }),
+    error: TypeError,
+    hint: /debug must be true or false, got "yes"/,
   }),
   // ---- bridge entry points ------------------------------------------------------------------------
   row({
