@@ -244,7 +244,7 @@ export function checkChoice(
   optional = false,
 ): void {
   if ((optional && value === undefined) || choices.includes(value as string | number)) return;
-  const message = `${api}: ${name} must be ${choices.map(show).join(', ')}, got ${show(value)}`;
+  const message = `${api}: ${name} must be one of ${choices.map(show).join(', ')}, got ${show(value)}`;
   const types = new Set<string>(choices.map((c) => typeof c));
   throw types.has(typeof value) ? new ValueError(message) : new TypeError(message);
 }

@@ -652,7 +652,7 @@ const rows: Row[] = [
     setup: () => new EventEmitter(),
     call: (e) => bridge.iterateEvents(e, 'x', { overflow: 0 as any }),
     error: TypeError,
-    hint: /overflow must be "error", "dropOldest", "dropNewest", got 0/,
+    hint: /overflow must be one of "error", "dropOldest", "dropNewest", got 0/,
     state: (e) => e.listenerCount('x'),
   }),
   row({
@@ -678,7 +678,7 @@ const rows: Row[] = [
     where: 'outside',
     call: () => bridge.runWithSignal(new AbortController().signal, work, { style: 'aio' as any }),
     error: kernel.ValueError,
-    hint: /style must be "trio", "asyncio", got "aio"/,
+    hint: /style must be one of "trio", "asyncio", got "aio"/,
   }),
   row({
     name: "runWithSignal(signal, f, { styl: 'asyncio' }) (a typo)",
@@ -721,7 +721,7 @@ const rows: Row[] = [
     where: 'outside',
     call: () => new kernel.TraceRecorder({ time: 'wall' as any }),
     error: kernel.ValueError,
-    hint: /time must be "virtual", "real", got "wall"/,
+    hint: /time must be one of "virtual", "real", got "wall"/,
   }),
   row({
     name: "new TraceRecorder({ limit: '5' })",
