@@ -127,7 +127,7 @@ class EventIterator<T> implements AsyncIterableIterator<T> {
   async next(): Promise<IteratorResult<T>> {
     if (this.ended) return { done: true, value: undefined };
     try {
-      checkpointIfCancelled();
+      await checkpointIfCancelled();
       let waited = false;
       while (this.buffer.length === 0 && this.failure === null) {
         await this.wait.wait();
