@@ -1,4 +1,5 @@
 /** asyncio's `gather` and `shield`. */
+import { checkBoolean, checkOptions } from '@duet/kernel';
 import { Future } from './futures';
 import { getRunningLoop } from './loop';
 import { ensureFuture, type Awaitable, type AwaitedOf } from './tasks';
@@ -165,6 +166,8 @@ function withOptions(
       'gather.withOptions(options, ...aws) takes an options object first, e.g. { returnExceptions: true }',
     );
   }
+  checkOptions('gather.withOptions()', options, ['returnExceptions']);
+  checkBoolean('gather.withOptions()', 'returnExceptions', options.returnExceptions, true);
   return gatherImpl(options, aws);
 }
 

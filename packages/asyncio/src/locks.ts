@@ -9,6 +9,8 @@ import {
   ParkingLot,
   RuntimeError,
   ValueError,
+  checkFunction,
+  checkNumber,
   checkpointIfCancelled,
   currentTask as currentKernelTask,
   type Outcome,
@@ -324,6 +326,7 @@ export class Condition {
 
   /** Waits until `predicate()` is truthy (checking it first and after each wake-up); returns its value. */
   async waitFor<T>(predicate: () => T): Promise<T> {
+    checkFunction('Condition.waitFor()', predicate);
     let result = predicate();
     while (!result) {
       await this.wait();
@@ -334,8 +337,9 @@ export class Condition {
 
   /** Wakes up to `n` waiters; a `RuntimeError` if the lock is not held. */
   notify(n = 1): void {
+    checkNumber('Condition.notify()', 'n', n);
     if (!this.locked()) throw new RuntimeError('cannot notify on un-acquired lock');
-    this.notifyUnchecked(n);
+    this.notifyUnchecked(Math.max(0, n)); // n <= 0 wakes nobody, as CPython
   }
 
   /** Wakes every waiter; a `RuntimeError` if the lock is not held. */
@@ -371,9 +375,7 @@ export class Barrier {
     /** How many tasks must call `wait()` to pass the barrier. */
     readonly parties: number,
   ) {
-    if (typeof parties !== 'number' || !Number.isInteger(parties) || parties < 1) {
-      throw new ValueError(`parties must be an integer >= 1, got ${String(parties)}`);
-    }
+    checkNumber('new Barrier()', 'parties', parties, { min: 1, integer: true });
   }
 
   /** Waits until `parties` tasks are waiting; returns this task's arrival index. */

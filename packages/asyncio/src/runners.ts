@@ -7,6 +7,7 @@ import {
   Abort,
   Cancelled,
   RuntimeError,
+  checkBoolean,
   checkOptions,
   checkSignal,
   currentRunner,
@@ -127,6 +128,7 @@ export class Runner implements AsyncDisposable {
   constructor(private readonly options: RunOptions = {}) {
     checkOptions('Runner()', options, RUN_KEYS);
     checkSignal('Runner()', options.signal);
+    checkBoolean('Runner()', 'debug', options.debug, true);
   }
 
   /**

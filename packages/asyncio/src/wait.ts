@@ -1,5 +1,5 @@
 /** asyncio's `wait` and `asCompleted`. */
-import { ValueError } from '@duet/kernel';
+import { ValueError, checkNumber, checkOptions } from '@duet/kernel';
 import { TimeoutError } from './errors';
 import { Future, isFuture } from './futures';
 import { getRunningLoop, type TimerHandle } from './loop';
@@ -59,6 +59,21 @@ export interface WaitOptions {
   returnWhen?: ReturnWhen;
 }
 
+/** A `TypeError` unless `aws` is an iterable (of awaitables), as CPython: `wait(task)` is one. */
+function checkAwaitables(api: string, aws: unknown): void {
+  if (aws === null || typeof (aws as Iterable<unknown>)[Symbol.iterator] !== 'function') {
+    throw new TypeError(
+      `${api} expects an iterable of Futures or Tasks, e.g. [task], got ${aws === null ? 'null' : typeof aws}`,
+    );
+  }
+}
+
+/** Checks a timeout option: `null`/`undefined` (none) or seconds. */
+function checkTimeout(api: string, timeout: unknown): void {
+  if (timeout !== null && timeout !== undefined)
+    checkNumber(api, 'timeout', timeout, { unit: 'seconds' });
+}
+
 /**
  * Waits for Futures/Tasks until `returnWhen` is met or `timeout` passes, as asyncio's `wait`, and
  * returns `[done, pending]` sets. It never raises `TimeoutError` and never cancels anything.
@@ -73,6 +88,9 @@ export async function wait<F extends Future<unknown>>(
   aws: Iterable<F>,
   options: WaitOptions = {},
 ): Promise<[done: Set<F>, pending: Set<F>]> {
+  checkAwaitables('wait()', aws);
+  checkOptions('wait()', options, ['timeout', 'returnWhen']);
+  checkTimeout('wait()', options.timeout);
   const futs = new Set<F>();
   for (const aw of aws) {
     if (!isFuture(aw)) {
@@ -232,5 +250,8 @@ export function asCompleted<A extends Awaitable<unknown>>(
   aws: Iterable<A>,
   options: AsCompletedOptions = {},
 ): AsCompletedIterator<AwaitedOf<A>> {
+  checkAwaitables('asCompleted()', aws);
+  checkOptions('asCompleted()', options, ['timeout']);
+  checkTimeout('asCompleted()', options.timeout);
   return new AsCompletedIterator(aws as Iterable<Awaitable<AwaitedOf<A>>>, options);
 }

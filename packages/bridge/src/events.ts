@@ -6,8 +6,10 @@ import type { EventEmitter } from 'node:events';
 import {
   HostWait,
   RuntimeError,
-  ValueError,
   cancelShieldedCheckpoint,
+  checkChoice,
+  checkNumber,
+  checkOptions,
   checkpointIfCancelled,
 } from '@duet/kernel';
 
@@ -55,16 +57,15 @@ class EventIterator<T> implements AsyncIterableIterator<T> {
     name: string | symbol,
     options: IterateEventsOptions,
   ) {
+    checkOptions('iterateEvents()', options, ['bufferSize', 'overflow']);
     this.size = options.bufferSize ?? 1024;
     this.overflow = options.overflow ?? 'error';
-    if (!Number.isInteger(this.size) || this.size < 1) {
-      throw new ValueError(`bufferSize must be an integer >= 1, got ${String(options.bufferSize)}`);
-    }
-    if (!['error', 'dropOldest', 'dropNewest'].includes(this.overflow)) {
-      throw new ValueError(
-        `overflow must be 'error', 'dropOldest' or 'dropNewest', got ${String(this.overflow)}`,
-      );
-    }
+    checkNumber('iterateEvents()', 'bufferSize', this.size, { min: 1, integer: true });
+    checkChoice('iterateEvents()', 'overflow', this.overflow, [
+      'error',
+      'dropOldest',
+      'dropNewest',
+    ]);
     this.wait = new HostWait(`event '${String(name)}'`);
     if (isEventTarget(source)) {
       if (typeof name !== 'string') throw new TypeError('an EventTarget event name is a string');
@@ -126,7 +127,7 @@ class EventIterator<T> implements AsyncIterableIterator<T> {
   async next(): Promise<IteratorResult<T>> {
     if (this.ended) return { done: true, value: undefined };
     try {
-      checkpointIfCancelled();
+      await checkpointIfCancelled();
       let waited = false;
       while (this.buffer.length === 0 && this.failure === null) {
         await this.wait.wait();

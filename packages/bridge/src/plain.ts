@@ -8,7 +8,9 @@ import { run as aioRun } from '@duet/asyncio';
 import {
   CancelScope,
   awaitForeign,
+  checkChoice,
   checkFunction,
+  checkOptions,
   currentSignal,
   type Nursery,
 } from '@duet/kernel';
@@ -47,6 +49,9 @@ export function runWithSignal<R>(
 ): Promise<R> {
   if (!(signal instanceof AbortSignal)) throw new TypeError('runWithSignal expects an AbortSignal');
   checkFunction('runWithSignal()', fn);
+  checkOptions('runWithSignal()', options, ['style', 'trio']);
+  checkChoice('runWithSignal()', 'style', options.style, ['trio', 'asyncio'], true);
+  checkOptions('runWithSignal(): trio', options.trio);
   if (signal.aborted) return Promise.reject(signal.reason);
   const main = async (): Promise<R> => {
     const scope = new CancelScope();

@@ -95,6 +95,23 @@ describe('iterateEvents', () => {
     expect(emitter.listenerCount('never') + emitter.listenerCount('error')).toBe(0);
   });
 
+  test('a step with events buffered is a cancel point too (a cancelled scope takes none)', async () => {
+    // It checked for cancellation without awaiting the check: "a Duet call was not awaited" (the
+    // buffer test above failed so whenever its 10 ms deadline passed before the loop began).
+    const emitter = new EventEmitter();
+    const out = await run(async () => {
+      const events = iterateEvents(emitter, 'e');
+      emitter.emit('e', 1);
+      const taken: unknown[] = [];
+      await moveOnAfter(0, async () => {
+        for await (const [v] of events) taken.push(v);
+      });
+      return taken;
+    });
+    expect(out).toEqual([]);
+    expect(emitter.listenerCount('e')).toBe(0);
+  });
+
   test('the buffer is bounded: error (after the buffered events), dropOldest, dropNewest', async () => {
     const burst = (emitter: EventEmitter) => {
       for (let i = 1; i <= 5; i++) emitter.emit('e', i);

@@ -4,7 +4,7 @@
 // `performance` is read from globalThis at every call, not captured at import, so fake timers
 // installed later (`vi.useFakeTimers({ toFake: [..., 'performance'] })`, @sinonjs/fake-timers)
 // drive the system clock too.
-import { ValueError } from './errors';
+import { checkNumber, checkOptions } from './validate';
 
 /** What a run needs from a clock. Implement it to drive a run on your own notion of time. */
 export interface Clock {
@@ -58,9 +58,7 @@ export interface MockClockOptions {
 }
 
 function checkNonNegative(name: string, value: number): number {
-  if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {
-    throw new ValueError(`${name} must be a number >= 0, got ${String(value)}`);
-  }
+  checkNumber('MockClock', name, value, { min: 0 });
   return value;
 }
 
@@ -84,6 +82,7 @@ export class MockClock implements Clock {
   _onChange: (() => void) | null = null;
 
   constructor(options: MockClockOptions = {}) {
+    checkOptions('new MockClock()', options, ['rate', 'autojumpThreshold']);
     this.rateValue = checkNonNegative('rate', options.rate ?? 0);
     this.thresholdValue = checkNonNegative(
       'autojumpThreshold',

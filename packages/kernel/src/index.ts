@@ -104,6 +104,7 @@ export {
   checkBoolean,
   checkBytes,
   checkEncoding,
+  checkChoice,
   checkFunction,
   checkFunctions,
   checkInstance,

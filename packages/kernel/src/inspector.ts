@@ -21,6 +21,9 @@ import { performance } from 'node:perf_hooks';
 // so a bundle that never inspects carries none of it.
 import {
   TraceRecorder,
+  checkFunction,
+  checkNumber,
+  checkOptions,
   taskTree,
   type Instrument,
   type NurseryNode,
@@ -92,13 +95,12 @@ export class Inspector implements Instrument {
   private url: string | null = null;
 
   constructor(private readonly options: InspectorOptions = {}) {
-    const port = options.port ?? 0;
-    if (!Number.isInteger(port) || port < 0 || port > 65535) {
-      throw new RangeError(
-        `the inspector port must be an integer in 0..65535, got ${String(port)}`,
-      );
-    }
-    this.trace = new TraceRecorder({ time: 'real', limit: options.traceLimit ?? 2000 });
+    checkOptions('new Inspector()', options, ['port', 'onListening', 'traceLimit']);
+    const { port = 0, onListening, traceLimit = 2000 } = options;
+    checkNumber('new Inspector()', 'port', port, { min: 0, max: 65535, integer: true });
+    if (onListening !== undefined) checkFunction('new Inspector(): onListening', onListening);
+    checkNumber('new Inspector()', 'traceLimit', traceLimit, { min: 1, integer: true });
+    this.trace = new TraceRecorder({ time: 'real', limit: traceLimit });
   }
 
   /** The page's URL with its token, once the server listens (else `null`). */

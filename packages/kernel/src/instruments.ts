@@ -39,6 +39,22 @@ export interface Instrument {
 /** The names of the hooks, for code that dispatches on them. */
 export type InstrumentHook = keyof Instrument;
 
+const HOOKS: readonly InstrumentHook[] = [
+  'beforeRun',
+  'afterRun',
+  'taskSpawned',
+  'taskScheduled',
+  'beforeTaskStep',
+  'afterTaskStep',
+  'taskExited',
+  'scopeEntered',
+  'scopeExited',
+  'nurseryOpened',
+  'nurseryClosed',
+  'beforeIdle',
+  'afterIdle',
+];
+
 /** The instruments of one run. A hook that throws removes its instrument, with a warning. */
 export class InstrumentSet {
   readonly list: Instrument[] = [];
@@ -46,6 +62,13 @@ export class InstrumentSet {
   add(instrument: Instrument): void {
     if (instrument === null || typeof instrument !== 'object') {
       throw new TypeError('an instrument is an object with hook methods');
+    }
+    // A hook that is not a function would fail at its first call, far from the mistake.
+    for (const hook of HOOKS) {
+      const fn = instrument[hook];
+      if (fn !== undefined && typeof fn !== 'function') {
+        throw new TypeError(`an instrument's ${hook} must be a function, got ${typeof fn}`);
+      }
     }
     if (!this.list.includes(instrument)) this.list.push(instrument);
   }

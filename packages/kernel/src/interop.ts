@@ -5,7 +5,7 @@
 import { requireTask } from './context';
 import { ValueError, cancellationOf, newCancelled } from './errors';
 import type { TimerHandle } from './runner';
-import { checkOptions } from './validate';
+import { checkBoolean, checkFunction, checkOptions, checkString } from './validate';
 import type { Task } from './task';
 import { Abort, NEVER, type Waitable } from './park';
 
@@ -218,7 +218,12 @@ export class HostWait implements Waitable {
   constructor(
     private readonly what: string,
     private readonly options: HostWaitOptions = {},
-  ) {}
+  ) {
+    checkString('new HostWait()', 'what', what);
+    checkOptions('new HostWait()', options, ['onAbort', 'uncancellable']);
+    if (options.onAbort !== undefined) checkFunction('new HostWait(): onAbort', options.onAbort);
+    checkBoolean('new HostWait()', 'uncancellable', options.uncancellable, true);
+  }
 
   /** True while a task waits here. */
   get waiting(): boolean {

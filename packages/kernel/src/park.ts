@@ -4,8 +4,9 @@
  * waitable whether the wait can be abandoned.
  */
 import { requireTask } from './context';
-import { RuntimeError, ValueError } from './errors';
-import type { Task } from './task';
+import { RuntimeError } from './errors';
+import { Task as TaskClass, type Task } from './task';
+import { checkInstance, checkNumber, checkObject } from './validate';
 
 /** @internal What a refused wait returns: it never settles, so it is never an unhandled rejection. */
 export const NEVER: Promise<never> = new Promise(() => {});
@@ -108,6 +109,13 @@ export function waitTaskRescheduled(abort: AbortFn): Promise<unknown> {
 
 /** Wakes a parked `task` with `outcome` (a value of `undefined` by default). */
 export function reschedule(task: Task, outcome: Outcome = { ok: true, value: undefined }): void {
+  checkInstance('reschedule()', 'task', task, TaskClass, 'a Task (currentTask())');
+  checkObject('reschedule()', 'outcome', outcome);
+  if (typeof outcome.ok !== 'boolean') {
+    throw new TypeError(
+      'reschedule(): outcome must be { ok: true, value } or { ok: false, error }',
+    );
+  }
   if (task.parkedOn === null) {
     throw new RuntimeError(`reschedule(): ${task} is not parked`);
   }
@@ -263,7 +271,5 @@ export class ParkingLot implements Waitable {
 }
 
 function checkCount(count: number): void {
-  if (typeof count !== 'number' || Number.isNaN(count) || count < 0) {
-    throw new ValueError(`count must be a number >= 0, got ${String(count)}`);
-  }
+  checkNumber('ParkingLot', 'count', count, { min: 0 });
 }

@@ -33,7 +33,7 @@ import { formatTaskTree, taskTree } from './introspect';
 import { Nursery } from './nursery';
 import { Abort, NEVER, type Outcome, type Waitable } from './park';
 import { Task, type TaskSink } from './task';
-import { checkFunction, checkOptions, checkSignal } from './validate';
+import { checkFunction, checkNumber, checkOptions, checkSignal } from './validate';
 
 /** How long (ms) batches may follow each other as microtasks before the host gets a turn. */
 const HOST_TURN_MS = 0;
@@ -1143,9 +1143,7 @@ export function removeInstrument(instrument: Instrument): void {
  * cushion wake first; it takes priority over autojump.
  */
 export function waitAllTasksBlocked(cushion = 0): Promise<void> {
-  if (typeof cushion !== 'number' || Number.isNaN(cushion) || cushion < 0) {
-    throw new ValueError(`cushion must be a number >= 0, got ${String(cushion)}`);
-  }
+  checkNumber('waitAllTasksBlocked()', 'cushion', cushion, { min: 0, unit: 'seconds' });
   const task = requireTask('waitAllTasksBlocked()');
   const runner = task.runner;
   if (!runner.canPark(task, 'waitAllTasksBlocked')) return NEVER;

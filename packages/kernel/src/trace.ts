@@ -5,6 +5,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Instrument } from './instruments';
 import type { Task } from './task';
+import { checkChoice, checkNumber, checkOptions } from './validate';
 
 /** What happened to a task. */
 export type TraceEventKind = 'spawn' | 'schedule' | 'step' | 'park' | 'exit';
@@ -49,6 +50,10 @@ export class TraceRecorder implements Instrument {
   private readonly limit: number;
 
   constructor(options: TraceRecorderOptions = {}) {
+    checkOptions('new TraceRecorder()', options, ['time', 'limit']);
+    const { time = 'virtual', limit = 100_000 } = options;
+    checkChoice('new TraceRecorder()', 'time', time, ['virtual', 'real']);
+    checkNumber('new TraceRecorder()', 'limit', limit, { min: 1, integer: true });
     this.useReal = options.time === 'real';
     this.limit = options.limit ?? 100_000;
   }

@@ -227,6 +227,29 @@ export function checkString(
 }
 
 /**
+ * Throws unless `value` is one of `choices`: a value of the type of a choice that is none of them
+ * is a {@link ValueError}, a value of another type a `TypeError` (`undefined` passes with
+ * `optional`).
+ *
+ * @example
+ * ```ts
+ * checkChoice('new TraceRecorder()', 'time', 'wall', ['virtual', 'real']); // ValueError
+ * ```
+ */
+export function checkChoice(
+  api: string,
+  name: string,
+  value: unknown,
+  choices: readonly (string | number)[],
+  optional = false,
+): void {
+  if ((optional && value === undefined) || choices.includes(value as string | number)) return;
+  const message = `${api}: ${name} must be one of ${choices.map(show).join(', ')}, got ${show(value)}`;
+  const types = new Set<string>(choices.map((c) => typeof c));
+  throw types.has(typeof value) ? new ValueError(message) : new TypeError(message);
+}
+
+/**
  * Throws a `TypeError` unless `value` is bytes (a `Uint8Array`, so a `Buffer` too) or a string
  * (sent as UTF-8): what every send, write and delimiter of Duet's streams accepts.
  *

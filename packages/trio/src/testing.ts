@@ -22,6 +22,9 @@ import {
   type Task,
   type TestClockOption,
   checkFunction,
+  checkNumber,
+  checkOptions,
+  RUN_OPTIONS,
 } from '@duet/kernel';
 import { run, type RunOptions } from './run';
 import { Event } from './sync';
@@ -63,9 +66,8 @@ export class Sequencer {
 
   /** Runs `fn` as block number `position` (an integer >= 0) of the sequence; resolves with its value. */
   async run<T>(position: number, fn: () => Promise<T> | T): Promise<T> {
-    if (!Number.isInteger(position) || position < 0) {
-      throw new TypeError(`position must be an integer >= 0, got ${String(position)}`);
-    }
+    checkNumber('Sequencer.run()', 'position', position, { min: 0, integer: true });
+    checkFunction('Sequencer.run()', fn);
     if (this.claimed.has(position))
       throw new RuntimeError(`sequence point ${position} was already used`);
     if (this.broken) throw new RuntimeError('the sequence is broken');
@@ -168,6 +170,9 @@ export interface TrioTestOptions extends Omit<RunOptions, 'clock'> {
   clock?: TestClockOption;
 }
 
+/** What `trioTest` takes: what `run()` takes. */
+const TRIO_TEST_KEYS = [...RUN_OPTIONS, 'strictExceptionGroups'];
+
 /**
  * The hang detection `trioTest` turns on unless told otherwise: a deadlock, or 4 real seconds
  * (before Jest's 5 s timeout), fails the test with a `HangError` that shows the task tree.
@@ -212,6 +217,8 @@ export function trioTest<T, A extends unknown[]>(
   options: TrioTestOptions = {},
 ): (...args: A) => Promise<T> {
   checkFunction('trioTest()', fn);
+  checkOptions('trioTest()', options, TRIO_TEST_KEYS);
+  testClock(options.clock); // a bad clock fails here, not when the test runs
   // `(...args)` has length 0, so no runner mistakes it for a callback-style (`done`) test.
   return (...args: A) => {
     const clock = testClock(options.clock);

@@ -9,6 +9,10 @@ import * as kernel from '@duet/kernel';
 import * as trio from '@duet/trio';
 import * as aio from '@duet/asyncio';
 import * as bridge from '@duet/bridge';
+import { EventEmitter } from 'node:events';
+import { Inspector } from '@duet/kernel/inspector';
+import * as lowlevel from '@duet/trio/lowlevel';
+import { MockClock, Sequencer, trioTest } from '@duet/trio/testing';
 import { asyncioWork, row, runRow, work, type Row } from './bad-input-table';
 
 async function startsWithCheckpoint(): Promise<void> {
@@ -315,8 +319,8 @@ const rows: Row[] = [
     name: "waitAllTasksBlocked('1')",
     where: 'trio',
     call: () => kernel.waitAllTasksBlocked('1' as any),
-    error: kernel.ValueError,
-    hint: />= 0/,
+    error: TypeError,
+    hint: /cushion must be a number of seconds >= 0, got "1"/,
   }),
   row({
     name: 'channelAsQueue(tx) without the receive end',
@@ -403,6 +407,356 @@ const rows: Row[] = [
     call: () => bridge.runWithSignal({} as any, async () => {}),
     error: TypeError,
     hint: /expects an AbortSignal/,
+  }),
+  // ---- trio lowlevel and testing ----------------------------------------------------------------
+  row({
+    name: "new MockClock({ rate: '1' })",
+    where: 'outside',
+    call: () => new MockClock({ rate: '1' as any }),
+    error: TypeError,
+    hint: /rate must be a number >= 0, got "1"/,
+  }),
+  row({
+    name: 'new MockClock({ autojumpThreshhold: 0 }) (a typo)',
+    where: 'outside',
+    call: () => new MockClock({ autojumpThreshhold: 0 } as any),
+    error: TypeError,
+    hint: /unknown option 'autojumpThreshhold' \(allowed: rate, autojumpThreshold\)/,
+  }),
+  row({
+    name: 'new MockClock(0)',
+    where: 'outside',
+    call: () => new MockClock(0 as any),
+    error: TypeError,
+    hint: /options must be an object/,
+  }),
+  row({
+    name: "clock.rate = '2'",
+    where: 'outside',
+    setup: () => new MockClock(),
+    call: (c) => {
+      c.rate = '2' as any;
+    },
+    error: TypeError,
+    hint: /rate must be a number/,
+    state: (c) => c.rate,
+  }),
+  row({
+    name: 'trioTest(fn, 5)',
+    where: 'outside',
+    call: () => trioTest(async () => {}, 5 as any),
+    error: TypeError,
+    hint: /options must be an object/,
+  }),
+  row({
+    name: "trioTest(fn, { clok: 'system' }) (a typo, reported when the test is declared)",
+    where: 'outside',
+    call: () => trioTest(async () => {}, { clok: 'system' } as any),
+    error: TypeError,
+    hint: /unknown option 'clok' \(allowed: .*clock/,
+  }),
+  row({
+    name: "trioTest(fn, { clock: 'real' })",
+    where: 'outside',
+    call: () => trioTest(async () => {}, { clock: 'real' as any }),
+    error: TypeError,
+    hint: /clock must be a MockClock or 'system'/,
+  }),
+  row({
+    name: "ParkingLot.unpark('1')",
+    where: 'outside',
+    setup: () => new kernel.ParkingLot(),
+    call: (lot) => lot.unpark('1' as any),
+    error: TypeError,
+    hint: /count must be a number >= 0, got "1"/,
+    state: (lot) => lot.statistics(),
+  }),
+  row({
+    name: 'reschedule(42)',
+    where: 'trio',
+    call: () => lowlevel.reschedule(42 as any),
+    error: TypeError,
+    hint: /task must be a Task \(currentTask\(\)\), got 42/,
+  }),
+  row({
+    name: 'reschedule(parkedTask, 42) (not an outcome)',
+    where: 'trio',
+    setup: async () => {
+      const lot = new kernel.ParkingLot();
+      const waiter = kernel.spawnSystemTask(() => lot.park().catch(() => {}));
+      await kernel.waitAllTasksBlocked();
+      return { lot, waiter };
+    },
+    call: ({ waiter }) => lowlevel.reschedule(waiter, 42 as any),
+    error: TypeError,
+    hint: /outcome must be an object/,
+    state: ({ lot }) => lot.statistics(),
+    teardown: ({ lot }) => lot.unparkAll(),
+  }),
+  row({
+    name: 'addInstrument({ beforeTaskStep: 5 })',
+    where: 'trio',
+    call: () => lowlevel.addInstrument({ beforeTaskStep: 5 } as any),
+    error: TypeError,
+    hint: /beforeTaskStep must be a function, got number/,
+  }),
+  row({
+    name: 'Sequencer.run(-1, f)',
+    where: 'trio',
+    setup: () => new Sequencer(),
+    call: (seq) => seq.run(-1, () => {}),
+    error: kernel.ValueError,
+    hint: /position must be an integer >= 0, got -1/,
+  }),
+  row({
+    name: "Sequencer.run('0', f)",
+    where: 'trio',
+    setup: () => new Sequencer(),
+    call: (seq) => seq.run('0' as any, () => {}),
+    error: TypeError,
+    hint: /position must be an integer >= 0, got "0"/,
+  }),
+  row({
+    name: 'Sequencer.run(0, 42) (the position stays free)',
+    where: 'trio',
+    setup: () => new Sequencer(),
+    call: (seq) => seq.run(0, 42 as any),
+    error: TypeError,
+    hint: /Sequencer\.run\(\) expects a function/,
+    teardown: (seq) => seq.run(0, () => {}), // would fail if the bad call had claimed 0
+  }),
+  // ---- asyncio locks, wait, asCompleted, gather -------------------------------------------------
+  row({
+    name: "asyncio new Barrier('3')",
+    where: 'outside',
+    call: () => new aio.Barrier('3' as any),
+    error: TypeError,
+    hint: /parties must be an integer >= 1, got "3"/,
+  }),
+  row({
+    name: 'asyncio Condition.waitFor(42)',
+    where: 'asyncio',
+    setup: () => new aio.Condition(),
+    call: (c) => c.waitFor(42 as any),
+    error: TypeError,
+    hint: /Condition\.waitFor\(\) expects a function/,
+    state: (c) => c.locked(),
+  }),
+  row({
+    name: "asyncio Condition.notify('1')",
+    where: 'asyncio',
+    setup: () => new aio.Condition(),
+    call: (c) => c.notify('1' as any),
+    error: TypeError,
+    hint: /n must be a number, got "1"/,
+    state: (c) => c.locked(),
+  }),
+  row({
+    name: 'asyncio wait(task) (one Task, not an iterable of them)',
+    where: 'asyncio',
+    setup: () => ({ t: aio.createTask(asyncioWork) }), // in an object: a Task is awaitable
+    call: ({ t }) => aio.wait(t as any),
+    error: TypeError,
+    hint: /expects an iterable of Futures or Tasks, e.g\. \[task\]/,
+    state: ({ t }) => t.done(),
+    teardown: ({ t }) => t.cancel(),
+  }),
+  row({
+    name: 'asyncio wait([task], { retrunWhen }) (a typo)',
+    where: 'asyncio',
+    setup: () => ({ t: aio.createTask(asyncioWork) }), // in an object: a Task is awaitable
+    call: ({ t }) => aio.wait([t], { retrunWhen: aio.FIRST_COMPLETED } as any),
+    error: TypeError,
+    hint: /unknown option 'retrunWhen' \(allowed: timeout, returnWhen\)/,
+    state: ({ t }) => t.done(),
+    teardown: ({ t }) => t.cancel(),
+  }),
+  row({
+    name: "asyncio wait([task], { timeout: '1' })",
+    where: 'asyncio',
+    setup: () => ({ t: aio.createTask(asyncioWork) }), // in an object: a Task is awaitable
+    call: ({ t }) => aio.wait([t], { timeout: '1' as any }),
+    error: TypeError,
+    hint: /wait\(\): timeout must be a number of seconds, got "1"/,
+    state: ({ t }) => t.done(),
+    teardown: ({ t }) => t.cancel(),
+  }),
+  row({
+    name: 'asyncio asCompleted(task)',
+    where: 'asyncio',
+    setup: () => ({ t: aio.createTask(asyncioWork) }), // in an object: a Task is awaitable
+    call: ({ t }) => aio.asCompleted(t as any),
+    error: TypeError,
+    hint: /asCompleted\(\) expects an iterable of Futures or Tasks/,
+    teardown: ({ t }) => t.cancel(),
+  }),
+  row({
+    name: "asyncio asCompleted([f], { timeout: '1' }) (starts no task)",
+    where: 'asyncio',
+    call: () => aio.asCompleted([asyncioWork], { timeout: '1' as any }),
+    error: TypeError,
+    hint: /asCompleted\(\): timeout must be a number of seconds/,
+    state: () => aio.allTasks().size,
+  }),
+  row({
+    name: 'asyncio asCompleted([f], { timout: 1 }) (a typo)',
+    where: 'asyncio',
+    call: () => aio.asCompleted([asyncioWork], { timout: 1 } as any),
+    error: TypeError,
+    hint: /unknown option 'timout' \(allowed: timeout\)/,
+    state: () => aio.allTasks().size,
+  }),
+  row({
+    name: 'asyncio gather.withOptions({ returnExeptions: true }) (a typo)',
+    where: 'asyncio',
+    call: () => aio.gather.withOptions({ returnExeptions: true } as any, asyncioWork),
+    error: TypeError,
+    hint: /unknown option 'returnExeptions' \(allowed: returnExceptions\)/,
+    state: () => aio.allTasks().size,
+  }),
+  row({
+    name: "asyncio gather.withOptions({ returnExceptions: 'yes' })",
+    where: 'asyncio',
+    call: () => aio.gather.withOptions({ returnExceptions: 'yes' as any }, asyncioWork),
+    error: TypeError,
+    hint: /returnExceptions must be true or false/,
+    state: () => aio.allTasks().size,
+  }),
+  row({
+    name: "asyncio new Runner({ debug: 'yes' })",
+    where: 'outside',
+    call: () => new aio.Runner({ debug: 'yes' as any }),
+    error: TypeError,
+    hint: /debug must be true or false, got "yes"/,
+  }),
+  row({
+    name: "asyncio run(main, { debug: 'yes' })",
+    where: 'outside',
+    call: () => aio.run(asyncioWork, { debug: 'yes' as any }),
+    error: TypeError,
+    hint: /debug must be true or false, got "yes"/,
+  }),
+  // ---- bridge entry points ------------------------------------------------------------------------
+  row({
+    name: "iterateEvents(emitter, 'x', { bufferSize: '5' })",
+    where: 'trio',
+    setup: () => new EventEmitter(),
+    call: (e) => bridge.iterateEvents(e, 'x', { bufferSize: '5' as any }),
+    error: TypeError,
+    hint: /bufferSize must be an integer >= 1, got "5"/,
+    state: (e) => e.listenerCount('x'),
+  }),
+  row({
+    name: "iterateEvents(emitter, 'x', { overflow: 0 })",
+    where: 'trio',
+    setup: () => new EventEmitter(),
+    call: (e) => bridge.iterateEvents(e, 'x', { overflow: 0 as any }),
+    error: TypeError,
+    hint: /overflow must be one of "error", "dropOldest", "dropNewest", got 0/,
+    state: (e) => e.listenerCount('x'),
+  }),
+  row({
+    name: "iterateEvents(emitter, 'x', { bufferSzie: 5 }) (a typo)",
+    where: 'trio',
+    setup: () => new EventEmitter(),
+    call: (e) => bridge.iterateEvents(e, 'x', { bufferSzie: 5 } as any),
+    error: TypeError,
+    hint: /unknown option 'bufferSzie' \(allowed: bufferSize, overflow\)/,
+    state: (e) => e.listenerCount('x'),
+  }),
+  row({
+    name: "iterateEvents(emitter, 'x', 5)",
+    where: 'trio',
+    setup: () => new EventEmitter(),
+    call: (e) => bridge.iterateEvents(e, 'x', 5 as any),
+    error: TypeError,
+    hint: /options must be an object/,
+    state: (e) => e.listenerCount('x'),
+  }),
+  row({
+    name: "runWithSignal(signal, f, { style: 'aio' })",
+    where: 'outside',
+    call: () => bridge.runWithSignal(new AbortController().signal, work, { style: 'aio' as any }),
+    error: kernel.ValueError,
+    hint: /style must be one of "trio", "asyncio", got "aio"/,
+  }),
+  row({
+    name: "runWithSignal(signal, f, { styl: 'asyncio' }) (a typo)",
+    where: 'outside',
+    call: () => bridge.runWithSignal(new AbortController().signal, work, { styl: 'x' } as any),
+    error: TypeError,
+    hint: /unknown option 'styl' \(allowed: style, trio\)/,
+  }),
+  // ---- kernel inspector, trace, host waits --------------------------------------------------------
+  row({
+    name: "new Inspector({ port: '80' })",
+    where: 'outside',
+    call: () => new Inspector({ port: '80' as any }),
+    error: TypeError,
+    hint: /port must be an integer from 0 to 65535, got "80"/,
+  }),
+  row({
+    name: 'new Inspector({ prot: 80 }) (a typo)',
+    where: 'outside',
+    call: () => new Inspector({ prot: 80 } as any),
+    error: TypeError,
+    hint: /unknown option 'prot' \(allowed: port, onListening, traceLimit\)/,
+  }),
+  row({
+    name: "new Inspector({ onListening: 'print' })",
+    where: 'outside',
+    call: () => new Inspector({ onListening: 'print' as any }),
+    error: TypeError,
+    hint: /onListening expects a function/,
+  }),
+  row({
+    name: 'new Inspector({ traceLimit: 0 })',
+    where: 'outside',
+    call: () => new Inspector({ traceLimit: 0 }),
+    error: kernel.ValueError,
+    hint: /traceLimit must be an integer >= 1, got 0/,
+  }),
+  row({
+    name: "new TraceRecorder({ time: 'wall' })",
+    where: 'outside',
+    call: () => new kernel.TraceRecorder({ time: 'wall' as any }),
+    error: kernel.ValueError,
+    hint: /time must be one of "virtual", "real", got "wall"/,
+  }),
+  row({
+    name: "new TraceRecorder({ limit: '5' })",
+    where: 'outside',
+    call: () => new kernel.TraceRecorder({ limit: '5' as any }),
+    error: TypeError,
+    hint: /limit must be an integer >= 1, got "5"/,
+  }),
+  row({
+    name: 'new TraceRecorder({ lmit: 5 }) (a typo)',
+    where: 'outside',
+    call: () => new kernel.TraceRecorder({ lmit: 5 } as any),
+    error: TypeError,
+    hint: /unknown option 'lmit' \(allowed: time, limit\)/,
+  }),
+  row({
+    name: 'new HostWait(42)',
+    where: 'outside',
+    call: () => new kernel.HostWait(42 as any),
+    error: TypeError,
+    hint: /what must be a string, got 42/,
+  }),
+  row({
+    name: "new HostWait('x', { onAbort: 'close' })",
+    where: 'outside',
+    call: () => new kernel.HostWait('x', { onAbort: 'close' as any }),
+    error: TypeError,
+    hint: /onAbort expects a function/,
+  }),
+  row({
+    name: "new HostWait('x', { uncancelable: true }) (a typo)",
+    where: 'outside',
+    call: () => new kernel.HostWait('x', { uncancelable: true } as any),
+    error: TypeError,
+    hint: /unknown option 'uncancelable' \(allowed: onAbort, uncancellable\)/,
   }),
   // ---- outside run() --------------------------------------------------------------------------
   ...(
