@@ -13,9 +13,9 @@
 import { performance } from 'node:perf_hooks';
 import { CancelScope, NO_ERROR } from './cancel';
 import { SystemClock, jumpingClock, type Clock, type JumpingClock } from './clock';
-import { contextTask, currentTaskOrUndefined, requireTask, runAsTask } from './context';
+import { contextTask, runAsTask } from './context';
 import { DeadlineHeap, type TimedEntry } from './deadlines';
-import type { DebugMonitor, DebugOptions } from './debug';
+import type { DebugMonitor } from './debug';
 import {
   Cancelled,
   HangError,
@@ -27,13 +27,13 @@ import {
   newCancelled,
   newEdgeCancelled,
 } from './errors';
-import { diagnosticsObserved } from './diagnostics';
 import { InstrumentSet, type Instrument } from './instruments';
 import { formatTaskTree, taskTree } from './introspect';
 import { Nursery } from './nursery';
 import { Abort, NEVER, type Outcome, type Waitable } from './park';
+import type { IdleWaiter } from './idle';
+import type { RunOptions } from './run';
 import { Task, type TaskSink } from './task';
-import { checkFunction, checkOptions, checkSignal } from './validate';
 
 /** How long (ms) batches may follow each other as microtasks before the host gets a turn. */
 const HOST_TURN_MS = 0;
@@ -41,51 +41,6 @@ const HOST_TURN_MS = 0;
 const WORK_PER_TIME_CHECK = 1;
 /** The longest host timer armed at once; a later deadline re-arms when it fires. */
 const MAX_TIMER_SECONDS = 86_400;
-
-/** Options of {@link run}. */
-export interface RunOptions {
-  /** The clock of the run; a {@link SystemClock} by default. */
-  clock?: Clock;
-  /** Instruments installed before the root task starts. */
-  instruments?: readonly Instrument[];
-  /**
-   * Debug mode (see {@link DebugOptions}); also turned on by the environment variable
-   * `DUET_DEBUG=1`. Its code is a separate chunk, loaded by the first run that turns it on (the
-   * run starts once it is loaded), so bundles of programs that never do leave it out.
-   */
-  debug?: boolean | DebugOptions;
-  /**
-   * Fail the run with a {@link HangError} showing the task tree when it cannot make progress:
-   * `deadlock` when every task is parked in a kernel wait with no deadline pending (only right when
-   * nothing outside the kernel will wake a task), `realTimeout` after that many real seconds.
-   */
-  hangDetection?: {
-    /** Fail when every task is parked in a kernel wait and no deadline is pending. */
-    deadlock?: boolean;
-    /** Fail after this many real seconds. */
-    realTimeout?: number;
-  };
-  /**
-   * A signal (such as `'SIGUSR2'`) on which the run prints its task tree to stderr and goes on;
-   * the environment variable `DUET_DUMP_ON` sets it too.
-   */
-  dumpOnSignal?: `SIG${string}`;
-  /**
-   * An outside `AbortSignal`: aborting it cancels the whole run (its root scope, level-triggered),
-   * and `run()` rejects with a `Cancelled` whose message is the signal's reason.
-   */
-  signal?: AbortSignal;
-}
-
-/** The keys of {@link RunOptions}; facades add their own to check theirs. */
-export const RUN_OPTIONS: readonly string[] = [
-  'clock',
-  'instruments',
-  'debug',
-  'hangDetection',
-  'dumpOnSignal',
-  'signal',
-];
 
 type ReadyItem = Task | (() => void);
 
@@ -139,23 +94,6 @@ export class TimerHandle {
   /** True once `cancel()` was called. */
   get isCancelled(): boolean {
     return this.cancelled;
-  }
-}
-
-class IdleWaiter implements Waitable {
-  constructor(
-    readonly runner: Runner,
-    readonly cushion: number,
-    readonly task: Task,
-  ) {}
-
-  abortWait(): Abort {
-    this.runner.removeIdleWaiter(this);
-    return Abort.SUCCEEDED;
-  }
-
-  describeWait(): string {
-    return `waitAllTasksBlocked(${this.cushion})`;
   }
 }
 
@@ -252,23 +190,9 @@ export class Runner {
     if (inspect !== undefined && inspect !== '' && inspect !== '0') this.loadInspector(inspect);
     if (this.instruments.list.length !== 0) this.instruments.call('beforeRun');
     if (this.dumpSignal !== null) process.on(this.dumpSignal, this.dumpTree);
-    watchForExit(this);
     this.spawned(this.rootTask);
     if (this.outsideSignal !== null) this.rootScope.listen(this.outsideSignal);
   }
-
-  /**
-   * Node's event loop ran out of work while this run is pending: no timer, socket or callback is
-   * left that could wake a task. Without this the process would exit silently (code 13 under ESM,
-   * 0 under CommonJS with `run()` never settled); the run fails with the tree instead.
-   */
-  /** @internal */
-  readonly onBeforeExit = (): void => {
-    this.hang(
-      'deadlock: the process has nothing left to do, but tasks of this run are still waiting ' +
-        '(each waits for something nobody will provide; see what each waits on below)',
-    );
-  };
 
   /** The inspector is a separate entry point, loaded only when `DUET_INSPECT` asks for it. */
   private loadInspector(value: string): void {
@@ -287,8 +211,11 @@ export class Runner {
     process.stderr.write(formatTaskTree(taskTree(this)) + '\n');
   };
 
-  /** Fails the run at once with a {@link HangError} showing the task tree, and cancels everything. */
-  private hang(reason: string): void {
+  /**
+   * @internal Fails the run at once with a {@link HangError} showing the task tree, and cancels
+   * everything.
+   */
+  hang(reason: string): void {
     if (this.finished || this.internalError instanceof HangError) return;
     const error = new HangError(`${reason}\n${formatTaskTree(taskTree(this))}`);
     this.settle.reject(error);
@@ -787,7 +714,6 @@ export class Runner {
     this.clearHostHandles();
     this.debug?.close();
     if (this.dumpSignal !== null) process.off(this.dumpSignal, this.dumpTree);
-    unwatchForExit(this);
     this.rootScope.stopListening();
     if (this.jumping !== null) this.jumping._onChange = null;
     if (this.instruments.list.length !== 0) this.instruments.call('afterRun');
@@ -955,22 +881,6 @@ export class Runner {
   }
 }
 
-/** The runs still pending, told when Node's event loop runs dry: one process listener for all. */
-const pendingRuns = new Set<Runner>();
-
-function onBeforeExit(): void {
-  for (const runner of [...pendingRuns]) runner.onBeforeExit();
-}
-
-function watchForExit(runner: Runner): void {
-  if (pendingRuns.size === 0) process.on('beforeExit', onBeforeExit);
-  pendingRuns.add(runner);
-}
-
-function unwatchForExit(runner: Runner): void {
-  if (pendingRuns.delete(runner) && pendingRuns.size === 0) process.off('beforeExit', onBeforeExit);
-}
-
 function outcomeOf(failed: boolean, value: unknown): Outcome {
   return failed ? { ok: false, error: value } : { ok: true, value };
 }
@@ -1004,152 +914,4 @@ function taskReturned(value: unknown): void {
 function taskThrew(error: unknown): void {
   const task = contextTask()!;
   task.runner.taskExited(task, true, error);
-}
-
-/**
- * Runs `fn(...args)` as the root task of a new run and resolves with its result (or rejects with
- * its error), once every task of the run has ended. Calling `run` from inside a running task is an
- * error: open a nursery instead.
- *
- * @example
- * ```ts
- * await run(async () => {
- *   await openNursery(async (n) => { n.startSoon(child, 1); });
- * });
- * await run({ clock: new MockClock({ autojumpThreshold: 0 }) }, main, arg);
- * ```
- */
-export function run<A extends unknown[], R>(
-  fn: (...args: A) => R | Promise<R>,
-  ...args: A
-): Promise<R>;
-export function run<A extends unknown[], R>(
-  options: RunOptions,
-  fn: (...args: A) => R | Promise<R>,
-  ...args: A
-): Promise<R>;
-export function run(first: unknown, ...rest: unknown[]): Promise<unknown> {
-  let options: RunOptions = {};
-  let fn = first;
-  let args = rest;
-  if (typeof first !== 'function') {
-    if (
-      first === null ||
-      typeof first !== 'object' ||
-      typeof (first as PromiseLike<unknown>).then === 'function'
-    ) {
-      checkFunction('run()', first);
-    }
-    options = first as RunOptions;
-    fn = rest[0];
-    args = rest.slice(1);
-  }
-  checkFunction('run()', fn);
-  if (currentTaskOrUndefined() !== undefined) {
-    throw new RuntimeError(
-      'run() was called from inside a running task; open a nursery instead of nesting runs',
-    );
-  }
-  checkOptions('run()', options, RUN_OPTIONS);
-  checkSignal('run()', options.signal);
-  const main = fn as (...args: never[]) => unknown;
-  const debug = options.debug ?? process.env['DUET_DEBUG'] === '1';
-  const debugOptions = debug === false ? null : debug === true ? {} : debug;
-  const observed = diagnosticsObserved();
-  if (debugOptions === null && !observed) return startRun(new Runner(options, main, args, null));
-  // Debug mode and the diagnostics publisher are chunks of their own, loaded when a run needs
-  // them: a program that uses neither does not carry them. Such a run starts once they are loaded
-  // (a few microtasks later).
-  return Promise.all([
-    debugOptions === null ? null : import('./debug'),
-    observed ? import('./publisher') : null,
-  ]).then(([debugModule, publisherModule]) => {
-    const monitor = debugModule === null ? null : new debugModule.DebugMonitor(debugOptions!);
-    const runner = new Runner(options, main, args, monitor);
-    if (publisherModule !== null) runner.instruments.add(publisherModule.publisher(runner));
-    return startRun(runner);
-  });
-}
-
-function startRun(runner: Runner): Promise<unknown> {
-  runner.start();
-  return runner.done;
-}
-
-/** The runner of the current run. */
-export function currentRunner(): Runner {
-  return requireTask('currentRunner()').runner;
-}
-
-/** The task whose code is running. */
-export function currentTask(): Task {
-  return requireTask('currentTask()');
-}
-
-/** The root task of the current run (the one running the function passed to `run`). */
-export function currentRootTask(): Task {
-  return requireTask('currentRootTask()').runner.rootTask;
-}
-
-/** The current time in seconds on the run's clock. */
-export function currentTime(): number {
-  return requireTask('currentTime()').runner.clock.currentTime();
-}
-
-/** The clock of the current run. */
-export function currentClock(): Clock {
-  return requireTask('currentClock()').runner.clock;
-}
-
-/** Schedule point and cancel point: lets other tasks run, then raises `Cancelled` if cancellation is in force. */
-export function checkpoint(): Promise<void> {
-  const task = requireTask('checkpoint()');
-  return task.runner.yieldTask(task, true);
-}
-
-/**
- * Schedule point only: lets other tasks run, and is never cancelled. Resolves with `value`, so a
- * primitive that already has its result (a received item) needs no extra reaction to return it.
- */
-export function cancelShieldedCheckpoint(): Promise<void>;
-export function cancelShieldedCheckpoint<T>(value: T): Promise<T>;
-export function cancelShieldedCheckpoint(value?: unknown): Promise<unknown> {
-  const task = requireTask('cancelShieldedCheckpoint()');
-  return task.runner.yieldTask(task, false, value);
-}
-
-/** Starts `fn(...args)` as a system task of the current run (see {@link Runner.spawnSystemTask}). */
-export function spawnSystemTask<A extends unknown[]>(
-  fn: (...args: A) => unknown,
-  ...args: A
-): Task {
-  checkFunction('spawnSystemTask()', fn);
-  return requireTask('spawnSystemTask()').runner.spawnSystemTask(fn, args);
-}
-
-/** Adds an instrument to the current run. */
-export function addInstrument(instrument: Instrument): void {
-  requireTask('addInstrument()').runner.addInstrument(instrument);
-}
-
-/** Removes an instrument from the current run; a `ValueError` if it is not installed. */
-export function removeInstrument(instrument: Instrument): void {
-  requireTask('removeInstrument()').runner.removeInstrument(instrument);
-}
-
-/**
- * Returns once every other task of the run is parked in a kernel wait and has stayed so for
- * `cushion` real seconds: a way for tests to let everything settle. Callers with the smallest
- * cushion wake first; it takes priority over autojump.
- */
-export function waitAllTasksBlocked(cushion = 0): Promise<void> {
-  if (typeof cushion !== 'number' || Number.isNaN(cushion) || cushion < 0) {
-    throw new ValueError(`cushion must be a number >= 0, got ${String(cushion)}`);
-  }
-  const task = requireTask('waitAllTasksBlocked()');
-  const runner = task.runner;
-  if (!runner.canPark(task, 'waitAllTasksBlocked')) return NEVER;
-  const waiter = new IdleWaiter(runner, cushion, task);
-  runner.addIdleWaiter(waiter);
-  return runner.park(task, waiter, false) as Promise<void>;
 }
