@@ -1,7 +1,8 @@
 /**
- * The runner: one per `run()`. It owns the ready queue, runs tasks in batches, turns deadlines into
- * cancellations, detects when every task is blocked (for autojump and `waitAllTasksBlocked`), and
- * settles the run when its last task has ended.
+ * The runner: one per `run()`. It owns the ready queue, runs tasks in batches, parks and wakes
+ * them, delivers cancellation to parked tasks, expires deadlines, and settles the run when its last
+ * task has ended. It owns two helpers: the {@link HostTimer} (a Node timer for the earliest
+ * deadline) and the {@link Idleness} check (autojump, `waitAllTasksBlocked`, deadlock detection).
  *
  * Scheduling: a batch wakes every ready task in FIFO order; their steps run as microtasks. The next
  * batch starts only when every task of the batch is back in the kernel (parked, yielded or exited),
@@ -31,7 +32,8 @@ import { InstrumentSet, type Instrument } from './instruments';
 import { formatTaskTree, taskTree } from './introspect';
 import { Nursery } from './nursery';
 import { Abort, NEVER, type Outcome, type Waitable } from './park';
-import type { IdleWaiter } from './idle';
+import { HostTimer } from './host-timer';
+import { Idleness } from './idle';
 import type { RunOptions } from './run';
 import { Task, type TaskSink } from './task';
 
@@ -39,8 +41,6 @@ import { Task, type TaskSink } from './task';
 const HOST_TURN_MS = 0;
 /** Task steps between two looks at the time for {@link HOST_TURN_MS}. */
 const WORK_PER_TIME_CHECK = 1;
-/** The longest host timer armed at once; a later deadline re-arms when it fires. */
-const MAX_TIMER_SECONDS = 86_400;
 
 type ReadyItem = Task | (() => void);
 
@@ -104,7 +104,11 @@ export class Runner {
   /** The clock again if it jumps (autojump drives it), else null. */
   private readonly jumping: JumpingClock | null;
   /** @internal Every pending deadline of the run. */
-  readonly deadlines = new DeadlineHeap((when) => this.onEarlierDeadline(when));
+  readonly deadlines = new DeadlineHeap((when) => this.hostTimer.onEarlierDeadline(when));
+  /** @internal The Node timer for the earliest deadline. */
+  readonly hostTimer = new HostTimer(this);
+  /** @internal The idle check: autojump, `waitAllTasksBlocked`, deadlock detection. */
+  readonly idle: Idleness;
   /** @internal */
   readonly instruments = new InstrumentSet();
   /** True once the run has settled. */
@@ -117,9 +121,10 @@ export class Runner {
   private readonly rootScope: CancelScope;
   private ready: ReadyItem[] = [];
   private spare: ReadyItem[] = [];
-  private liveTasks = 0;
-  /** Tasks parked in kernel waits (not foreign ones). */
-  private blockedTasks = 0;
+  /** @internal */
+  liveTasks = 0;
+  /** @internal Tasks parked in kernel waits (not foreign ones). */
+  blockedTasks = 0;
   /** Tasks woken by a batch that are not back in the kernel yet. */
   private stepping = 0;
   /** Host turns so far: a step is fresh while the turn it began in lasts. */
@@ -132,21 +137,15 @@ export class Runner {
   private advanceQueued = false;
   /** At most one: the host turn that runs a waiting batch whatever `stepping` says. */
   private hostTurnImmediate: NodeJS.Immediate | null = null;
-  private idleImmediate: NodeJS.Immediate | null = null;
-  private hostTimer: NodeJS.Timeout | null = null;
-  private armedAt = NaN;
-  private idleTimer: NodeJS.Timeout | null = null;
-  private lastHostTurn = performance.now();
+  /** @internal When the host last had a turn (`performance.now()`). */
+  lastHostTurn = performance.now();
   private workSinceTimeCheck = 0;
-  private activity = 0;
-  private readonly idleWaiters: IdleWaiter[] = [];
   private internalError: unknown = NO_ERROR;
   private settle!: { resolve(value: unknown): void; reject(err: unknown): void };
   /** @internal Resolves when the run has finished. */
   readonly done: Promise<unknown>;
   /** @internal The debug checks, or null outside debug mode. */
   readonly debug: DebugMonitor | null;
-  private readonly detectDeadlock: boolean;
   private hangTimer: NodeJS.Timeout | null = null;
   private readonly dumpSignal: string | null;
   private readonly outsideSignal: AbortSignal | null;
@@ -161,7 +160,7 @@ export class Runner {
     this.clock = options.clock ?? new SystemClock();
     this.jumping = jumpingClock(this.clock);
     this.debug = debug;
-    this.detectDeadlock = options.hangDetection?.deadlock ?? false;
+    this.idle = new Idleness(this, this.jumping, options.hangDetection?.deadlock ?? false);
     const realTimeout = options.hangDetection?.realTimeout;
     if (realTimeout !== undefined) {
       this.hangTimer = setTimeout(
@@ -185,7 +184,7 @@ export class Runner {
   /** @internal */
   start(): void {
     this.clock.startClock();
-    if (this.jumping !== null) this.jumping._onChange = () => this.scheduleIdleCheck();
+    if (this.jumping !== null) this.jumping._onChange = () => this.idle.schedule();
     const inspect = process.env['DUET_INSPECT'];
     if (inspect !== undefined && inspect !== '' && inspect !== '0') this.loadInspector(inspect);
     if (this.instruments.list.length !== 0) this.instruments.call('beforeRun');
@@ -247,7 +246,7 @@ export class Runner {
     if (typeof callback !== 'function') throw new TypeError('callAt expects a function');
     const handle = new TimerHandle(this, when, callback);
     this.deadlines.push(handle);
-    if (!this.hasWork()) this.scheduleIdleCheck();
+    if (!this.hasWork()) this.idle.schedule();
     return handle;
   }
 
@@ -325,7 +324,7 @@ export class Runner {
     if (!foreign) this.blockedTasks++;
     if (this.instruments.list.length !== 0) this.instruments.call('afterTaskStep', task);
     if (task.edgePending || task.scope.effective) this.attemptAbort(task);
-    if (!this.hasWork()) this.scheduleIdleCheck();
+    if (!this.hasWork()) this.idle.schedule();
     return promise;
   }
 
@@ -468,8 +467,8 @@ export class Runner {
 
   // ---- batches ------------------------------------------------------------------------------
 
-  /** True while a batch is in progress or items are ready for the next one. */
-  private hasWork(): boolean {
+  /** @internal True while a batch is in progress or items are ready for the next one. */
+  hasWork(): boolean {
     return this.current !== null || this.ready.length !== 0;
   }
 
@@ -547,11 +546,7 @@ export class Runner {
   }
 
   private runBatch(force: boolean): void {
-    this.activity++;
-    if (this.idleTimer !== null) {
-      clearTimeout(this.idleTimer);
-      this.idleTimer = null;
-    }
+    this.idle.busy();
     if (this.deadlines.size !== 0) this.expireDeadlines();
     this.current = this.ready;
     this.ready = this.spare;
@@ -589,7 +584,7 @@ export class Runner {
     // Every task of the batch parked while it ran (or it held only callbacks): nobody else will
     // notice that the run may be idle.
     if (this.ready.length !== 0) this.kick();
-    else this.scheduleIdleCheck();
+    else this.idle.schedule();
   }
 
   private runCallback(callback: () => void): void {
@@ -699,7 +694,7 @@ export class Runner {
     if (task === this.rootTask) this.systemNursery.closeSystem();
     else task.parentNursery!.childFinished(task, failed, result);
     if (this.liveTasks === 0) this.finish();
-    else if (!this.hasWork()) this.scheduleIdleCheck();
+    else if (!this.hasWork()) this.idle.schedule();
   }
 
   /** @internal A failure that breaks the run (a system task or a callback threw): cancel everything. */
@@ -743,136 +738,19 @@ export class Runner {
   }
 
   private clearHostHandles(): void {
-    if (this.hostTimer !== null) clearTimeout(this.hostTimer);
-    if (this.idleTimer !== null) clearTimeout(this.idleTimer);
-    if (this.idleImmediate !== null) clearImmediate(this.idleImmediate);
+    this.hostTimer.clear();
+    this.idle.clear();
     if (this.hostTurnImmediate !== null) clearImmediate(this.hostTurnImmediate);
     if (this.hangTimer !== null) clearTimeout(this.hangTimer);
-    this.hostTimer = this.idleTimer = this.hangTimer = null;
-    this.idleImmediate = this.hostTurnImmediate = null;
+    this.hangTimer = null;
+    this.hostTurnImmediate = null;
   }
 
-  // ---- time and idleness --------------------------------------------------------------------
-
-  private expireDeadlines(): void {
+  /** @internal Turns the deadlines that are due into their effects (cancels, wake-ups, calls). */
+  expireDeadlines(): void {
     const now = this.clock.currentTime();
     let entry: TimedEntry | undefined;
     while ((entry = this.deadlines.popExpired(now)) !== undefined) entry.expire();
-  }
-
-  private scheduleIdleCheck(): void {
-    if (this.idleImmediate === null && !this.finished)
-      this.idleImmediate = setImmediate(this.idleCheck);
-  }
-
-  /** Runs once microtasks have drained: if nothing is ready, arm the timer, autojump, wake idle waiters. */
-  private readonly idleCheck = (): void => {
-    this.idleImmediate = null;
-    this.lastHostTurn = performance.now();
-    if (this.debug !== null) this.debug.hostTurn();
-    if (this.finished || this.hasWork()) return;
-    if (this.deadlines.size !== 0) {
-      this.expireDeadlines();
-      if (this.hasWork()) return;
-    }
-    if (this.instruments.list.length !== 0) this.instruments.call('beforeIdle');
-    if (this.liveTasks === this.blockedTasks) this.onAllBlocked();
-    this.armHostTimer();
-  };
-
-  /** Every task is parked in a kernel wait: wake `waitAllTasksBlocked` callers or autojump the clock. */
-  private onAllBlocked(): void {
-    const waiter = this.idleWaiters[0];
-    let delay = waiter === undefined ? Infinity : waiter.cushion;
-    let jump = false;
-    const clock = this.jumping;
-    if (clock !== null && this.deadlines.size !== 0 && clock.autojumpThreshold < delay) {
-      delay = clock.autojumpThreshold;
-      jump = true;
-    }
-    if (delay === Infinity) {
-      if (this.detectDeadlock && this.deadlines.size === 0) {
-        this.hang('deadlock: every task is waiting and nothing is scheduled to wake any of them');
-      }
-      return;
-    }
-    if (this.idleTimer !== null) clearTimeout(this.idleTimer);
-    this.idleTimer = null;
-    if (delay === 0) {
-      this.idleAction(jump);
-      return;
-    }
-    const activity = this.activity;
-    this.idleTimer = setTimeout(() => {
-      this.idleTimer = null;
-      if (this.activity === activity && this.liveTasks === this.blockedTasks) this.idleAction(jump);
-    }, delay * 1000);
-  }
-
-  private idleAction(jump: boolean): void {
-    if (this.instruments.list.length !== 0) this.instruments.call('afterIdle');
-    if (jump) {
-      this.jumping!._jumpTo(this.deadlines.peek()!.when);
-      this.expireDeadlines();
-      // The expired deadlines may have woken nobody (an abort that said FAILED): look again.
-      if (!this.hasWork()) this.scheduleIdleCheck();
-      return;
-    }
-    const cushion = this.idleWaiters[0]!.cushion;
-    while (this.idleWaiters.length !== 0 && this.idleWaiters[0]!.cushion === cushion) {
-      const waiter = this.idleWaiters.shift()!;
-      if (waiter.task.parkedOn === waiter) this.wake(waiter.task, undefined);
-    }
-  }
-
-  private armHostTimer(): void {
-    const top = this.deadlines.peek();
-    if (top === undefined || (this.hostTimer !== null && top.when === this.armedAt)) {
-      if (top === undefined && this.hostTimer !== null) {
-        clearTimeout(this.hostTimer);
-        this.hostTimer = null;
-      }
-      return;
-    }
-    if (this.hostTimer !== null) clearTimeout(this.hostTimer);
-    this.hostTimer = null;
-    const seconds = this.clock.deadlineToSleepTime(top.when);
-    if (!(seconds < Infinity)) return;
-    this.armedAt = top.when;
-    const ms = Math.ceil(Math.min(Math.max(seconds, 0), MAX_TIMER_SECONDS) * 1000);
-    this.hostTimer = setTimeout(this.onHostTimer, ms);
-  }
-
-  /**
-   * A deadline became the earliest: arm the host timer for it now. Tasks may be out in plain awaits
-   * of foreign Promises, so no idle check may come to do it (DESIGN principle 12).
-   */
-  private onEarlierDeadline(when: number): void {
-    if (this.finished || (this.hostTimer !== null && when >= this.armedAt)) return;
-    this.armHostTimer();
-  }
-
-  private readonly onHostTimer = (): void => {
-    this.hostTimer = null;
-    this.armedAt = NaN;
-    if (this.finished) return;
-    // Expire whatever is due even while a batch waits for a task that is out in foreign code.
-    this.expireDeadlines();
-    this.armHostTimer();
-    this.idleCheck();
-  };
-
-  /** @internal */
-  addIdleWaiter(waiter: IdleWaiter): void {
-    let i = this.idleWaiters.length;
-    while (i > 0 && this.idleWaiters[i - 1]!.cushion > waiter.cushion) i--;
-    this.idleWaiters.splice(i, 0, waiter);
-  }
-
-  /** @internal */
-  removeIdleWaiter(waiter: IdleWaiter): void {
-    const i = this.idleWaiters.indexOf(waiter);
-    if (i >= 0) this.idleWaiters.splice(i, 1);
   }
 
   /** @internal Counts for dumps and tests: live tasks, blocked tasks, ready items. */
