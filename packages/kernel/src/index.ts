@@ -54,24 +54,20 @@ export {
   type NurseryOptions,
   type TaskStatus,
 } from './nursery';
+export { Runner, TimerHandle } from './runner';
+export { RUN_OPTIONS, run, type RunOptions } from './run';
 export {
-  Runner,
-  TimerHandle,
   addInstrument,
-  cancelShieldedCheckpoint,
-  checkpoint,
   currentClock,
   currentRootTask,
   currentRunner,
   currentTask,
   currentTime,
   removeInstrument,
-  run,
   spawnSystemTask,
-  waitAllTasksBlocked,
-  RUN_OPTIONS,
-  type RunOptions,
-} from './runner';
+} from './current';
+export { cancelShieldedCheckpoint, checkpoint } from './checkpoints';
+export { waitAllTasksBlocked } from './idle';
 export { sleep, sleepForever, sleepUntil } from './sleep';
 export {
   DEFAULT_SETTLE_SECONDS,

@@ -1,7 +1,8 @@
 /**
- * The runner: one per `run()`. It owns the ready queue, runs tasks in batches, turns deadlines into
- * cancellations, detects when every task is blocked (for autojump and `waitAllTasksBlocked`), and
- * settles the run when its last task has ended.
+ * The runner: one per `run()`. It owns the ready queue, runs tasks in batches, parks and wakes
+ * them, delivers cancellation to parked tasks, expires deadlines, and settles the run when its last
+ * task has ended. It owns two helpers: the {@link HostTimer} (a Node timer for the earliest
+ * deadline) and the {@link Idleness} check (autojump, `waitAllTasksBlocked`, deadlock detection).
  *
  * Scheduling: a batch wakes every ready task in FIFO order; their steps run as microtasks. The next
  * batch starts only when every task of the batch is back in the kernel (parked, yielded or exited),
@@ -13,9 +14,9 @@
 import { performance } from 'node:perf_hooks';
 import { CancelScope, NO_ERROR } from './cancel';
 import { SystemClock, jumpingClock, type Clock, type JumpingClock } from './clock';
-import { contextTask, currentTaskOrUndefined, requireTask, runAsTask } from './context';
+import { contextTask, runAsTask } from './context';
 import { DeadlineHeap, type TimedEntry } from './deadlines';
-import type { DebugMonitor, DebugOptions } from './debug';
+import type { DebugMonitor } from './debug';
 import {
   Cancelled,
   HangError,
@@ -27,65 +28,19 @@ import {
   newCancelled,
   newEdgeCancelled,
 } from './errors';
-import { diagnosticsObserved } from './diagnostics';
 import { InstrumentSet, type Instrument } from './instruments';
 import { formatTaskTree, taskTree } from './introspect';
 import { Nursery } from './nursery';
 import { Abort, NEVER, type Outcome, type Waitable } from './park';
+import { HostTimer } from './host-timer';
+import { Idleness } from './idle';
+import type { RunOptions } from './run';
 import { Task, type TaskSink } from './task';
-import { checkFunction, checkNumber, checkOptions, checkSignal } from './validate';
 
 /** How long (ms) batches may follow each other as microtasks before the host gets a turn. */
 const HOST_TURN_MS = 0;
 /** Task steps between two looks at the time for {@link HOST_TURN_MS}. */
 const WORK_PER_TIME_CHECK = 1;
-/** The longest host timer armed at once; a later deadline re-arms when it fires. */
-const MAX_TIMER_SECONDS = 86_400;
-
-/** Options of {@link run}. */
-export interface RunOptions {
-  /** The clock of the run; a {@link SystemClock} by default. */
-  clock?: Clock;
-  /** Instruments installed before the root task starts. */
-  instruments?: readonly Instrument[];
-  /**
-   * Debug mode (see {@link DebugOptions}); also turned on by the environment variable
-   * `DUET_DEBUG=1`. Its code is a separate chunk, loaded by the first run that turns it on (the
-   * run starts once it is loaded), so bundles of programs that never do leave it out.
-   */
-  debug?: boolean | DebugOptions;
-  /**
-   * Fail the run with a {@link HangError} showing the task tree when it cannot make progress:
-   * `deadlock` when every task is parked in a kernel wait with no deadline pending (only right when
-   * nothing outside the kernel will wake a task), `realTimeout` after that many real seconds.
-   */
-  hangDetection?: {
-    /** Fail when every task is parked in a kernel wait and no deadline is pending. */
-    deadlock?: boolean;
-    /** Fail after this many real seconds. */
-    realTimeout?: number;
-  };
-  /**
-   * A signal (such as `'SIGUSR2'`) on which the run prints its task tree to stderr and goes on;
-   * the environment variable `DUET_DUMP_ON` sets it too.
-   */
-  dumpOnSignal?: `SIG${string}`;
-  /**
-   * An outside `AbortSignal`: aborting it cancels the whole run (its root scope, level-triggered),
-   * and `run()` rejects with a `Cancelled` whose message is the signal's reason.
-   */
-  signal?: AbortSignal;
-}
-
-/** The keys of {@link RunOptions}; facades add their own to check theirs. */
-export const RUN_OPTIONS: readonly string[] = [
-  'clock',
-  'instruments',
-  'debug',
-  'hangDetection',
-  'dumpOnSignal',
-  'signal',
-];
 
 type ReadyItem = Task | (() => void);
 
@@ -142,23 +97,6 @@ export class TimerHandle {
   }
 }
 
-class IdleWaiter implements Waitable {
-  constructor(
-    readonly runner: Runner,
-    readonly cushion: number,
-    readonly task: Task,
-  ) {}
-
-  abortWait(): Abort {
-    this.runner.removeIdleWaiter(this);
-    return Abort.SUCCEEDED;
-  }
-
-  describeWait(): string {
-    return `waitAllTasksBlocked(${this.cushion})`;
-  }
-}
-
 /** The engine of one run. Reach it with {@link currentRunner}; user code rarely needs it. */
 export class Runner {
   /** The run's clock. */
@@ -166,7 +104,11 @@ export class Runner {
   /** The clock again if it jumps (autojump drives it), else null. */
   private readonly jumping: JumpingClock | null;
   /** @internal Every pending deadline of the run. */
-  readonly deadlines = new DeadlineHeap((when) => this.onEarlierDeadline(when));
+  readonly deadlines = new DeadlineHeap((when) => this.hostTimer.onEarlierDeadline(when));
+  /** @internal The Node timer for the earliest deadline. */
+  readonly hostTimer = new HostTimer(this);
+  /** @internal The idle check: autojump, `waitAllTasksBlocked`, deadlock detection. */
+  readonly idle: Idleness;
   /** @internal */
   readonly instruments = new InstrumentSet();
   /** True once the run has settled. */
@@ -179,9 +121,10 @@ export class Runner {
   private readonly rootScope: CancelScope;
   private ready: ReadyItem[] = [];
   private spare: ReadyItem[] = [];
-  private liveTasks = 0;
-  /** Tasks parked in kernel waits (not foreign ones). */
-  private blockedTasks = 0;
+  /** @internal */
+  liveTasks = 0;
+  /** @internal Tasks parked in kernel waits (not foreign ones). */
+  blockedTasks = 0;
   /** Tasks woken by a batch that are not back in the kernel yet. */
   private stepping = 0;
   /** Host turns so far: a step is fresh while the turn it began in lasts. */
@@ -194,21 +137,15 @@ export class Runner {
   private advanceQueued = false;
   /** At most one: the host turn that runs a waiting batch whatever `stepping` says. */
   private hostTurnImmediate: NodeJS.Immediate | null = null;
-  private idleImmediate: NodeJS.Immediate | null = null;
-  private hostTimer: NodeJS.Timeout | null = null;
-  private armedAt = NaN;
-  private idleTimer: NodeJS.Timeout | null = null;
-  private lastHostTurn = performance.now();
+  /** @internal When the host last had a turn (`performance.now()`). */
+  lastHostTurn = performance.now();
   private workSinceTimeCheck = 0;
-  private activity = 0;
-  private readonly idleWaiters: IdleWaiter[] = [];
   private internalError: unknown = NO_ERROR;
   private settle!: { resolve(value: unknown): void; reject(err: unknown): void };
   /** @internal Resolves when the run has finished. */
   readonly done: Promise<unknown>;
   /** @internal The debug checks, or null outside debug mode. */
   readonly debug: DebugMonitor | null;
-  private readonly detectDeadlock: boolean;
   private hangTimer: NodeJS.Timeout | null = null;
   private readonly dumpSignal: string | null;
   private readonly outsideSignal: AbortSignal | null;
@@ -223,7 +160,7 @@ export class Runner {
     this.clock = options.clock ?? new SystemClock();
     this.jumping = jumpingClock(this.clock);
     this.debug = debug;
-    this.detectDeadlock = options.hangDetection?.deadlock ?? false;
+    this.idle = new Idleness(this, this.jumping, options.hangDetection?.deadlock ?? false);
     const realTimeout = options.hangDetection?.realTimeout;
     if (realTimeout !== undefined) {
       this.hangTimer = setTimeout(
@@ -247,28 +184,14 @@ export class Runner {
   /** @internal */
   start(): void {
     this.clock.startClock();
-    if (this.jumping !== null) this.jumping._onChange = () => this.scheduleIdleCheck();
+    if (this.jumping !== null) this.jumping._onChange = () => this.idle.schedule();
     const inspect = process.env['DUET_INSPECT'];
     if (inspect !== undefined && inspect !== '' && inspect !== '0') this.loadInspector(inspect);
     if (this.instruments.list.length !== 0) this.instruments.call('beforeRun');
     if (this.dumpSignal !== null) process.on(this.dumpSignal, this.dumpTree);
-    watchForExit(this);
     this.spawned(this.rootTask);
     if (this.outsideSignal !== null) this.rootScope.listen(this.outsideSignal);
   }
-
-  /**
-   * Node's event loop ran out of work while this run is pending: no timer, socket or callback is
-   * left that could wake a task. Without this the process would exit silently (code 13 under ESM,
-   * 0 under CommonJS with `run()` never settled); the run fails with the tree instead.
-   */
-  /** @internal */
-  readonly onBeforeExit = (): void => {
-    this.hang(
-      'deadlock: the process has nothing left to do, but tasks of this run are still waiting ' +
-        '(each waits for something nobody will provide; see what each waits on below)',
-    );
-  };
 
   /** The inspector is a separate entry point, loaded only when `DUET_INSPECT` asks for it. */
   private loadInspector(value: string): void {
@@ -287,8 +210,11 @@ export class Runner {
     process.stderr.write(formatTaskTree(taskTree(this)) + '\n');
   };
 
-  /** Fails the run at once with a {@link HangError} showing the task tree, and cancels everything. */
-  private hang(reason: string): void {
+  /**
+   * @internal Fails the run at once with a {@link HangError} showing the task tree, and cancels
+   * everything.
+   */
+  hang(reason: string): void {
     if (this.finished || this.internalError instanceof HangError) return;
     const error = new HangError(`${reason}\n${formatTaskTree(taskTree(this))}`);
     this.settle.reject(error);
@@ -320,7 +246,7 @@ export class Runner {
     if (typeof callback !== 'function') throw new TypeError('callAt expects a function');
     const handle = new TimerHandle(this, when, callback);
     this.deadlines.push(handle);
-    if (!this.hasWork()) this.scheduleIdleCheck();
+    if (!this.hasWork()) this.idle.schedule();
     return handle;
   }
 
@@ -398,7 +324,7 @@ export class Runner {
     if (!foreign) this.blockedTasks++;
     if (this.instruments.list.length !== 0) this.instruments.call('afterTaskStep', task);
     if (task.edgePending || task.scope.effective) this.attemptAbort(task);
-    if (!this.hasWork()) this.scheduleIdleCheck();
+    if (!this.hasWork()) this.idle.schedule();
     return promise;
   }
 
@@ -541,8 +467,8 @@ export class Runner {
 
   // ---- batches ------------------------------------------------------------------------------
 
-  /** True while a batch is in progress or items are ready for the next one. */
-  private hasWork(): boolean {
+  /** @internal True while a batch is in progress or items are ready for the next one. */
+  hasWork(): boolean {
     return this.current !== null || this.ready.length !== 0;
   }
 
@@ -620,11 +546,7 @@ export class Runner {
   }
 
   private runBatch(force: boolean): void {
-    this.activity++;
-    if (this.idleTimer !== null) {
-      clearTimeout(this.idleTimer);
-      this.idleTimer = null;
-    }
+    this.idle.busy();
     if (this.deadlines.size !== 0) this.expireDeadlines();
     this.current = this.ready;
     this.ready = this.spare;
@@ -662,7 +584,7 @@ export class Runner {
     // Every task of the batch parked while it ran (or it held only callbacks): nobody else will
     // notice that the run may be idle.
     if (this.ready.length !== 0) this.kick();
-    else this.scheduleIdleCheck();
+    else this.idle.schedule();
   }
 
   private runCallback(callback: () => void): void {
@@ -772,7 +694,7 @@ export class Runner {
     if (task === this.rootTask) this.systemNursery.closeSystem();
     else task.parentNursery!.childFinished(task, failed, result);
     if (this.liveTasks === 0) this.finish();
-    else if (!this.hasWork()) this.scheduleIdleCheck();
+    else if (!this.hasWork()) this.idle.schedule();
   }
 
   /** @internal A failure that breaks the run (a system task or a callback threw): cancel everything. */
@@ -787,7 +709,6 @@ export class Runner {
     this.clearHostHandles();
     this.debug?.close();
     if (this.dumpSignal !== null) process.off(this.dumpSignal, this.dumpTree);
-    unwatchForExit(this);
     this.rootScope.stopListening();
     if (this.jumping !== null) this.jumping._onChange = null;
     if (this.instruments.list.length !== 0) this.instruments.call('afterRun');
@@ -817,158 +738,25 @@ export class Runner {
   }
 
   private clearHostHandles(): void {
-    if (this.hostTimer !== null) clearTimeout(this.hostTimer);
-    if (this.idleTimer !== null) clearTimeout(this.idleTimer);
-    if (this.idleImmediate !== null) clearImmediate(this.idleImmediate);
+    this.hostTimer.clear();
+    this.idle.clear();
     if (this.hostTurnImmediate !== null) clearImmediate(this.hostTurnImmediate);
     if (this.hangTimer !== null) clearTimeout(this.hangTimer);
-    this.hostTimer = this.idleTimer = this.hangTimer = null;
-    this.idleImmediate = this.hostTurnImmediate = null;
+    this.hangTimer = null;
+    this.hostTurnImmediate = null;
   }
 
-  // ---- time and idleness --------------------------------------------------------------------
-
-  private expireDeadlines(): void {
+  /** @internal Turns the deadlines that are due into their effects (cancels, wake-ups, calls). */
+  expireDeadlines(): void {
     const now = this.clock.currentTime();
     let entry: TimedEntry | undefined;
     while ((entry = this.deadlines.popExpired(now)) !== undefined) entry.expire();
-  }
-
-  private scheduleIdleCheck(): void {
-    if (this.idleImmediate === null && !this.finished)
-      this.idleImmediate = setImmediate(this.idleCheck);
-  }
-
-  /** Runs once microtasks have drained: if nothing is ready, arm the timer, autojump, wake idle waiters. */
-  private readonly idleCheck = (): void => {
-    this.idleImmediate = null;
-    this.lastHostTurn = performance.now();
-    if (this.debug !== null) this.debug.hostTurn();
-    if (this.finished || this.hasWork()) return;
-    if (this.deadlines.size !== 0) {
-      this.expireDeadlines();
-      if (this.hasWork()) return;
-    }
-    if (this.instruments.list.length !== 0) this.instruments.call('beforeIdle');
-    if (this.liveTasks === this.blockedTasks) this.onAllBlocked();
-    this.armHostTimer();
-  };
-
-  /** Every task is parked in a kernel wait: wake `waitAllTasksBlocked` callers or autojump the clock. */
-  private onAllBlocked(): void {
-    const waiter = this.idleWaiters[0];
-    let delay = waiter === undefined ? Infinity : waiter.cushion;
-    let jump = false;
-    const clock = this.jumping;
-    if (clock !== null && this.deadlines.size !== 0 && clock.autojumpThreshold < delay) {
-      delay = clock.autojumpThreshold;
-      jump = true;
-    }
-    if (delay === Infinity) {
-      if (this.detectDeadlock && this.deadlines.size === 0) {
-        this.hang('deadlock: every task is waiting and nothing is scheduled to wake any of them');
-      }
-      return;
-    }
-    if (this.idleTimer !== null) clearTimeout(this.idleTimer);
-    this.idleTimer = null;
-    if (delay === 0) {
-      this.idleAction(jump);
-      return;
-    }
-    const activity = this.activity;
-    this.idleTimer = setTimeout(() => {
-      this.idleTimer = null;
-      if (this.activity === activity && this.liveTasks === this.blockedTasks) this.idleAction(jump);
-    }, delay * 1000);
-  }
-
-  private idleAction(jump: boolean): void {
-    if (this.instruments.list.length !== 0) this.instruments.call('afterIdle');
-    if (jump) {
-      this.jumping!._jumpTo(this.deadlines.peek()!.when);
-      this.expireDeadlines();
-      // The expired deadlines may have woken nobody (an abort that said FAILED): look again.
-      if (!this.hasWork()) this.scheduleIdleCheck();
-      return;
-    }
-    const cushion = this.idleWaiters[0]!.cushion;
-    while (this.idleWaiters.length !== 0 && this.idleWaiters[0]!.cushion === cushion) {
-      const waiter = this.idleWaiters.shift()!;
-      if (waiter.task.parkedOn === waiter) this.wake(waiter.task, undefined);
-    }
-  }
-
-  private armHostTimer(): void {
-    const top = this.deadlines.peek();
-    if (top === undefined || (this.hostTimer !== null && top.when === this.armedAt)) {
-      if (top === undefined && this.hostTimer !== null) {
-        clearTimeout(this.hostTimer);
-        this.hostTimer = null;
-      }
-      return;
-    }
-    if (this.hostTimer !== null) clearTimeout(this.hostTimer);
-    this.hostTimer = null;
-    const seconds = this.clock.deadlineToSleepTime(top.when);
-    if (!(seconds < Infinity)) return;
-    this.armedAt = top.when;
-    const ms = Math.ceil(Math.min(Math.max(seconds, 0), MAX_TIMER_SECONDS) * 1000);
-    this.hostTimer = setTimeout(this.onHostTimer, ms);
-  }
-
-  /**
-   * A deadline became the earliest: arm the host timer for it now. Tasks may be out in plain awaits
-   * of foreign Promises, so no idle check may come to do it (DESIGN principle 12).
-   */
-  private onEarlierDeadline(when: number): void {
-    if (this.finished || (this.hostTimer !== null && when >= this.armedAt)) return;
-    this.armHostTimer();
-  }
-
-  private readonly onHostTimer = (): void => {
-    this.hostTimer = null;
-    this.armedAt = NaN;
-    if (this.finished) return;
-    // Expire whatever is due even while a batch waits for a task that is out in foreign code.
-    this.expireDeadlines();
-    this.armHostTimer();
-    this.idleCheck();
-  };
-
-  /** @internal */
-  addIdleWaiter(waiter: IdleWaiter): void {
-    let i = this.idleWaiters.length;
-    while (i > 0 && this.idleWaiters[i - 1]!.cushion > waiter.cushion) i--;
-    this.idleWaiters.splice(i, 0, waiter);
-  }
-
-  /** @internal */
-  removeIdleWaiter(waiter: IdleWaiter): void {
-    const i = this.idleWaiters.indexOf(waiter);
-    if (i >= 0) this.idleWaiters.splice(i, 1);
   }
 
   /** @internal Counts for dumps and tests: live tasks, blocked tasks, ready items. */
   get counts(): { live: number; blocked: number; ready: number } {
     return { live: this.liveTasks, blocked: this.blockedTasks, ready: this.ready.length };
   }
-}
-
-/** The runs still pending, told when Node's event loop runs dry: one process listener for all. */
-const pendingRuns = new Set<Runner>();
-
-function onBeforeExit(): void {
-  for (const runner of [...pendingRuns]) runner.onBeforeExit();
-}
-
-function watchForExit(runner: Runner): void {
-  if (pendingRuns.size === 0) process.on('beforeExit', onBeforeExit);
-  pendingRuns.add(runner);
-}
-
-function unwatchForExit(runner: Runner): void {
-  if (pendingRuns.delete(runner) && pendingRuns.size === 0) process.off('beforeExit', onBeforeExit);
 }
 
 function outcomeOf(failed: boolean, value: unknown): Outcome {
@@ -1004,150 +792,4 @@ function taskReturned(value: unknown): void {
 function taskThrew(error: unknown): void {
   const task = contextTask()!;
   task.runner.taskExited(task, true, error);
-}
-
-/**
- * Runs `fn(...args)` as the root task of a new run and resolves with its result (or rejects with
- * its error), once every task of the run has ended. Calling `run` from inside a running task is an
- * error: open a nursery instead.
- *
- * @example
- * ```ts
- * await run(async () => {
- *   await openNursery(async (n) => { n.startSoon(child, 1); });
- * });
- * await run({ clock: new MockClock({ autojumpThreshold: 0 }) }, main, arg);
- * ```
- */
-export function run<A extends unknown[], R>(
-  fn: (...args: A) => R | Promise<R>,
-  ...args: A
-): Promise<R>;
-export function run<A extends unknown[], R>(
-  options: RunOptions,
-  fn: (...args: A) => R | Promise<R>,
-  ...args: A
-): Promise<R>;
-export function run(first: unknown, ...rest: unknown[]): Promise<unknown> {
-  let options: RunOptions = {};
-  let fn = first;
-  let args = rest;
-  if (typeof first !== 'function') {
-    if (
-      first === null ||
-      typeof first !== 'object' ||
-      typeof (first as PromiseLike<unknown>).then === 'function'
-    ) {
-      checkFunction('run()', first);
-    }
-    options = first as RunOptions;
-    fn = rest[0];
-    args = rest.slice(1);
-  }
-  checkFunction('run()', fn);
-  if (currentTaskOrUndefined() !== undefined) {
-    throw new RuntimeError(
-      'run() was called from inside a running task; open a nursery instead of nesting runs',
-    );
-  }
-  checkOptions('run()', options, RUN_OPTIONS);
-  checkSignal('run()', options.signal);
-  const main = fn as (...args: never[]) => unknown;
-  const debug = options.debug ?? process.env['DUET_DEBUG'] === '1';
-  const debugOptions = debug === false ? null : debug === true ? {} : debug;
-  const observed = diagnosticsObserved();
-  if (debugOptions === null && !observed) return startRun(new Runner(options, main, args, null));
-  // Debug mode and the diagnostics publisher are chunks of their own, loaded when a run needs
-  // them: a program that uses neither does not carry them. Such a run starts once they are loaded
-  // (a few microtasks later).
-  return Promise.all([
-    debugOptions === null ? null : import('./debug'),
-    observed ? import('./publisher') : null,
-  ]).then(([debugModule, publisherModule]) => {
-    const monitor = debugModule === null ? null : new debugModule.DebugMonitor(debugOptions!);
-    const runner = new Runner(options, main, args, monitor);
-    if (publisherModule !== null) runner.instruments.add(publisherModule.publisher(runner));
-    return startRun(runner);
-  });
-}
-
-function startRun(runner: Runner): Promise<unknown> {
-  runner.start();
-  return runner.done;
-}
-
-/** The runner of the current run. */
-export function currentRunner(): Runner {
-  return requireTask('currentRunner()').runner;
-}
-
-/** The task whose code is running. */
-export function currentTask(): Task {
-  return requireTask('currentTask()');
-}
-
-/** The root task of the current run (the one running the function passed to `run`). */
-export function currentRootTask(): Task {
-  return requireTask('currentRootTask()').runner.rootTask;
-}
-
-/** The current time in seconds on the run's clock. */
-export function currentTime(): number {
-  return requireTask('currentTime()').runner.clock.currentTime();
-}
-
-/** The clock of the current run. */
-export function currentClock(): Clock {
-  return requireTask('currentClock()').runner.clock;
-}
-
-/** Schedule point and cancel point: lets other tasks run, then raises `Cancelled` if cancellation is in force. */
-export function checkpoint(): Promise<void> {
-  const task = requireTask('checkpoint()');
-  return task.runner.yieldTask(task, true);
-}
-
-/**
- * Schedule point only: lets other tasks run, and is never cancelled. Resolves with `value`, so a
- * primitive that already has its result (a received item) needs no extra reaction to return it.
- */
-export function cancelShieldedCheckpoint(): Promise<void>;
-export function cancelShieldedCheckpoint<T>(value: T): Promise<T>;
-export function cancelShieldedCheckpoint(value?: unknown): Promise<unknown> {
-  const task = requireTask('cancelShieldedCheckpoint()');
-  return task.runner.yieldTask(task, false, value);
-}
-
-/** Starts `fn(...args)` as a system task of the current run (see {@link Runner.spawnSystemTask}). */
-export function spawnSystemTask<A extends unknown[]>(
-  fn: (...args: A) => unknown,
-  ...args: A
-): Task {
-  checkFunction('spawnSystemTask()', fn);
-  return requireTask('spawnSystemTask()').runner.spawnSystemTask(fn, args);
-}
-
-/** Adds an instrument to the current run. */
-export function addInstrument(instrument: Instrument): void {
-  requireTask('addInstrument()').runner.addInstrument(instrument);
-}
-
-/** Removes an instrument from the current run; a `ValueError` if it is not installed. */
-export function removeInstrument(instrument: Instrument): void {
-  requireTask('removeInstrument()').runner.removeInstrument(instrument);
-}
-
-/**
- * Returns once every other task of the run is parked in a kernel wait and has stayed so for
- * `cushion` real seconds: a way for tests to let everything settle. Callers with the smallest
- * cushion wake first; it takes priority over autojump.
- */
-export function waitAllTasksBlocked(cushion = 0): Promise<void> {
-  checkNumber('waitAllTasksBlocked()', 'cushion', cushion, { min: 0, unit: 'seconds' });
-  const task = requireTask('waitAllTasksBlocked()');
-  const runner = task.runner;
-  if (!runner.canPark(task, 'waitAllTasksBlocked')) return NEVER;
-  const waiter = new IdleWaiter(runner, cushion, task);
-  runner.addIdleWaiter(waiter);
-  return runner.park(task, waiter, false) as Promise<void>;
 }

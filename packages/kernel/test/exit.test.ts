@@ -39,4 +39,18 @@ describe('process exit', () => {
     expect(result.stdout.trim()).toBe('done 0');
     expect(result.code).toBe(0);
   }, 30_000);
+
+  test('a failed run leaves no timer or immediate behind either', async () => {
+    const result = await runScript(`
+      const outcome = await k.run(async () => {
+        await new k.CancelScope({ relativeDeadline: 30 }).run(async () => {
+          await k.sleep(0.001);
+          throw new Error('fail');
+        });
+      }).then(() => 'resolved', (err) => err.message);
+      console.log(outcome, process.getActiveResourcesInfo().filter((r) => r === 'Timeout' || r === 'Immediate').length);
+    `);
+    expect(result.stdout.trim()).toBe('fail 0');
+    expect(result.code).toBe(0);
+  }, 30_000);
 });

@@ -1,0 +1,157 @@
+/**
+ * The lifecycle of a run: `run()` reads its options, makes the {@link Runner} (loading the debug
+ * and diagnostics chunks first when the run needs them), starts it, and watches for Node's event
+ * loop running dry while it is pending.
+ */
+import { currentTaskOrUndefined } from './context';
+import type { DebugOptions } from './debug';
+import { diagnosticsObserved } from './diagnostics';
+import type { Clock } from './clock';
+import { RuntimeError } from './errors';
+import type { Instrument } from './instruments';
+import { Runner } from './runner';
+import { checkFunction, checkOptions, checkSignal } from './validate';
+
+/** Options of {@link run}. */
+export interface RunOptions {
+  /** The clock of the run; a {@link @duet/kernel!SystemClock} by default. */
+  clock?: Clock;
+  /** Instruments installed before the root task starts. */
+  instruments?: readonly Instrument[];
+  /**
+   * Debug mode (see {@link DebugOptions}); also turned on by the environment variable
+   * `DUET_DEBUG=1`. Its code is a separate chunk, loaded by the first run that turns it on (the
+   * run starts once it is loaded), so bundles of programs that never do leave it out.
+   */
+  debug?: boolean | DebugOptions;
+  /**
+   * Fail the run with a {@link @duet/kernel!HangError} showing the task tree when it cannot make progress:
+   * `deadlock` when every task is parked in a kernel wait with no deadline pending (only right when
+   * nothing outside the kernel will wake a task), `realTimeout` after that many real seconds.
+   */
+  hangDetection?: {
+    /** Fail when every task is parked in a kernel wait and no deadline is pending. */
+    deadlock?: boolean;
+    /** Fail after this many real seconds. */
+    realTimeout?: number;
+  };
+  /**
+   * A signal (such as `'SIGUSR2'`) on which the run prints its task tree to stderr and goes on;
+   * the environment variable `DUET_DUMP_ON` sets it too.
+   */
+  dumpOnSignal?: `SIG${string}`;
+  /**
+   * An outside `AbortSignal`: aborting it cancels the whole run (its root scope, level-triggered),
+   * and `run()` rejects with a `Cancelled` whose message is the signal's reason.
+   */
+  signal?: AbortSignal;
+}
+
+/** The keys of {@link RunOptions}; facades add their own to check theirs. */
+export const RUN_OPTIONS: readonly string[] = [
+  'clock',
+  'instruments',
+  'debug',
+  'hangDetection',
+  'dumpOnSignal',
+  'signal',
+];
+
+/**
+ * Node's event loop ran out of work while a run is pending: no timer, socket or callback is left
+ * that could wake a task. Without this the process would exit silently (code 13 under ESM, 0 under
+ * CommonJS with `run()` never settled); the run fails with the tree instead.
+ */
+const EXIT_REASON =
+  'deadlock: the process has nothing left to do, but tasks of this run are still waiting ' +
+  '(each waits for something nobody will provide; see what each waits on below)';
+
+/** The runs still pending, told when Node's event loop runs dry: one process listener for all. */
+const pendingRuns = new Set<Runner>();
+
+function onBeforeExit(): void {
+  for (const runner of [...pendingRuns]) runner.hang(EXIT_REASON);
+}
+
+function watchForExit(runner: Runner): void {
+  if (pendingRuns.size === 0) process.on('beforeExit', onBeforeExit);
+  pendingRuns.add(runner);
+}
+
+function unwatchForExit(runner: Runner): void {
+  if (pendingRuns.delete(runner) && pendingRuns.size === 0) process.off('beforeExit', onBeforeExit);
+}
+
+/**
+ * Runs `fn(...args)` as the root task of a new run and resolves with its result (or rejects with
+ * its error), once every task of the run has ended. Calling `run` from inside a running task is an
+ * error: open a nursery instead.
+ *
+ * @example
+ * ```ts
+ * await run(async () => {
+ *   await openNursery(async (n) => { n.startSoon(child, 1); });
+ * });
+ * await run({ clock: new MockClock({ autojumpThreshold: 0 }) }, main, arg);
+ * ```
+ */
+export function run<A extends unknown[], R>(
+  fn: (...args: A) => R | Promise<R>,
+  ...args: A
+): Promise<R>;
+export function run<A extends unknown[], R>(
+  options: RunOptions,
+  fn: (...args: A) => R | Promise<R>,
+  ...args: A
+): Promise<R>;
+export function run(first: unknown, ...rest: unknown[]): Promise<unknown> {
+  let options: RunOptions = {};
+  let fn = first;
+  let args = rest;
+  if (typeof first !== 'function') {
+    if (
+      first === null ||
+      typeof first !== 'object' ||
+      typeof (first as PromiseLike<unknown>).then === 'function'
+    ) {
+      checkFunction('run()', first);
+    }
+    options = first as RunOptions;
+    fn = rest[0];
+    args = rest.slice(1);
+  }
+  checkFunction('run()', fn);
+  if (currentTaskOrUndefined() !== undefined) {
+    throw new RuntimeError(
+      'run() was called from inside a running task; open a nursery instead of nesting runs',
+    );
+  }
+  checkOptions('run()', options, RUN_OPTIONS);
+  checkSignal('run()', options.signal);
+  const main = fn as (...args: never[]) => unknown;
+  const debug = options.debug ?? process.env['DUET_DEBUG'] === '1';
+  const debugOptions = debug === false ? null : debug === true ? {} : debug;
+  const observed = diagnosticsObserved();
+  if (debugOptions === null && !observed) return startRun(new Runner(options, main, args, null));
+  // Debug mode and the diagnostics publisher are chunks of their own, loaded when a run needs
+  // them: a program that uses neither does not carry them. Such a run starts once they are loaded
+  // (a few microtasks later).
+  return Promise.all([
+    debugOptions === null ? null : import('./debug'),
+    observed ? import('./publisher') : null,
+  ]).then(([debugModule, publisherModule]) => {
+    const monitor = debugModule === null ? null : new debugModule.DebugMonitor(debugOptions!);
+    const runner = new Runner(options, main, args, monitor);
+    if (publisherModule !== null) runner.instruments.add(publisherModule.publisher(runner));
+    return startRun(runner);
+  });
+}
+
+function startRun(runner: Runner): Promise<unknown> {
+  runner.start();
+  watchForExit(runner);
+  // Settled (or failed by a hang) is no longer pending; this reaction runs before the caller's.
+  const unwatch = (): void => unwatchForExit(runner);
+  void runner.done.then(unwatch, unwatch);
+  return runner.done;
+}
