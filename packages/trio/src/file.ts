@@ -29,7 +29,7 @@ import {
   currentSignal,
 } from '@duet/kernel';
 import { BusyResourceError, ClosedResourceError } from './errors';
-import { toBuffer, type AsyncResource, type Bytes } from './streams';
+import { toBuffer, type AsyncResource, type Bytes } from './stream-abc';
 
 const READ_CHUNK = 65536;
 

@@ -90,20 +90,18 @@ export {
   WouldBlock,
 } from './errors';
 export {
-  BufferedReceiveStream,
   DEFAULT_RECEIVE_BUFFER,
   DEFAULT_RECEIVE_SIZE,
-  ReadableReceiveStream,
-  StapledStream,
-  WritableSendStream,
   type AsyncResource,
   type Bytes,
   type HalfCloseableStream,
   type ReceiveStream,
-  type ReceiveUntilOptions,
   type SendStream,
   type Stream,
-} from './streams';
+} from './stream-abc';
+export { ReadableReceiveStream, WritableSendStream } from './node-streams';
+export { StapledStream } from './stapled';
+export { BufferedReceiveStream, type ReceiveUntilOptions } from './buffered';
 export {
   SocketListener,
   SocketStream,

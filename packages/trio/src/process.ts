@@ -25,13 +25,8 @@ import {
 } from '@duet/kernel';
 import { BrokenResourceError } from './errors';
 import { openNursery } from './run';
-import {
-  ReadableReceiveStream,
-  WritableSendStream,
-  toBuffer,
-  type AsyncResource,
-  type Bytes,
-} from './streams';
+import { ReadableReceiveStream, WritableSendStream } from './node-streams';
+import { toBuffer, type AsyncResource, type Bytes } from './stream-abc';
 
 /**
  * Where a child's standard stream goes: `'pipe'` (a stream on the {@link Process}), `'inherit'`

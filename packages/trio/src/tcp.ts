@@ -28,16 +28,14 @@ import {
 } from '@duet/kernel';
 import { BusyResourceError, ClosedResourceError } from './errors';
 import { openNursery } from './run';
+import { ReadableReceiveStream, WritableSendStream, waitStreamClosed } from './node-streams';
 import {
-  ReadableReceiveStream,
-  WritableSendStream,
-  waitStreamClosed,
+  DEFAULT_RECEIVE_BUFFER,
+  checkBufferSize,
   type AsyncResource,
   type Bytes,
   type HalfCloseableStream,
-  DEFAULT_RECEIVE_BUFFER,
-  checkBufferSize,
-} from './streams';
+} from './stream-abc';
 import { Event } from './sync';
 import { moveOnAfter } from './timeouts';
 
