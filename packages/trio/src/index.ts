@@ -102,20 +102,16 @@ export {
 export { ReadableReceiveStream, WritableSendStream } from './node-streams';
 export { StapledStream } from './stapled';
 export { BufferedReceiveStream, type ReceiveUntilOptions } from './buffered';
+export { SocketStream, type SocketAddress } from './socket-stream';
+export { openTcpStream, type OpenTcpStreamOptions } from './tcp-connect';
+export { SocketListener, openTcpListeners, type OpenTcpListenersOptions } from './tcp-listen';
 export {
-  SocketListener,
-  SocketStream,
-  openTcpListeners,
-  openTcpStream,
   serveListeners,
   serveTcp,
-  type OpenTcpListenersOptions,
-  type OpenTcpStreamOptions,
   type ServeListenersOptions,
   type ServeTcpOptions,
-  type SocketAddress,
   type StreamHandler,
-} from './tcp';
+} from './tcp-serve';
 export {
   CalledProcessError,
   CompletedProcess,
