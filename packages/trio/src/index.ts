@@ -122,7 +122,8 @@ export {
   type RunProcessOptions,
   type StdioSpec,
 } from './process';
-export { AsyncFile, Path, openFile, type FileMode, type OpenFileOptions } from './file';
+export { AsyncFile, type FileMode } from './file';
+export { Path, openFile, type OpenFileOptions } from './path';
 export {
   currentDefaultThreadLimiter,
   toThread,
