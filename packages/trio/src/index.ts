@@ -112,16 +112,13 @@ export {
   type ServeTcpOptions,
   type StreamHandler,
 } from './tcp-serve';
+export { Process, openProcess, type OpenProcessOptions, type StdioSpec } from './process';
 export {
   CalledProcessError,
   CompletedProcess,
-  Process,
-  openProcess,
   runProcess,
-  type OpenProcessOptions,
   type RunProcessOptions,
-  type StdioSpec,
-} from './process';
+} from './run-process';
 export { AsyncFile, type FileMode } from './file';
 export { Path, openFile, type OpenFileOptions } from './path';
 export {
