@@ -74,7 +74,7 @@ export type FileMode =
   | 'a+b'
   | 'x+b';
 
-/** @internal The binary modes of {@link FileMode}. */
+/** The binary modes of {@link FileMode} (public in the declarations: `openFile` names it). */
 export type BinaryMode = Extract<FileMode, `${string}b${string}`>;
 
 /**
