@@ -83,16 +83,17 @@ export {
   ConnectionResetError,
   IncompleteReadError,
   LimitOverrunError,
+} from './stream-errors';
+export { StreamReader } from './stream-reader';
+export { StreamWriter } from './stream-writer';
+export { openConnection, type OpenConnectionOptions } from './connection';
+export {
   Server,
-  StreamReader,
-  StreamWriter,
-  openConnection,
   startServer,
   type ClientConnectedCallback,
-  type OpenConnectionOptions,
   type ServerSocket,
   type StartServerOptions,
-} from './streams';
+} from './server';
 export {
   DEVNULL,
   PIPE,

@@ -19,7 +19,9 @@ import {
   hostEvent,
 } from '@duet/kernel';
 import { ValueError } from './errors';
-import { StreamReader, StreamWriter, checkLimit, toPythonError, ConnectionError } from './streams';
+import { ConnectionError, toPythonError } from './stream-errors';
+import { StreamReader, checkLimit } from './stream-reader';
+import { StreamWriter } from './stream-writer';
 
 /**
  * `asyncio.subprocess.PIPE`: connect the stream to a pipe on the `Process`.

@@ -11,15 +11,15 @@ import {
   timeout,
   waitFor,
 } from '@duet/asyncio';
+import { openConnection } from '../src/connection';
+import { startServer } from '../src/server';
 import {
   ConnectionRefusedError,
   IncompleteReadError,
   LimitOverrunError,
-  StreamReader,
-  openConnection,
-  startServer,
-  type StreamWriter,
-} from '../src/streams';
+} from '../src/stream-errors';
+import { StreamReader } from '../src/stream-reader';
+import type { StreamWriter } from '../src/stream-writer';
 import {
   DEVNULL,
   PIPE,

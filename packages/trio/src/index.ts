@@ -90,45 +90,37 @@ export {
   WouldBlock,
 } from './errors';
 export {
-  BufferedReceiveStream,
   DEFAULT_RECEIVE_BUFFER,
   DEFAULT_RECEIVE_SIZE,
-  ReadableReceiveStream,
-  StapledStream,
-  WritableSendStream,
   type AsyncResource,
   type Bytes,
   type HalfCloseableStream,
   type ReceiveStream,
-  type ReceiveUntilOptions,
   type SendStream,
   type Stream,
-} from './streams';
+} from './stream-abc';
+export { ReadableReceiveStream, WritableSendStream } from './node-streams';
+export { StapledStream } from './stapled';
+export { BufferedReceiveStream, type ReceiveUntilOptions } from './buffered';
+export { SocketStream, type SocketAddress } from './socket-stream';
+export { openTcpStream, type OpenTcpStreamOptions } from './tcp-connect';
+export { SocketListener, openTcpListeners, type OpenTcpListenersOptions } from './tcp-listen';
 export {
-  SocketListener,
-  SocketStream,
-  openTcpListeners,
-  openTcpStream,
   serveListeners,
   serveTcp,
-  type OpenTcpListenersOptions,
-  type OpenTcpStreamOptions,
   type ServeListenersOptions,
   type ServeTcpOptions,
-  type SocketAddress,
   type StreamHandler,
-} from './tcp';
+} from './tcp-serve';
+export { Process, openProcess, type OpenProcessOptions, type StdioSpec } from './process';
 export {
   CalledProcessError,
   CompletedProcess,
-  Process,
-  openProcess,
   runProcess,
-  type OpenProcessOptions,
   type RunProcessOptions,
-  type StdioSpec,
-} from './process';
-export { AsyncFile, Path, openFile, type FileMode, type OpenFileOptions } from './file';
+} from './run-process';
+export { AsyncFile, type FileMode } from './file';
+export { Path, openFile, type OpenFileOptions } from './path';
 export {
   currentDefaultThreadLimiter,
   toThread,

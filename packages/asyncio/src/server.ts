@@ -1,0 +1,274 @@
+/**
+ * asyncio's `Server` and `asyncio.start_server` on Node's `net`: listening is a foreign kernel
+ * wait, each connection runs its callback as a new Task.
+ */
+import net from 'node:net';
+import {
+  HostWait,
+  atRunEnd,
+  checkBoolean,
+  checkFunction,
+  checkNumber,
+  checkOptions,
+  checkString,
+  checkpoint,
+  destroyAll,
+  hostEvent,
+  isCancelled,
+} from '@duet/kernel';
+import { checkPort } from './connection';
+import { RuntimeError } from './errors';
+import { getRunningLoop, type EventLoop } from './loop';
+import { toPythonError } from './stream-errors';
+import { DEFAULT_LIMIT, checkLimit, type StreamReader } from './stream-reader';
+import { streamsFor, type StreamWriter } from './stream-writer';
+import type { Task as AsyncioTask } from './tasks';
+
+/**
+ * The callback of {@link startServer}, run as a new Task for each connection.
+ *
+ * @example
+ * ```ts
+ * const handle: ClientConnectedCallback = async (reader, writer) => { writer.write(await reader.read(100)); };
+ * ```
+ */
+export type ClientConnectedCallback = (reader: StreamReader, writer: StreamWriter) => unknown;
+
+/**
+ * A listening socket of a {@link Server}, as in `server.sockets`.
+ *
+ * @example
+ * ```ts
+ * const [host, port] = server.sockets[0].getsockname();
+ * ```
+ */
+export interface ServerSocket {
+  /** `[host, port]` of the bound address. */
+  getsockname(): [string, number];
+}
+
+/**
+ * Options of {@link startServer}.
+ *
+ * @example
+ * ```ts
+ * await startServer(handle, '127.0.0.1', 0, { backlog: 100, startServing: false });
+ * ```
+ */
+export interface StartServerOptions {
+  /** The readers' buffer limit (64 KiB by default). */
+  limit?: number;
+  /** The listen backlog. */
+  backlog?: number;
+  /** Start accepting at once (the default); otherwise call `startServing()` or `serveForever()`. */
+  startServing?: boolean;
+}
+
+/**
+ * asyncio's `Server`, from {@link startServer}. `close()` stops listening (connections go on);
+ * `waitClosed()` waits until it is closed and its connections have ended; `serveForever()` serves
+ * until cancelled, then closes. `await using server = await startServer(...)` closes and waits.
+ *
+ * @example
+ * ```ts
+ * await using server = await startServer(handle, '127.0.0.1', 0);
+ * const [, port] = server.sockets[0].getsockname();
+ * ```
+ */
+export class Server implements AsyncDisposable {
+  private readonly connections = new Set<StreamWriter>();
+  private readonly closeWaiters = new Set<HostWait>();
+  private closed = false;
+  private serving = false;
+  private readonly tasks = new Set<AsyncioTask<unknown>>();
+
+  /** @internal */
+  constructor(
+    /** The Node server. */
+    readonly server: net.Server,
+    private readonly loop: EventLoop,
+    private readonly callback: ClientConnectedCallback,
+    private readonly limit: number,
+    private readonly listenOptions: net.ListenOptions,
+  ) {
+    server.on('connection', (socket: net.Socket) => this.accept(socket));
+    server.on('error', () => {});
+    // Left open at the end of the run, it is closed with its connections: no task is left to serve
+    // them (CPython leaves that to the process exit that follows asyncio.run).
+    this.forget = atRunEnd(() => {
+      const closed = server.listening
+        ? new Promise<void>((resolve) => server.once('close', () => resolve()))
+        : undefined;
+      this.close();
+      return Promise.all([closed, destroyAll([...this.connections].map((w) => w.transport))]).then(
+        () => {},
+      );
+    });
+  }
+
+  private readonly forget: () => void;
+
+  private accept(socket: net.Socket): void {
+    if (this.closed) {
+      socket.destroy();
+      return;
+    }
+    socket.setNoDelay(true);
+    const [reader, writer] = streamsFor(socket, this.limit);
+    this.connections.add(writer);
+    socket.on('close', () => {
+      this.connections.delete(writer);
+      this.checkClosed();
+    });
+    const task = this.loop.createTask(async () => {
+      try {
+        await this.callback(reader, writer);
+      } catch (err) {
+        writer.close();
+        throw err;
+      }
+    });
+    this.tasks.add(task as AsyncioTask<unknown>);
+    task.addDoneCallback(() => this.tasks.delete(task as AsyncioTask<unknown>));
+  }
+
+  /** @internal */
+  async _listen(): Promise<void> {
+    const listening = hostEvent(this.server, 'listening', 'Server listen', {
+      onAbort: () => this.server.close(),
+    });
+    this.server.listen(this.listenOptions);
+    try {
+      await listening;
+    } catch (error) {
+      throw isCancelled(error) ? error : toPythonError(error);
+    }
+    this.serving = true;
+  }
+
+  /** The listening sockets (empty once closed). */
+  get sockets(): ServerSocket[] {
+    const a = this.server.address();
+    if (a === null || typeof a === 'string') return [];
+    return [{ getsockname: () => [a.address, a.port] }];
+  }
+
+  /** True while it accepts connections. */
+  isServing(): boolean {
+    return this.serving && !this.closed;
+  }
+
+  /** Starts accepting connections (if not already). */
+  async startServing(): Promise<void> {
+    if (this.closed) throw new RuntimeError(`server ${String(this.server.address())} is closed`);
+    if (!this.serving) await this._listen();
+    else await checkpoint();
+  }
+
+  /** Serves until cancelled; then closes and waits for the connections to end. */
+  async serveForever(): Promise<never> {
+    if (this.closed) throw new RuntimeError('server is closed');
+    await this.startServing();
+    try {
+      const wait = new HostWait('Server.serveForever');
+      await wait.wait();
+      throw new RuntimeError('unreachable');
+    } finally {
+      this.close();
+    }
+  }
+
+  /** Stops listening; open connections are left alone (see `closeClients`). */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.serving = false;
+    if (this.server.listening) this.server.close();
+    this.checkClosed();
+  }
+
+  /** Closes every client connection (after flushing). */
+  closeClients(): void {
+    for (const w of this.connections) w.close();
+  }
+
+  /** Drops every client connection at once. */
+  abortClients(): void {
+    for (const w of this.connections) w.transport.destroy();
+  }
+
+  private checkClosed(): void {
+    if (!this.closed || this.connections.size !== 0) return;
+    this.forget();
+    for (const w of this.closeWaiters) w.wake();
+    this.closeWaiters.clear();
+  }
+
+  /** Waits until the server is closed and all its connections have ended. */
+  async waitClosed(): Promise<void> {
+    if (this.closed && this.connections.size === 0) {
+      await checkpoint();
+      return;
+    }
+    const wait = new HostWait('Server.waitClosed', {
+      onAbort: () => this.closeWaiters.delete(wait),
+    });
+    this.closeWaiters.add(wait);
+    await wait.wait();
+  }
+
+  /** `close()`, then `waitClosed()`. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+    await this.waitClosed();
+  }
+}
+
+/**
+ * `asyncio.start_server`: listens on `host:port` (port 0 picks a free one) and runs
+ * `clientConnected(reader, writer)` as a new Task for each connection.
+ *
+ * @example
+ * ```ts
+ * const server = await startServer(async (reader, writer) => {
+ *   writer.write(await reader.readline());
+ *   await writer.drain();
+ *   writer.close();
+ * }, '127.0.0.1', 0);
+ * await server.serveForever();
+ * ```
+ */
+export async function startServer(
+  clientConnected: ClientConnectedCallback,
+  host: string | null,
+  port: number,
+  options: StartServerOptions = {},
+): Promise<Server> {
+  // Everything is checked before the server exists: a bad limit would otherwise fail in Node's
+  // 'connection' event, out of reach of any caller.
+  const api = 'startServer()';
+  checkFunction(api, clientConnected);
+  if (host !== null) checkString(api, 'host', host, { nonEmpty: true });
+  checkPort(api, port);
+  checkOptions(api, options, ['limit', 'backlog', 'startServing']);
+  const limit = options.limit ?? DEFAULT_LIMIT;
+  checkLimit(api, limit);
+  if (options.backlog !== undefined)
+    checkNumber(api, 'backlog', options.backlog, { integer: true, min: 0 });
+  checkBoolean(api, 'startServing', options.startServing, true);
+  const loop = getRunningLoop();
+  const server = new Server(
+    net.createServer({ allowHalfOpen: true, pauseOnConnect: true }),
+    loop,
+    clientConnected,
+    limit,
+    {
+      port,
+      ...(host !== null ? { host } : {}),
+      ...(options.backlog !== undefined ? { backlog: options.backlog } : {}),
+    },
+  );
+  if (options.startServing !== false) await server._listen();
+  else await checkpoint();
+  return server;
+}

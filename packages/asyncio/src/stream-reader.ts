@@ -1,0 +1,261 @@
+/**
+ * asyncio's `StreamReader` over a Node `Readable`.
+ *
+ * Each wait for data parks the task in a foreign kernel wait (the OS wakes it, so a `MockClock`
+ * does not autojump past it); cancellation, edge or level, abandons the wait without consuming
+ * data. Back-pressure as asyncio: a reader pauses its source once it buffers more than twice its
+ * `limit`.
+ */
+import type { Readable } from 'node:stream';
+import { HostWait, checkBytes, checkNumber } from '@duet/kernel';
+import { RuntimeError, ValueError } from './errors';
+import { IncompleteReadError, LimitOverrunError, toPythonError } from './stream-errors';
+
+/** The default buffer limit of a {@link StreamReader} (64 KiB), as asyncio. */
+export const DEFAULT_LIMIT = 2 ** 16;
+
+/** @internal `data` as a Buffer (a string as UTF-8); a `TypeError` for anything else. */
+export function bytesOf(data: Uint8Array | string, api: string, name = 'data'): Buffer {
+  checkBytes(api, name, data);
+  if (typeof data === 'string') return Buffer.from(data, 'utf8');
+  return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}
+
+/** @internal Checks a reader's buffer limit: an integer >= 1 (CPython: `Limit cannot be <= 0`). */
+export function checkLimit(api: string, limit: unknown): void {
+  checkNumber(api, 'limit', limit, { integer: true, min: 1 });
+}
+
+/**
+ * asyncio's `StreamReader`: a buffer of received bytes with `read`, `readline`, `readexactly`,
+ * `readuntil`, and async iteration by line. A cancelled read consumes nothing. One reader at a
+ * time: a second concurrent read raises `RuntimeError`, as asyncio.
+ *
+ * @example
+ * ```ts
+ * const [reader, writer] = await openConnection('127.0.0.1', port);
+ * const line = await reader.readline();
+ * for await (const l of reader) console.log(l.toString());
+ * ```
+ */
+export class StreamReader implements AsyncIterable<Buffer> {
+  private buffer: Buffer = Buffer.alloc(0);
+  private eof = false;
+  private error: unknown = null;
+  private waiter: HostWait | null = null;
+  private sources: Readable[] = [];
+  private paused = false;
+  /** @internal Buffer everything without pausing (for `communicate`). */
+  _unbounded = false;
+
+  constructor(
+    /** The buffer limit: `readuntil` fails past it, and the source pauses past twice it. */
+    readonly limit = DEFAULT_LIMIT,
+  ) {
+    checkLimit('new StreamReader()', limit);
+  }
+
+  /** @internal Reads `sources` into this reader (pausing them when the buffer is full); EOF once all have ended. */
+  _attach(...sources: Readable[]): void {
+    this.sources = sources;
+    let open = sources.length;
+    for (const source of sources) {
+      let ended = false;
+      const onEnd = (): void => {
+        if (ended) return;
+        ended = true;
+        if (--open === 0) this.feedEof();
+      };
+      source.on('data', (chunk: Buffer) => this.feedData(chunk));
+      source.on('end', onEnd);
+      source.on('error', (err: unknown) => this.setException(toPythonError(err)));
+      source.on('close', onEnd);
+      if (source.isPaused()) source.resume();
+    }
+  }
+
+  /** @internal Buffers everything from now on, without pausing the sources (for `communicate`). */
+  _setUnbounded(): void {
+    this._unbounded = true;
+    if (this.paused) {
+      this.paused = false;
+      for (const source of this.sources) source.resume();
+    }
+  }
+
+  /** Appends received bytes (asyncio's protocol side calls this). */
+  feedData(data: Uint8Array): void {
+    if (this.eof) throw new RuntimeError('feedData after feedEof');
+    if (data.length === 0) return;
+    this.buffer =
+      this.buffer.length === 0 ? bytesOf(data, 'feedData()') : Buffer.concat([this.buffer, data]);
+    this.wakeWaiter();
+    if (
+      this.sources.length !== 0 &&
+      !this._unbounded &&
+      !this.paused &&
+      this.buffer.length > 2 * this.limit
+    ) {
+      this.paused = true;
+      for (const source of this.sources) source.pause();
+    }
+  }
+
+  /** Marks the end of the stream. */
+  feedEof(): void {
+    this.eof = true;
+    this.wakeWaiter();
+  }
+
+  /** Makes the waiting and next reads raise `error`. */
+  setException(error: unknown): void {
+    this.error = error;
+    const w = this.waiter;
+    this.waiter = null;
+    w?.fail(error);
+  }
+
+  /** The last exception set, or `null`. */
+  exception(): unknown {
+    return this.error;
+  }
+
+  /** True once the stream ended and the buffer is empty. */
+  atEof(): boolean {
+    return this.eof && this.buffer.length === 0;
+  }
+
+  private wakeWaiter(): void {
+    const w = this.waiter;
+    this.waiter = null;
+    w?.wake();
+  }
+
+  private maybeResume(): void {
+    if (this.paused && this.buffer.length <= this.limit) {
+      this.paused = false;
+      for (const source of this.sources) source.resume();
+    }
+  }
+
+  private async waitForData(api: string): Promise<void> {
+    if (this.waiter !== null) {
+      throw new RuntimeError(
+        `${api}() called while another task is already waiting for incoming data`,
+      );
+    }
+    if (this.eof) throw new RuntimeError(`${api}() waiting on a stream at EOF`);
+    if (this.paused) {
+      this.paused = false;
+      for (const source of this.sources) source.resume();
+    }
+    const wait = new HostWait(`StreamReader.${api}`, {
+      onAbort: () => {
+        if (this.waiter === wait) this.waiter = null;
+      },
+    });
+    this.waiter = wait;
+    await wait.wait();
+  }
+
+  private take(n: number): Buffer {
+    const out = Buffer.from(this.buffer.subarray(0, n));
+    this.buffer = this.buffer.subarray(n);
+    this.maybeResume();
+    return out;
+  }
+
+  /**
+   * Reads up to `n` bytes (`n` < 0: until EOF; 0: nothing). Returns an empty Buffer at EOF.
+   */
+  async read(n = -1): Promise<Buffer> {
+    checkNumber('read()', 'n', n, { integer: true });
+    if (this.error !== null) throw this.error;
+    if (n === 0) return Buffer.alloc(0);
+    if (n < 0) {
+      const parts: Buffer[] = [];
+      for (;;) {
+        const part = await this.read(this.limit);
+        if (part.length === 0) break;
+        parts.push(part);
+      }
+      return Buffer.concat(parts);
+    }
+    if (this.buffer.length === 0 && !this.eof) await this.waitForData('read');
+    if (this.error !== null && this.buffer.length === 0) throw this.error;
+    return this.take(Math.min(n, this.buffer.length));
+  }
+
+  /**
+   * Reads one line ending in `\n` (kept). At EOF returns the partial last line, then empty. A
+   * line longer than `limit` raises `ValueError` (and is dropped, as asyncio).
+   */
+  async readline(): Promise<Buffer> {
+    try {
+      return await this.readuntil('\n');
+    } catch (err) {
+      if (err instanceof IncompleteReadError) return err.partial;
+      if (err instanceof LimitOverrunError) {
+        const at = this.buffer.indexOf(10, err.consumed);
+        this.take(at >= 0 ? at + 1 : this.buffer.length);
+        throw new ValueError(err.message);
+      }
+      throw err;
+    }
+  }
+
+  /**
+   * Reads until `separator` (returned with the data). At EOF before it: `IncompleteReadError`
+   * with what was read (consumed); past `limit` without it: `LimitOverrunError` (kept buffered).
+   */
+  async readuntil(separator: Uint8Array | string = '\n'): Promise<Buffer> {
+    const sep = bytesOf(separator, 'readuntil()', 'separator');
+    if (sep.length === 0)
+      throw new ValueError('readuntil(): separator must be a non-empty string or bytes');
+    if (this.error !== null) throw this.error;
+    let from = 0;
+    for (;;) {
+      const at = this.buffer.indexOf(sep, from);
+      if (at >= 0) {
+        if (at > this.limit) {
+          throw new LimitOverrunError('Separator is found, but chunk is longer than limit', at);
+        }
+        return this.take(at + sep.length);
+      }
+      if (this.buffer.length > this.limit) {
+        throw new LimitOverrunError(
+          'Separator is not found, and chunk exceed the limit',
+          this.buffer.length,
+        );
+      }
+      if (this.eof) {
+        const partial = this.take(this.buffer.length);
+        throw new IncompleteReadError(partial, null);
+      }
+      from = Math.max(0, this.buffer.length + 1 - sep.length);
+      await this.waitForData('readuntil');
+      if (this.error !== null) throw this.error;
+    }
+  }
+
+  /** Reads exactly `n` bytes; `IncompleteReadError` (with the partial bytes, consumed) at EOF first. */
+  async readexactly(n: number): Promise<Buffer> {
+    checkNumber('readexactly()', 'n', n, { integer: true, min: 0 });
+    if (this.error !== null) throw this.error;
+    while (this.buffer.length < n) {
+      if (this.eof) throw new IncompleteReadError(this.take(this.buffer.length), n);
+      await this.waitForData('readexactly');
+      if (this.error !== null) throw this.error;
+    }
+    return this.take(n);
+  }
+
+  /** Iterates over lines (as `readline`) until EOF. */
+  async *[Symbol.asyncIterator](): AsyncIterator<Buffer> {
+    for (;;) {
+      const line = await this.readline();
+      if (line.length === 0) return;
+      yield line;
+    }
+  }
+}

@@ -1,0 +1,326 @@
+/**
+ * Adapters from Node's `Readable` / `Writable` (and web streams) to Trio's {@link ReceiveStream} and
+ * {@link SendStream}.
+ *
+ * Every wait is a kernel park marked foreign (the OS wakes it, so a `MockClock` does not autojump
+ * past it), and every call is a checkpoint. Back-pressure both ways: `sendAll` waits for `'drain'`
+ * when Node's write buffer is full, and a receive side pauses its Node stream once it has buffered
+ * `receiveBufferSize` bytes nobody asked for yet.
+ */
+import { Readable, Writable } from 'node:stream';
+import {
+  HostWait,
+  cancelShieldedCheckpoint,
+  checkMethods,
+  checkpoint,
+  checkpointIfCancelled,
+} from '@duet/kernel';
+import { BrokenResourceError, BusyResourceError, ClosedResourceError } from './errors';
+import {
+  DEFAULT_RECEIVE_BUFFER,
+  DEFAULT_RECEIVE_SIZE,
+  checkBufferSize,
+  toBuffer,
+  type Bytes,
+  type ReceiveStream,
+  type SendStream,
+} from './stream-abc';
+
+/** @internal Waits (uncancellably, briefly) until a Node stream has emitted `'close'`. */
+export async function waitStreamClosed(stream: Readable | Writable): Promise<void> {
+  if (stream.closed) return;
+  const wait = new HostWait('the stream to close', { uncancellable: true });
+  const onClose = (): void => wait.wake();
+  stream.once('close', onClose);
+  try {
+    await wait.wait();
+  } finally {
+    stream.off('close', onClose);
+  }
+}
+
+// ---- Node Readable -> ReceiveStream -------------------------------------------------------------
+
+/**
+ * A {@link ReceiveStream} over any Node `Readable` (a socket, a child's stdout, a file stream) or
+ * web `ReadableStream` (a `fetch` body).
+ * It takes the stream over: reads it in flowing mode, buffers at most `bufferSize` bytes beyond
+ * what was asked for (then pauses the source until `receiveSome` drains it), and destroys it on
+ * `aclose`.
+ *
+ * @example
+ * ```ts
+ * const stdout = new ReadableReceiveStream(child.stdout!);
+ * const chunk = await stdout.receiveSome();
+ * ```
+ */
+export class ReadableReceiveStream implements ReceiveStream {
+  private chunks: Buffer[] = [];
+  private size = 0;
+  private eof = false;
+  private error: unknown = undefined;
+  private closed = false;
+  private busy = false;
+  private readonly waiter = new HostWait('receiveSome');
+
+  /** The Node stream read from (made with `Readable.fromWeb` for a web `ReadableStream`). */
+  readonly readable: Readable;
+
+  constructor(
+    /** A Node `Readable`, or a web `ReadableStream` (cancelled on `aclose`). */
+    source: Readable | ReadableStream<Uint8Array>,
+    private readonly bufferSize = DEFAULT_RECEIVE_BUFFER,
+  ) {
+    if (!(source instanceof ReadableStream))
+      checkMethods(
+        'new ReadableReceiveStream()',
+        'source',
+        source,
+        ['on', 'pause', 'resume', 'destroy'],
+        'a Node Readable or a web ReadableStream',
+      );
+    checkBufferSize('new ReadableReceiveStream()', 'bufferSize', bufferSize);
+    const readable = source instanceof ReadableStream ? Readable.fromWeb(source) : source;
+    this.readable = readable;
+    readable.on('data', (chunk: Buffer | string) => {
+      const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      this.chunks.push(buf);
+      this.size += buf.length;
+      if (this.size >= this.bufferSize) readable.pause();
+      this.waiter.wake();
+    });
+    readable.on('end', () => {
+      this.eof = true;
+      this.waiter.wake();
+    });
+    readable.on('error', (err: unknown) => {
+      this.error ??= err;
+      this.waiter.wake();
+    });
+    readable.on('close', () => {
+      this.eof = true;
+      this.waiter.wake();
+    });
+    if (readable.isPaused()) readable.resume();
+  }
+
+  /** Bytes received and not yet returned by `receiveSome`. */
+  get bufferedBytes(): number {
+    return this.size;
+  }
+
+  async receiveSome(maxBytes = DEFAULT_RECEIVE_SIZE): Promise<Uint8Array> {
+    checkBufferSize('receiveSome()', 'maxBytes', maxBytes);
+    if (this.closed) throw new ClosedResourceError('this stream was closed');
+    if (this.busy) throw new BusyResourceError('another task is already receiving on this stream');
+    this.busy = true;
+    try {
+      await checkpointIfCancelled();
+      let waited = false;
+      while (this.size === 0 && !this.eof && this.error === undefined) {
+        await this.waiter.wait();
+        waited = true;
+      }
+      if (this.size === 0 && this.error !== undefined) {
+        throw new BrokenResourceError(`the stream failed: ${describe(this.error)}`, {
+          cause: this.error,
+        });
+      }
+      const data = this.take(maxBytes);
+      if (!waited) await cancelShieldedCheckpoint();
+      return data;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private take(maxBytes: number): Uint8Array {
+    if (this.size === 0) return new Uint8Array(0);
+    let out: Buffer;
+    const first = this.chunks[0]!;
+    if (first.length <= maxBytes && (this.chunks.length === 1 || first.length === maxBytes)) {
+      out = first;
+      this.chunks.shift();
+    } else {
+      const all = Buffer.concat(this.chunks);
+      out = all.subarray(0, maxBytes);
+      const rest = all.subarray(out.length);
+      this.chunks = rest.length === 0 ? [] : [rest];
+    }
+    this.size -= out.length;
+    if (this.size < this.bufferSize && this.readable.isPaused() && !this.closed)
+      this.readable.resume();
+    return out;
+  }
+
+  /** @internal Marks the stream closed, wakes a waiting receiver with `ClosedResourceError`. */
+  closeNow(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.chunks = [];
+    this.size = 0;
+    this.readable.destroy();
+    this.waiter.fail(new ClosedResourceError('the stream was closed while a task waited on it'));
+  }
+
+  async aclose(): Promise<void> {
+    this.closeNow();
+    await waitStreamClosed(this.readable);
+    await checkpoint();
+  }
+
+  /** Closes it (as `aclose()`), for `await using`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.aclose();
+  }
+
+  /** Iterates with `for await`. */
+  async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    for (;;) {
+      const chunk = await this.receiveSome();
+      if (chunk.length === 0) return;
+      yield chunk;
+    }
+  }
+}
+
+// ---- Node Writable -> SendStream ----------------------------------------------------------------
+
+/**
+ * A {@link SendStream} over any Node `Writable` (a socket, a child's stdin, a file stream) or web
+ * `WritableStream`:
+ * `sendAll` writes and, when `write()` answers that the buffer is full, waits for `'drain'`, so a
+ * slow reader slows the writer down instead of making it buffer without bound.
+ *
+ * @example
+ * ```ts
+ * const stdin = new WritableSendStream(child.stdin!);
+ * await stdin.sendAll('input\n');
+ * await stdin.aclose();
+ * ```
+ */
+export class WritableSendStream implements SendStream {
+  private error: unknown = undefined;
+  private closed = false;
+  private ended = false;
+  private busy = false;
+  private readonly drainWait = new HostWait('sendAll (waiting for drain)');
+
+  /** The Node stream written to (made with `Writable.fromWeb` for a web `WritableStream`). */
+  readonly writable: Writable;
+
+  constructor(
+    /** A Node `Writable`, or a web `WritableStream` (closed on `aclose`). */
+    target: Writable | WritableStream<Uint8Array>,
+    /** @internal What closing does; by default `end()` then wait for `'close'` (flushes). */
+    private readonly onClose?: () => void,
+  ) {
+    if (!(target instanceof WritableStream))
+      checkMethods(
+        'new WritableSendStream()',
+        'target',
+        target,
+        ['write', 'end', 'on', 'destroy'],
+        'a Node Writable or a web WritableStream',
+      );
+    const writable = target instanceof WritableStream ? Writable.fromWeb(target) : target;
+    this.writable = writable;
+    writable.on('drain', () => this.drainWait.wake());
+    writable.on('error', (err: unknown) => {
+      this.error ??= err;
+      this.drainWait.wake();
+    });
+    writable.on('close', () => this.drainWait.wake());
+  }
+
+  private enter(api: string): void {
+    if (this.closed) throw new ClosedResourceError('this stream was closed');
+    if (this.busy) throw new BusyResourceError(`another task is already sending on this stream`);
+    if (this.ended && api !== 'waitSendAllMightNotBlock')
+      throw new ClosedResourceError(`${api}() after sendEof()`);
+  }
+
+  private checkBroken(): void {
+    if (this.error !== undefined) {
+      throw new BrokenResourceError(`the stream failed: ${describe(this.error)}`, {
+        cause: this.error,
+      });
+    }
+    if (this.writable.destroyed) throw new BrokenResourceError('the stream was destroyed');
+  }
+
+  async sendAll(data: Bytes): Promise<void> {
+    const buf = toBuffer(data, 'sendAll()');
+    this.enter('sendAll');
+    this.busy = true;
+    try {
+      await checkpointIfCancelled();
+      this.checkBroken();
+      const flowing = this.writable.write(buf);
+      if (flowing) {
+        await cancelShieldedCheckpoint();
+      } else {
+        await this.waitDrain();
+        if (this.closed) throw new ClosedResourceError('the stream was closed during sendAll');
+        this.checkBroken();
+      }
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async waitDrain(): Promise<void> {
+    while (this.writable.writableNeedDrain && !this.writable.destroyed && !this.closed) {
+      if (this.error !== undefined) return;
+      await this.drainWait.wait();
+    }
+  }
+
+  async waitSendAllMightNotBlock(): Promise<void> {
+    this.enter('waitSendAllMightNotBlock');
+    this.busy = true;
+    try {
+      await checkpointIfCancelled();
+      if (this.writable.writableNeedDrain) await this.waitDrain();
+      else await cancelShieldedCheckpoint();
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** Ends the Node stream (the reader sees end of stream after the data already sent). */
+  async sendEof(): Promise<void> {
+    if (this.closed) throw new ClosedResourceError('this stream was closed');
+    if (this.busy) throw new BusyResourceError('another task is sending on this stream');
+    await checkpointIfCancelled();
+    if (!this.ended) {
+      this.ended = true;
+      this.writable.end();
+    }
+    await cancelShieldedCheckpoint();
+  }
+
+  /** @internal */
+  closeNow(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.onClose !== undefined) this.onClose();
+    else if (!this.writable.destroyed) this.writable.destroy();
+    this.drainWait.fail(new ClosedResourceError('the stream was closed while a task waited on it'));
+  }
+
+  async aclose(): Promise<void> {
+    this.closeNow();
+    await waitStreamClosed(this.writable);
+    await checkpoint();
+  }
+
+  /** Closes it (as `aclose()`), for `await using`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.aclose();
+  }
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
