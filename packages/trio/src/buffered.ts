@@ -16,6 +16,7 @@ import {
   toBuffer,
   type Bytes,
   type ReceiveStream,
+  untilEmpty,
 } from './stream-abc';
 
 /**
@@ -210,11 +211,7 @@ export class BufferedReceiveStream implements ReceiveStream {
   }
 
   /** Iterates with `for await`. */
-  async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
-    for (;;) {
-      const chunk = await this.receiveSome();
-      if (chunk.length === 0) return;
-      yield chunk;
-    }
+  [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    return untilEmpty(() => this.receiveSome());
   }
 }

@@ -17,7 +17,7 @@ import {
   checkpointIfCancelled,
 } from '@duet/kernel';
 import { BusyResourceError, ClosedResourceError } from './errors';
-import { toBuffer, type AsyncResource, type Bytes } from './stream-abc';
+import { toBuffer, untilEmpty, type AsyncResource, type Bytes } from './stream-abc';
 
 const READ_CHUNK = 65536;
 
@@ -254,11 +254,7 @@ export class AsyncFile<T extends string | Buffer = string> implements AsyncResou
   }
 
   /** Iterates with `for await`. */
-  async *[Symbol.asyncIterator](): AsyncIterator<T> {
-    for (;;) {
-      const line = await this.readLine();
-      if (line.length === 0) return;
-      yield line;
-    }
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    return untilEmpty(() => this.readLine());
   }
 }

@@ -24,6 +24,7 @@ import {
   type Bytes,
   type ReceiveStream,
   type SendStream,
+  untilEmpty,
 } from './stream-abc';
 
 /** @internal Waits (uncancellably, briefly) until a Node stream has emitted `'close'`. */
@@ -175,12 +176,8 @@ export class ReadableReceiveStream implements ReceiveStream {
   }
 
   /** Iterates with `for await`. */
-  async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
-    for (;;) {
-      const chunk = await this.receiveSome();
-      if (chunk.length === 0) return;
-      yield chunk;
-    }
+  [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    return untilEmpty(() => this.receiveSome());
   }
 }
 

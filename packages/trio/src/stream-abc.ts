@@ -105,3 +105,17 @@ export function checkBufferSize(api: string, name: string, value: unknown): void
 export const SEND_STREAM_METHODS = ['sendAll', 'waitSendAllMightNotBlock', 'aclose'];
 /** @internal The methods a {@link ReceiveStream} must have. */
 export const RECEIVE_STREAM_METHODS = ['receiveSome', 'aclose'];
+
+/**
+ * @internal The chunks of `read()` until it returns an empty one (the end): a `for await` over a
+ * stream, a file's lines.
+ */
+export async function* untilEmpty<T extends { length: number }>(
+  read: () => Promise<T>,
+): AsyncGenerator<T, void, undefined> {
+  for (;;) {
+    const chunk = await read();
+    if (chunk.length === 0) return;
+    yield chunk;
+  }
+}
