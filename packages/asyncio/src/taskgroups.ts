@@ -18,6 +18,8 @@ import {
   type Nursery,
   type Task as KernelTask,
   checkFunction,
+  CancelScope,
+  ParkingLot,
 } from '@duet/kernel';
 import { getRunningLoop, type EventLoop } from './loop';
 import { cancelKernelTask } from './timeouts';
@@ -77,6 +79,8 @@ export class TaskGroup {
   private nursery: Nursery | null = null;
   private loop: EventLoop | null = null;
   private readonly signal: AbortSignal | undefined;
+  /** Where the group's keeper waits for the last queued done callback (see `runBody`). */
+  private keeper: ParkingLot | null = null;
 
   /** @param options - see {@link TaskGroupOptions} */
   constructor(options: TaskGroupOptions = {}) {
@@ -130,6 +134,10 @@ export class TaskGroup {
         }
         this.exiting = true;
         if (failed && !this.aborting) this.abort();
+        // As in CPython, the group is finished once every task's done callback has run, not
+        // when the kernel joined the last task: a callback queued before that one's may still
+        // add a task. A shielded child holds the nursery open until then.
+        if (this.pending !== 0) nursery.startSoon(this.keepOpen);
         return true;
       },
       {
@@ -152,7 +160,6 @@ export class TaskGroup {
    */
   createTask<T>(fn: () => T | PromiseLike<T>, options: TaskOptions = NO_TASK_OPTIONS): Task<T> {
     if (!this.entered) throw new RuntimeError(`${String(this)} has not been entered`);
-    // The kernel has joined every task (their done callbacks may still be queued): finished too.
     if (this.exiting && (this.pending === 0 || this.nursery!.isClosed))
       throw new RuntimeError(`${String(this)} is finished`);
     if (this.aborting) throw new RuntimeError(`${String(this)} is shutting down`);
@@ -161,6 +168,14 @@ export class TaskGroup {
     task.addDoneCallback(this.onTaskDone);
     return task;
   }
+
+  private readonly keepOpen = async (): Promise<void> => {
+    const lot = (this.keeper = new ParkingLot());
+    await new CancelScope({ shield: true }).run(async () => {
+      while (this.pending !== 0) await lot.park();
+    });
+    this.keeper = null;
+  };
 
   /** Every task is done: the group's outcome, with the cancel bookkeeping of Python 3.13. */
   private finish<T>(failed: boolean, error: unknown, value: T, propagateCancel: unknown): T {
@@ -185,7 +200,7 @@ export class TaskGroup {
   }
 
   private readonly onTaskDone = (task: Task<unknown>): void => {
-    this.pending--;
+    if (--this.pending === 0) this.keeper?.unparkAll();
     if (task.cancelled()) return;
     const exc = task.exception();
     if (exc === null) return;

@@ -326,6 +326,49 @@ describe('TaskGroup', () => {
     });
   });
 
+  test('createTask from a done callback queued before the last task ends is accepted and joined (CPython)', async () => {
+    // CPython 3.11+: the future's callback runs before the group's done callback of the last
+    // task, so the group still has that task and takes the new one; its exit waits for both.
+    const seen = await vrun(async () => {
+      const events: string[] = [];
+      await new TaskGroup().run(async (tg) => {
+        const fut = getRunningLoop().createFuture<number>();
+        fut.addDoneCallback(() => {
+          tg.createTask(async () => {
+            await sleep(0.01);
+            events.push('late task ran');
+          });
+          events.push('accepted');
+        });
+        tg.createTask(async () => {
+          await sleep(0.01);
+          fut.setResult(1);
+        });
+      });
+      events.push('group exited');
+      return events;
+    });
+    expect(seen).toEqual(['accepted', 'late task ran', 'group exited']);
+  });
+
+  test("createTask from the last task's own done callback says finished (CPython)", async () => {
+    const message = await vrun(async () => {
+      let got = '';
+      await new TaskGroup().run(async (tg) => {
+        const t = tg.createTask(() => sleep(0.01));
+        t.addDoneCallback(() => {
+          try {
+            tg.createTask(async () => 1);
+          } catch (err) {
+            got = (err as Error).message;
+          }
+        });
+      });
+      return got;
+    });
+    expect(message).toMatch(/is finished/);
+  });
+
   test('a child that swallows the cancel is awaited and keeps its result', async () => {
     const out = await vrun(async () => {
       let stubborn!: Task<string>;
