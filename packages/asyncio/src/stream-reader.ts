@@ -9,6 +9,7 @@
 import type { Readable } from 'node:stream';
 import { HostWait, checkBytes, checkNumber } from '@duet/kernel';
 import { RuntimeError, ValueError } from './errors';
+import { getRunningLoop } from './loop';
 import { IncompleteReadError, LimitOverrunError, toPythonError } from './stream-errors';
 
 /** The default buffer limit of a {@link StreamReader} (64 KiB), as asyncio. */
@@ -58,6 +59,21 @@ export class StreamReader implements AsyncIterable<Buffer> {
   /** @internal Reads `sources` into this reader (pausing them when the buffer is full); EOF once all have ended. */
   _attach(...sources: Readable[]): void {
     this.sources = sources;
+    const loop = getRunningLoop();
+    const onData = (chunk: Buffer): void => {
+      try {
+        this.feedData(chunk);
+      } catch (err) {
+        // A protocol callback failed (data after a user's feedEof()): as CPython's transports, a
+        // fatal error reported to the loop that closes the transport; never a throw inside Node.
+        loop.callExceptionHandler({
+          message: 'Fatal error: protocol.data_received() call failed.',
+          exception: err,
+        });
+        this.setException(err);
+        for (const source of sources) source.destroy();
+      }
+    };
     let open = sources.length;
     for (const source of sources) {
       let ended = false;
@@ -66,7 +82,7 @@ export class StreamReader implements AsyncIterable<Buffer> {
         ended = true;
         if (--open === 0) this.feedEof();
       };
-      source.on('data', (chunk: Buffer) => this.feedData(chunk));
+      source.on('data', onData);
       source.on('end', onEnd);
       source.on('error', (err: unknown) => this.setException(toPythonError(err)));
       source.on('close', onEnd);

@@ -4,8 +4,10 @@ import nodePath from 'node:path';
 import {
   CancelledError,
   TimeoutError,
+  RuntimeError,
   createTask,
   gather,
+  getRunningLoop,
   run,
   sleep,
   timeout,
@@ -76,6 +78,41 @@ describe('asyncio streams', () => {
       return log;
     });
     expect(log).toEqual(['drained', 'another task ran']);
+  });
+
+  test('data after feedEof() on a live socket is a fatal protocol error, as in CPython, not a crash', async () => {
+    const seen = await run(async () => {
+      await using server = await startServer(
+        async (_reader, writer) => {
+          await sleep(0.05);
+          writer.write('late');
+          await writer.drain();
+          await sleep(0.2);
+          writer.close();
+        },
+        HOST,
+        0,
+      );
+      const [, port] = server.sockets[0]!.getsockname();
+      const [reader, writer] = await openConnection(HOST, port);
+      const contexts: string[] = [];
+      getRunningLoop().setExceptionHandler((_loop, ctx) =>
+        contexts.push(`${ctx.message} ${String(ctx.exception)}`),
+      );
+      reader.feedEof();
+      const first = (await reader.read()).length;
+      await sleep(0.1);
+      const second = await reader.read().catch((err: unknown) => err);
+      writer.close();
+      await writer.waitClosed().catch(() => undefined);
+      return { first, contexts, closing: writer.isClosing(), second };
+    });
+    expect(seen.first).toBe(0);
+    expect(seen.contexts).toEqual([
+      'Fatal error: protocol.data_received() call failed. RuntimeError: feedData after feedEof',
+    ]);
+    expect(seen.closing).toBe(true);
+    expect(seen.second).toBeInstanceOf(RuntimeError);
   });
 
   test('echo round trip through startServer and openConnection', async () => {
