@@ -41,7 +41,7 @@ export class TimerHandle {
   // An entry of the deadline heap by shape: its TimedEntry members are internal to the kernel.
   /** @internal Its place in the deadline heap (-1 when not in it). */
   heapIndex = -1;
-  /** @internal Its order among calls due at the same time (FIFO). */
+  /** @internal Its order among deadlines due at the same time (FIFO). */
   seq = 0;
   private cancelled = false;
 

@@ -25,7 +25,9 @@ const SETTLED: Promise<void> = Promise.resolve();
 
 /** @internal Owned by the {@link Runner}: its ready queue, batches and host turns. */
 export class Scheduler {
+  /** The items of the next batch. */
   private ready: ReadyItem[] = [];
+  /** The array of the last batch, emptied, to be the next `ready`: no array per batch. */
   private spare: ReadyItem[] = [];
   /** Tasks woken by a batch that are not back in the kernel yet. */
   private stepping = 0;
@@ -35,14 +37,18 @@ export class Scheduler {
   private freshSteps = 0;
   /** The batch in progress (paused at a callback while tasks before it finish their steps), or null. */
   private current: ReadyItem[] | null = null;
+  /** The next item of the current batch. */
   private cursor = 0;
+  /** A microtask that advances the scheduler is queued. */
   private advanceQueued = false;
   /** At most one: the host turn that runs a waiting batch whatever `stepping` says. */
   private hostTurnImmediate: NodeJS.Immediate | null = null;
   /** When the host last had a turn (`performance.now()`). */
   lastHostTurn = performance.now();
+  /** Items run since the time was last read (see {@link WORK_PER_TIME_CHECK}). */
   private workSinceTimeCheck = 0;
 
+  /** Made by the runner, one per run. */
   constructor(private readonly runner: Runner) {}
 
   /** True while a batch is in progress or items are ready for the next one. */
