@@ -80,9 +80,9 @@ export class CancelScope {
   cancelledCaught = false;
   /** @internal The absolute deadline (the heap's key). */
   when: number;
-  /** @internal */
+  /** @internal Its place in the deadline heap (-1 when not in it). */
   heapIndex = -1;
-  /** @internal */
+  /** @internal Its order among deadlines at the same time (FIFO). */
   seq = 0;
   /** @internal Cancellation is in force inside this scope. */
   effective = false;
@@ -167,7 +167,7 @@ export class CancelScope {
     this.cancelFor('explicit', message);
   }
 
-  /** @internal */
+  /** @internal Cancels the scope for `reason` (a deadline, a nursery, a signal, or `cancel()`). */
   cancelFor(reason: CancelReason, message?: string): void {
     if (this.called) return;
     this.called = true;

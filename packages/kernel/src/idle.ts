@@ -46,12 +46,12 @@ export class Idleness {
   readonly check = (): void => {
     const runner = this.runner;
     this.immediate = null;
-    runner.lastHostTurn = performance.now();
+    runner.scheduler.lastHostTurn = performance.now();
     if (runner.debug !== null) runner.debug.hostTurn();
-    if (runner.finished || runner.hasWork()) return;
+    if (runner.finished || runner.scheduler.hasWork()) return;
     if (runner.deadlines.size !== 0) {
       runner.expireDeadlines();
-      if (runner.hasWork()) return;
+      if (runner.scheduler.hasWork()) return;
     }
     if (runner.instruments.list.length !== 0) runner.instruments.call('beforeIdle');
     if (runner.liveTasks === runner.blockedTasks) this.onAllBlocked();
@@ -95,7 +95,7 @@ export class Idleness {
       this.jumping!._jumpTo(runner.deadlines.peek()!.when);
       runner.expireDeadlines();
       // The expired deadlines may have woken nobody (an abort that said FAILED): look again.
-      if (!runner.hasWork()) this.schedule();
+      if (!runner.scheduler.hasWork()) this.schedule();
       return;
     }
     const cushion = this.waiters[0]!.cushion;

@@ -117,9 +117,9 @@ export class Nursery {
   readonly cancelScope: CancelScope;
   /** The task that opened this nursery. */
   readonly parentTask: Task;
-  /** @internal */
+  /** @internal The children that have not finished yet. */
   readonly children = new Set<Task>();
-  /** @internal */
+  /** @internal The errors of the body and the children, for the nursery's `ExceptionGroup`. */
   readonly errors: unknown[] = [];
   /** Every error recorded so far is a `Cancelled` (the usual end of a cancelled nursery). */
   private onlyCancelled = true;
@@ -131,7 +131,7 @@ export class Nursery {
   parentWaiting = false;
   private readonly system: boolean;
 
-  /** @internal */
+  /** @internal Made by `openNursery` (and by the runner for its system nursery). */
   constructor(runner: Runner, parentTask: Task, scope: CancelScope, system = false) {
     this.runner = runner;
     this.parentTask = parentTask;

@@ -22,10 +22,10 @@ function valuesOf(api: string): Map<RunVar<unknown>, unknown> {
 
 /** What {@link RunVar.set} returns: {@link RunVar.reset} with it puts the previous value back, once. */
 export class RunVarToken<T> {
-  /** @internal */
+  /** @internal True once `reset()` used the token: it works once. */
   redeemed = false;
 
-  /** @internal */
+  /** @internal Made by {@link RunVar.set}. */
   constructor(
     /** The variable that was set. */
     readonly runVar: RunVar<T>,

@@ -1,0 +1,260 @@
+/**
+ * The scheduler of a run: the ready queue and its batches. A batch wakes every ready task in FIFO
+ * order; their steps run as microtasks. The next batch starts only when every task of the batch is
+ * back in the kernel (parked, yielded or exited), so a step is atomic with respect to other tasks,
+ * as in Trio and asyncio; a task that awaits foreign work mid-step holds the batch only until the
+ * host's next turn. Batches follow each other as microtasks, but once more than
+ * {@link HOST_TURN_MS} has passed since the host last had a turn, the next batch waits for
+ * `setImmediate`, so a busy run cannot starve I/O.
+ */
+import { performance } from 'node:perf_hooks';
+import { takeCancellation } from './cancel-delivery';
+import type { Outcome } from './park';
+import type { Runner } from './runner';
+import type { Task } from './task';
+import { startTask } from './task-life';
+
+/** How long (ms) batches may follow each other as microtasks before the host gets a turn. */
+const HOST_TURN_MS = 0;
+/** Task steps between two looks at the time for {@link HOST_TURN_MS}. */
+const WORK_PER_TIME_CHECK = 1;
+
+type ReadyItem = Task | (() => void);
+
+const SETTLED: Promise<void> = Promise.resolve();
+
+/** @internal Owned by the {@link Runner}: its ready queue, batches and host turns. */
+export class Scheduler {
+  /** The items of the next batch. */
+  private ready: ReadyItem[] = [];
+  /** The array of the last batch, emptied, to be the next `ready`: no array per batch. */
+  private spare: ReadyItem[] = [];
+  /** Tasks woken by a batch that are not back in the kernel yet. */
+  private stepping = 0;
+  /** Host turns so far: a step is fresh while the turn it began in lasts. */
+  private hostTurns = 0;
+  /** Steps that began in the current host turn and are not over. */
+  private freshSteps = 0;
+  /** The batch in progress (paused at a callback while tasks before it finish their steps), or null. */
+  private current: ReadyItem[] | null = null;
+  /** The next item of the current batch. */
+  private cursor = 0;
+  /** A microtask that advances the scheduler is queued. */
+  private advanceQueued = false;
+  /** At most one: the host turn that runs a waiting batch whatever `stepping` says. */
+  private hostTurnImmediate: NodeJS.Immediate | null = null;
+  /** When the host last had a turn (`performance.now()`). */
+  lastHostTurn = performance.now();
+  /** Items run since the time was last read (see {@link WORK_PER_TIME_CHECK}). */
+  private workSinceTimeCheck = 0;
+
+  /** Made by the runner, one per run. */
+  constructor(private readonly runner: Runner) {}
+
+  /** True while a batch is in progress or items are ready for the next one. */
+  hasWork(): boolean {
+    return this.current !== null || this.ready.length !== 0;
+  }
+
+  /** How many items wait for the next batch. */
+  get readyCount(): number {
+    return this.ready.length;
+  }
+
+  /** Queues `callback` for the next batch, in FIFO order with task steps. */
+  callSoon(callback: () => void): void {
+    this.ready.push(callback);
+    this.scheduleBatch();
+  }
+
+  /** Queues `task`'s next step (its wake-up is already set on it) for the next batch. */
+  enqueue(task: Task): void {
+    task.queued = true;
+    this.ready.push(task);
+    const instruments = this.runner.instruments;
+    if (instruments.list.length !== 0) instruments.call('taskScheduled', task);
+    this.scheduleBatch();
+  }
+
+  /** Takes `task`'s queued step out of the next batch; false if it is not there. */
+  unqueue(task: Task): boolean {
+    const at = this.ready.indexOf(task);
+    if (at < 0) return false;
+    this.ready.splice(at, 1);
+    task.queued = false;
+    return true;
+  }
+
+  /** `task`'s code runs now, until it is back in the kernel ({@link Scheduler.endStep}). */
+  beginStep(task: Task): void {
+    task.inStep = true;
+    task.stepTurn = this.hostTurns;
+    this.stepping++;
+    this.freshSteps++;
+  }
+
+  /** `task` is back in the kernel: its step is over. */
+  endStep(task: Task): void {
+    task.inStep = false;
+    if (task.stepTurn === this.hostTurns) this.freshSteps--;
+    if (--this.stepping === 0 && this.hasWork()) this.kick();
+  }
+
+  /** Cancels the pending host turn (the run has finished). */
+  clear(): void {
+    if (this.hostTurnImmediate !== null) clearImmediate(this.hostTurnImmediate);
+    this.hostTurnImmediate = null;
+  }
+
+  /** Something became ready: make sure the scheduler advances. */
+  private scheduleBatch(): void {
+    if (this.runner.finished) return;
+    if (this.stepping === 0) this.kick();
+    // A task mid-step may be awaiting foreign work: the host's turn advances then at the latest.
+    else this.ensureHostTurn();
+  }
+
+  /** Advance as a microtask, or at the host's turn when one is due. */
+  private kick(): void {
+    // Reading the time costs as much as a small batch: look only after some work was done.
+    if (this.workSinceTimeCheck >= WORK_PER_TIME_CHECK && this.hostTurnDue()) {
+      this.ensureHostTurn();
+    } else if (!this.advanceQueued) {
+      this.advanceQueued = true;
+      // A reaction on a settled promise: the same microtask queue as queueMicrotask, without the
+      // AsyncResource that queueMicrotask makes per call while async hooks are on (Node 20's ALS).
+      void SETTLED.then(this.advanceFromMicrotask);
+    }
+  }
+
+  private ensureHostTurn(): void {
+    if (this.hostTurnImmediate === null && !this.runner.finished) {
+      this.hostTurnImmediate = setImmediate(this.onHostTurn);
+    }
+  }
+
+  /** Microtasks have drained: a task still mid-step awaits foreign work, so the run may go on. */
+  private readonly onHostTurn = (): void => {
+    this.hostTurnImmediate = null;
+    this.lastHostTurn = performance.now();
+    // Steps still going now have had a whole host turn: they are out in foreign work.
+    this.hostTurns++;
+    this.freshSteps = 0;
+    if (this.runner.debug !== null) this.runner.debug.hostTurn();
+    this.advance(true);
+  };
+
+  private readonly advanceFromMicrotask = (): void => {
+    this.advanceQueued = false;
+    this.advance(false);
+  };
+
+  /**
+   * Goes on with the paused batch or starts the next one, but only once every task of the previous
+   * steps is back in the kernel (or, with `force`, at the host's turn).
+   */
+  private advance(force: boolean): void {
+    if (this.runner.finished || (this.stepping !== 0 && !force)) return;
+    if (this.current !== null) this.continueBatch(force);
+    else if (this.ready.length !== 0) this.runBatch(force);
+  }
+
+  private hostTurnDue(): boolean {
+    this.workSinceTimeCheck = 0;
+    return performance.now() - this.lastHostTurn > HOST_TURN_MS;
+  }
+
+  private runBatch(force: boolean): void {
+    const runner = this.runner;
+    runner.idle.busy();
+    if (runner.deadlines.size !== 0) runner.expireDeadlines();
+    this.current = this.ready;
+    this.ready = this.spare;
+    this.cursor = 0;
+    this.continueBatch(force);
+  }
+
+  /**
+   * Runs the current batch from its cursor. A callback waits until the tasks stepped before it are
+   * back in the kernel, so callbacks and task steps interleave in queue order as in asyncio.
+   */
+  private continueBatch(force: boolean): void {
+    const batch = this.current!;
+    while (this.cursor < batch.length) {
+      const item = batch[this.cursor]!;
+      if (typeof item === 'function') {
+        // At a host turn, a callback goes past tasks that are out in foreign work, but never past
+        // a step that began in this turn: a step is atomic with respect to callbacks.
+        if (this.stepping !== 0 && !(force && this.freshSteps === 0)) {
+          this.ensureHostTurn();
+          return;
+        }
+        this.cursor++;
+        this.runCallback(item);
+      } else {
+        this.cursor++;
+        this.step(item);
+      }
+    }
+    this.current = null;
+    this.workSinceTimeCheck += batch.length + 1;
+    batch.length = 0;
+    this.spare = batch;
+    if (this.stepping !== 0) return; // the last task to finish its step goes on from here
+    // Every task of the batch parked while it ran (or it held only callbacks): nobody else will
+    // notice that the run may be idle.
+    if (this.ready.length !== 0) this.kick();
+    else this.runner.idle.schedule();
+  }
+
+  private runCallback(callback: () => void): void {
+    try {
+      callback();
+    } catch (err) {
+      this.runner.crash(err);
+    }
+  }
+
+  /** Runs `task`'s next step: its first, or the resumption of its wait with its wake-up. */
+  private step(task: Task): void {
+    task.queued = false;
+    if (task.done) return;
+    this.beginStep(task);
+    const instruments = this.runner.instruments;
+    if (instruments.list.length !== 0) instruments.call('beforeTaskStep', task);
+    if (!task.started) {
+      startTask(task);
+      return;
+    }
+    const resolve = task.resolveWake!;
+    const reject = task.rejectWake!;
+    task.resolveWake = null;
+    task.rejectWake = null;
+    const value = task.wakeValue;
+    task.wakeValue = undefined;
+    const from = task.wokenFrom;
+    if (from !== null) {
+      task.wokenFrom = null;
+      // The wake-vs-cancel rule (Waitable.revokeWake): an edge cancel that arrived after the
+      // wake-up takes it back when the waitable says so.
+      if (task.edgePending && from.revokeWake?.(task, outcomeOf(task.wakeFailed, value)) === true) {
+        reject(takeCancellation(task));
+        return;
+      }
+    }
+    if (task.wakeCheck) {
+      task.wakeCheck = false;
+      const cancelled = takeCancellation(task);
+      if (cancelled !== null) {
+        reject(cancelled);
+        return;
+      }
+    }
+    if (task.wakeFailed) reject(value);
+    else resolve(value);
+  }
+}
+
+function outcomeOf(failed: boolean, value: unknown): Outcome {
+  return failed ? { ok: false, error: value } : { ok: true, value };
+}

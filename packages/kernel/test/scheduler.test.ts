@@ -1,0 +1,70 @@
+// The scheduler's rules (scheduler.ts): FIFO batches, callbacks in queue order with task steps,
+// a turn for the host between batches, and a task out in foreign work holding nobody else.
+import { checkpoint, currentRunner, openNursery, run } from '@duet/kernel';
+
+test('tasks take their steps in FIFO order, one step each per batch', async () => {
+  const log: string[] = [];
+  await run(async () => {
+    await openNursery(async (nursery) => {
+      for (const name of ['a', 'b', 'c']) {
+        nursery.startSoon(async () => {
+          for (let i = 0; i < 3; i++) {
+            log.push(`${name}${i}`);
+            await checkpoint();
+          }
+        });
+      }
+    });
+  });
+  expect(log).toEqual(['a0', 'b0', 'c0', 'a1', 'b1', 'c1', 'a2', 'b2', 'c2']);
+});
+
+test('a callback queued after a task waits until that task is back in the kernel', async () => {
+  const log: string[] = [];
+  await run(async () => {
+    const runner = currentRunner();
+    runner.callSoon(() => log.push('cb1'));
+    const resumed = checkpoint(); // queued after cb1
+    runner.callSoon(() => log.push('cb2')); // queued after the task
+    await resumed;
+    log.push('task step');
+    await checkpoint(); // back in the kernel: cb2 may run now
+    log.push('task again');
+  });
+  expect(log).toEqual(['cb1', 'task step', 'cb2', 'task again']);
+});
+
+test('a loop of checkpoints lets the host run between batches', async () => {
+  const rounds = await run(async () => {
+    let hostRan = false;
+    setImmediate(() => (hostRan = true));
+    let n = 0;
+    while (!hostRan && n < 100_000) {
+      await checkpoint();
+      n++;
+    }
+    return n;
+  });
+  expect(rounds).toBeLessThan(100);
+});
+
+test('a task out in foreign work mid-step does not hold the other tasks back', async () => {
+  const log: string[] = [];
+  await run(async () => {
+    await openNursery(async (nursery) => {
+      nursery.startSoon(async () => {
+        await checkpoint();
+        // A plain await of foreign work: the task stays mid-step until the timer fires.
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        log.push('foreign done');
+      });
+      nursery.startSoon(async () => {
+        for (let i = 0; i < 3; i++) {
+          await checkpoint();
+          log.push(`other ${i}`);
+        }
+      });
+    });
+  });
+  expect(log).toEqual(['other 0', 'other 1', 'other 2', 'foreign done']);
+});
