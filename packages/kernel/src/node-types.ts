@@ -76,11 +76,11 @@ export type NodeSignal = NodeTypesLoaded extends true
 /** What Duet uses of a Node `EventEmitter`. */
 export interface EventEmitterLike {
   /** Adds a listener. */
-  on(event: string | symbol, listener: (...args: never[]) => void): unknown;
+  on(event: string | symbol, listener: (...args: unknown[]) => void): unknown;
   /** Adds a one-time listener. */
-  once(event: string | symbol, listener: (...args: never[]) => void): unknown;
+  once(event: string | symbol, listener: (...args: unknown[]) => void): unknown;
   /** Removes a listener. */
-  off(event: string | symbol, listener: (...args: never[]) => void): unknown;
+  off(event: string | symbol, listener: (...args: unknown[]) => void): unknown;
 }
 
 /** Node's `EventEmitter` where its types are loaded, else {@link EventEmitterLike}. */
