@@ -7,9 +7,10 @@
  * {@link NodeTypesLoaded} probes the global `process` through `typeof globalThis`; module types
  * cannot be probed. The imports below do not resolve without `@types/node`, so each carries a
  * `@ts-ignore` that the declaration emit keeps (a JSDoc comment, unlike `//`), and their names are
- * only read in the branch taken when `NodeTypesLoaded` is `true`. `scripts/consumer-check.mjs` checks both cases.
+ * only read in the branch taken when `NodeTypesLoaded` is `true`. `scripts/consumer-check.mjs`
+ * checks both cases.
  */
-/* eslint-disable @typescript-eslint/ban-ts-comment -- @ts-expect-error would fail where Node's types are loaded */
+/* eslint-disable @typescript-eslint/ban-ts-comment -- @ts-expect-error fails where they resolve */
 /** @ts-ignore -- resolves only where @types/node is loaded; see NodeTypesLoaded */
 import type { Buffer } from 'node:buffer';
 /** @ts-ignore -- resolves only where @types/node is loaded; see NodeTypesLoaded */
@@ -47,7 +48,7 @@ export type NodeTypesLoaded = typeof globalThis extends {
  */
 export type NodeBuffer = NodeTypesLoaded extends true ? Buffer : Uint8Array;
 
-/** A text encoding name: Node's `BufferEncoding` where its types are loaded, else the same names. */
+/** A text encoding's name: Node's `BufferEncoding` where its types are loaded, else its names. */
 export type NodeBufferEncoding = NodeTypesLoaded extends true
   ? Exclude<Parameters<Buffer['toString']>[0], undefined>
   : | 'ascii'
