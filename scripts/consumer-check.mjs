@@ -5,7 +5,7 @@
 // `import()` every entry point, mix both formats in one process, run the test
 // adapters under node:test and Vitest (scripts/consumer/), and type-check a
 // TypeScript consumer against the shipped .d.ts files (NodeNext, Bundler,
-// Node10, and without @types/node).
+// Node10, and every entry point without @types/node, all with skipLibCheck false).
 //
 //   node scripts/consumer-check.mjs [--no-build] [--keep]
 //
@@ -563,27 +563,14 @@ const asyncioCjs = require('@duet/asyncio');
   writeFileSync(path.join(app, 'esm.mts'), `${esmImports}\n${uses('m')}\nexport {};\n`);
   writeFileSync(path.join(app, 'cjs.cts'), `${cjsImports}\n${uses('m')}\nexport {};\n`);
   writeFileSync(path.join(app, 'bundler.ts'), `${esmImports}\n${uses('m')}\nexport {};\n`);
-  // These entry points declare no Node types: AbortSignal comes from lib DOM.
-  const plain = [
-    '@duet/kernel',
-    '@duet/kernel/inspector',
-    '@duet/trio/testing',
-    '@duet/trio/lowlevel',
-    '@duet/otel',
-  ];
-  writeFileSync(
-    path.join(app, 'no-node-types.ts'),
-    plain.map((entry, i) => `import * as p${i} from '${entry}';\nvoid p${i};`).join('\n') +
-      '\nexport {};\n',
-  );
-  // The I/O classes of trio, asyncio and bridge show Node's types; with skipLibCheck (the
-  // setting `tsc --init` writes) a program that does not use them needs no @types/node either.
+  // A program using the facades' I/O without @types/node sees the structural fallbacks.
   writeFileSync(
     path.join(app, 'no-node-types-app.mts'),
     [
-      "import { openNursery, run, sleep, moveOnAfter } from '@duet/trio';",
-      "import { TaskGroup, run as aioRun, sleep as aioSleep } from '@duet/asyncio';",
-      "import { aioAsTrio } from '@duet/bridge';",
+      "import { Path, SocketStream, openNursery, run, sleep, moveOnAfter, type Process } from '@duet/trio';",
+      "import { TaskGroup, run as aioRun, sleep as aioSleep, type StreamReader } from '@duet/asyncio';",
+      "import { aioAsTrio, awaitEvent } from '@duet/bridge';",
+      "import type { NodeTypesLoaded, SocketLike } from '@duet/kernel';",
       'await run(async () => {',
       '  await openNursery(async (n) => n.startSoon(sleep, 0.01));',
       '  const got: number | undefined = await moveOnAfter(1, async () => 1);',
@@ -591,6 +578,52 @@ const asyncioCjs = require('@duet/asyncio');
       '  void viaAsyncio;',
       '});',
       'await aioRun(() => new TaskGroup().run(async (tg) => { tg.createTask(() => aioSleep(0)); }));',
+      'export async function io(reader: StreamReader, proc: Process, socket: SocketLike): Promise<void> {',
+      '  const loaded: NodeTypesLoaded = false;',
+      '  const bytes: Uint8Array = await reader.read();',
+      "  // @ts-expect-error without Node's types the bytes are a Uint8Array, whose toString takes no encoding",
+      "  (await reader.read()).toString('utf8');",
+      "  const size: number = (await new Path('x').stat()).size;",
+      '  const peer: string | undefined = new SocketStream(socket).socket.remoteAddress;',
+      "  proc.sendSignal('SIGTERM');",
+      '  // @ts-expect-error a signal name starts with SIG',
+      "  proc.sendSignal('TERM');",
+      "  await awaitEvent(new EventTarget(), 'x');",
+      '  void [loaded, bytes, size, peer];',
+      '}',
+      '',
+    ].join('\n'),
+  );
+  // With @types/node the same signatures are Node's own types, not the fallbacks.
+  writeFileSync(
+    path.join(app, 'node-types.mts'),
+    [
+      "import { EventEmitter } from 'node:events';",
+      "import net from 'node:net';",
+      "import { Path, SocketStream, type CompletedProcess, type Process } from '@duet/trio';",
+      "import type { Process as AioProcess, StreamReader } from '@duet/asyncio';",
+      "import { awaitEvent } from '@duet/bridge';",
+      "import type { NodeTypesLoaded } from '@duet/kernel';",
+      'export async function io(',
+      '  reader: StreamReader,',
+      '  proc: Process,',
+      '  aio: AioProcess,',
+      '  done: CompletedProcess,',
+      '): Promise<void> {',
+      '  const loaded: NodeTypesLoaded = true;',
+      "  const text: string = (await reader.read()).toString('utf8');",
+      "  const bytes: Buffer = await new Path('x').readBytes();",
+      "  const mtime: Date = (await new Path('x').stat()).mtime;",
+      '  new SocketStream(new net.Socket()).socket.setKeepAlive(true);',
+      "  proc.child.stdout?.setEncoding('utf8');",
+      "  proc.sendSignal('SIGTERM');",
+      '  // @ts-expect-error not one of NodeJS.Signals',
+      "  proc.sendSignal('SIGNOPE');",
+      '  aio.child.unref();',
+      "  const hex: string | undefined = done.stdout?.toString('hex');",
+      "  await awaitEvent(new EventEmitter(), 'x');",
+      '  void [loaded, text, bytes, mtime, hex];',
+      '}',
       '',
     ].join('\n'),
   );
@@ -603,7 +636,8 @@ const asyncioCjs = require('@duet/asyncio');
     typeRoots: [path.join(rootDir, 'node_modules', '@types')],
     types: ['node'],
   };
-  // No @types/node: AbortSignal and the like come from lib DOM.
+  // No @types/node (Deno's check, a browser project): AbortSignal and the like come from lib DOM,
+  // the Node classes in the facades' signatures are @duet/kernel's structural fallbacks.
   const noNodeTypes = {
     ...common,
     module: 'NodeNext',
@@ -614,7 +648,7 @@ const asyncioCjs = require('@duet/asyncio');
   const configs = {
     'tsconfig.nodenext.json': {
       compilerOptions: { ...common, module: 'NodeNext', moduleResolution: 'NodeNext' },
-      files: ['esm.mts', 'cjs.cts'],
+      files: ['esm.mts', 'cjs.cts', 'node-types.mts'],
     },
     'tsconfig.bundler.json': {
       compilerOptions: { ...common, module: 'Preserve', moduleResolution: 'Bundler' },
@@ -633,10 +667,10 @@ const asyncioCjs = require('@duet/asyncio');
     },
     'tsconfig.no-node-types.json': {
       compilerOptions: noNodeTypes,
-      files: ['no-node-types.ts'],
+      files: ['esm.mts', 'cjs.cts'],
     },
     'tsconfig.no-node-types-app.json': {
-      compilerOptions: { ...noNodeTypes, skipLibCheck: true },
+      compilerOptions: noNodeTypes,
       files: ['no-node-types-app.mts'],
     },
   };

@@ -15,6 +15,7 @@ import {
   destroyAll,
   hostEvent,
   isCancelled,
+  type NodeServer,
 } from '@duet/kernel';
 import { checkPort } from './connection';
 import { RuntimeError } from './errors';
@@ -85,7 +86,7 @@ export class Server implements AsyncDisposable {
   /** @internal */
   constructor(
     /** The Node server. */
-    readonly server: net.Server,
+    readonly server: NodeServer,
     private readonly loop: EventLoop,
     private readonly callback: ClientConnectedCallback,
     private readonly limit: number,

@@ -2,6 +2,7 @@
  * The errors of asyncio's streams: Python's `ConnectionError` family (from Node's error codes, by
  * {@link toPythonError}), `IncompleteReadError` and `LimitOverrunError`.
  */
+import type { NodeBuffer } from '@duet/kernel';
 
 /**
  * Python's `ConnectionError` (an `OSError`): a connection failed or broke. `code` is Node's error
@@ -98,7 +99,7 @@ export class IncompleteReadError extends Error {
 
   constructor(
     /** The bytes read before the end of the stream. */
-    readonly partial: Buffer,
+    readonly partial: NodeBuffer,
     /** How many bytes were expected (`null` for `readuntil`). */
     readonly expected: number | null,
   ) {

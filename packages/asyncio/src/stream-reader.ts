@@ -7,7 +7,7 @@
  * `limit`.
  */
 import type { Readable } from 'node:stream';
-import { HostWait, checkBytes, checkNumber } from '@duet/kernel';
+import { HostWait, checkBytes, checkNumber, type NodeBuffer } from '@duet/kernel';
 import { RuntimeError, ValueError } from './errors';
 import { getRunningLoop } from './loop';
 import { IncompleteReadError, LimitOverrunError, toPythonError } from './stream-errors';
@@ -39,7 +39,7 @@ export function checkLimit(api: string, limit: unknown): void {
  * for await (const l of reader) console.log(l.toString());
  * ```
  */
-export class StreamReader implements AsyncIterable<Buffer> {
+export class StreamReader implements AsyncIterable<NodeBuffer> {
   private buffer: Buffer = Buffer.alloc(0);
   private eof = false;
   private error: unknown = null;
@@ -184,7 +184,7 @@ export class StreamReader implements AsyncIterable<Buffer> {
   /**
    * Reads up to `n` bytes (`n` < 0: until EOF; 0: nothing). Returns an empty Buffer at EOF.
    */
-  async read(n = -1): Promise<Buffer> {
+  async read(n = -1): Promise<NodeBuffer> {
     checkNumber('read()', 'n', n, { integer: true });
     if (this.error !== null) throw this.error;
     if (n === 0) return Buffer.alloc(0);
@@ -206,7 +206,7 @@ export class StreamReader implements AsyncIterable<Buffer> {
    * Reads one line ending in `\n` (kept). At EOF returns the partial last line, then empty. A
    * line longer than `limit` raises `ValueError` (and is dropped, as asyncio).
    */
-  async readline(): Promise<Buffer> {
+  async readline(): Promise<NodeBuffer> {
     try {
       return await this.readuntil('\n');
     } catch (err) {
@@ -224,7 +224,7 @@ export class StreamReader implements AsyncIterable<Buffer> {
    * Reads until `separator` (returned with the data). At EOF before it: `IncompleteReadError`
    * with what was read (consumed); past `limit` without it: `LimitOverrunError` (kept buffered).
    */
-  async readuntil(separator: Uint8Array | string = '\n'): Promise<Buffer> {
+  async readuntil(separator: Uint8Array | string = '\n'): Promise<NodeBuffer> {
     const sep = bytesOf(separator, 'readuntil()', 'separator');
     if (sep.length === 0)
       throw new ValueError('readuntil(): separator must be a non-empty string or bytes');
@@ -255,7 +255,7 @@ export class StreamReader implements AsyncIterable<Buffer> {
   }
 
   /** Reads exactly `n` bytes; `IncompleteReadError` (with the partial bytes, consumed) at EOF first. */
-  async readexactly(n: number): Promise<Buffer> {
+  async readexactly(n: number): Promise<NodeBuffer> {
     checkNumber('readexactly()', 'n', n, { integer: true, min: 0 });
     if (this.error !== null) throw this.error;
     while (this.buffer.length < n) {
@@ -267,7 +267,7 @@ export class StreamReader implements AsyncIterable<Buffer> {
   }
 
   /** Iterates over lines (as `readline`) until EOF. */
-  async *[Symbol.asyncIterator](): AsyncIterator<Buffer> {
+  async *[Symbol.asyncIterator](): AsyncIterator<NodeBuffer> {
     for (;;) {
       const line = await this.readline();
       if (line.length === 0) return;

@@ -4,7 +4,7 @@
  */
 import net from 'node:net';
 import type { Writable } from 'node:stream';
-import { HostWait, checkpoint } from '@duet/kernel';
+import { HostWait, checkpoint, type NodeWritable } from '@duet/kernel';
 import { RuntimeError } from './errors';
 import { ConnectionResetError, toPythonError } from './stream-errors';
 import { StreamReader, bytesOf } from './stream-reader';
@@ -32,7 +32,7 @@ export class StreamWriter {
   /** @internal */
   constructor(
     /** The Node stream written to (the socket, or a child's stdin). */
-    readonly transport: Writable,
+    readonly transport: NodeWritable,
     /** The reader of the same connection, if any. */
     readonly reader: StreamReader | null,
   ) {

@@ -7,7 +7,7 @@
  * the stdout pipe (Node cannot point both at one pipe: stderr's bytes are forwarded as they come,
  * so the order between the two is the order of arrival).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import {
   ChildExit,
   checkBytes,
@@ -17,6 +17,10 @@ import {
   checkString,
   checkpoint,
   hostEvent,
+  type NodeBuffer,
+  type NodeChildProcess,
+  type NodeProcessEnv,
+  type NodeSignal,
 } from '@duet/kernel';
 import { ValueError } from './errors';
 import { ConnectionError, toPythonError } from './stream-errors';
@@ -70,7 +74,7 @@ export interface SubprocessOptions {
   /** The working directory. */
   cwd?: string;
   /** The whole environment of the child; ours by default. */
-  env?: NodeJS.ProcessEnv;
+  env?: NodeProcessEnv;
   /** The buffer limit of the `StreamReader`s (64 KiB by default). */
   limit?: number;
 }
@@ -99,7 +103,7 @@ export class Process {
   /** @internal */
   constructor(
     /** The Node `ChildProcess`. */
-    readonly child: ChildProcess,
+    readonly child: NodeChildProcess,
     limit: number,
     stderrToStdout: boolean,
   ) {
@@ -141,7 +145,7 @@ export class Process {
    * Sends `input` (if given) to stdin and closes it, reads stdout and stderr to the end, waits for
    * the exit; returns `[stdout, stderr]` (`null` for a stream not piped).
    */
-  async communicate(input?: Uint8Array | string): Promise<[Buffer | null, Buffer | null]> {
+  async communicate(input?: Uint8Array | string): Promise<[NodeBuffer | null, NodeBuffer | null]> {
     if (input !== undefined) checkBytes('communicate()', 'input', input);
     this.stdout?._setUnbounded();
     this.stderr?._setUnbounded();
@@ -166,7 +170,7 @@ export class Process {
   }
 
   /** Sends `signal` (unless it has exited). */
-  sendSignal(signal: NodeJS.Signals | number): void {
+  sendSignal(signal: NodeSignal | number): void {
     this.exit.sendSignal(signal);
   }
 

@@ -11,6 +11,7 @@ import {
   checkNumber,
   checkOptions,
   checkpointIfCancelled,
+  type NodeEventEmitter,
 } from '@duet/kernel';
 
 /** Raised by {@link iterateEvents} when events arrived faster than the loop took them and the buffer was full. */
@@ -179,7 +180,7 @@ export function iterateEvents<E extends Event = Event>(
   options?: IterateEventsOptions,
 ): AsyncIterableIterator<E>;
 export function iterateEvents(
-  emitter: EventEmitter,
+  emitter: NodeEventEmitter,
   name: string | symbol,
   options?: IterateEventsOptions,
 ): AsyncIterableIterator<unknown[]>;

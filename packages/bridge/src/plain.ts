@@ -12,6 +12,7 @@ import {
   checkFunction,
   checkOptions,
   currentSignal,
+  type NodeEventEmitter,
   type Nursery,
 } from '@duet/kernel';
 import { run as trioRun, type RunOptions as TrioRunOptions } from '@duet/trio';
@@ -83,7 +84,7 @@ export function awaitEvent<E extends Event = Event>(
   target: EventTarget,
   name: string,
 ): Promise<[E]>;
-export function awaitEvent(emitter: EventEmitter, name: string | symbol): Promise<unknown[]>;
+export function awaitEvent(emitter: NodeEventEmitter, name: string | symbol): Promise<unknown[]>;
 export function awaitEvent(
   source: EventEmitter | EventTarget,
   name: string | symbol,

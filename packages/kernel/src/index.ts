@@ -96,6 +96,29 @@ export {
 } from './introspect';
 export { currentTaskOrUndefined } from './context';
 export { atRunEnd, destroyAll, type Destroyable } from './resources';
+export type {
+  EventEmitterLike,
+  FileHandleLike,
+  NodeBuffer,
+  NodeBufferEncoding,
+  NodeChildProcess,
+  NodeEventEmitter,
+  NodeFileHandle,
+  NodeProcessEnv,
+  NodeReadable,
+  NodeServer,
+  NodeSignal,
+  NodeSocket,
+  NodeStats,
+  NodeTypesLoaded,
+  NodeWritable,
+  ReadableLike,
+  ServerLike,
+  SocketAddressLike,
+  SocketLike,
+  StatsLike,
+  WritableLike,
+} from './node-types';
 export {
   checkBoolean,
   checkBytes,

@@ -5,7 +5,6 @@
  * going in Node's thread pool and the next read on the file picks up its result. Writes are not
  * abandoned halfway: they finish, then the call raises `Cancelled` if cancellation arrived meanwhile.
  */
-import type { FileHandle } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
 import {
   HostWait,
@@ -15,6 +14,9 @@ import {
   checkNumber,
   checkpoint,
   checkpointIfCancelled,
+  type NodeBuffer,
+  type NodeBufferEncoding,
+  type NodeFileHandle,
 } from '@duet/kernel';
 import { BusyResourceError, ClosedResourceError } from './errors';
 import { toBuffer, untilEmpty, type AsyncResource, type Bytes } from './stream-abc';
@@ -90,7 +92,7 @@ export type BinaryMode = Extract<FileMode, `${string}b${string}`>;
  * for await (const line of f) console.log(line.trimEnd());
  * ```
  */
-export class AsyncFile<T extends string | Buffer = string> implements AsyncResource {
+export class AsyncFile<T extends string | NodeBuffer = string> implements AsyncResource {
   private buffer: Buffer = Buffer.alloc(0);
   private eof = false;
   private inflight: Promise<{ bytesRead: number; buffer: Buffer }> | null = null;
@@ -101,12 +103,12 @@ export class AsyncFile<T extends string | Buffer = string> implements AsyncResou
   /** @internal Use {@link openFile}. */
   constructor(
     /** The Node `FileHandle`. */
-    readonly handle: FileHandle,
+    readonly handle: NodeFileHandle,
     /** The file's path. */
     readonly name: string,
     /** The mode it was opened with. */
     readonly mode: FileMode,
-    encoding: BufferEncoding,
+    encoding: NodeBufferEncoding,
     private position: number | null,
   ) {
     this.decoder = mode.includes('b') ? null : new StringDecoder(encoding);

@@ -14,6 +14,8 @@ import {
   checkMethods,
   checkpoint,
   checkpointIfCancelled,
+  type NodeReadable,
+  type NodeWritable,
 } from '@duet/kernel';
 import { BrokenResourceError, BusyResourceError, ClosedResourceError } from './errors';
 import {
@@ -65,11 +67,11 @@ export class ReadableReceiveStream implements ReceiveStream {
   private readonly waiter = new HostWait('receiveSome');
 
   /** The Node stream read from (made with `Readable.fromWeb` for a web `ReadableStream`). */
-  readonly readable: Readable;
+  readonly readable: NodeReadable;
 
   constructor(
     /** A Node `Readable`, or a web `ReadableStream` (cancelled on `aclose`). */
-    source: Readable | ReadableStream<Uint8Array>,
+    source: NodeReadable | ReadableStream<Uint8Array>,
     private readonly bufferSize = DEFAULT_RECEIVE_BUFFER,
   ) {
     if (!(source instanceof ReadableStream))
@@ -204,11 +206,11 @@ export class WritableSendStream implements SendStream {
   private readonly drainWait = new HostWait('sendAll (waiting for drain)');
 
   /** The Node stream written to (made with `Writable.fromWeb` for a web `WritableStream`). */
-  readonly writable: Writable;
+  readonly writable: NodeWritable;
 
   constructor(
     /** A Node `Writable`, or a web `WritableStream` (closed on `aclose`). */
-    target: Writable | WritableStream<Uint8Array>,
+    target: NodeWritable | WritableStream<Uint8Array>,
     /** @internal What closing does; by default `end()` then wait for `'close'` (flushes). */
     private readonly onClose?: () => void,
   ) {

@@ -7,7 +7,7 @@
  * the call raises `Cancelled` if cancellation arrived meanwhile. Read-only operations (`readText`,
  * `exists`, `stat`, ...) are abandoned when cancelled.
  */
-import { promises as fsp, type Stats } from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import nodePath from 'node:path';
 import {
@@ -21,6 +21,9 @@ import {
   checkString,
   checkpointIfCancelled,
   currentSignal,
+  type NodeBuffer,
+  type NodeBufferEncoding,
+  type NodeStats,
 } from '@duet/kernel';
 import { AsyncFile, completeThenCheckpoint, type BinaryMode, type FileMode } from './file';
 
@@ -34,7 +37,7 @@ import { AsyncFile, completeThenCheckpoint, type BinaryMode, type FileMode } fro
  */
 export interface OpenFileOptions {
   /** The text encoding of a text-mode file; `'utf8'` by default. */
-  encoding?: BufferEncoding;
+  encoding?: NodeBufferEncoding;
 }
 
 /** Throws a `TypeError` unless `value` is a path: a string or a {@link Path}. */
@@ -73,7 +76,7 @@ export async function openFile(
   path: string | Path,
   mode: BinaryMode,
   options?: OpenFileOptions,
-): Promise<AsyncFile<Buffer>>;
+): Promise<AsyncFile<NodeBuffer>>;
 export async function openFile(
   path: string | Path,
   mode?: FileMode,
@@ -83,7 +86,7 @@ export async function openFile(
   path: string | Path,
   mode: FileMode = 'r',
   options: OpenFileOptions = {},
-): Promise<AsyncFile<string | Buffer>> {
+): Promise<AsyncFile<string | NodeBuffer>> {
   const api = 'openFile()';
   checkPath(api, 'path', path);
   checkString(api, 'mode', mode);
@@ -208,7 +211,7 @@ export class Path {
   }
 
   /** The file's `Stats`. */
-  stat(): Promise<Stats> {
+  stat(): Promise<NodeStats> {
     return awaitForeign(fsp.stat(this.path));
   }
 
@@ -243,18 +246,18 @@ export class Path {
   }
 
   /** The whole file as a string. */
-  async readText(encoding: BufferEncoding = 'utf8'): Promise<string> {
+  async readText(encoding: NodeBufferEncoding = 'utf8'): Promise<string> {
     checkEncoding('readText()', 'encoding', encoding);
     return awaitForeign(fsp.readFile(this.path, { encoding, signal: currentSignal() }));
   }
 
   /** The whole file as bytes. */
-  readBytes(): Promise<Buffer> {
+  readBytes(): Promise<NodeBuffer> {
     return awaitForeign(fsp.readFile(this.path, { signal: currentSignal() }));
   }
 
   /** Replaces the file's contents with `text`. */
-  async writeText(text: string, encoding: BufferEncoding = 'utf8'): Promise<void> {
+  async writeText(text: string, encoding: NodeBufferEncoding = 'utf8'): Promise<void> {
     checkString('writeText()', 'text', text);
     checkEncoding('writeText()', 'encoding', encoding);
     await checkpointIfCancelled();
@@ -337,9 +340,12 @@ export class Path {
   }
 
   /** Opens the file, as {@link openFile}. */
-  open(mode: BinaryMode, options?: OpenFileOptions): Promise<AsyncFile<Buffer>>;
+  open(mode: BinaryMode, options?: OpenFileOptions): Promise<AsyncFile<NodeBuffer>>;
   open(mode?: FileMode, options?: OpenFileOptions): Promise<AsyncFile<string>>;
-  open(mode: FileMode = 'r', options: OpenFileOptions = {}): Promise<AsyncFile<string | Buffer>> {
+  open(
+    mode: FileMode = 'r',
+    options: OpenFileOptions = {},
+  ): Promise<AsyncFile<string | NodeBuffer>> {
     return openFile(this.path, mode, options);
   }
 }

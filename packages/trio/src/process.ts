@@ -5,7 +5,7 @@
  * to exit, so no child outlives the call. The grace period is measured in real time (a
  * `MockClock` cannot make a process exit sooner), 5 s by default.
  */
-import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { spawn, type StdioOptions } from 'node:child_process';
 import { PassThrough, finished, type Readable } from 'node:stream';
 import {
   CancelScope,
@@ -19,6 +19,9 @@ import {
   cancelShieldedCheckpoint,
   checkpointIfCancelled,
   hostEvent,
+  type NodeChildProcess,
+  type NodeProcessEnv,
+  type NodeSignal,
 } from '@duet/kernel';
 import { ReadableReceiveStream, WritableSendStream } from './node-streams';
 import type { AsyncResource } from './stream-abc';
@@ -52,7 +55,7 @@ export interface OpenProcessOptions {
   /** The working directory of the child. */
   cwd?: string;
   /** The whole environment of the child (not merged with ours); ours by default. */
-  env?: NodeJS.ProcessEnv;
+  env?: NodeProcessEnv;
   /** Run `command` (then a single string) through the shell. */
   shell?: boolean;
 }
@@ -90,7 +93,7 @@ export class Process implements AsyncResource {
   /** @internal Use {@link openProcess}. */
   constructor(
     /** The Node `ChildProcess`. */
-    readonly child: ChildProcess,
+    readonly child: NodeChildProcess,
     args: readonly string[] | string,
     stderrToStdout: boolean,
   ) {
@@ -129,7 +132,7 @@ export class Process implements AsyncResource {
   }
 
   /** Sends `signal` (a name like `'SIGINT'` or a number) unless the process has exited. */
-  sendSignal(signal: NodeJS.Signals | number): void {
+  sendSignal(signal: NodeSignal | number): void {
     this.exit.sendSignal(signal);
   }
 

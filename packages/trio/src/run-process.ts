@@ -3,7 +3,7 @@
  * capturing output. Cancelling it terminates the child (SIGTERM, then SIGKILL after a real-time
  * grace period) and waits for it to exit, so no child outlives the call.
  */
-import { ValueError, checkBoolean, checkBytes, checkNumber } from '@duet/kernel';
+import { ValueError, checkBoolean, checkBytes, checkNumber, type NodeBuffer } from '@duet/kernel';
 import { BrokenResourceError } from './errors';
 import type { ReadableReceiveStream } from './node-streams';
 import {
@@ -41,9 +41,9 @@ export class CompletedProcess {
     /** Its exit code (minus the signal number if a signal killed it). */
     readonly returncode: number,
     /** Its captured stdout, or `null` if not captured. */
-    readonly stdout: Buffer | null,
+    readonly stdout: NodeBuffer | null,
     /** Its captured stderr, or `null` if not captured. */
-    readonly stderr: Buffer | null,
+    readonly stderr: NodeBuffer | null,
   ) {}
 
   /** Raises {@link CalledProcessError} if `returncode` is not 0. */
@@ -74,9 +74,9 @@ export class CalledProcessError extends Error {
     /** The command. */
     readonly cmd: readonly string[] | string,
     /** Captured stdout, or `null`. */
-    readonly stdout: Buffer | null = null,
+    readonly stdout: NodeBuffer | null = null,
     /** Captured stderr, or `null`. */
-    readonly stderr: Buffer | null = null,
+    readonly stderr: NodeBuffer | null = null,
   ) {
     super(
       `command ${JSON.stringify(cmd)} ${returncode < 0 ? `died of signal ${-returncode}` : `returned non-zero exit status ${returncode}`}`,

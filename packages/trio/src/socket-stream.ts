@@ -3,7 +3,13 @@
  * Every wait (receive, drain) is a foreign park: cancellation abandons it.
  */
 import net from 'node:net';
-import { checkInstance, checkNumber, checkOptions, checkpoint } from '@duet/kernel';
+import {
+  checkInstance,
+  checkNumber,
+  checkOptions,
+  checkpoint,
+  type NodeSocket,
+} from '@duet/kernel';
 import { ReadableReceiveStream, WritableSendStream, waitStreamClosed } from './node-streams';
 import {
   DEFAULT_RECEIVE_BUFFER,
@@ -48,7 +54,7 @@ export class SocketStream implements HalfCloseableStream {
 
   constructor(
     /** The Node socket (connected). The stream owns it from now on. */
-    readonly socket: net.Socket,
+    readonly socket: NodeSocket,
     options: { receiveBufferSize?: number } = {},
   ) {
     checkInstance('new SocketStream()', 'socket', socket, net.Socket, 'a net.Socket');

@@ -16,6 +16,7 @@ import {
   checkpoint,
   checkpointIfCancelled,
   hostEvent,
+  type NodeServer,
 } from '@duet/kernel';
 import { BusyResourceError, ClosedResourceError } from './errors';
 import { SocketStream, checkPort, type SocketAddress } from './socket-stream';
@@ -40,7 +41,7 @@ export class SocketListener implements AsyncResource {
 
   constructor(
     /** The Node server (listening, or about to). The listener owns it. */
-    readonly server: net.Server,
+    readonly server: NodeServer,
   ) {
     checkInstance('new SocketListener()', 'server', server, net.Server, 'a net.Server');
     server.on('connection', (socket: net.Socket) => {
