@@ -18,14 +18,21 @@ import {
   type Nursery,
   type Task as KernelTask,
   checkFunction,
-  CancelScope,
-  ParkingLot,
+  Abort,
+  type Waitable,
 } from '@duet/kernel';
+import { currentWait, parkTask, wake } from '@duet/kernel/lowlevel';
 import { getRunningLoop, type EventLoop } from './loop';
 import { cancelKernelTask } from './timeouts';
 import { NO_TASK_OPTIONS, Task, asyncioTaskOf, type TaskOptions } from './tasks';
 
 const NONE: unique symbol = Symbol('none');
+
+/** The keeper's wait (see `TaskGroup.keepOpen`): only the last done callback ends it, no cancel. */
+const KEEPER_WAIT: Waitable = {
+  abortWait: () => Abort.FAILED,
+  describeWait: () => "the TaskGroup tasks' done callbacks",
+};
 
 /**
  * Options of the {@link TaskGroup} constructor.
@@ -79,8 +86,8 @@ export class TaskGroup {
   private nursery: Nursery | null = null;
   private loop: EventLoop | null = null;
   private readonly signal: AbortSignal | undefined;
-  /** Where the group's keeper waits for the last queued done callback (see `runBody`). */
-  private keeper: ParkingLot | null = null;
+  /** The task waiting for the last queued done callback, if any (see `runBody`). */
+  private keeper: KernelTask | null = null;
 
   /** @param options - see {@link TaskGroupOptions} */
   constructor(options: TaskGroupOptions = {}) {
@@ -136,7 +143,7 @@ export class TaskGroup {
         if (failed && !this.aborting) this.abort();
         // As in CPython, the group is finished once every task's done callback has run, not
         // when the kernel joined the last task: a callback queued before that one's may still
-        // add a task. A shielded child holds the nursery open until then.
+        // add a task. A child that no cancel ends holds the nursery open until then.
         if (this.pending !== 0) nursery.startSoon(this.keepOpen);
         return true;
       },
@@ -170,10 +177,8 @@ export class TaskGroup {
   }
 
   private readonly keepOpen = async (): Promise<void> => {
-    const lot = (this.keeper = new ParkingLot());
-    await new CancelScope({ shield: true }).run(async () => {
-      while (this.pending !== 0) await lot.park();
-    });
+    const keeper = (this.keeper = currentTaskOrUndefined()!);
+    while (this.pending !== 0) await parkTask(keeper, KEEPER_WAIT);
     this.keeper = null;
   };
 
@@ -200,7 +205,9 @@ export class TaskGroup {
   }
 
   private readonly onTaskDone = (task: Task<unknown>): void => {
-    if (--this.pending === 0) this.keeper?.unparkAll();
+    const keeper = this.keeper;
+    if (--this.pending === 0 && keeper !== null && currentWait(keeper) === KEEPER_WAIT)
+      wake(keeper, undefined);
     if (task.cancelled()) return;
     const exc = task.exception();
     if (exc === null) return;
