@@ -10,7 +10,6 @@ import {
   checkBoolean,
   checkOptions,
   checkSignal,
-  currentRunner,
   currentTask as currentKernelTask,
   currentTaskOrUndefined,
   run as kernelRun,
@@ -22,7 +21,9 @@ import {
   park,
 } from '@duet/kernel';
 import { currentWait, wake } from '@duet/kernel/lowlevel';
-import { EventLoop, debugWarn } from './loop';
+import { debugWarn } from './debug';
+import { getRunningLoop } from './events';
+import type { EventLoop } from './loop';
 import { pendingTasks, type Task } from './tasks';
 
 /**
@@ -222,7 +223,7 @@ export class Runner implements AsyncDisposable {
 
   /** The root task: runs the jobs one by one, then shuts the loop down. */
   private async main(): Promise<void> {
-    const loop = EventLoop._for(currentRunner());
+    const loop = getRunningLoop();
     loop._debug = this.options.debug === true;
     this.loop = loop;
     this.root = currentKernelTask();

@@ -21,7 +21,8 @@ import {
   CancelScope,
   ParkingLot,
 } from '@duet/kernel';
-import { getRunningLoop, type EventLoop } from './loop';
+import { getRunningLoop } from './events';
+import type { EventLoop } from './loop';
 import { cancelKernelTask } from './timeouts';
 import { NO_TASK_OPTIONS, Task, asyncioTaskOf, type TaskOptions } from './tasks';
 
