@@ -19,6 +19,7 @@ import {
   type Waitable,
   checkFunction,
   park,
+  whenAborted,
 } from '@duet/kernel';
 import { currentWait, wake } from '@duet/kernel/lowlevel';
 import { debugWarn } from './debug';
@@ -248,7 +249,12 @@ export class Runner implements AsyncDisposable {
         job.reject(err);
         continue;
       }
-      const stopListening = cancelOnAbort(this.options.signal, task);
+      // The signal's abort cancels the task (edge-triggered), with the reason as the message.
+      const signal = this.options.signal;
+      const stopListening = whenAborted(signal, () => {
+        const reason: unknown = signal!.reason;
+        task.cancel(reason instanceof Error ? reason.message : String(reason));
+      });
       try {
         job.resolve(await task);
       } catch (err) {
@@ -260,21 +266,6 @@ export class Runner implements AsyncDisposable {
     }
     await shutdown(loop);
   }
-}
-
-/** Cancels `task` (edge-triggered) when `signal` aborts; returns the function that stops that. */
-function cancelOnAbort(signal: AbortSignal | undefined, task: Task<unknown>): () => void {
-  if (signal === undefined) return () => {};
-  const onAbort = (): void => {
-    const reason: unknown = signal.reason;
-    task.cancel(reason instanceof Error ? reason.message : String(reason));
-  };
-  if (signal.aborted) {
-    onAbort();
-    return () => {};
-  }
-  signal.addEventListener('abort', onAbort, { once: true });
-  return () => signal.removeEventListener('abort', onAbort);
 }
 
 /** Cancels every pending task of `loop`, waits for them, and reports unretrieved errors. */
