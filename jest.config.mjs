@@ -32,23 +32,11 @@ const COVERAGE_FLOORS = {
   './packages/bridge/src/': { statements: 91.66, branches: 72.42, functions: 86.48, lines: 93.9 },
 };
 
-/** @type {import('jest').Config} */
-export default {
+/** What both projects share: TypeScript through ts-jest, @duet/* from source, the guard. */
+const shared = {
   rootDir,
-  roots: ['<rootDir>/packages', '<rootDir>/examples', '<rootDir>/scripts'],
   testEnvironment: 'node',
-  testMatch: [
-    '<rootDir>/packages/*/test/**/*.test.ts',
-    '<rootDir>/examples/**/*.test.ts',
-    // The documentation's code blocks (scripts/docs/snippets.test.ts).
-    '<rootDir>/scripts/docs/*.test.ts',
-  ],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
-  // `npm test` runs with --coverage: the floors below (per package, measured when they were set)
-  // fail the run when coverage drops. A targeted `npx jest file` collects no coverage.
-  collectCoverageFrom: ['packages/*/src/**/*.ts'],
-  coverageReporters: ['text-summary', 'json-summary'],
-  coverageThreshold: COVERAGE_FLOORS,
   // Fails any test that leaves an unhandled rejection, an uncaught exception or a timer behind.
   setupFilesAfterEnv: ['<rootDir>/scripts/jest/guard.ts'],
   moduleFileExtensions: ['ts', 'mts', 'cts', 'js', 'mjs', 'cjs', 'json'],
@@ -68,4 +56,36 @@ export default {
       },
     ],
   },
+};
+
+/** @type {import('jest').Config} */
+export default {
+  // Two projects: each package's own tests, and the conformance suites that hold both facades
+  // (and the kernel and bridge) to one contract (conformance/README.md). `npx jest` runs both;
+  // `npx jest --selectProjects conformance` one of them.
+  projects: [
+    {
+      ...shared,
+      displayName: 'packages',
+      roots: ['<rootDir>/packages', '<rootDir>/examples', '<rootDir>/scripts'],
+      testMatch: [
+        '<rootDir>/packages/*/test/**/*.test.ts',
+        '<rootDir>/examples/**/*.test.ts',
+        // The documentation's code blocks (scripts/docs/snippets.test.ts).
+        '<rootDir>/scripts/docs/*.test.ts',
+      ],
+    },
+    {
+      ...shared,
+      displayName: 'conformance',
+      roots: ['<rootDir>/conformance'],
+      testMatch: ['<rootDir>/conformance/test/**/*.test.ts'],
+    },
+  ],
+  // `npm test` runs with --coverage: the floors below (per package, measured when they were set)
+  // fail the run when coverage drops; the tests of both projects count. A targeted `npx jest file`
+  // collects no coverage.
+  collectCoverageFrom: ['packages/*/src/**/*.ts'],
+  coverageReporters: ['text-summary', 'json-summary'],
+  coverageThreshold: COVERAGE_FLOORS,
 };

@@ -119,6 +119,11 @@ export function packageConfig(configUrl) {
       if (warning.plugin === 'typescript') {
         throw new Error(`${pkg.name}: ${warning.message}`);
       }
+      // An import circle makes module order matter and reads as a fault on every build (issue 19).
+      if (warning.code === 'CIRCULAR_DEPENDENCY') {
+        const ids = warning.ids?.map((id) => path.relative(pkgDir, id)).join(' -> ');
+        throw new Error(`${pkg.name}: import circle ${ids ?? warning.message}`);
+      }
       warn(warning);
     },
     plugins: [

@@ -20,7 +20,8 @@ import {
   wakeWithError,
 } from '@duet/kernel/lowlevel';
 import { InvalidStateError } from './errors';
-import { EventLoop, getRunningLoop } from './loop';
+import { getRunningLoop } from './events';
+import type { EventLoop } from './loop';
 
 /** @internal The key under which a facade Task is stored on its kernel task. */
 export const TASK_KEY = Symbol('@duet/asyncio Task');

@@ -1,7 +1,7 @@
 /** asyncio's `gather` and `shield`. */
 import { checkBoolean, checkOptions } from '@duet/kernel';
 import { Future } from './futures';
-import { getRunningLoop } from './loop';
+import { getRunningLoop } from './events';
 import { ensureFuture, type Awaitable, type AwaitedOf } from './tasks';
 
 /**

@@ -31,10 +31,10 @@ export {
   EventLoop,
   Handle,
   TimerHandle,
-  getRunningLoop,
   type ExceptionContext,
   type ExceptionHandler,
 } from './loop';
+export { getRunningLoop } from './events';
 export { Future, isFuture, type DoneCallback, type FutureOptions } from './futures';
 export {
   Task,

@@ -4,14 +4,13 @@
  */
 import {
   Cancelled,
-  RunVar,
-  RuntimeError,
   checkFunction,
   checkNumber,
-  currentTaskOrUndefined,
   type Runner as KernelRunner,
   type TimerHandle as KernelTimerHandle,
 } from '@duet/kernel';
+import { SLOW_SECONDS, debugWarn } from './debug';
+import { _setLoopFactory } from './events';
 import { Future } from './futures';
 import { NO_TASK_OPTIONS, Task, type TaskOptions } from './tasks';
 
@@ -121,9 +120,6 @@ export class TimerHandle extends Handle {
   }
 }
 
-/** The run's loop, made on first use. */
-const runLoop = /* @__PURE__ */ new RunVar<EventLoop | undefined>('asyncio event loop', undefined);
-
 /**
  * asyncio's event loop, as a view of one kernel run. Get it with {@link getRunningLoop}.
  *
@@ -149,16 +145,6 @@ export class EventLoop {
     /** @internal The kernel runner under this loop. */
     readonly _runner: KernelRunner,
   ) {}
-
-  /** @internal The loop of the current run (`runner`), made on first use. */
-  static _for(runner: KernelRunner): EventLoop {
-    let loop = runLoop.get();
-    if (loop === undefined) {
-      loop = new EventLoop(runner);
-      runLoop.set(loop);
-    }
-    return loop;
-  }
 
   /** The loop's time: seconds on the run's clock (a `MockClock` in tests). */
   time(): number {
@@ -303,31 +289,5 @@ export class EventLoop {
   }
 }
 
-/** Steps and callbacks slower than this (seconds) are reported in debug mode, by default. */
-export const SLOW_SECONDS = 0.1;
-
-/** @internal A debug-mode warning, on stderr through `process.emitWarning`. */
-export function debugWarn(message: string): void {
-  process.emitWarning(message, 'DuetAsyncioDebugWarning');
-}
-
-/**
- * The loop of the current run. A `RuntimeError` outside `run()`, as in asyncio.
- *
- * @example
- * ```ts
- * const loop = getRunningLoop();
- * const fut = loop.createFuture<number>();
- * loop.callLater(1, () => fut.setResult(42));
- * await fut; // 42
- * ```
- */
-export function getRunningLoop(): EventLoop {
-  const task = currentTaskOrUndefined();
-  if (task === undefined) {
-    throw new RuntimeError(
-      'no running event loop: call this from code running inside run(async () => { ... })',
-    );
-  }
-  return EventLoop._for(task.runner);
-}
+// getRunningLoop() (events.ts) makes each run's loop with this, on first use.
+_setLoopFactory((runner) => new EventLoop(runner));

@@ -10,7 +10,6 @@ import {
   checkBoolean,
   checkOptions,
   checkSignal,
-  currentRunner,
   currentTask as currentKernelTask,
   currentTaskOrUndefined,
   run as kernelRun,
@@ -20,9 +19,12 @@ import {
   type Waitable,
   checkFunction,
   park,
+  whenAborted,
 } from '@duet/kernel';
 import { currentWait, wake } from '@duet/kernel/lowlevel';
-import { EventLoop, debugWarn } from './loop';
+import { debugWarn } from './debug';
+import { getRunningLoop } from './events';
+import type { EventLoop } from './loop';
 import { pendingTasks, type Task } from './tasks';
 
 /**
@@ -222,7 +224,7 @@ export class Runner implements AsyncDisposable {
 
   /** The root task: runs the jobs one by one, then shuts the loop down. */
   private async main(): Promise<void> {
-    const loop = EventLoop._for(currentRunner());
+    const loop = getRunningLoop();
     loop._debug = this.options.debug === true;
     this.loop = loop;
     this.root = currentKernelTask();
@@ -247,7 +249,12 @@ export class Runner implements AsyncDisposable {
         job.reject(err);
         continue;
       }
-      const stopListening = cancelOnAbort(this.options.signal, task);
+      // The signal's abort cancels the task (edge-triggered), with the reason as the message.
+      const signal = this.options.signal;
+      const stopListening = whenAborted(signal, () => {
+        const reason: unknown = signal!.reason;
+        task.cancel(reason instanceof Error ? reason.message : String(reason));
+      });
       try {
         job.resolve(await task);
       } catch (err) {
@@ -259,21 +266,6 @@ export class Runner implements AsyncDisposable {
     }
     await shutdown(loop);
   }
-}
-
-/** Cancels `task` (edge-triggered) when `signal` aborts; returns the function that stops that. */
-function cancelOnAbort(signal: AbortSignal | undefined, task: Task<unknown>): () => void {
-  if (signal === undefined) return () => {};
-  const onAbort = (): void => {
-    const reason: unknown = signal.reason;
-    task.cancel(reason instanceof Error ? reason.message : String(reason));
-  };
-  if (signal.aborted) {
-    onAbort();
-    return () => {};
-  }
-  signal.addEventListener('abort', onAbort, { once: true });
-  return () => signal.removeEventListener('abort', onAbort);
 }
 
 /** Cancels every pending task of `loop`, waits for them, and reports unretrieved errors. */

@@ -19,7 +19,8 @@ import {
 } from '@duet/kernel';
 import { checkPort } from './connection';
 import { RuntimeError } from './errors';
-import { getRunningLoop, type EventLoop } from './loop';
+import { getRunningLoop } from './events';
+import type { EventLoop } from './loop';
 import { toPythonError } from './stream-errors';
 import { DEFAULT_LIMIT, checkLimit, type StreamReader } from './stream-reader';
 import { streamsFor, type StreamWriter } from './stream-writer';

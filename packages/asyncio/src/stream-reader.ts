@@ -9,7 +9,7 @@
 import type { Readable } from 'node:stream';
 import { HostWait, checkBytes, checkNumber, type NodeBuffer } from '@duet/kernel';
 import { RuntimeError, ValueError } from './errors';
-import { getRunningLoop } from './loop';
+import { getRunningLoop } from './events';
 import { IncompleteReadError, LimitOverrunError, toPythonError } from './stream-errors';
 
 /** The default buffer limit of a {@link StreamReader} (64 KiB), as asyncio. */

@@ -22,7 +22,8 @@ import {
   type Waitable,
 } from '@duet/kernel';
 import { currentWait, parkTask, wake } from '@duet/kernel/lowlevel';
-import { getRunningLoop, type EventLoop } from './loop';
+import { getRunningLoop } from './events';
+import type { EventLoop } from './loop';
 import { cancelKernelTask } from './timeouts';
 import { NO_TASK_OPTIONS, Task, asyncioTaskOf, type TaskOptions } from './tasks';
 

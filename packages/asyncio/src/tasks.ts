@@ -14,7 +14,9 @@ import {
   type Task as KernelTask,
 } from '@duet/kernel';
 import { Future, TASK_KEY, isFuture } from './futures';
-import { EventLoop, debugWarn, getRunningLoop } from './loop';
+import { debugWarn } from './debug';
+import { getRunningLoop } from './events';
+import type { EventLoop } from './loop';
 
 /**
  * Options of {@link createTask}.

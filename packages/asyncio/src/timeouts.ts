@@ -13,7 +13,8 @@ import {
 } from '@duet/kernel';
 import { TimeoutError } from './errors';
 import { Future, TASK_KEY, isFuture } from './futures';
-import { EventLoop, getRunningLoop, type Handle } from './loop';
+import { getRunningLoop } from './events';
+import type { EventLoop, Handle } from './loop';
 import { ensureFuture, type Awaitable } from './tasks';
 import { awaitForeign, checkNumber } from '@duet/kernel';
 

@@ -2,7 +2,8 @@
 import { ValueError, checkNumber, checkOptions } from '@duet/kernel';
 import { TimeoutError } from './errors';
 import { Future, isFuture } from './futures';
-import { getRunningLoop, type TimerHandle } from './loop';
+import { getRunningLoop } from './events';
+import type { TimerHandle } from './loop';
 import { Queue } from './queues';
 import { ensureFuture, type Awaitable, type AwaitedOf } from './tasks';
 

@@ -2,6 +2,7 @@
  * Issue 14 for asyncio-style cancellation: `task.cancel()`, `timeout()` and `waitFor()` reach
  * foreign work through `currentSignal()`, and `run(main, { signal })` lets an outside signal in.
  */
+import { getEventListeners } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import {
   CancelledError,
@@ -113,6 +114,26 @@ describe('asyncio cancellation reaches foreign work', () => {
     const err = await run(() => sleep(10), { signal: controller.signal }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CancelledError);
     expect((err as Error).message).toBe('shutting down');
+  });
+
+  test('run(main, { signal }) with a signal already aborted: main is cancelled before it starts', async () => {
+    let started = false;
+    const signal = AbortSignal.abort('stop');
+    const err = await run(
+      async () => {
+        started = true;
+      },
+      { signal },
+    ).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CancelledError);
+    expect((err as Error).message).toBe('stop');
+    expect(started).toBe(false);
+  });
+
+  test('run(main, { signal }) leaves no listener on the signal once main is done', async () => {
+    const controller = new AbortController();
+    await expect(run(() => sleep(0.001, 'ok'), { signal: controller.signal })).resolves.toBe('ok');
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
   });
 
   test('unknown run() options are a TypeError naming the key', async () => {

@@ -16,7 +16,7 @@ import {
   type Nursery,
 } from '@duet/kernel';
 import { run as trioRun, type RunOptions as TrioRunOptions } from '@duet/trio';
-import { iterateReadableStream, readPump, type ReadSource } from './web';
+import { readPump, type ReadSource } from './web';
 
 /** Options of {@link runWithSignal}. */
 export interface RunWithSignalOptions {
@@ -114,14 +114,42 @@ export async function* iterate<T>(source: AsyncIterable<T>): AsyncGenerator<T, v
     throw new TypeError('iterate expects an AsyncIterable');
   }
   if (source instanceof ReadableStream) {
-    yield* iterateReadableStream(source as ReadableStream<T>);
+    const reader = (source as ReadableStream<T>).getReader();
+    try {
+      // cancel() also settles a read left pending by a cancellation, so the lock can go.
+      yield* foreignSteps<T>(
+        () => reader.read(),
+        () => reader.cancel().catch(() => undefined),
+      );
+    } finally {
+      reader.releaseLock();
+    }
     return;
   }
   const iterator = source[Symbol.asyncIterator]();
+  yield* foreignSteps(
+    () => iterator.next(),
+    () => {
+      // A stream's iterator finishes return() only after a pending next(): destroy streams directly.
+      const stream = source as { destroy?: () => void };
+      if (typeof stream.destroy === 'function') stream.destroy();
+      else iterator.return?.()?.catch?.(() => undefined);
+    },
+  );
+}
+
+/**
+ * Yields the value of each `next()` (awaited as a cancellable checkpoint) until one is done;
+ * leaving early (`break`, an error, cancellation) calls `abandon()`.
+ */
+async function* foreignSteps<T>(
+  next: () => PromiseLike<{ done?: false; value: T } | { done: true; value?: unknown }>,
+  abandon: () => unknown,
+): AsyncGenerator<T, void, undefined> {
   let finished = false;
   try {
     for (;;) {
-      const step = await awaitForeign(iterator.next());
+      const step = await awaitForeign(next());
       if (step.done === true) {
         finished = true;
         return;
@@ -129,12 +157,7 @@ export async function* iterate<T>(source: AsyncIterable<T>): AsyncGenerator<T, v
       yield step.value;
     }
   } finally {
-    if (!finished) {
-      // A stream's iterator finishes return() only after a pending next(): destroy streams directly.
-      const stream = source as { destroy?: () => void };
-      if (typeof stream.destroy === 'function') stream.destroy();
-      else iterator.return?.()?.catch?.(() => undefined);
-    }
+    if (!finished) abandon();
   }
 }
 

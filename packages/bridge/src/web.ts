@@ -4,7 +4,7 @@
  * code, and a web `ReadableStream` iterated from Duet code with cancellation that reaches it.
  */
 import { Queue, QueueShutDown, StreamReader, StreamWriter } from '@duet/asyncio';
-import { awaitForeign, type Nursery } from '@duet/kernel';
+import type { Nursery } from '@duet/kernel';
 import { BrokenResourceError, EndOfChannel, type ReceiveStream, type SendStream } from '@duet/trio';
 import type { Receiver } from './plain';
 import { Pump } from './pump';
@@ -200,32 +200,4 @@ export function toWritableStream<T>(sink: WriteSink<T>, nursery: Nursery): Writa
     },
     { highWaterMark: 1 },
   );
-}
-
-/**
- * Iterates a web `ReadableStream` from Duet code: each read is a cancellable checkpoint, and
- * leaving early (break, error, cancellation, even while a read is pending) cancels the stream
- * and releases its lock.
- *
- * @internal Used by `iterate`.
- */
-export async function* iterateReadableStream<T>(
-  stream: ReadableStream<T>,
-): AsyncGenerator<T, void, undefined> {
-  const reader = stream.getReader();
-  let finished = false;
-  try {
-    for (;;) {
-      const step = await awaitForeign(reader.read());
-      if (step.done) {
-        finished = true;
-        return;
-      }
-      yield step.value;
-    }
-  } finally {
-    // cancel() also settles a read left pending by a cancellation, so the lock can go.
-    if (!finished) reader.cancel().catch(() => undefined);
-    reader.releaseLock();
-  }
 }

@@ -126,7 +126,8 @@ describe('iterateEvents', () => {
       burst(emitter);
       const out: unknown[] = [];
       try {
-        await moveOnAfter(0.01, async () => {
+        // Long enough for a loaded machine to read the buffer first; only the drop cases wait it out.
+        await moveOnAfter(0.25, async () => {
           for await (const [v] of events) out.push(v);
         });
       } catch (err) {

@@ -97,6 +97,25 @@ describe('awaiting plain sources', () => {
     });
   });
 
+  test('iterate returns an async generator left early (its finally runs)', async () => {
+    const events: string[] = [];
+    async function* numbers(): AsyncGenerator<number> {
+      try {
+        for (let i = 1; ; i++) yield i;
+      } finally {
+        events.push('closed');
+      }
+    }
+    await runWithSignal(new AbortController().signal, async () => {
+      for await (const n of iterate(numbers())) {
+        events.push(String(n));
+        if (n === 2) break;
+      }
+      await sleep(0);
+    });
+    expect(events).toEqual(['1', '2', 'closed']);
+  });
+
   test('iterate rejects a non-iterable', async () => {
     await runWithSignal(new AbortController().signal, async () => {
       await expect(iterate(42 as never).next()).rejects.toBeInstanceOf(TypeError);

@@ -1,5 +1,5 @@
 /**
- * Regression (found by packages/bridge/test/reliability/model.property.test.ts, seed -34992430):
+ * Regression (found by conformance/test/model.property.test.ts, seed -34992430):
  * an edge-triggered cancel delivered in a nursery's body reaches the nursery's scope inside an
  * ExceptionGroup; the scope caught it and the request was lost, so the cancelled task ran on.
  */

@@ -1,6 +1,6 @@
 /**
  * The kernel's argument checks, on their own: which class each kind of mistake gets and what the
- * message names (the facades' rows are in packages/bridge/test/reliability/bad-input*.test.ts).
+ * message names (the facades' rows are in conformance/test/bad-input*.test.ts).
  */
 import {
   ValueError,

@@ -102,6 +102,43 @@ async function everyCheckpoint<S>(
   throw new Error(`${sc.name} never completed`);
 }
 
+// The same steps in both facades (the classes share their method names); each facade's scenario
+// adds its own setup and its own check of the primitive's state.
+
+/** `Event.wait`; a helper sets the event after a few rounds. */
+const eventWait = {
+  op: (s: { ev: { wait(): Promise<unknown> } }) => s.ev.wait(),
+  helper: async (s: { ev: { set(): void } }) => {
+    await rounds(3);
+    s.ev.set();
+  },
+};
+
+interface ConditionLike {
+  acquire(): Promise<unknown>;
+  release(): void;
+  wait(): Promise<unknown>;
+  notifyAll(): void;
+}
+
+/** `Condition.wait` holding the lock; a helper notifies every waiter after a few rounds. */
+const conditionWait = {
+  op: async (s: { cond: ConditionLike }) => {
+    await s.cond.acquire();
+    try {
+      await s.cond.wait();
+    } finally {
+      s.cond.release();
+    }
+  },
+  helper: async (s: { cond: ConditionLike }) => {
+    await rounds(3);
+    await s.cond.acquire();
+    s.cond.notifyAll();
+    s.cond.release();
+  },
+};
+
 // ---------------------------------------------------------------------------------------------
 // Trio
 
@@ -109,11 +146,7 @@ const trioScenarios: Scenario<any>[] = [
   {
     name: 'Event.wait',
     setup: () => ({ ev: new trio.Event() }),
-    op: (s) => s.ev.wait(),
-    helper: async (s) => {
-      await rounds(3);
-      s.ev.set();
-    },
+    ...eventWait,
     check: (s) => expect(s.ev.statistics().tasksWaiting).toBe(0),
   },
   ...(['Lock', 'StrictFIFOLock'] as const).map((kind) => ({
@@ -170,20 +203,7 @@ const trioScenarios: Scenario<any>[] = [
   {
     name: 'Condition.wait',
     setup: () => ({ cond: new trio.Condition() }),
-    op: async (s) => {
-      await s.cond.acquire();
-      try {
-        await s.cond.wait();
-      } finally {
-        s.cond.release();
-      }
-    },
-    helper: async (s) => {
-      await rounds(3);
-      await s.cond.acquire();
-      s.cond.notifyAll();
-      s.cond.release();
-    },
+    ...conditionWait,
     check: (s) =>
       expect(s.cond.statistics()).toMatchObject({
         tasksWaiting: 0,
@@ -261,11 +281,7 @@ const aioScenarios: Scenario<any>[] = [
   {
     name: 'Event.wait',
     setup: () => ({ ev: new aio.Event() }),
-    op: (s) => s.ev.wait(),
-    helper: async (s) => {
-      await rounds(3);
-      s.ev.set();
-    },
+    ...eventWait,
     check: (s) => expect(parked(s.ev)).toBe(0),
   },
   ...(['Lock', 'Semaphore', 'BoundedSemaphore'] as const).map((kind) => ({
@@ -291,20 +307,7 @@ const aioScenarios: Scenario<any>[] = [
   {
     name: 'Condition.wait',
     setup: () => ({ cond: new aio.Condition() }),
-    op: async (s) => {
-      await s.cond.acquire();
-      try {
-        await s.cond.wait();
-      } finally {
-        s.cond.release();
-      }
-    },
-    helper: async (s) => {
-      await rounds(3);
-      await s.cond.acquire();
-      s.cond.notifyAll();
-      s.cond.release();
-    },
+    ...conditionWait,
     check: (s) => {
       expect(s.cond.locked()).toBe(false);
       expect(parked(s.cond)).toBe(0);

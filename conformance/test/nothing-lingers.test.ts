@@ -10,7 +10,7 @@ import * as kernel from '@duet/kernel';
 import * as trio from '@duet/trio';
 import * as aio from '@duet/asyncio';
 
-const root = path.resolve(__dirname, '../../../..');
+const root = path.resolve(__dirname, '../..');
 const src = (pkg: string) => JSON.stringify(path.join(root, `packages/${pkg}/src/index.ts`));
 
 interface Outcome {
