@@ -6,6 +6,7 @@ import {
   MockClock,
   SystemClock,
   checkFunction,
+  TEST_HANG_DETECTION,
   testClock,
   testRunnerSignal,
   whenAborted,
@@ -29,12 +30,7 @@ export interface AsyncioTestOptions extends Omit<RunOptions, 'clock'> {
  * The hang detection {@link asyncioTest} turns on unless told otherwise: a deadlock, or 4 real
  * seconds (before Jest's 5 s timeout), fails the test with a `HangError` showing the task tree.
  */
-export const ASYNCIO_TEST_HANG_DETECTION = Object.freeze({
-  /** Fail a test whose tasks all wait with nothing scheduled to wake them. */
-  deadlock: true,
-  /** Fail a test after 4 real seconds. */
-  realTimeout: 4,
-});
+export const ASYNCIO_TEST_HANG_DETECTION = TEST_HANG_DETECTION;
 
 /**
  * A Jest (or any runner's) test function that runs `fn(clock)` with {@link run} on a new loop

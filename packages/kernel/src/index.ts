@@ -20,7 +20,13 @@ export {
   type ErrorMatcher,
 } from './errors';
 export { MockClock, SystemClock, type Clock, type MockClockOptions } from './clock';
-export { testClock, testRunnerSignal, whenAborted, type TestClockOption } from './testing';
+export {
+  TEST_HANG_DETECTION,
+  testClock,
+  testRunnerSignal,
+  whenAborted,
+  type TestClockOption,
+} from './testing';
 export {
   CANCEL_SCOPE_OPTIONS,
   CancelScope,

@@ -11,6 +11,22 @@ import { MockClock, SystemClock } from './clock';
 export type TestClockOption = MockClock | 'system';
 
 /**
+ * The hang detection the facades' test adapters turn on unless told otherwise: a deadlock, or 4
+ * real seconds (before Jest's 5 s timeout), fails the test with a `HangError` showing the tasks.
+ *
+ * @example
+ * ```ts
+ * run({ hangDetection: TEST_HANG_DETECTION, clock }, body);
+ * ```
+ */
+export const TEST_HANG_DETECTION = Object.freeze({
+  /** Fail a test whose tasks all wait with nothing scheduled to wake them. */
+  deadlock: true,
+  /** Fail a test after 4 real seconds. */
+  realTimeout: 4,
+});
+
+/**
  * The clock a test's run uses: `option` itself, a `SystemClock` for `'system'`, and by default a
  * fresh `MockClock({ autojumpThreshold: 0 })`, so sleeps and timeouts finish at once.
  *

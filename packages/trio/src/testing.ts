@@ -15,6 +15,7 @@ import {
   addInstrument,
   currentTask,
   removeInstrument,
+  TEST_HANG_DETECTION,
   testClock,
   testRunnerSignal,
   whenAborted,
@@ -177,12 +178,7 @@ const TRIO_TEST_KEYS = [...RUN_OPTIONS, 'strictExceptionGroups'];
  * The hang detection `trioTest` turns on unless told otherwise: a deadlock, or 4 real seconds
  * (before Jest's 5 s timeout), fails the test with a `HangError` that shows the task tree.
  */
-export const TRIO_TEST_HANG_DETECTION = Object.freeze({
-  /** Fail a test whose tasks all wait with nothing scheduled to wake them. */
-  deadlock: true,
-  /** Fail a test after 4 real seconds. */
-  realTimeout: 4,
-});
+export const TRIO_TEST_HANG_DETECTION = TEST_HANG_DETECTION;
 
 /**
  * A Jest (or any runner's) test function that runs `fn` as the root task of its own `run()`, like
