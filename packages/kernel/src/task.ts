@@ -20,6 +20,30 @@ export type TaskSink = (task: Task) => void;
 let nextTaskId = 1;
 const NO_NURSERIES: ReadonlySet<Nursery> = new Set();
 
+// The task's booleans, packed into one integer (a field each would cost 8 bytes per task).
+const FOREIGN_WAIT = 1 << 0;
+const QUEUED = 1 << 1;
+const IN_STEP = 1 << 2;
+const STARTED = 1 << 3;
+const DONE = 1 << 4;
+const FAILED = 1 << 5;
+const WAKE_FAILED = 1 << 6;
+const WAKE_CHECK = 1 << 7;
+const EDGE_PENDING = 1 << 8;
+
+/**
+ * What few tasks ever need (an edge cancel request, signals for foreign work, nurseries of their
+ * own, a second local), in one record made on first use, so that a task that needs none of it
+ * (most of them) is smaller.
+ */
+class TaskExtras {
+  edgeMessage: string | undefined = undefined;
+  cancelRequests = 0;
+  signals: Map<CancelScope, AbortController> | null = null;
+  childNurseries: Set<Nursery> | null = null;
+  locals: Map<unknown, unknown> | null = null;
+}
+
 /**
  * A task of a run. Tasks are made by nurseries (`startSoon`, `start`) and by `run` for the root;
  * user code never constructs one.
@@ -41,54 +65,26 @@ export class Task {
   sink: TaskSink | null = null;
   /** @internal The waitable that woke the task, until it resumes (for {@link Waitable.revokeWake}). */
   wokenFrom: Waitable | null = null;
-  /** @internal The park is an `awaitForeign`: time must not autojump under it. */
-  foreignWait = false;
-  /** @internal In the ready queue with a wake-up pending. */
-  queued = false;
-  /** @internal Woken by a batch and not yet back in the kernel (parked, yielded or exited). */
-  inStep = false;
   /** @internal The host turn in which its current step began (see `Runner.beginStep`). */
   stepTurn = 0;
-  /** @internal The function has been called (first step taken). */
-  started = false;
-  /** @internal The task has finished. */
-  done = false;
-  /** True once done if the task ended with an error (a `Cancelled` included). */
-  failed = false;
   /** The task's value once done, or its error when {@link Task.failed}. */
   result: unknown = undefined;
   /** @internal The next wake-up: value, error, and whether to check for cancellation first. */
   wakeValue: unknown = undefined;
   /** @internal */
-  wakeFailed = false;
-  /** @internal */
-  wakeCheck = false;
-  /** @internal */
   resolveWake: ((value: unknown) => void) | null = null;
   /** @internal */
   rejectWake: ((error: unknown) => void) | null = null;
-  /** @internal Edge-triggered cancellation: a request waiting for delivery, its message, the count. */
-  edgePending = false;
-  /** @internal */
-  edgeMessage: string | undefined = undefined;
-  /** @internal */
-  cancelRequests = 0;
-  /**
-   * @internal The signals `currentSignal()` handed to foreign work, one per scope the task is in
-   * (made on first use; a scope drops its entry when it exits).
-   */
-  signals: Map<CancelScope, AbortController> | null = null;
-  /** @internal The nurseries opened by this task that have not exited yet (made on first use). */
-  childNurseries: Set<Nursery> | null = null;
   /** @internal What to run. */
   fn: ((...args: never[]) => unknown) | null;
   /** @internal The arguments for `fn`. */
   args: unknown[] | null;
+  private flags = 0;
   // The first local (a facade's own object, usually the only one) lives in two fields; a Map is
   // made only for more.
   private localKey: unknown = undefined;
   private localValue: unknown = undefined;
-  private locals: Map<unknown, unknown> | null = null;
+  private extras: TaskExtras | null = null;
 
   /** @internal */
   constructor(
@@ -105,6 +101,138 @@ export class Task {
     this.fn = fn;
     this.args = args;
     this.name = name;
+  }
+
+  private flag(bit: number): boolean {
+    return (this.flags & bit) !== 0;
+  }
+
+  private setFlag(bit: number, on: boolean): void {
+    this.flags = on ? this.flags | bit : this.flags & ~bit;
+  }
+
+  private extra(): TaskExtras {
+    return (this.extras ??= new TaskExtras());
+  }
+
+  /** @internal The park is an `awaitForeign`: time must not autojump under it. */
+  get foreignWait(): boolean {
+    return this.flag(FOREIGN_WAIT);
+  }
+  /** @internal */
+  set foreignWait(on: boolean) {
+    this.setFlag(FOREIGN_WAIT, on);
+  }
+
+  /** @internal In the ready queue with a wake-up pending. */
+  get queued(): boolean {
+    return this.flag(QUEUED);
+  }
+  /** @internal */
+  set queued(on: boolean) {
+    this.setFlag(QUEUED, on);
+  }
+
+  /** @internal Woken by a batch and not yet back in the kernel (parked, yielded or exited). */
+  get inStep(): boolean {
+    return this.flag(IN_STEP);
+  }
+  /** @internal */
+  set inStep(on: boolean) {
+    this.setFlag(IN_STEP, on);
+  }
+
+  /** @internal The function has been called (first step taken). */
+  get started(): boolean {
+    return this.flag(STARTED);
+  }
+  /** @internal */
+  set started(on: boolean) {
+    this.setFlag(STARTED, on);
+  }
+
+  /** @internal The task has finished. */
+  get done(): boolean {
+    return this.flag(DONE);
+  }
+  /** @internal */
+  set done(on: boolean) {
+    this.setFlag(DONE, on);
+  }
+
+  /** True once done if the task ended with an error (a `Cancelled` included). */
+  get failed(): boolean {
+    return this.flag(FAILED);
+  }
+  /** @internal */
+  set failed(on: boolean) {
+    this.setFlag(FAILED, on);
+  }
+
+  /** @internal The next wake-up is an error (in `wakeValue`). */
+  get wakeFailed(): boolean {
+    return this.flag(WAKE_FAILED);
+  }
+  /** @internal */
+  set wakeFailed(on: boolean) {
+    this.setFlag(WAKE_FAILED, on);
+  }
+
+  /** @internal The next wake-up checks for cancellation first (a `checkpoint`). */
+  get wakeCheck(): boolean {
+    return this.flag(WAKE_CHECK);
+  }
+  /** @internal */
+  set wakeCheck(on: boolean) {
+    this.setFlag(WAKE_CHECK, on);
+  }
+
+  /** @internal Edge-triggered cancellation: a request waits for delivery. */
+  get edgePending(): boolean {
+    return this.flag(EDGE_PENDING);
+  }
+  /** @internal */
+  set edgePending(on: boolean) {
+    this.setFlag(EDGE_PENDING, on);
+  }
+
+  /** @internal The message of the last edge cancel request. */
+  get edgeMessage(): string | undefined {
+    return this.extras?.edgeMessage;
+  }
+  /** @internal */
+  set edgeMessage(message: string | undefined) {
+    this.extra().edgeMessage = message;
+  }
+
+  /** @internal How many edge cancel requests are outstanding. */
+  get cancelRequests(): number {
+    return this.extras?.cancelRequests ?? 0;
+  }
+  /** @internal */
+  set cancelRequests(count: number) {
+    this.extra().cancelRequests = count;
+  }
+
+  /**
+   * @internal The signals `currentSignal()` handed to foreign work, one per scope the task is in
+   * (made on first use; a scope drops its entry when it exits).
+   */
+  get signals(): Map<CancelScope, AbortController> | null {
+    return this.extras?.signals ?? null;
+  }
+  /** @internal */
+  set signals(signals: Map<CancelScope, AbortController> | null) {
+    this.extra().signals = signals;
+  }
+
+  /** @internal The nurseries opened by this task that have not exited yet (made on first use). */
+  get childNurseries(): Set<Nursery> | null {
+    return this.extras?.childNurseries ?? null;
+  }
+  /** @internal */
+  set childNurseries(nurseries: Set<Nursery> | null) {
+    this.extra().childNurseries = nurseries;
   }
 
   /** Where the task is in its life. */
@@ -189,7 +317,7 @@ export class Task {
   /** A value a library keeps on this task under `key` (one map per task, made on first use). */
   getLocal(key: unknown): unknown {
     if (key === this.localKey) return this.localValue;
-    return this.locals?.get(key);
+    return this.extras?.locals?.get(key);
   }
 
   /** Stores `value` on this task under `key`; see {@link Task.getLocal}. */
@@ -198,7 +326,7 @@ export class Task {
       this.localKey = key;
       this.localValue = value;
     } else {
-      (this.locals ??= new Map()).set(key, value);
+      (this.extra().locals ??= new Map()).set(key, value);
     }
   }
 
