@@ -7,6 +7,7 @@
 // base, the same on this tree, and raw Promises + ALS; the summary gives per workload and system
 // the median of (after ÷ before) over repetitions (below 1 is faster) and both sides ÷ raw + ALS.
 //
+//   --after <dir>     compare with that snapshot instead of this tree's dists
 //   --reps N          repetitions (default 5)
 //   --runtimes a,b    node20,node22,node24 (the machine's node and cached Node 22 / 24)
 //   --systems a,b     Duet systems (default duet-trio,duet-asyncio)
@@ -49,9 +50,13 @@ if (baseDir === null || !existsSync(path.join(baseDir, 'node_modules/@duet/kerne
   console.error('usage: node scripts/bench/ab.mjs <base-dir with node_modules/@duet/*> [flags]');
   process.exit(2);
 }
-const after = mkdtempSync(path.join(os.tmpdir(), 'duet-ab-'));
-process.on('exit', () => rmSync(after, { recursive: true, force: true }));
-snapshot(after);
+let after = option('after', null);
+if (after === null) {
+  const own = mkdtempSync(path.join(os.tmpdir(), 'duet-ab-'));
+  process.on('exit', () => rmSync(own, { recursive: true, force: true }));
+  snapshot(own);
+  after = own;
+}
 
 const reps = Number(option('reps', 5));
 const systems = option('systems', 'duet-trio,duet-asyncio').split(',');
