@@ -20,29 +20,19 @@ export type TaskSink = (task: Task) => void;
 let nextTaskId = 1;
 const NO_NURSERIES: ReadonlySet<Nursery> = new Set();
 
-// The task's booleans, packed into one integer (a field each would cost 8 bytes per task).
-const FOREIGN_WAIT = 1 << 0;
-const QUEUED = 1 << 1;
-const IN_STEP = 1 << 2;
-const STARTED = 1 << 3;
-const DONE = 1 << 4;
-const FAILED = 1 << 5;
-const WAKE_FAILED = 1 << 6;
-const WAKE_CHECK = 1 << 7;
-const EDGE_PENDING = 1 << 8;
-
-/**
- * What few tasks ever need (an edge cancel request, signals for foreign work, nurseries of their
- * own, a second local), in one record made on first use, so that a task that needs none of it
- * (most of them) is smaller.
- */
-class TaskExtras {
-  edgeMessage: string | undefined = undefined;
-  cancelRequests = 0;
-  signals: Map<CancelScope, AbortController> | null = null;
-  childNurseries: Set<Nursery> | null = null;
-  locals: Map<unknown, unknown> | null = null;
-}
+// The task's booleans, packed into one integer (a field each would cost 8 bytes per task): each
+// name is an accessor of `Task.prototype` for its bit (see the static block of Task).
+const FLAGS = [
+  'foreignWait',
+  'queued',
+  'inStep',
+  'started',
+  'done',
+  'failed',
+  'wakeFailed',
+  'wakeCheck',
+  'edgePending',
+] as const;
 
 /**
  * A task of a run. Tasks are made by nurseries (`startSoon`, `start`) and by `run` for the root;
@@ -61,6 +51,17 @@ export class Task {
   scope: CancelScope;
   /** @internal What the task is parked on, or null. */
   parkedOn: Waitable | null = null;
+  /** @internal The message of the last edge cancel request. */
+  edgeMessage: string | undefined = undefined;
+  /** @internal How many edge cancel requests are outstanding. */
+  cancelRequests = 0;
+  /**
+   * @internal The signals `currentSignal()` handed to foreign work, one per scope the task is in
+   * (made on first use; a scope drops its entry when it exits).
+   */
+  signals: Map<CancelScope, AbortController> | null = null;
+  /** @internal The nurseries opened by this task that have not exited yet (made on first use). */
+  childNurseries: Set<Nursery> | null = null;
   /** @internal The sink of an edge-native task, or null (the nursery aggregates its outcome). */
   sink: TaskSink | null = null;
   /** @internal The waitable that woke the task, until it resumes (for {@link Waitable.revokeWake}). */
@@ -84,7 +85,7 @@ export class Task {
   // made only for more.
   private localKey: unknown = undefined;
   private localValue: unknown = undefined;
-  private extras: TaskExtras | null = null;
+  private locals: Map<unknown, unknown> | null = null;
 
   /** @internal */
   constructor(
@@ -103,136 +104,45 @@ export class Task {
     this.name = name;
   }
 
-  private flag(bit: number): boolean {
-    return (this.flags & bit) !== 0;
-  }
-
-  private setFlag(bit: number, on: boolean): void {
-    this.flags = on ? this.flags | bit : this.flags & ~bit;
-  }
-
-  private extra(): TaskExtras {
-    return (this.extras ??= new TaskExtras());
-  }
-
   /** @internal The park is an `awaitForeign`: time must not autojump under it. */
-  get foreignWait(): boolean {
-    return this.flag(FOREIGN_WAIT);
-  }
-  /** @internal */
-  set foreignWait(on: boolean) {
-    this.setFlag(FOREIGN_WAIT, on);
-  }
+  declare foreignWait: boolean;
 
   /** @internal In the ready queue with a wake-up pending. */
-  get queued(): boolean {
-    return this.flag(QUEUED);
-  }
-  /** @internal */
-  set queued(on: boolean) {
-    this.setFlag(QUEUED, on);
-  }
+  declare queued: boolean;
 
   /** @internal Woken by a batch and not yet back in the kernel (parked, yielded or exited). */
-  get inStep(): boolean {
-    return this.flag(IN_STEP);
-  }
-  /** @internal */
-  set inStep(on: boolean) {
-    this.setFlag(IN_STEP, on);
-  }
+  declare inStep: boolean;
 
   /** @internal The function has been called (first step taken). */
-  get started(): boolean {
-    return this.flag(STARTED);
-  }
-  /** @internal */
-  set started(on: boolean) {
-    this.setFlag(STARTED, on);
-  }
+  declare started: boolean;
 
   /** @internal The task has finished. */
-  get done(): boolean {
-    return this.flag(DONE);
-  }
-  /** @internal */
-  set done(on: boolean) {
-    this.setFlag(DONE, on);
-  }
+  declare done: boolean;
 
   /** True once done if the task ended with an error (a `Cancelled` included). */
-  get failed(): boolean {
-    return this.flag(FAILED);
-  }
-  /** @internal */
-  set failed(on: boolean) {
-    this.setFlag(FAILED, on);
-  }
+  declare failed: boolean;
 
   /** @internal The next wake-up is an error (in `wakeValue`). */
-  get wakeFailed(): boolean {
-    return this.flag(WAKE_FAILED);
-  }
-  /** @internal */
-  set wakeFailed(on: boolean) {
-    this.setFlag(WAKE_FAILED, on);
-  }
+  declare wakeFailed: boolean;
 
   /** @internal The next wake-up checks for cancellation first (a `checkpoint`). */
-  get wakeCheck(): boolean {
-    return this.flag(WAKE_CHECK);
-  }
-  /** @internal */
-  set wakeCheck(on: boolean) {
-    this.setFlag(WAKE_CHECK, on);
-  }
+  declare wakeCheck: boolean;
 
   /** @internal Edge-triggered cancellation: a request waits for delivery. */
-  get edgePending(): boolean {
-    return this.flag(EDGE_PENDING);
-  }
-  /** @internal */
-  set edgePending(on: boolean) {
-    this.setFlag(EDGE_PENDING, on);
-  }
+  declare edgePending: boolean;
 
-  /** @internal The message of the last edge cancel request. */
-  get edgeMessage(): string | undefined {
-    return this.extras?.edgeMessage;
-  }
-  /** @internal */
-  set edgeMessage(message: string | undefined) {
-    this.extra().edgeMessage = message;
-  }
-
-  /** @internal How many edge cancel requests are outstanding. */
-  get cancelRequests(): number {
-    return this.extras?.cancelRequests ?? 0;
-  }
-  /** @internal */
-  set cancelRequests(count: number) {
-    this.extra().cancelRequests = count;
-  }
-
-  /**
-   * @internal The signals `currentSignal()` handed to foreign work, one per scope the task is in
-   * (made on first use; a scope drops its entry when it exits).
-   */
-  get signals(): Map<CancelScope, AbortController> | null {
-    return this.extras?.signals ?? null;
-  }
-  /** @internal */
-  set signals(signals: Map<CancelScope, AbortController> | null) {
-    this.extra().signals = signals;
-  }
-
-  /** @internal The nurseries opened by this task that have not exited yet (made on first use). */
-  get childNurseries(): Set<Nursery> | null {
-    return this.extras?.childNurseries ?? null;
-  }
-  /** @internal */
-  set childNurseries(nurseries: Set<Nursery> | null) {
-    this.extra().childNurseries = nurseries;
+  static {
+    FLAGS.forEach((name, i) => {
+      const bit = 1 << i;
+      Object.defineProperty(Task.prototype, name, {
+        get(this: Task): boolean {
+          return (this.flags & bit) !== 0;
+        },
+        set(this: Task, on: boolean): void {
+          this.flags = on ? this.flags | bit : this.flags & ~bit;
+        },
+      });
+    });
   }
 
   /** Where the task is in its life. */
@@ -317,7 +227,7 @@ export class Task {
   /** A value a library keeps on this task under `key` (one map per task, made on first use). */
   getLocal(key: unknown): unknown {
     if (key === this.localKey) return this.localValue;
-    return this.extras?.locals?.get(key);
+    return this.locals?.get(key);
   }
 
   /** Stores `value` on this task under `key`; see {@link Task.getLocal}. */
@@ -326,7 +236,7 @@ export class Task {
       this.localKey = key;
       this.localValue = value;
     } else {
-      (this.extra().locals ??= new Map()).set(key, value);
+      (this.locals ??= new Map()).set(key, value);
     }
   }
 
