@@ -2,7 +2,7 @@
 // One measurement in a fresh process: `node --expose-gc worker.mjs <system> <workload> <params-json>`.
 // Loads only the module of <system> (so the raw-Promise system never loads the kernel and its
 // AsyncLocalStorage), runs the workload once at a tenth of its size to warm up, then once measured,
-// and prints one JSON line: { ms, ops, label, heapPerTask? }.
+// and prints one JSON line: { ms, cpuMs, ops, label, heapPerTask? }.
 import { performance } from 'node:perf_hooks';
 
 const [systemName, workload, paramsJson] = process.argv.slice(2);
@@ -33,5 +33,10 @@ for (const [key, value] of Object.entries(params)) {
 }
 if (!params.noWarmup) await fn(warm, performance);
 if (globalThis.gc) globalThis.gc();
+// CPU time of the measured run (every thread: GC helpers included) for comparisons on a busy
+// machine, where other processes stretch the wall time but not the work done.
+const cpu0 = process.cpuUsage();
 const result = await fn(params, performance);
-console.log(JSON.stringify({ ...result, label: impl.label }));
+const cpu = process.cpuUsage(cpu0);
+const cpuMs = (cpu.user + cpu.system) / 1000;
+console.log(JSON.stringify({ ...result, cpuMs, label: impl.label }));

@@ -32,6 +32,18 @@ class WaiterLot extends ParkingLot {
   }
 }
 
+/** What an acquire that did not wait returns: settled, so awaiting it yields to no one, as in CPython. */
+const ACQUIRED: Promise<true> = Promise.resolve(true);
+
+/** Parks the current task in `lot` until it is handed what it waits for (woken with `true`). */
+function parkInLot(lot: ParkingLot): Promise<true> {
+  try {
+    return lot.park() as Promise<true>;
+  } catch (err) {
+    return Promise.reject(err); // outside a run: a rejection, as from an async call
+  }
+}
+
 /** A wake-up that gave nothing away (a set flag, a notification passed on by the waiter). */
 const nothingToPassOn = (): void => {};
 
@@ -126,13 +138,14 @@ export class Lock {
   }
 
   /** Waits until the lock is free, takes it, returns `true`. Waiters get it in FIFO order. */
-  async acquire(): Promise<true> {
+  acquire(): Promise<true> {
+    // Not an async function: the free path makes no async frame, and a waiter's promise is the
+    // kernel's, resolved with `true` by release().
     if (!this.isLocked && this.lot.size === 0) {
       this.isLocked = true;
-      return true;
+      return ACQUIRED;
     }
-    await this.lot.park(); // release() hands the lock over to us
-    return true;
+    return parkInLot(this.lot);
   }
 
   /** @internal Acquires, ignoring cancellation (a cancel stays pending for the next wait). */
@@ -157,7 +170,7 @@ export class Lock {
   }
 
   private handOn(): void {
-    if (this.lot.unparkOne() === null) this.isLocked = false;
+    if (this.lot.unparkOne(true) === null) this.isLocked = false;
   }
 
   /** Acquires and returns a handle that releases on dispose: `using _ = await lock.hold()`. */
@@ -200,13 +213,13 @@ export class Semaphore {
   }
 
   /** Takes a permit, waiting (FIFO) while none is free; returns `true`. */
-  async acquire(): Promise<true> {
+  acquire(): Promise<true> {
+    // Not an async function, as Lock.acquire; release() hands a permit (and `true`) to a waiter.
     if (!this.locked()) {
       this.value--;
-      return true;
+      return ACQUIRED;
     }
-    await this.lot.park(); // release() handed a permit to us
-    return true;
+    return parkInLot(this.lot);
   }
 
   /** Gives a permit back, to the first waiter if there is one. */
@@ -215,7 +228,7 @@ export class Semaphore {
   }
 
   private handOn(): void {
-    if (this.lot.unparkOne() === null) this.value++;
+    if (this.lot.unparkOne(true) === null) this.value++;
   }
 
   /** Acquires and returns a handle that releases on dispose: `using _ = await sem.hold()`. */

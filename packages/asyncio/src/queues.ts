@@ -3,6 +3,9 @@ import { ParkingLot, ValueError, checkNumber } from '@duet/kernel';
 import { QueueEmpty, QueueFull, QueueShutDown } from './errors';
 import { Event } from './locks';
 
+/** What a `put` that did not wait returns: settled, so awaiting it yields to no one, as in CPython. */
+const PUT: Promise<void> = Promise.resolve();
+
 /**
  * A FIFO queue, as asyncio's `Queue(maxsize = 0)` (0: unbounded). A cancelled `get` loses no item
  * and a cancelled `put` adds none, even when the cancel comes after the wake-up.
@@ -59,7 +62,18 @@ export class Queue<T> {
   }
 
   /** Puts `item`, waiting while the queue is full; `QueueShutDown` once shut down. */
-  async put(item: T): Promise<void> {
+  put(item: T): Promise<void> {
+    // Not an async function: a put that need not wait (the usual case) makes no async frame.
+    if (this.full()) return this.putWhenFree(item);
+    try {
+      this.putNowait(item);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return PUT;
+  }
+
+  private async putWhenFree(item: T): Promise<void> {
     while (this.full()) {
       if (this.isShutdown) throw new QueueShutDown('the queue is shut down');
       await this.putters.park();
@@ -78,7 +92,17 @@ export class Queue<T> {
   }
 
   /** Removes and returns an item, waiting while the queue is empty; `QueueShutDown` once shut down and empty. */
-  async get(): Promise<T> {
+  get(): Promise<T> {
+    // Not an async function, for the same reason as `put`.
+    if (this.empty()) return this.getWhenPut();
+    try {
+      return Promise.resolve(this.getNowait());
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  private async getWhenPut(): Promise<T> {
     while (this.empty()) {
       if (this.isShutdown) throw new QueueShutDown('the queue is shut down');
       await this.getters.park();

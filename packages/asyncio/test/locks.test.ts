@@ -23,6 +23,25 @@ const settle = (p: PromiseLike<unknown>) =>
     (e: unknown) => (e as Error).name,
   );
 
+test('Lock and Semaphore acquire: a wait that cannot start rejects, as a coroutine does', async () => {
+  const lock = new Lock();
+  const sem = new Semaphore(1);
+  expect(await lock.acquire()).toBe(true); // free: needs no run
+  expect(await sem.acquire()).toBe(true);
+  // Taken: waiting needs a running task, and outside a run that is an error, as a rejection.
+  expect(await settle(lock.acquire())).toBe('RuntimeError');
+  expect(await settle(sem.acquire())).toBe('RuntimeError');
+  const out = await vrun(async () => {
+    const taken = new Lock();
+    await taken.acquire();
+    const waiter = createTask(() => taken.acquire());
+    await sleep(0);
+    taken.release();
+    return [await waiter, taken.locked()];
+  });
+  expect(out).toEqual([true, true]);
+});
+
 describe('Event', () => {
   test('wait blocks until set; set wakes every waiter; clear resets', async () => {
     const out = await vrun(async () => {

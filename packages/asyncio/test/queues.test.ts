@@ -161,6 +161,17 @@ describe('Queue', () => {
     ]);
   });
 
+  test('a put or get that fails without waiting rejects (no throw at the call), as a coroutine does', async () => {
+    const out = await vrun(async () => {
+      const q = new Queue<number>(2);
+      q.shutdown();
+      const put = q.put(1); // not full: fails at once, but as a rejection
+      const get = q.get(); // empty and shut down
+      return [await settle(put), await settle(get), q.qsize()];
+    });
+    expect(out).toEqual(['QueueShutDown', 'QueueShutDown', 0]);
+  });
+
   test('shutdown(immediate) drops the items and releases join', async () => {
     const out = await vrun(async () => {
       const q = new Queue<number>();

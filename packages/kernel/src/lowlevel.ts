@@ -41,6 +41,31 @@ export function parkTask(task: Task, on: Waitable, options: ParkOptions = {}): P
 }
 
 /**
+ * `cancellationPending()` for a task the caller already holds: true when `task`'s next checkpoint
+ * would raise `Cancelled` (a cancelled scope is in force or an edge request waits). A primitive's
+ * hot path reads the current task once and passes it to this, {@link checkpointTask},
+ * {@link yieldTask} and {@link parkTask}.
+ */
+export function cancellationPendingIn(task: Task): boolean {
+  return task.edgePending || task.scope.effective;
+}
+
+/** `checkpoint()` for `task`, which must be the task running this call. */
+export function checkpointTask(task: Task): Promise<void> {
+  return task.runner.yieldTask(task, true);
+}
+
+/**
+ * `cancelShieldedCheckpoint(value)` for `task`, which must be the task running this call: a
+ * schedule point that is never cancelled and resolves with `value`.
+ */
+export function yieldTask(task: Task): Promise<void>;
+export function yieldTask<T>(task: Task, value: T): Promise<T>;
+export function yieldTask(task: Task, value?: unknown): Promise<unknown> {
+  return task.runner.yieldTask(task, false, value);
+}
+
+/**
  * Wakes `task`, parked (on the caller's waitable), with `value` at the next batch. The wake-up
  * keeps to the waitable's wake-vs-cancel rule (`Waitable.revokeWake`). A task that was stopped
  * meanwhile (see {@link parkTask}) is left alone; one that is not parked is a `RuntimeError`.

@@ -142,7 +142,36 @@ export interface ParkingLotOptions {
 }
 
 /**
+ * The wait of one task in a {@link ParkingLot}: the waitable the task parks on and its node in the
+ * lot's queue, so parking makes this one object (no `Set` entry to add and delete) and abandoning
+ * the wait unlinks it in O(1). It answers for its lot, which it names in task-tree dumps.
+ */
+class LotEntry implements Waitable {
+  prev: LotEntry | null = null;
+  next: LotEntry | null = null;
+
+  constructor(
+    public lot: ParkingLot,
+    readonly task: Task,
+  ) {}
+
+  abortWait(task: Task): Abort {
+    return this.lot.abortWait(task);
+  }
+
+  describeWait(): string {
+    return this.lot.describeWait();
+  }
+
+  revokeWake(task: Task, outcome: Outcome): boolean {
+    return this.lot.revokeWake(task, outcome);
+  }
+}
+
+/**
  * A FIFO queue of parked tasks, the building block of locks, events, conditions and channels.
+ * A task parked here waits on an entry of the lot (what `currentWait` shows), which defers to the
+ * lot's `abortWait` and `revokeWake`: a subclass overrides those two.
  *
  * @example
  * ```ts
@@ -154,7 +183,9 @@ export interface ParkingLotOptions {
  * ```
  */
 export class ParkingLot implements Waitable {
-  private readonly parked = new Set<Task>();
+  private head: LotEntry | null = null;
+  private tail: LotEntry | null = null;
+  private count = 0;
   private readonly onRevoked: ((value: unknown, task: Task) => void) | null;
 
   /**
@@ -174,37 +205,30 @@ export class ParkingLot implements Waitable {
 
   /** How many tasks are parked here. */
   get size(): number {
-    return this.parked.size;
+    return this.count;
   }
 
   /** Parks the current task here until it is unparked (or cancelled, which removes it). */
   park(): Promise<unknown> {
     const task = requireTask('ParkingLot.park()');
-    this.parked.add(task);
-    return task.runner.park(task, this, false);
+    // A task already in a wait is refused by the runner; it must not join the queue either.
+    if (!task.runner.canPark(task, this)) return NEVER;
+    const entry = new LotEntry(this, task);
+    this.append(entry);
+    return task.runner.park(task, entry, false);
   }
 
   /** Wakes up to `count` tasks, oldest first, and returns them. */
   unpark(count = 1): Task[] {
     checkCount(count);
     const woken: Task[] = [];
-    for (const task of this.parked) {
-      if (woken.length >= count) break;
-      this.parked.delete(task);
-      task.runner.wake(task, undefined);
-      woken.push(task);
-    }
+    while (woken.length < count && this.head !== null) woken.push(this.wakeHead(undefined));
     return woken;
   }
 
   /** Wakes the oldest task, if any, with `value`; returns it or `null`. */
   unparkOne(value?: unknown): Task | null {
-    for (const task of this.parked) {
-      this.parked.delete(task);
-      task.runner.wake(task, value);
-      return task;
-    }
-    return null;
+    return this.head === null ? null : this.wakeHead(value);
   }
 
   /** Wakes every parked task and returns them. */
@@ -216,13 +240,11 @@ export class ParkingLot implements Waitable {
   repark(other: ParkingLot, count = 1): void {
     checkCount(count);
     if (!(other instanceof ParkingLot)) throw new TypeError('repark() expects a ParkingLot');
-    let moved = 0;
-    for (const task of this.parked) {
-      if (moved >= count) break;
-      this.parked.delete(task);
-      other.parked.add(task);
-      task.parkedOn = other;
-      moved++;
+    for (let moved = 0; moved < count && this.head !== null; moved++) {
+      const entry = this.head;
+      this.unlink(entry);
+      entry.lot = other;
+      other.append(entry);
     }
   }
 
@@ -233,18 +255,19 @@ export class ParkingLot implements Waitable {
 
   /** The first parked task, without waking it. */
   peek(): Task | undefined {
-    for (const task of this.parked) return task;
-    return undefined;
+    return this.head?.task;
   }
 
   /** How many tasks are parked here. */
   statistics(): ParkingLotStatistics {
-    return { tasksWaiting: this.parked.size };
+    return { tasksWaiting: this.count };
   }
 
   /** Cancellation reached a task parked here: it leaves the lot (the wait is abandoned). */
   abortWait(task: Task): Abort {
-    this.parked.delete(task);
+    const entry = task.parkedOn;
+    const linked = entry instanceof LotEntry && (entry.prev !== null || this.head === entry);
+    if (linked && entry.lot === this) this.unlink(entry);
     return Abort.SUCCEEDED;
   }
 
@@ -265,8 +288,32 @@ export class ParkingLot implements Waitable {
   }
 
   /** The parked tasks, first to be unparked first. */
-  [Symbol.iterator](): IterableIterator<Task> {
-    return this.parked.values();
+  *[Symbol.iterator](): IterableIterator<Task> {
+    for (let entry = this.head; entry !== null; entry = entry.next) yield entry.task;
+  }
+
+  private wakeHead(value: unknown): Task {
+    const entry = this.head!;
+    this.unlink(entry);
+    entry.task.runner.wake(entry.task, value);
+    return entry.task;
+  }
+
+  private append(entry: LotEntry): void {
+    entry.prev = this.tail;
+    if (this.tail === null) this.head = entry;
+    else this.tail.next = entry;
+    this.tail = entry;
+    this.count++;
+  }
+
+  private unlink(entry: LotEntry): void {
+    if (entry.prev === null) this.head = entry.next;
+    else entry.prev.next = entry.next;
+    if (entry.next === null) this.tail = entry.prev;
+    else entry.next.prev = entry.prev;
+    entry.prev = entry.next = null;
+    this.count--;
   }
 }
 

@@ -20,6 +20,20 @@ export type TaskSink = (task: Task) => void;
 let nextTaskId = 1;
 const NO_NURSERIES: ReadonlySet<Nursery> = new Set();
 
+// The task's booleans, packed into one integer (a field each would cost 8 bytes per task): each
+// name is an accessor of `Task.prototype` for its bit (see the static block of Task).
+const FLAGS = [
+  'foreignWait',
+  'queued',
+  'inStep',
+  'started',
+  'done',
+  'failed',
+  'wakeFailed',
+  'wakeCheck',
+  'edgePending',
+] as const;
+
 /**
  * A task of a run. Tasks are made by nurseries (`startSoon`, `start`) and by `run` for the root;
  * user code never constructs one.
@@ -37,41 +51,9 @@ export class Task {
   scope: CancelScope;
   /** @internal What the task is parked on, or null. */
   parkedOn: Waitable | null = null;
-  /** @internal The sink of an edge-native task, or null (the nursery aggregates its outcome). */
-  sink: TaskSink | null = null;
-  /** @internal The waitable that woke the task, until it resumes (for {@link Waitable.revokeWake}). */
-  wokenFrom: Waitable | null = null;
-  /** @internal The park is an `awaitForeign`: time must not autojump under it. */
-  foreignWait = false;
-  /** @internal In the ready queue with a wake-up pending. */
-  queued = false;
-  /** @internal Woken by a batch and not yet back in the kernel (parked, yielded or exited). */
-  inStep = false;
-  /** @internal The host turn in which its current step began (see `Runner.beginStep`). */
-  stepTurn = 0;
-  /** @internal The function has been called (first step taken). */
-  started = false;
-  /** @internal The task has finished. */
-  done = false;
-  /** True once done if the task ended with an error (a `Cancelled` included). */
-  failed = false;
-  /** The task's value once done, or its error when {@link Task.failed}. */
-  result: unknown = undefined;
-  /** @internal The next wake-up: value, error, and whether to check for cancellation first. */
-  wakeValue: unknown = undefined;
-  /** @internal */
-  wakeFailed = false;
-  /** @internal */
-  wakeCheck = false;
-  /** @internal */
-  resolveWake: ((value: unknown) => void) | null = null;
-  /** @internal */
-  rejectWake: ((error: unknown) => void) | null = null;
-  /** @internal Edge-triggered cancellation: a request waiting for delivery, its message, the count. */
-  edgePending = false;
-  /** @internal */
+  /** @internal The message of the last edge cancel request. */
   edgeMessage: string | undefined = undefined;
-  /** @internal */
+  /** @internal How many edge cancel requests are outstanding. */
   cancelRequests = 0;
   /**
    * @internal The signals `currentSignal()` handed to foreign work, one per scope the task is in
@@ -80,10 +62,25 @@ export class Task {
   signals: Map<CancelScope, AbortController> | null = null;
   /** @internal The nurseries opened by this task that have not exited yet (made on first use). */
   childNurseries: Set<Nursery> | null = null;
+  /** @internal The sink of an edge-native task, or null (the nursery aggregates its outcome). */
+  sink: TaskSink | null = null;
+  /** @internal The waitable that woke the task, until it resumes (for {@link Waitable.revokeWake}). */
+  wokenFrom: Waitable | null = null;
+  /** @internal The host turn in which its current step began (see `Runner.beginStep`). */
+  stepTurn = 0;
+  /** The task's value once done, or its error when {@link Task.failed}. */
+  result: unknown = undefined;
+  /** @internal The next wake-up: value, error, and whether to check for cancellation first. */
+  wakeValue: unknown = undefined;
+  /** @internal */
+  resolveWake: ((value: unknown) => void) | null = null;
+  /** @internal */
+  rejectWake: ((error: unknown) => void) | null = null;
   /** @internal What to run. */
   fn: ((...args: never[]) => unknown) | null;
   /** @internal The arguments for `fn`. */
   args: unknown[] | null;
+  private flags = 0;
   // The first local (a facade's own object, usually the only one) lives in two fields; a Map is
   // made only for more.
   private localKey: unknown = undefined;
@@ -105,6 +102,47 @@ export class Task {
     this.fn = fn;
     this.args = args;
     this.name = name;
+  }
+
+  /** @internal The park is an `awaitForeign`: time must not autojump under it. */
+  declare foreignWait: boolean;
+
+  /** @internal In the ready queue with a wake-up pending. */
+  declare queued: boolean;
+
+  /** @internal Woken by a batch and not yet back in the kernel (parked, yielded or exited). */
+  declare inStep: boolean;
+
+  /** @internal The function has been called (first step taken). */
+  declare started: boolean;
+
+  /** @internal The task has finished. */
+  declare done: boolean;
+
+  /** True once done if the task ended with an error (a `Cancelled` included). */
+  declare failed: boolean;
+
+  /** @internal The next wake-up is an error (in `wakeValue`). */
+  declare wakeFailed: boolean;
+
+  /** @internal The next wake-up checks for cancellation first (a `checkpoint`). */
+  declare wakeCheck: boolean;
+
+  /** @internal Edge-triggered cancellation: a request waits for delivery. */
+  declare edgePending: boolean;
+
+  static {
+    FLAGS.forEach((name, i) => {
+      const bit = 1 << i;
+      Object.defineProperty(Task.prototype, name, {
+        get(this: Task): boolean {
+          return (this.flags & bit) !== 0;
+        },
+        set(this: Task, on: boolean): void {
+          this.flags = on ? this.flags | bit : this.flags & ~bit;
+        },
+      });
+    });
   }
 
   /** Where the task is in its life. */

@@ -15,11 +15,14 @@ import {
 } from '@duet/kernel';
 import {
   breakWait,
+  cancellationPendingIn,
+  checkpointTask,
   currentWait,
   edgeCancelMessage,
   parkTask,
   wake,
   wakeWithError,
+  yieldTask,
 } from '@duet/kernel/lowlevel';
 
 const abandonable = (): Waitable => ({ abortWait: () => Abort.SUCCEEDED });
@@ -119,4 +122,25 @@ test('breakWait ends an abandonable wait with the error and leaves a kept one al
   );
   expect(results).toEqual([false, true, 'kept', true, null]);
   expect(log).toEqual([['error', 'raced']]);
+});
+
+test('cancellationPendingIn, checkpointTask and yieldTask act for the task in hand', async () => {
+  const log: unknown[] = [];
+  await run(async () => {
+    const task = currentTask();
+    await openNursery(async (n) => {
+      n.startSoon(async () => {
+        log.push('other ran');
+      });
+      log.push(await yieldTask(task, 'value'), cancellationPendingIn(task)); // lets the child run
+      n.cancelScope.cancel();
+      log.push(cancellationPendingIn(task), await yieldTask(task, 'shielded'));
+      log.push(await checkpointTask(task).catch((e: unknown) => e instanceof Cancelled));
+    });
+    log.push(cancellationPendingIn(task));
+    task.requestCancel();
+    log.push(cancellationPendingIn(task));
+    log.push(await checkpointTask(task).catch((e: unknown) => e instanceof Cancelled));
+  });
+  expect(log).toEqual(['other ran', 'value', false, true, 'shielded', true, false, true, true]);
 });

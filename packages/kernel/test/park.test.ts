@@ -57,6 +57,65 @@ describe('parking', () => {
     });
   });
 
+  test('ParkingLot keeps FIFO order through cancels from the middle, repark and iteration', async () => {
+    const woke: string[] = [];
+    await run(async () => {
+      const lot = new ParkingLot('the lot');
+      const other = new ParkingLot();
+      const scopes: CancelScope[] = [];
+      const tasks: Task[] = [];
+      await openNursery(async (n) => {
+        for (let i = 0; i < 6; i++) {
+          const scope = new CancelScope();
+          scopes.push(scope);
+          n.startSoon(async () => {
+            tasks.push(currentTask());
+            await scope.run(() => lot.park());
+            woke.push(scope.cancelledCaught ? `cancelled ${i}` : `woken ${i}`);
+          });
+        }
+        await waitAllTasksBlocked();
+        expect(tasks[2]!.waitingOn).toBe('the lot');
+        scopes[2]!.cancel(); // from the middle
+        scopes[0]!.cancel(); // the head
+        scopes[5]!.cancel(); // the tail
+        await waitAllTasksBlocked();
+        expect(lot.size).toBe(3);
+        expect([...lot]).toEqual([tasks[1], tasks[3], tasks[4]]);
+        expect(lot.peek()).toBe(tasks[1]);
+        lot.repark(other, 2);
+        expect([...other]).toEqual([tasks[1], tasks[3]]);
+        expect(tasks[3]!.waitingOn).toBe('ParkingLot');
+        scopes[1]!.cancel(); // leaves `other`, where it was moved
+        await waitAllTasksBlocked();
+        expect(other.statistics()).toEqual({ tasksWaiting: 1 });
+        expect(lot.unparkAll()).toEqual([tasks[4]]);
+        expect(other.unparkOne('x')).toBe(tasks[3]);
+        expect(other.unparkOne()).toBeNull();
+        expect(lot.peek()).toBeUndefined();
+      });
+    });
+    expect(woke).toEqual([
+      'cancelled 2',
+      'cancelled 0',
+      'cancelled 5',
+      'cancelled 1',
+      'woken 4',
+      'woken 3',
+    ]);
+  });
+
+  test('a park refused because the task is already waiting leaves nothing in the lot', async () => {
+    const lot = new ParkingLot();
+    const err = await run(async () => {
+      void checkpoint();
+      await lot.park(); // refused: the task is stopped with an error
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RuntimeError);
+    expect(lot.size).toBe(0);
+    expect([...lot]).toEqual([]);
+  });
+
   test('waitTaskRescheduled: FAILED keeps the wait until rescheduled with an outcome', async () => {
     await run(autojump(), async () => {
       let waiter: Task | undefined;

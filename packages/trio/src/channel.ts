@@ -7,18 +7,15 @@
  * the sender parks holding it. Every wait is a kernel park whose abort undoes exactly that wait,
  * so a cancelled `send` delivers nothing and a cancelled `receive` consumes nothing.
  */
+import { Abort, ValueError, checkpoint, currentTask, type Task, type Waitable } from '@duet/kernel';
 import {
-  Abort,
-  ValueError,
-  cancelShieldedCheckpoint,
-  cancellationPending,
-  checkpoint,
-  currentTask,
-  park,
-  reschedule,
-  type Task,
-  type Waitable,
-} from '@duet/kernel';
+  cancellationPendingIn,
+  checkpointTask,
+  parkTask,
+  wake,
+  wakeWithError,
+  yieldTask,
+} from '@duet/kernel/lowlevel';
 import { BrokenResourceError, ClosedResourceError, EndOfChannel, WouldBlock } from './errors';
 
 /**
@@ -190,7 +187,7 @@ export class MemorySendChannel<T> implements Disposable, AsyncDisposable {
       throw new BrokenResourceError('every receive handle of this channel is closed');
     const receiver = state.receivers.shift();
     if (receiver !== null) {
-      reschedule(receiver.task, { ok: true, value });
+      wake(receiver.task, value);
       return true;
     }
     if (state.buffer.length < state.maxBufferSize) {
@@ -208,13 +205,15 @@ export class MemorySendChannel<T> implements Disposable, AsyncDisposable {
     // Not an async function: the kernel's promise is returned as is (this is the W3 hot path).
     // Whoever ends the wait (a receiver, close, cancellation) takes the task out of the queues.
     // A cancelled send is still a schedule point: yield, then raise (or retry if it was withdrawn).
-    if (cancellationPending()) return checkpoint().then(() => this.send(value));
+    // The current task is read once (an AsyncLocalStorage lookup) for the whole operation.
+    const task = currentTask();
+    if (cancellationPendingIn(task)) return checkpointTask(task).then(() => this.send(value));
     try {
-      if (this.trySend(value)) return cancelShieldedCheckpoint();
+      if (this.trySend(value)) return yieldTask(task);
     } catch (err) {
       return Promise.reject(err);
     }
-    return park(this.state.senders.add(currentTask(), this, value)) as Promise<void>;
+    return parkTask(task, this.state.senders.add(task, this, value)) as Promise<void>;
   }
 
   /** A new send handle on the same channel; `ClosedResourceError` if this one is closed. */
@@ -232,18 +231,12 @@ export class MemorySendChannel<T> implements Disposable, AsyncDisposable {
     this.closed = true;
     const state = this.state;
     for (const { task } of state.senders.takeAll(this)) {
-      reschedule(task, {
-        ok: false,
-        error: new ClosedResourceError('the send channel was closed while sending'),
-      });
+      wakeWithError(task, new ClosedResourceError('the send channel was closed while sending'));
     }
     state.openSend--;
     if (state.openSend === 0) {
       for (const { task } of state.receivers.takeAll()) {
-        reschedule(task, {
-          ok: false,
-          error: new EndOfChannel('every send handle of this channel is closed'),
-        });
+        wakeWithError(task, new EndOfChannel('every send handle of this channel is closed'));
       }
     }
   }
@@ -304,7 +297,7 @@ export class MemoryReceiveChannel<T> implements Disposable, AsyncDisposable, Asy
     const state = this.state;
     const sender = state.senders.shift();
     if (sender !== null) {
-      reschedule(sender.task);
+      wake(sender.task, undefined);
       // Rendezvous (or a full buffer): the blocked sender's value is next in FIFO order.
       if (state.buffer.length === 0) return sender.value;
       state.buffer.push(sender.value);
@@ -321,14 +314,15 @@ export class MemoryReceiveChannel<T> implements Disposable, AsyncDisposable, Asy
   receive(): Promise<T> {
     // Not an async function, for the same reason as `send`.
     let value: T | typeof NOTHING;
-    if (cancellationPending()) return checkpoint().then(() => this.receive());
+    const task = currentTask();
+    if (cancellationPendingIn(task)) return checkpointTask(task).then(() => this.receive());
     try {
       value = this.tryReceive();
     } catch (err) {
       return Promise.reject(err);
     }
-    if (value !== NOTHING) return cancelShieldedCheckpoint(value);
-    return park(this.state.receivers.add(currentTask(), this, undefined)) as Promise<T>;
+    if (value !== NOTHING) return yieldTask(task, value);
+    return parkTask(task, this.state.receivers.add(task, this, undefined)) as Promise<T>;
   }
 
   /** A new receive handle on the same channel; `ClosedResourceError` if this one is closed. */
@@ -347,18 +341,18 @@ export class MemoryReceiveChannel<T> implements Disposable, AsyncDisposable, Asy
     this.closed = true;
     const state = this.state;
     for (const { task } of state.receivers.takeAll(this)) {
-      reschedule(task, {
-        ok: false,
-        error: new ClosedResourceError('the receive channel was closed while receiving'),
-      });
+      wakeWithError(
+        task,
+        new ClosedResourceError('the receive channel was closed while receiving'),
+      );
     }
     state.openReceive--;
     if (state.openReceive === 0) {
       for (const { task } of state.senders.takeAll()) {
-        reschedule(task, {
-          ok: false,
-          error: new BrokenResourceError('every receive handle of this channel is closed'),
-        });
+        wakeWithError(
+          task,
+          new BrokenResourceError('every receive handle of this channel is closed'),
+        );
       }
       state.buffer.length = 0;
     }

@@ -12,8 +12,8 @@ import {
   RuntimeError,
   ValueError,
   cancelShieldedCheckpoint,
+  cancellationPending,
   checkpoint,
-  checkpointIfCancelled,
   currentTask,
   type Task,
 } from '@duet/kernel';
@@ -51,12 +51,18 @@ interface Acquirable {
 /**
  * Trio's acquire pattern: cancel point, then the non-blocking attempt; when it succeeds the call
  * still yields (a shielded schedule point), when it would block the task parks. No exception on
- * the way: `WouldBlock` is for the `*Nowait` calls only.
+ * the way (`WouldBlock` is for the `*Nowait` calls only), and no async frame: the kernel's promise
+ * is returned as is, and a failure before the wait is a rejected promise, as from an async call.
  */
-async function acquireOrPark(target: Acquirable, borrower: unknown): Promise<void> {
-  await checkpointIfCancelled();
-  if (target._tryAcquire(borrower)) await cancelShieldedCheckpoint();
-  else await target._parkFor(borrower);
+function acquireOrPark(target: Acquirable, borrower: unknown): Promise<void> {
+  try {
+    // A cancelled acquire is still a schedule point: yield, then raise (or retry if withdrawn).
+    if (cancellationPending()) return checkpoint().then(() => acquireOrPark(target, borrower));
+    if (target._tryAcquire(borrower)) return cancelShieldedCheckpoint();
+    return target._parkFor(borrower) as Promise<void>;
+  } catch (err) {
+    return Promise.reject(err);
+  }
 }
 
 // ---- Event ------------------------------------------------------------------------------------
@@ -423,8 +429,9 @@ export class CapacityLimiter {
 
   private wakeWaiters(): void {
     const free = this.total - this.borrowers.size;
-    if (free <= 0) return;
-    for (const task of this.lot.unpark(free)) {
+    for (let i = 0; i < free; i++) {
+      const task = this.lot.unparkOne();
+      if (task === null) return;
       // A task waiting for itself (the usual case) has no entry: no Map churn per acquire.
       if (this.pending.size !== 0 && this.pending.has(task)) {
         this.borrowers.add(this.pending.get(task));

@@ -207,6 +207,22 @@ describe('Lock', () => {
     }),
   );
 
+  test('a failing acquire rejects its promise (it never throws at the call), as an async call does', async () => {
+    const outside = new Lock().acquire(); // outside run(): a rejection, not a throw
+    await expect(outside).rejects.toBeInstanceOf(RuntimeError);
+    await trioTest(async () => {
+      const lock = new Lock();
+      await lock.acquire();
+      const again = lock.acquire();
+      await expect(again).rejects.toThrow(/not re-entrant/);
+      const limiter = new CapacityLimiter(2);
+      await limiter.acquire();
+      await expect(limiter.acquire()).rejects.toThrow(/already holds/);
+      lock.release();
+      limiter.release();
+    })();
+  });
+
   test(
     'hold() releases at the end of a using block, also on error',
     trioTest(async () => {
