@@ -107,18 +107,19 @@ class WaitQueue<T> {
     this.size--;
   }
 
-  /** Takes out every wait made through `handle` (all of them without one), oldest first. */
-  takeAll(handle?: object): ChannelWait<T>[] {
-    const taken: ChannelWait<T>[] = [];
+  /**
+   * Takes out every wait made through `handle` (all of them without one), oldest first, and wakes
+   * each task with a fresh `error()`: what closing a handle does to the tasks blocked on it.
+   */
+  failAll(handle: object | undefined, error: () => Error): void {
     for (let wait = this.head; wait !== null;) {
       const next = wait.next;
       if (handle === undefined || wait.handle === handle) {
         this.remove(wait);
-        taken.push(wait);
+        wakeWithError(wait.task, error());
       }
       wait = next;
     }
-    return taken;
   }
 }
 
@@ -230,14 +231,15 @@ export class MemorySendChannel<T> implements Disposable, AsyncDisposable {
     if (this.closed) return;
     this.closed = true;
     const state = this.state;
-    for (const { task } of state.senders.takeAll(this)) {
-      wakeWithError(task, new ClosedResourceError('the send channel was closed while sending'));
-    }
-    state.openSend--;
-    if (state.openSend === 0) {
-      for (const { task } of state.receivers.takeAll()) {
-        wakeWithError(task, new EndOfChannel('every send handle of this channel is closed'));
-      }
+    state.senders.failAll(
+      this,
+      () => new ClosedResourceError('the send channel was closed while sending'),
+    );
+    if (--state.openSend === 0) {
+      state.receivers.failAll(
+        undefined,
+        () => new EndOfChannel('every send handle of this channel is closed'),
+      );
     }
   }
 
@@ -340,20 +342,15 @@ export class MemoryReceiveChannel<T> implements Disposable, AsyncDisposable, Asy
     if (this.closed) return;
     this.closed = true;
     const state = this.state;
-    for (const { task } of state.receivers.takeAll(this)) {
-      wakeWithError(
-        task,
-        new ClosedResourceError('the receive channel was closed while receiving'),
+    state.receivers.failAll(
+      this,
+      () => new ClosedResourceError('the receive channel was closed while receiving'),
+    );
+    if (--state.openReceive === 0) {
+      state.senders.failAll(
+        undefined,
+        () => new BrokenResourceError('every receive handle of this channel is closed'),
       );
-    }
-    state.openReceive--;
-    if (state.openReceive === 0) {
-      for (const { task } of state.senders.takeAll()) {
-        wakeWithError(
-          task,
-          new BrokenResourceError('every receive handle of this channel is closed'),
-        );
-      }
       state.buffer.length = 0;
     }
   }
