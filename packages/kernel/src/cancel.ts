@@ -18,6 +18,8 @@ import type { Nursery } from './nursery';
 import type { Runner } from './runner';
 import type { Task } from './task';
 import { checkBoolean, checkFunction, checkNumber, checkOptions, checkSignal } from './validate';
+import * as cancelDelivery from './cancel-delivery';
+import * as waits from './waits';
 
 /** Options of a {@link CancelScope}. */
 export interface CancelScopeOptions {
@@ -446,10 +448,10 @@ export class CancelScope {
       this.controller?.abort(newCancelled(this.reasonMessage));
       if (this.signalTasks !== null) this.abortTaskSignals();
       const owner = this.owner;
-      if (owner !== null && owner.scope === this) owner.runner.deliverCancel(owner);
+      if (owner !== null && owner.scope === this) cancelDelivery.deliverCancel(owner);
       if (this.nursery !== null) {
         for (const task of this.nursery.children)
-          if (task.scope === this) task.runner.deliverCancel(task);
+          if (task.scope === this) cancelDelivery.deliverCancel(task);
       }
     }
     if (this.children !== null) for (const child of this.children) child.recompute();
@@ -479,7 +481,7 @@ export class CancelScope {
     for (const task of members) {
       if (task.scope !== this) continue;
       task.scope = target;
-      if (target.effective) task.runner.deliverCancel(task);
+      if (target.effective) cancelDelivery.deliverCancel(task);
     }
   }
 
@@ -505,7 +507,7 @@ const CHECKED: Promise<void> = Promise.resolve();
  */
 export function checkpointIfCancelled(): Promise<void> {
   const task = requireTask('checkpointIfCancelled()');
-  if (task.edgePending || task.scope.effective) return task.runner.yieldTask(task, true);
+  if (task.edgePending || task.scope.effective) return waits.yieldTask(task, true);
   return CHECKED;
 }
 

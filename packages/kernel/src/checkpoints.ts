@@ -1,10 +1,11 @@
 /** Schedule points: a task lets the others run, and (for `checkpoint`) takes a pending cancellation. */
 import { requireTask } from './context';
+import * as waits from './waits';
 
 /** Schedule point and cancel point: lets other tasks run, then raises `Cancelled` if cancellation is in force. */
 export function checkpoint(): Promise<void> {
   const task = requireTask('checkpoint()');
-  return task.runner.yieldTask(task, true);
+  return waits.yieldTask(task, true);
 }
 
 /**
@@ -15,5 +16,5 @@ export function cancelShieldedCheckpoint(): Promise<void>;
 export function cancelShieldedCheckpoint<T>(value: T): Promise<T>;
 export function cancelShieldedCheckpoint(value?: unknown): Promise<unknown> {
   const task = requireTask('cancelShieldedCheckpoint()');
-  return task.runner.yieldTask(task, false, value);
+  return waits.yieldTask(task, false, value);
 }

@@ -11,6 +11,7 @@ import { Abort, NEVER, type Waitable } from './park';
 import type { Runner } from './runner';
 import type { Task } from './task';
 import { checkNumber } from './validate';
+import * as waits from './waits';
 
 /** @internal Owned by the {@link Runner}: its idle check, idle timer and idle waiters. */
 export class Idleness {
@@ -101,7 +102,7 @@ export class Idleness {
     const cushion = this.waiters[0]!.cushion;
     while (this.waiters.length !== 0 && this.waiters[0]!.cushion === cushion) {
       const waiter = this.waiters.shift()!;
-      if (waiter.task.parkedOn === waiter) runner.wake(waiter.task, undefined);
+      if (waiter.task.parkedOn === waiter) waits.wake(waiter.task, undefined);
     }
   }
 
@@ -154,8 +155,8 @@ export function waitAllTasksBlocked(cushion = 0): Promise<void> {
   checkNumber('waitAllTasksBlocked()', 'cushion', cushion, { min: 0, unit: 'seconds' });
   const task = requireTask('waitAllTasksBlocked()');
   const runner = task.runner;
-  if (!runner.canPark(task, 'waitAllTasksBlocked')) return NEVER;
+  if (!waits.canPark(task, 'waitAllTasksBlocked')) return NEVER;
   const waiter = new IdleWaiter(runner, cushion, task);
   runner.idle.addWaiter(waiter);
-  return runner.park(task, waiter, false) as Promise<void>;
+  return waits.park(task, waiter, false) as Promise<void>;
 }

@@ -8,6 +8,8 @@ import type { TimerHandle } from './runner';
 import { checkBoolean, checkFunction, checkOptions, checkString } from './validate';
 import type { Task } from './task';
 import { Abort, NEVER, type Waitable } from './park';
+import * as cancelDelivery from './cancel-delivery';
+import * as waits from './waits';
 
 class ForeignWait implements Waitable {
   abandoned = false;
@@ -56,7 +58,7 @@ class TeardownWait implements Waitable {
     if (this.aborted) return Abort.FAILED;
     this.aborted = true;
     const runner = this.task.runner;
-    this.controller.abort(runner.cancellationReason(this.task));
+    this.controller.abort(cancelDelivery.cancellationReason(this.task));
     if (this.settle <= 0) {
       this.abandoned = true;
       return Abort.SUCCEEDED;
@@ -70,22 +72,20 @@ class TeardownWait implements Waitable {
   settled(ok: boolean, outcome: unknown): void {
     if (this.abandoned || this.task.parkedOn !== this) return;
     this.grace?.cancel();
-    const runner = this.task.runner;
     // A value is kept (Trio's rule: the cancellation lands at the next checkpoint); the rejection
     // the abort caused is delivered as the cancellation itself.
-    if (ok) runner.wake(this.task, outcome);
+    if (ok) waits.wake(this.task, outcome);
     else if (this.aborted && cancellationOf(outcome) !== undefined)
-      runner.wakeWithError(this.task, runner.takeCancellation(this.task) ?? outcome);
-    else runner.wakeWithError(this.task, outcome);
+      waits.wakeWithError(this.task, cancelDelivery.takeCancellation(this.task) ?? outcome);
+    else waits.wakeWithError(this.task, outcome);
   }
 
   private giveUp(): void {
     if (this.task.parkedOn !== this) return;
     this.abandoned = true;
-    const runner = this.task.runner;
-    runner.wakeWithError(
+    waits.wakeWithError(
       this.task,
-      runner.takeCancellation(this.task) ??
+      cancelDelivery.takeCancellation(this.task) ??
         newCancelled(`foreign work did not settle within ${this.settle} s of its abort`),
     );
   }
@@ -125,8 +125,7 @@ export function awaitForeign<T>(
   options?: AwaitForeignOptions,
 ): Promise<T> {
   const task = requireTask('awaitForeign()');
-  const runner = task.runner;
-  if (!runner.canPark(task, 'awaitForeign')) return NEVER;
+  if (!waits.canPark(task, 'awaitForeign')) return NEVER;
   if (typeof work === 'function') return teardownWait(task, work as (s: AbortSignal) => T, options);
   if (options !== undefined) {
     throw new TypeError('awaitForeign(promise) takes no options: pass (signal) => work for settle');
@@ -134,13 +133,13 @@ export function awaitForeign<T>(
   const wait = new ForeignWait();
   Promise.resolve(work).then(
     (value) => {
-      if (!wait.abandoned) runner.wake(task, value);
+      if (!wait.abandoned) waits.wake(task, value);
     },
     (error: unknown) => {
-      if (!wait.abandoned) runner.wakeWithError(task, error);
+      if (!wait.abandoned) waits.wakeWithError(task, error);
     },
   );
-  return runner.park(task, wait, true) as Promise<T>;
+  return waits.park(task, wait, true) as Promise<T>;
 }
 
 function teardownWait<T>(
@@ -157,7 +156,7 @@ function teardownWait<T>(
   }
   if (task.edgePending || task.scope.effective) {
     // Cancelled already: a checkpoint that never starts the work (unless the cancel is withdrawn).
-    return task.runner.yieldTask(task, true).then(() => teardownWait(task, work, options));
+    return waits.yieldTask(task, true).then(() => teardownWait(task, work, options));
   }
   const wait = new TeardownWait(task, settle);
   let promise: PromiseLike<T> | T;
@@ -170,7 +169,7 @@ function teardownWait<T>(
     (value) => wait.settled(true, value),
     (error: unknown) => wait.settled(false, error),
   );
-  return task.runner.park(task, wait, true) as Promise<T>;
+  return waits.park(task, wait, true) as Promise<T>;
 }
 
 /**
@@ -233,21 +232,21 @@ export class HostWait implements Waitable {
   /** Parks the current task until {@link HostWait.wake} or {@link HostWait.fail} (or cancellation). */
   wait(): Promise<unknown> {
     const task = requireTask('HostWait.wait()');
-    if (!task.runner.canPark(task, this)) return NEVER;
+    if (!waits.canPark(task, this)) return NEVER;
     this.task = task;
-    return task.runner.park(task, this, true);
+    return waits.park(task, this, true);
   }
 
   /** Wakes the waiting task with `value`. */
   wake(value?: unknown): void {
     const task = this.take();
-    if (task !== null) task.runner.wake(task, value);
+    if (task !== null) waits.wake(task, value);
   }
 
   /** Wakes the waiting task with `error`. */
   fail(error: unknown): void {
     const task = this.take();
-    if (task !== null) task.runner.wakeWithError(task, error);
+    if (task !== null) waits.wakeWithError(task, error);
   }
 
   private take(): Task | null {

@@ -28,6 +28,7 @@
 import { RuntimeError } from './errors';
 import type { ParkOptions, Waitable } from './park';
 import type { Task } from './task';
+import * as waits from './waits';
 
 /**
  * Parks `task`, which must be the task running this call, on `on` until it is woken with
@@ -37,7 +38,7 @@ import type { Task } from './task';
  * `await`), and the refused wait never settles.
  */
 export function parkTask(task: Task, on: Waitable, options: ParkOptions = {}): Promise<unknown> {
-  return task.runner.park(task, on, options.foreign === true);
+  return waits.park(task, on, options.foreign === true);
 }
 
 /**
@@ -72,13 +73,13 @@ export function yieldTask(task: Task, value?: unknown): Promise<unknown> {
  */
 export function wake(task: Task, value: unknown): void {
   checkParked('wake()', task);
-  task.runner.wake(task, value);
+  waits.wake(task, value);
 }
 
 /** As {@link wake}, but the task's wait rejects with `error`. */
 export function wakeWithError(task: Task, error: unknown): void {
   checkParked('wakeWithError()', task);
-  task.runner.wakeWithError(task, error);
+  waits.wakeWithError(task, error);
 }
 
 /** What `task` is parked on, or `null` when it is not parked (running, ready or done). */
@@ -93,7 +94,7 @@ export function currentWait(task: Task): Waitable | null {
  * returns `false`, changing nothing, if the waitable keeps it or the task is not parked.
  */
 export function breakWait(task: Task, error: unknown): boolean {
-  return task.runner.breakWait(task, error);
+  return waits.breakWait(task, error);
 }
 
 /**

@@ -10,6 +10,8 @@ import { checkFunction, checkOptions, checkSignal } from './validate';
 import { Abort, type Waitable } from './park';
 import type { Runner } from './runner';
 import { Task, type TaskSink } from './task';
+import * as taskLife from './task-life';
+import * as waits from './waits';
 
 /** Options of {@link openNursery}. */
 export interface NurseryOptions {
@@ -192,7 +194,7 @@ export class Nursery {
     );
     if (sink !== undefined) task.sink = sink;
     this.children.add(task);
-    this.runner.spawned(task);
+    taskLife.taskSpawned(task);
     return task;
   }
 
@@ -278,7 +280,7 @@ export class Nursery {
     this.closed = true;
     if (this.parentWaiting) {
       this.parentWaiting = false;
-      this.runner.wake(this.parentTask, undefined);
+      waits.wake(this.parentTask, undefined);
     }
   }
 
@@ -303,7 +305,7 @@ export class Nursery {
       do {
         this.parentWaiting = true;
         try {
-          await this.runner.park(this.parentTask, wait, false);
+          await waits.park(this.parentTask, wait, false);
         } catch (cancelled) {
           // Only an edge request ends the wait (see JoinWait): hand it to the facade, wait again.
           try {
@@ -315,7 +317,7 @@ export class Nursery {
       } while (!this.closed);
     } else {
       try {
-        await this.runner.yieldTask(this.parentTask, false);
+        await waits.yieldTask(this.parentTask, false);
       } catch (err) {
         this.record(err);
       }

@@ -1,8 +1,8 @@
 /**
  * The runner: one per `run()`. It holds the run's state (clock, deadlines, instruments, the root
  * task and the system nursery, live and blocked task counts), starts the run, and settles it when
- * its last task has ended or fails it at once (a crash, a hang). The work is done by the modules
- * it composes, and the rest of the kernel reaches them through its methods:
+ * its last task has ended or fails it at once (a crash, a hang). The work is done by these
+ * modules, which the rest of the kernel imports (or, from below them, reaches through the runner):
  *
  * - `scheduler.ts`: the ready queue, batches, host turns and each task's step ({@link Scheduler});
  * - `waits.ts`: parking, yielding and waking a task, the one-wait-at-a-time check;
@@ -222,70 +222,41 @@ export class Runner {
     return this.systemNursery.spawn(fn, args, name, sink);
   }
 
-  // ---- the kernel's operations on tasks: one concept module each, the runner is their one
-  // entry point for the rest of the kernel -------------------------------------------------------
+  // ---- calls into the work modules for the modules that cannot import them ----------------
+  // park.ts, task.ts and validate.ts sit below waits.ts in the import graph, and waits.ts below
+  // cancel-delivery.ts and task-life.ts: these reach them through the runner, with no circle.
 
-  /** @internal True when `task` may start a wait now; else stops it (see `canPark` in waits.ts). */
-  canPark(task: Task, starting: Waitable | string): boolean {
-    return waits.canPark(task, starting);
-  }
-
-  /** @internal Parks `task` on `on`; `foreign` waits do not count as blocked for autojump. */
+  /** @internal Parks `task` on `on` (see `park` in waits.ts): for park.ts. */
   park(task: Task, on: Waitable, foreign: boolean): Promise<unknown> {
     return waits.park(task, on, foreign);
   }
 
-  /** @internal A schedule point for `task`; with `check`, also a cancel point. */
-  yieldTask(task: Task, check: boolean, value?: unknown): Promise<void> {
-    return waits.yieldTask(task, check, value);
-  }
-
-  /** @internal Undoes a wait a started-too-early Promise began in `task` (see `checkFunction`). */
-  dropStrayWait(task: Task): void {
-    waits.dropStrayWait(task);
-  }
-
-  /** @internal Wakes a parked task with `value` at the next batch. */
+  /** @internal Wakes a parked task with `value` at the next batch: for park.ts. */
   wake(task: Task, value: unknown): void {
     waits.wake(task, value);
   }
 
-  /** @internal Wakes a parked task with `error` at the next batch. */
+  /** @internal Wakes a parked task with `error` at the next batch: for park.ts. */
   wakeWithError(task: Task, error: unknown): void {
     waits.wakeWithError(task, error);
   }
 
-  /** @internal Ends a parked task's wait with `error` while its code goes on; false if kept. */
-  breakWait(task: Task, error: unknown): boolean {
-    return waits.breakWait(task, error);
+  /** @internal Undoes a wait a started-too-early Promise began in `task`: for validate.ts. */
+  dropStrayWait(task: Task): void {
+    waits.dropStrayWait(task);
   }
 
-  /** @internal Cancellation came into force for `task`: abandon its wait if it is parked. */
-  deliverCancel(task: Task): void {
-    cancelDelivery.deliverCancel(task);
-  }
-
-  /** @internal Asks the waitable of a parked task to abandon the wait; wakes it with `Cancelled` if so. */
-  attemptAbort(task: Task): void {
-    cancelDelivery.attemptAbort(task);
-  }
-
-  /** @internal The `Cancelled` to abort `task`'s foreign work with, leaving an edge request pending. */
-  cancellationReason(task: Task): Cancelled {
-    return cancelDelivery.cancellationReason(task);
-  }
-
-  /** @internal The `Cancelled` to raise in `task` now, consuming an edge request; or null. */
+  /** @internal The `Cancelled` to raise in `task` now, or null: for park.ts. */
   takeCancellation(task: Task): Cancelled | null {
     return cancelDelivery.takeCancellation(task);
   }
 
-  /** @internal A new task is ready for its first step. */
-  spawned(task: Task): void {
-    taskLife.taskSpawned(task);
+  /** @internal Abandons a parked task's wait for its cancel if it can: for task.ts, waits.ts. */
+  attemptAbort(task: Task): void {
+    cancelDelivery.attemptAbort(task);
   }
 
-  /** @internal `task`'s function has returned or thrown: the task is done. */
+  /** @internal `task`'s function has returned or thrown: for waits.ts (a misused task). */
   taskExited(task: Task, failed: boolean, result: unknown): void {
     taskLife.taskExited(task, failed, result);
   }

@@ -7,6 +7,7 @@ import type { TimedEntry } from './deadlines';
 import { Abort, NEVER, type Waitable } from './park';
 import type { Task } from './task';
 import { checkNumber } from './validate';
+import * as waits from './waits';
 
 class Sleeper implements TimedEntry, Waitable {
   heapIndex = -1;
@@ -18,7 +19,7 @@ class Sleeper implements TimedEntry, Waitable {
   ) {}
 
   expire(): void {
-    this.task.runner.wake(this.task, undefined);
+    waits.wake(this.task, undefined);
   }
 
   abortWait(): Abort {
@@ -41,12 +42,12 @@ export function sleepUntil(deadline: number): Promise<void> {
   checkNumber('sleepUntil()', 'deadline', deadline, { unit: 'seconds' });
   const task = requireTask('sleepUntil()');
   const runner = task.runner;
-  if (deadline <= runner.clock.currentTime()) return runner.yieldTask(task, true);
-  if (deadline === Infinity) return runner.park(task, FOREVER, false) as Promise<void>;
-  if (!runner.canPark(task, 'sleep')) return NEVER;
+  if (deadline <= runner.clock.currentTime()) return waits.yieldTask(task, true);
+  if (deadline === Infinity) return waits.park(task, FOREVER, false) as Promise<void>;
+  if (!waits.canPark(task, 'sleep')) return NEVER;
   const sleeper = new Sleeper(task, deadline);
   runner.deadlines.push(sleeper);
-  return runner.park(task, sleeper, false) as Promise<void>;
+  return waits.park(task, sleeper, false) as Promise<void>;
 }
 
 /** Sleeps `seconds` (>= 0) on the run's clock; `sleep(0)` is a checkpoint. */
@@ -59,5 +60,5 @@ export function sleep(seconds: number): Promise<void> {
 /** Sleeps until cancelled. */
 export function sleepForever(): Promise<never> {
   const task = requireTask('sleepForever()');
-  return task.runner.park(task, FOREVER, false) as Promise<never>;
+  return waits.park(task, FOREVER, false) as Promise<never>;
 }

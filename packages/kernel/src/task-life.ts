@@ -7,7 +7,7 @@ import { takeCancellation } from './cancel-delivery';
 import { contextTask, runAsTask } from './context';
 import { RuntimeError, cancellationOf } from './errors';
 import type { Task } from './task';
-import { describeWait, unpark } from './waits';
+import { pendingWait, unpark } from './waits';
 
 /** A new task is ready for its first step. */
 export function taskSpawned(task: Task): void {
@@ -66,7 +66,7 @@ export function taskExited(task: Task, failed: boolean, result: unknown): void {
   if (task.inStep) runner.scheduler.endStep(task);
   if (task.parkedOn !== null || task.queued) {
     // The task returned while a wait it started was never awaited: drop the wait, fail the task.
-    const pending = task.parkedOn === null ? 'a checkpoint' : describeWait(task.parkedOn);
+    const pending = pendingWait(task);
     if (task.parkedOn !== null) {
       if (runner.debug !== null) runner.debug.neverAwaited(task);
       task.parkedOn.abortWait(task);

@@ -20,9 +20,9 @@ function captureResolvers(
   capturedReject = reject;
 }
 
-/** `on` in words, for the errors about waits that were not awaited. */
-export function describeWait(on: Waitable): string {
-  return on.describeWait?.() ?? 'a kernel wait';
+/** The wait `task` is in, in words (a queued wake-up is a checkpoint's), for the misuse errors. */
+export function pendingWait(task: Task): string {
+  return task.waitingOn ?? 'a checkpoint';
 }
 
 /**
@@ -34,8 +34,9 @@ export function describeWait(on: Waitable): string {
 export function canPark(task: Task, starting: Waitable | string): boolean {
   if (task.done) return false; // leftover code of a task stopped that way
   if (task.parkedOn === null && !task.queued) return true;
-  const pending = task.parkedOn === null ? 'a checkpoint' : describeWait(task.parkedOn);
-  const what = typeof starting === 'string' ? starting : describeWait(starting);
+  const pending = pendingWait(task);
+  const what =
+    typeof starting === 'string' ? starting : (starting.describeWait?.() ?? 'a kernel wait');
   if (task.runner.debug !== null) task.runner.debug.neverAwaited(task);
   stopMisusedTask(
     task,

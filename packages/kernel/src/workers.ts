@@ -22,6 +22,7 @@ import { requireTask } from './context';
 import { checkpointIfCancelled } from './cancel';
 import { checkFunction, checkString } from './validate';
 import { Abort, NEVER, type Waitable } from './park';
+import * as waits from './waits';
 
 /** How long (ms) an idle worker waits for another call before it exits. */
 const IDLE_RETIRE_MS = 10_000;
@@ -380,16 +381,15 @@ export async function runInWorker(
   options: RunInWorkerOptions = {},
 ): Promise<unknown> {
   const task = requireTask('runInWorker()');
-  const runner = task.runner;
   await checkpointIfCancelled();
-  if (!runner.canPark(task, 'runInWorker')) return NEVER;
+  if (!waits.canPark(task, 'runInWorker')) return NEVER;
   const wait = new WorkerWait(options.abandonOnCancel === true);
   const onSettled = options.onSettled;
   let settled: Reply | null = null;
   const wakeUp = (): void => {
     // The outcome counts once the worker's requests are all in (they come on another port).
     if (settled !== null && (port === null || port.ended)) wait.outcome = settled;
-    if (!wait.abandoned && task.parkedOn === wait) runner.wake(task, undefined);
+    if (!wait.abandoned && task.parkedOn === wait) waits.wake(task, undefined);
   };
   const callbacks = options.callbacks;
   const port =
@@ -423,7 +423,7 @@ export async function runInWorker(
     const request = port?.requests.shift();
     if (request === undefined) {
       try {
-        await runner.park(task, wait, true);
+        await waits.park(task, wait, true);
       } catch (err) {
         // Abandoned: requests already queued get the refusal too, or their worker would block.
         for (const queued of port?.requests.splice(0) ?? []) {
