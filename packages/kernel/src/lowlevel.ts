@@ -53,7 +53,7 @@ export function cancellationPendingIn(task: Task): boolean {
 
 /** `checkpoint()` for `task`, which must be the task running this call. */
 export function checkpointTask(task: Task): Promise<void> {
-  return task.runner.yieldTask(task, true);
+  return waits.yieldTask(task, true);
 }
 
 /**
@@ -63,7 +63,7 @@ export function checkpointTask(task: Task): Promise<void> {
 export function yieldTask(task: Task): Promise<void>;
 export function yieldTask<T>(task: Task, value: T): Promise<T>;
 export function yieldTask(task: Task, value?: unknown): Promise<unknown> {
-  return task.runner.yieldTask(task, false, value);
+  return waits.yieldTask(task, false, value);
 }
 
 /**

@@ -226,6 +226,11 @@ export class Runner {
   // park.ts, task.ts and validate.ts sit below waits.ts in the import graph, and waits.ts below
   // cancel-delivery.ts and task-life.ts: these reach them through the runner, with no circle.
 
+  /** @internal Whether `task` may start a wait (else it is stopped as misused): for park.ts. */
+  canPark(task: Task, starting: Waitable): boolean {
+    return waits.canPark(task, starting);
+  }
+
   /** @internal Parks `task` on `on` (see `park` in waits.ts): for park.ts. */
   park(task: Task, on: Waitable, foreign: boolean): Promise<unknown> {
     return waits.park(task, on, foreign);

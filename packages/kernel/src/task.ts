@@ -66,7 +66,7 @@ export class Task {
   sink: TaskSink | null = null;
   /** @internal The waitable that woke the task, until it resumes (for {@link Waitable.revokeWake}). */
   wokenFrom: Waitable | null = null;
-  /** @internal The host turn in which its current step began (see `Runner.beginStep`). */
+  /** @internal The host turn in which its current step began (see `Scheduler.beginStep`). */
   stepTurn = 0;
   /** The task's value once done, or its error when {@link Task.failed}. */
   result: unknown = undefined;
