@@ -215,7 +215,7 @@ export function renderMarkdown(result, svgName) {
   );
   lines.push('| workload | what runs |', '| --- | --- |');
   for (const w of workloadsIn(result)) lines.push(`| ${w.name} | ${w.what} |`);
-  lines.push('| TCP echo | not in the harness yet: see Notes |', '');
+  lines.push('');
   lines.push('## Targets', '');
   for (const rt of result.runtimes) {
     const tr = targetRows(result, rt.id);
