@@ -507,7 +507,7 @@ const CHECKED: Promise<void> = Promise.resolve();
  */
 export function checkpointIfCancelled(): Promise<void> {
   const task = requireTask('checkpointIfCancelled()');
-  if (task.edgePending || task.scope.effective) return waits.yieldTask(task, true);
+  if (task.cancelPending) return waits.yieldTask(task, true);
   return CHECKED;
 }
 
@@ -518,7 +518,7 @@ export function checkpointIfCancelled(): Promise<void> {
  */
 export function cancellationPending(): boolean {
   const task = requireTask('cancellationPending()');
-  return task.edgePending || task.scope.effective;
+  return task.cancelPending;
 }
 
 /**

@@ -61,7 +61,7 @@ export {
   type TaskStatus,
 } from './nursery';
 export { Runner, TimerHandle } from './runner';
-export { RUN_OPTIONS, run, type RunOptions } from './run';
+export { RUN_OPTIONS, run, runArguments, type RunArguments, type RunOptions } from './run';
 export {
   addInstrument,
   currentClock,

@@ -154,7 +154,7 @@ function teardownWait<T>(
       `awaitForeign() settle must be a number of seconds >= 0, got ${String(settle)}`,
     );
   }
-  if (task.edgePending || task.scope.effective) {
+  if (task.cancelPending) {
     // Cancelled already: a checkpoint that never starts the work (unless the cancel is withdrawn).
     return waits.yieldTask(task, true).then(() => teardownWait(task, work, options));
   }

@@ -48,7 +48,7 @@ export function parkTask(task: Task, on: Waitable, options: ParkOptions = {}): P
  * {@link yieldTask} and {@link parkTask}.
  */
 export function cancellationPendingIn(task: Task): boolean {
-  return task.edgePending || task.scope.effective;
+  return task.cancelPending;
 }
 
 /** `checkpoint()` for `task`, which must be the task running this call. */

@@ -82,6 +82,41 @@ function unwatchForExit(runner: Runner): void {
   if (pendingRuns.delete(runner) && pendingRuns.size === 0) process.off('beforeExit', onBeforeExit);
 }
 
+/** What {@link runArguments} returns. */
+export interface RunArguments<O> {
+  /** The options object, or `{}` when the function came first. */
+  options: O;
+  /** What should be the function (checked by the caller, which names it in its own words). */
+  fn: unknown;
+  /** The arguments for the function. */
+  args: unknown[];
+}
+
+/**
+ * The arguments of a `run([options,] fn, ...args)` taken apart: an options object may come first.
+ * A first argument that is neither a function nor an options object (a started Promise, say) is
+ * the `TypeError` of a missing function, with its hint. For facades whose `run` adds options.
+ *
+ * @example
+ * ```ts
+ * const { options, fn, args } = runArguments(first, rest);
+ * ```
+ */
+export function runArguments<O extends object = RunOptions>(
+  first: unknown,
+  rest: unknown[],
+): RunArguments<O> {
+  if (typeof first === 'function') return { options: {} as O, fn: first, args: rest };
+  if (
+    first === null ||
+    typeof first !== 'object' ||
+    typeof (first as PromiseLike<unknown>).then === 'function'
+  ) {
+    checkFunction('run()', first);
+  }
+  return { options: first as O, fn: rest[0], args: rest.slice(1) };
+}
+
 /**
  * Runs `fn(...args)` as the root task of a new run and resolves with its result (or rejects with
  * its error), once every task of the run has ended. Calling `run` from inside a running task is an
@@ -105,21 +140,7 @@ export function run<A extends unknown[], R>(
   ...args: A
 ): Promise<R>;
 export function run(first: unknown, ...rest: unknown[]): Promise<unknown> {
-  let options: RunOptions = {};
-  let fn = first;
-  let args = rest;
-  if (typeof first !== 'function') {
-    if (
-      first === null ||
-      typeof first !== 'object' ||
-      typeof (first as PromiseLike<unknown>).then === 'function'
-    ) {
-      checkFunction('run()', first);
-    }
-    options = first as RunOptions;
-    fn = rest[0];
-    args = rest.slice(1);
-  }
+  const { options, fn, args } = runArguments(first, rest);
   checkFunction('run()', fn);
   if (currentTaskOrUndefined() !== undefined) {
     throw new RuntimeError(

@@ -224,6 +224,14 @@ export class Task {
     return this.edgePending;
   }
 
+  /**
+   * @internal Its next checkpoint would raise `Cancelled`: an edge request waits, or a cancelled
+   * scope is in force.
+   */
+  get cancelPending(): boolean {
+    return this.edgePending || this.scope.effective;
+  }
+
   /** A value a library keeps on this task under `key` (one map per task, made on first use). */
   getLocal(key: unknown): unknown {
     if (key === this.localKey) return this.localValue;

@@ -87,7 +87,7 @@ export function park(task: Task, on: Waitable, foreign: boolean): Promise<unknow
   if (!foreign) runner.blockedTasks++;
   if (runner.instruments.list.length !== 0) runner.instruments.call('afterTaskStep', task);
   // Through the runner: cancel delivery (cancel-delivery.ts) builds on this module.
-  if (task.edgePending || task.scope.effective) runner.attemptAbort(task);
+  if (task.cancelPending) runner.attemptAbort(task);
   if (!scheduler.hasWork()) runner.idle.schedule();
   return promise;
 }

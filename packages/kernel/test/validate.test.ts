@@ -12,6 +12,7 @@ import {
   checkObject,
   checkStdio,
   checkString,
+  runArguments,
   workerCall,
 } from '@duet/kernel';
 
@@ -135,6 +136,27 @@ describe('kernel argument checks', () => {
     }
     expect(caught).toBeInstanceOf(error);
     expect((caught as Error).message).toMatch(hint!);
+  });
+});
+
+describe('runArguments', () => {
+  const main = () => undefined;
+  test('a function first: no options, every other argument is an argument', () => {
+    expect(runArguments(main, [1, 2])).toEqual({ options: {}, fn: main, args: [1, 2] });
+  });
+  test('an options object first: the function and its arguments follow', () => {
+    const options = { clock: undefined };
+    const got = runArguments(options, [main, 1]);
+    expect(got.options).toBe(options);
+    expect(got).toEqual({ options, fn: main, args: [1] });
+  });
+  test('a started Promise or a number first is the TypeError of a missing function', () => {
+    expect(() => runArguments(Promise.resolve(), [])).toThrow(TypeError);
+    expect(() => runArguments(Promise.resolve(), [])).toThrow(
+      /run\(\) expects a function.*not the Promise that f\(\) returned/,
+    );
+    expect(() => runArguments(42, [])).toThrow(TypeError);
+    expect(() => runArguments(null, [main])).toThrow(TypeError);
   });
 });
 

@@ -10,6 +10,7 @@ import {
   currentTaskOrUndefined,
   openNursery as kernelOpenNursery,
   run as kernelRun,
+  runArguments,
   type Nursery,
   type RunOptions as KernelRunOptions,
   RunVar,
@@ -80,16 +81,8 @@ export function run<A extends unknown[], R>(
   ...args: A
 ): Promise<R>;
 export function run(first: unknown, ...rest: unknown[]): Promise<unknown> {
-  const hasOptions =
-    typeof first !== 'function' &&
-    first !== null &&
-    typeof first === 'object' &&
-    !('then' in first);
-  const options = (hasOptions ? first : {}) as RunOptions;
+  const { options, fn, args } = runArguments<RunOptions>(first, rest);
   checkOptions('run()', options, RUN_KEYS);
-  checkBoolean('run()', 'strictExceptionGroups', options.strictExceptionGroups, true);
-  const fn = hasOptions ? rest[0] : first;
-  const args = hasOptions ? rest.slice(1) : rest;
   const { strictExceptionGroups, ...kernelOptions } = options;
   checkBoolean('run()', 'strictExceptionGroups', strictExceptionGroups, true);
   if (typeof fn !== 'function') {
