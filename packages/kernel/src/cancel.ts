@@ -98,6 +98,11 @@ export class CancelScope {
   private reason: CancelReason | null = null;
   private reasonMessage: string | undefined = undefined;
   private entered = false;
+  /**
+   * An enclosing scope of the same task exited while this one was still open: this scope is
+   * cancelled for whatever still runs inside it, and its own exit no longer moves the task.
+   */
+  private abandoned = false;
   private exited = false;
   /** The task that entered the scope; cancellation reaches it here while this is its innermost scope. */
   private owner: Task | null = null;
@@ -251,10 +256,13 @@ export class CancelScope {
 
   /**
    * Seconds from now to the deadline once entered; before entry, the deadline relative to entering.
-   * Setting it once entered moves the deadline to that many seconds from now.
+   * Setting it once entered moves the deadline to that many seconds from now. An unentered scope
+   * with an absolute deadline has no relative one: reading or setting it is a `RuntimeError`, as
+   * in Trio.
    */
   get relativeDeadline(): number {
     if (this.entered && this.runner !== null) return this.when - this.runner.clock.currentTime();
+    this.checkRelative();
     return this.relative;
   }
 
@@ -263,11 +271,27 @@ export class CancelScope {
     checkDeadline('relativeDeadline', seconds);
     if (seconds < 0) throw new ValueError(`relativeDeadline must be >= 0, got ${seconds}`);
     if (!this.entered) {
-      this.when = Infinity;
+      this.checkRelative();
       this.relative = seconds;
       return;
     }
     this.deadline = this.runner!.clock.currentTime() + seconds;
+  }
+
+  /**
+   * Trio's `is_relative`: before entry, whether the scope has a relative deadline (`false` when it
+   * has an absolute one or none); `null` once entered, when every deadline is absolute.
+   */
+  get isRelative(): boolean | null {
+    return this.entered ? null : this.relative !== Infinity;
+  }
+
+  private checkRelative(): void {
+    if (this.when !== Infinity) {
+      throw new RuntimeError(
+        'this unentered CancelScope has an absolute deadline, not a relative one: read or set `deadline`',
+      );
+    }
   }
 
   /**
@@ -359,8 +383,15 @@ export class CancelScope {
    * propagating after the scope caught its own `Cancelled`.
    */
   exit(task: Task, error: unknown): unknown {
-    if (task.scope !== this || this.owner !== task) {
-      throw new RuntimeError(
+    const misnested = task.scope !== this && !this.abandoned;
+    if (this.owner !== task || (misnested && !this.encloses(task.scope))) {
+      throw new RuntimeError('cancel scope stack corrupted: this scope is not open in this task');
+    }
+    if (misnested) {
+      // As Trio: this exit raises, the scopes left open inside are abandoned, and the task goes on
+      // in this scope's parent. No `cause`: an error caused by a Cancelled would count as one.
+      this.abandonInside(task);
+      error = new RuntimeError(
         'cancel scope stack corrupted: a scope exited before the scopes entered inside it ' +
           '(is a scope or nursery body left running without await?)',
       );
@@ -399,11 +430,30 @@ export class CancelScope {
     const parent = this.parent!;
     this.runner!.deadlines.remove(this);
     parent.removeChild(this);
-    task.scope = parent;
+    if (task.scope === this) task.scope = parent;
     this.parent = null;
     const instruments = this.runner!.instruments;
     if (instruments.list.length !== 0) instruments.call('scopeExited', task, this);
     return error;
+  }
+
+  private encloses(scope: CancelScope): boolean {
+    for (let s: CancelScope | null = scope; s !== null; s = s.parent) if (s === this) return true;
+    return false;
+  }
+
+  /** Marks the scopes of `task` inside this one abandoned, with all theirs; the task moves here. */
+  private abandonInside(task: Task): void {
+    let top = task.scope;
+    while (top.parent !== this) top = top.parent!;
+    task.scope = this;
+    const todo = [top];
+    while (todo.length !== 0) {
+      const scope = todo.pop()!;
+      scope.abandoned = true;
+      scope.recompute();
+      if (scope.children !== null) todo.push(...scope.children);
+    }
   }
 
   /** @internal Cancels this scope when `signal` aborts (now, if it has); the listener goes at exit. */
@@ -435,13 +485,15 @@ export class CancelScope {
   }
 
   private parentCancellationVisible(): boolean {
-    return !this.shieldValue && this.parent !== null && this.parent.effective;
+    return !this.shieldValue && !this.abandoned && this.parent !== null && this.parent.effective;
   }
 
   /** @internal Recomputes `effective` here and below, delivering cancellation where it comes into force. */
   recompute(): void {
     const effective =
-      this.called || (!this.shieldValue && this.parent !== null && this.parent.effective);
+      this.called ||
+      this.abandoned ||
+      (!this.shieldValue && this.parent !== null && this.parent.effective);
     if (effective === this.effective) return;
     this.effective = effective;
     if (effective) {

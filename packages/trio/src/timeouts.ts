@@ -45,7 +45,7 @@ export type TimeoutBody<S extends CancelScope, T> = (scope: S) => Promise<T> | T
  */
 export class FailScope extends CancelScope {
   override async run<T>(fn: (scope: this) => Promise<T> | T): Promise<T | undefined> {
-    const relative = this.relativeDeadline; // before entering: the seconds of failAfter
+    const relative = this.isRelative === true ? this.relativeDeadline : Infinity; // failAfter's seconds
     const value = await super.run(fn);
     if (this.cancelledCaught && this.cancelReason === 'deadline') {
       const after = relative === Infinity ? '' : `${relative} s, `;
