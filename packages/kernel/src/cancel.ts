@@ -10,6 +10,7 @@ import {
   RuntimeError,
   ValueError,
   cancellationOf,
+  collapseNonStrict,
   newCancelled,
   newEdgeCancelled,
   unwrapDisposalCancel,
@@ -417,8 +418,8 @@ export class CancelScope {
           // An edge request delivered inside a nursery arrives here in a group: keep it pending too.
           if (matched.subgroup((e) => e instanceof Cancelled && e._edge) !== null)
             this.rearmEdge(task);
-          error = rest ?? NO_ERROR;
         }
+        error = rest === null ? NO_ERROR : collapseNonStrict(rest);
       }
     }
     this.exited = true;

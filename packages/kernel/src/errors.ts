@@ -276,6 +276,7 @@ export class ExceptionGroup<E = unknown> extends AggregateError {
     }
     const group = this.derive(exceptions);
     if (this.cause !== undefined) group.cause = this.cause;
+    if (nonStrictGroups.has(this)) nonStrictGroups.add(group);
     return group;
   }
 
@@ -298,6 +299,33 @@ export class ExceptionGroup<E = unknown> extends AggregateError {
     }
     return text;
   }
+}
+
+/** The groups raised by nurseries with `strictExceptionGroups: false`, and the parts split from them. */
+const nonStrictGroups = new WeakSet<ExceptionGroup>();
+
+/**
+ * @internal Marks `group` as raised by a non-strict nursery: once a cancel scope has taken the
+ * `Cancelled`s out of it, a lone error left is raised as itself ({@link collapseNonStrict}).
+ */
+export function markNonStrict(group: ExceptionGroup): ExceptionGroup {
+  nonStrictGroups.add(group);
+  return group;
+}
+
+/**
+ * @internal Trio's collapse of non-strict groups, applied where a cancel scope has split its
+ * `Cancelled`s out: a non-strict group holding one error becomes that error, at any depth.
+ */
+export function collapseNonStrict(error: unknown): unknown {
+  if (!(error instanceof ExceptionGroup)) return error;
+  const parts = error.exceptions.map(collapseNonStrict);
+  if (parts.length === 1 && nonStrictGroups.has(error)) return parts[0];
+  if (parts.every((e, i) => e === error.exceptions[i])) return error;
+  const group = error.derive(parts);
+  if (error.cause !== undefined) group.cause = error.cause;
+  if (nonStrictGroups.has(error)) nonStrictGroups.add(group);
+  return group;
 }
 
 function headline(err: unknown): string {

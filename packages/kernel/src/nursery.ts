@@ -5,7 +5,13 @@
  */
 import { CancelScope, NO_ERROR } from './cancel';
 import { requireTask } from './context';
-import { Cancelled, ExceptionGroup, RuntimeError, unwrapDisposalCancel } from './errors';
+import {
+  Cancelled,
+  ExceptionGroup,
+  RuntimeError,
+  markNonStrict,
+  unwrapDisposalCancel,
+} from './errors';
 import { checkFunction, checkOptions, checkSignal } from './validate';
 import { Abort, type Waitable } from './park';
 import type { Runner } from './runner';
@@ -335,8 +341,10 @@ export class Nursery {
     if (errors.length === 0) return NO_ERROR;
     if (this.onlyCancelled && this.cancelScope.catchesCancelled())
       return errors.find((e) => (e as Cancelled)._edge) ?? errors[0];
-    if (options.strictExceptionGroups === false && errors.length === 1) return errors[0];
-    return new ExceptionGroup(options.groupMessage ?? 'Exceptions from nursery', errors);
+    const strict = options.strictExceptionGroups !== false;
+    if (!strict && errors.length === 1) return errors[0];
+    const group = new ExceptionGroup(options.groupMessage ?? 'Exceptions from nursery', errors);
+    return strict ? group : markNonStrict(group);
   }
 }
 
