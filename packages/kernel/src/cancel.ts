@@ -561,16 +561,19 @@ const CHECKED: Promise<void> = Promise.resolve();
 export function checkpointIfCancelled(): Promise<void> {
   const task = requireTask('checkpointIfCancelled()');
   if (task.cancelPending) return waits.yieldTask(task, true);
+  task.cancelPoints++;
   return CHECKED;
 }
 
 /**
  * True when the current task's next checkpoint would raise `Cancelled` (a cancelled scope is in
  * force or an edge request waits). For primitives with a fast path that must not skip a cancel
- * point: `if (cancellationPending()) return checkpoint().then(retry)`.
+ * point: `if (cancellationPending()) return checkpoint().then(retry)`. The check is that fast
+ * path's cancel point: it counts in `Task.cancelPoints`.
  */
 export function cancellationPending(): boolean {
   const task = requireTask('cancellationPending()');
+  task.cancelPoints++;
   return task.cancelPending;
 }
 

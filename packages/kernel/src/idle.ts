@@ -66,7 +66,14 @@ export class Idleness {
     let delay = waiter === undefined ? Infinity : waiter.cushion;
     let jump = false;
     const clock = this.jumping;
-    if (clock !== null && runner.deadlines.size !== 0 && clock.autojumpThreshold < delay) {
+    // As Trio: while a task waits in waitAllTasksBlocked, it wakes first and time does not jump,
+    // whatever its cushion (real seconds) and the threshold.
+    if (
+      clock !== null &&
+      waiter === undefined &&
+      runner.deadlines.size !== 0 &&
+      clock.autojumpThreshold < delay
+    ) {
       delay = clock.autojumpThreshold;
       jump = true;
     }
@@ -149,7 +156,7 @@ export class IdleWaiter implements Waitable {
 /**
  * Returns once every other task of the run is parked in a kernel wait and has stayed so for
  * `cushion` real seconds: a way for tests to let everything settle. Callers with the smallest
- * cushion wake first; it takes priority over autojump.
+ * cushion wake first; while any caller waits, a `MockClock` does not autojump.
  */
 export function waitAllTasksBlocked(cushion = 0): Promise<void> {
   checkNumber('waitAllTasksBlocked()', 'cushion', cushion, { min: 0, unit: 'seconds' });

@@ -45,9 +45,10 @@ export function parkTask(task: Task, on: Waitable, options: ParkOptions = {}): P
  * `cancellationPending()` for a task the caller already holds: true when `task`'s next checkpoint
  * would raise `Cancelled` (a cancelled scope is in force or an edge request waits). A primitive's
  * hot path reads the current task once and passes it to this, {@link checkpointTask},
- * {@link yieldTask} and {@link parkTask}.
+ * {@link yieldTask} and {@link parkTask}. Counts as a cancel point (`Task.cancelPoints`).
  */
 export function cancellationPendingIn(task: Task): boolean {
+  task.cancelPoints++;
   return task.cancelPending;
 }
 

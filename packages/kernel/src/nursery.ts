@@ -322,6 +322,8 @@ export class Nursery {
         }
       } while (!this.closed);
     } else {
+      // Trio parks here too, with an abort that refuses: a cancel point that never raises.
+      this.parentTask.cancelPoints++;
       try {
         await waits.yieldTask(this.parentTask, false);
       } catch (err) {

@@ -56,6 +56,11 @@ export class Task {
   /** @internal How many edge cancel requests are outstanding. */
   cancelRequests = 0;
   /**
+   * How many cancel points the task has passed: kernel waits, checkpoints, and the cancellation
+   * checks of primitives' fast paths (Trio's `Task._cancel_points`, read by `assertCheckpoints`).
+   */
+  cancelPoints = 0;
+  /**
    * @internal The signals `currentSignal()` handed to foreign work, one per scope the task is in
    * (made on first use; a scope drops its entry when it exits).
    */

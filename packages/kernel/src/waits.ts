@@ -75,6 +75,7 @@ function stopMisusedTask(task: Task, error: RuntimeError): void {
 /** Parks `task` on `on`; `foreign` waits do not count as blocked for autojump. */
 export function park(task: Task, on: Waitable, foreign: boolean): Promise<unknown> {
   if (!canPark(task, on)) return NEVER;
+  task.cancelPoints++;
   const runner = task.runner;
   const scheduler = runner.scheduler;
   if (task.inStep) scheduler.endStep(task);
@@ -95,6 +96,7 @@ export function park(task: Task, on: Waitable, foreign: boolean): Promise<unknow
 /** A schedule point for `task`; with `check`, also a cancel point. Resolves with `value`. */
 export function yieldTask(task: Task, check: boolean, value?: unknown): Promise<void> {
   if (!canPark(task, 'a checkpoint')) return NEVER;
+  if (check) task.cancelPoints++;
   const runner = task.runner;
   if (task.inStep) runner.scheduler.endStep(task);
   if (runner.debug !== null) runner.debug.kernelEntry(task, true);

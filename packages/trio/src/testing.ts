@@ -93,13 +93,27 @@ export class Sequencer {
   }
 }
 
-async function countSteps<T>(fn: () => Promise<T> | T, check: (steps: number) => void): Promise<T> {
+/**
+ * What a block of the current task did, as Trio counts it: schedule points (it yielded to the
+ * scheduler) and cancel points (it checked for cancellation). A checkpoint is both; a
+ * `cancelShieldedCheckpoint()` or a `checkpointIfCancelled()` that does not raise is only one.
+ */
+interface Points {
+  schedule: number;
+  cancel: number;
+}
+
+async function countPoints<T>(
+  fn: () => Promise<T> | T,
+  check: (points: Points) => void,
+): Promise<T> {
   if (typeof fn !== 'function') throw new TypeError('expected a function');
   const task: Task = currentTask();
-  let steps = 0;
+  const cancelBefore = task.cancelPoints;
+  let schedule = 0;
   const instrument: Instrument = {
     beforeTaskStep(t: Task): void {
-      if (t === task) steps++;
+      if (t === task) schedule++;
     },
   };
   addInstrument(instrument);
@@ -108,19 +122,25 @@ async function countSteps<T>(fn: () => Promise<T> | T, check: (steps: number) =>
     value = await fn();
   } catch (err) {
     removeInstrument(instrument);
-    // A Cancelled can only come from a cancel point; any other error is reported as it is.
-    if (err instanceof Cancelled) check(Math.max(steps, 1));
+    // A Cancelled can only come from a checkpoint; any other error is reported as it is.
+    if (err instanceof Cancelled)
+      check({
+        schedule: Math.max(schedule, 1),
+        cancel: Math.max(task.cancelPoints - cancelBefore, 1),
+      });
     throw err;
   }
   removeInstrument(instrument);
-  check(steps);
+  check({ schedule, cancel: task.cancelPoints - cancelBefore });
   return value;
 }
 
 /**
  * `trio.testing.assert_checkpoints`: runs `fn` and fails with an `AssertionError` unless the
- * current task hit a checkpoint (it yielded to the scheduler) while `fn` ran. A `Cancelled`
- * coming out of `fn` counts as a checkpoint; any other error propagates unchanged.
+ * current task hit a checkpoint while `fn` ran: it both yielded to the scheduler and checked for
+ * cancellation (a `cancelShieldedCheckpoint()` alone, or a `checkpointIfCancelled()` alone, is
+ * not a checkpoint, as in Trio). A `Cancelled` coming out of `fn` counts as a checkpoint; any
+ * other error propagates unchanged.
  *
  * @example
  * ```ts
@@ -128,15 +148,20 @@ async function countSteps<T>(fn: () => Promise<T> | T, check: (steps: number) =>
  * ```
  */
 export function assertCheckpoints<T>(fn: () => Promise<T> | T): Promise<T> {
-  return countSteps(fn, (steps) => {
-    if (steps === 0)
-      throw new AssertionError({ message: 'assertCheckpoints: the code did not checkpoint' });
+  return countPoints(fn, ({ schedule, cancel }) => {
+    if (schedule === 0 || cancel === 0) {
+      const missing = schedule === 0 ? 'yield to the scheduler' : 'check for cancellation';
+      throw new AssertionError({
+        message: `assertCheckpoints: the code did not checkpoint (it did not ${missing})`,
+      });
+    }
   });
 }
 
 /**
  * `trio.testing.assert_no_checkpoints`: runs `fn` and fails with an `AssertionError` if the
- * current task hit a checkpoint while `fn` ran.
+ * current task yielded to the scheduler or checked for cancellation while `fn` ran (either half
+ * of a checkpoint, as in Trio).
  *
  * @example
  * ```ts
@@ -144,10 +169,10 @@ export function assertCheckpoints<T>(fn: () => Promise<T> | T): Promise<T> {
  * ```
  */
 export function assertNoCheckpoints<T>(fn: () => Promise<T> | T): Promise<T> {
-  return countSteps(fn, (steps) => {
-    if (steps !== 0)
+  return countPoints(fn, ({ schedule, cancel }) => {
+    if (schedule !== 0 || cancel !== 0)
       throw new AssertionError({
-        message: `assertNoCheckpoints: the code checkpointed (${steps} time(s))`,
+        message: `assertNoCheckpoints: the code checkpointed (${schedule} schedule point(s), ${cancel} cancel point(s))`,
       });
   });
 }
