@@ -468,7 +468,16 @@ const rows: Row[] = [
     setup: () => new kernel.ParkingLot(),
     call: (lot) => lot.unpark('1' as any),
     error: TypeError,
-    hint: /count must be a number >= 0, got "1"/,
+    hint: /count must be an integer >= 0, got "1"/,
+    state: (lot) => lot.statistics(),
+  }),
+  row({
+    name: 'ParkingLot.unpark(1.5)',
+    where: 'outside',
+    setup: () => new kernel.ParkingLot(),
+    call: (lot) => lot.unpark(1.5),
+    error: kernel.ValueError,
+    hint: /count must be an integer >= 0, got 1\.5/,
     state: (lot) => lot.statistics(),
   }),
   row({

@@ -27,8 +27,10 @@
  */
 import { RuntimeError } from './errors';
 import type { ParkOptions, Waitable } from './park';
-import type { Task } from './task';
+import type { Task, TaskExitWatcher } from './task';
 import * as waits from './waits';
+
+export type { TaskExitWatcher } from './task';
 
 /**
  * Parks `task`, which must be the task running this call, on `on` until it is woken with
@@ -110,4 +112,23 @@ export function edgeCancelMessage(task: Task): string | undefined {
 
 function checkParked(api: string, task: Task): void {
   if (task.parkedOn === null && !task.done) throw new RuntimeError(`${api}: ${task} is not parked`);
+}
+
+/**
+ * Tells `watcher` when `task` ends (once; watching twice means two calls). For a primitive that
+ * must know when a task leaves while holding it: a lock whose owner exits breaks its lot. An
+ * ended task is a `RuntimeError`: it will never end again.
+ */
+export function watchTaskExit(task: Task, watcher: TaskExitWatcher): void {
+  if (task.done) throw new RuntimeError(`${task} has already ended: there is no exit to watch`);
+  (task.exitWatchers ??= []).push(watcher);
+}
+
+/** Stops one {@link watchTaskExit} of `task` by `watcher`; `false` if there was none. */
+export function unwatchTaskExit(task: Task, watcher: TaskExitWatcher): boolean {
+  const watchers = task.exitWatchers;
+  const i = watchers === null ? -1 : watchers.lastIndexOf(watcher);
+  if (i < 0) return false;
+  watchers!.splice(i, 1);
+  return true;
 }

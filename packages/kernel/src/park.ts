@@ -187,6 +187,8 @@ export class ParkingLot implements Waitable {
   private tail: LotEntry | null = null;
   private count = 0;
   private readonly onRevoked: ((value: unknown, task: Task) => void) | null;
+  /** Set by {@link ParkingLot.breakLot}: what every wait here fails with from then on. */
+  private breakError: (() => unknown) | null = null;
 
   /**
    * @param label - names the lot in task-tree dumps
@@ -208,9 +210,13 @@ export class ParkingLot implements Waitable {
     return this.count;
   }
 
-  /** Parks the current task here until it is unparked (or cancelled, which removes it). */
+  /**
+   * Parks the current task here until it is unparked (or cancelled, which removes it). In a
+   * broken lot it rejects at once with the lot's error.
+   */
   park(): Promise<unknown> {
     const task = requireTask('ParkingLot.park()');
+    if (this.breakError !== null) return Promise.reject(this.breakError());
     // A task already in a wait is refused by the runner; it must not join the queue either.
     if (!task.runner.canPark(task, this)) return NEVER;
     const entry = new LotEntry(this, task);
@@ -236,16 +242,44 @@ export class ParkingLot implements Waitable {
     return this.unpark(Infinity);
   }
 
-  /** Moves up to `count` tasks, oldest first, to `other` without waking them. */
+  /**
+   * Moves up to `count` tasks, oldest first, to `other` without waking them (into a broken lot,
+   * they wake with its error).
+   */
   repark(other: ParkingLot, count = 1): void {
     checkCount(count);
     if (!(other instanceof ParkingLot)) throw new TypeError('repark() expects a ParkingLot');
     for (let moved = 0; moved < count && this.head !== null; moved++) {
       const entry = this.head;
       this.unlink(entry);
+      if (other.breakError !== null) {
+        entry.task.runner.wakeWithError(entry.task, other.breakError());
+        continue;
+      }
       entry.lot = other;
       other.append(entry);
     }
+  }
+
+  /**
+   * Breaks the lot, as Trio's `ParkingLot.break_lot`: every parked task wakes with a fresh
+   * `makeError()`, and so does every later `park()`, at once. Breaking a broken lot again keeps
+   * the first error. For a primitive that can never be released (a lock whose owner exited).
+   */
+  breakLot(makeError: () => unknown): void {
+    if (typeof makeError !== 'function') throw new TypeError('breakLot() expects a function');
+    this.breakError ??= makeError;
+    const error = this.breakError;
+    while (this.head !== null) {
+      const entry = this.head;
+      this.unlink(entry);
+      entry.task.runner.wakeWithError(entry.task, error());
+    }
+  }
+
+  /** True once {@link ParkingLot.breakLot} was called. */
+  get broken(): boolean {
+    return this.breakError !== null;
   }
 
   /** Moves every parked task to `other`. */
@@ -318,5 +352,6 @@ export class ParkingLot implements Waitable {
 }
 
 function checkCount(count: number): void {
-  checkNumber('ParkingLot', 'count', count, { min: 0 });
+  // A whole number of tasks, or Infinity for all of them.
+  if (count !== Infinity) checkNumber('ParkingLot', 'count', count, { min: 0, integer: true });
 }

@@ -96,6 +96,11 @@ export function taskExited(task: Task, failed: boolean, result: unknown): void {
     runner.debug.cancelPropagated(task);
   }
   runner.liveTasks--;
+  const watchers = task.exitWatchers;
+  if (watchers !== null) {
+    task.exitWatchers = null;
+    for (const watcher of watchers) watcher.taskExited(task);
+  }
   if (runner.instruments.list.length !== 0) {
     runner.instruments.call('afterTaskStep', task);
     runner.instruments.call('taskExited', task);

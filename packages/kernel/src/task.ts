@@ -17,6 +17,15 @@ export type TaskState = 'ready' | 'running' | 'parked' | 'done';
  */
 export type TaskSink = (task: Task) => void;
 
+/**
+ * Told when a task it watches ends (see `watchTaskExit` in `@duet/kernel/lowlevel`): how a
+ * primitive learns that a task left holding it, as Trio's parking-lot breakers do.
+ */
+export interface TaskExitWatcher {
+  /** `task` has ended; called once, before its nursery hears of it. */
+  taskExited(task: Task): void;
+}
+
 let nextTaskId = 1;
 const NO_NURSERIES: ReadonlySet<Nursery> = new Set();
 
@@ -60,6 +69,8 @@ export class Task {
    * checks of primitives' fast paths (Trio's `Task._cancel_points`, read by `assertCheckpoints`).
    */
   cancelPoints = 0;
+  /** @internal Who is told when this task ends (see `watchTaskExit`), or null. */
+  exitWatchers: TaskExitWatcher[] | null = null;
   /**
    * @internal The signals `currentSignal()` handed to foreign work, one per scope the task is in
    * (made on first use; a scope drops its entry when it exits).

@@ -17,7 +17,8 @@ import {
   currentTask,
   type Task,
 } from '@duet/kernel';
-import { WouldBlock } from './errors';
+import { unwatchTaskExit, watchTaskExit, type TaskExitWatcher } from '@duet/kernel/lowlevel';
+import { BrokenResourceError, WouldBlock } from './errors';
 
 /**
  * A held acquisition: disposing it (at the end of a `using` block) releases it, once.
@@ -145,7 +146,8 @@ export interface LockStatistics {
  * `trio.Lock`: a mutex owned by the task that acquired it. Only the owner may release it, and
  * re-acquiring a lock you hold is an error (it is not re-entrant). Fair: `release()` hands the
  * lock directly to the longest-waiting task, so a task that releases and at once re-acquires
- * queues behind the others.
+ * queues behind the others. An owner that ends without releasing breaks the lock, as in Trio:
+ * its waiters, and every later `acquire()`, get {@link BrokenResourceError}.
  *
  * @example
  * ```ts
@@ -161,6 +163,15 @@ export class Lock {
   readonly _lot: ParkingLot;
   /** @internal */
   _owner: Task | null = null;
+  /** Told when the owner ends: if it still owns the lock then, the lock is broken. */
+  private readonly ownerWatch: TaskExitWatcher = {
+    taskExited: (task) => {
+      if (task !== this._owner) return;
+      this._lot.breakLot(
+        () => new BrokenResourceError(`Owner of this lock exited without releasing: ${task}`),
+      );
+    },
+  };
 
   constructor() {
     this._lot = new ParkingLot(`${this.constructor.name}.acquire`);
@@ -186,6 +197,7 @@ export class Lock {
       throw new RuntimeError('this task already holds the lock (Lock is not re-entrant)');
     if (this._owner !== null || this._lot.size !== 0) return false;
     this._owner = task;
+    watchTaskExit(task, this.ownerWatch);
     return true;
   }
 
@@ -204,10 +216,14 @@ export class Lock {
    * `RuntimeError` unless the current task holds it.
    */
   release(): void {
-    if (this._owner !== currentTask()) {
+    const owner = currentTask();
+    if (this._owner !== owner) {
       throw new RuntimeError("can't release a lock that the current task does not hold");
     }
-    this._owner = this._lot.unparkOne();
+    unwatchTaskExit(owner, this.ownerWatch);
+    const next = this._lot.unparkOne();
+    this._owner = next;
+    if (next !== null) watchTaskExit(next, this.ownerWatch);
   }
 
   /** Acquires the lock and returns a {@link Held} that releases it: `using _ = await lock.hold();`. */

@@ -2,10 +2,12 @@
 // CapacityLimiter, Semaphore, Lock, StrictFIFOLock, Condition, and the generic lock tests run on
 // every lock-like object, including locks made of memory channels), written afresh for Duet.
 import {
+  BrokenResourceError,
   CancelScope,
   CapacityLimiter,
   Condition,
   Event,
+  ExceptionGroup,
   Lock,
   RuntimeError,
   Semaphore,
@@ -291,6 +293,112 @@ describe.each([
   );
 });
 
+describe('a Lock whose owner exits without releasing it', () => {
+  // Trio >= 0.27 (issue 3035): the lock is broken; waiters and later acquirers get
+  // BrokenResourceError instead of waiting forever.
+  test(
+    'a later acquire raises BrokenResourceError naming the owner; acquireNowait would block',
+    trioTest(async () => {
+      const lock = new Lock();
+      let owner: Task | undefined;
+      await openNursery((nursery) => {
+        nursery.startSoon(async () => {
+          owner = currentTask();
+          await lock.acquire();
+        });
+      });
+      await expect(lock.acquire()).rejects.toThrow(BrokenResourceError);
+      await expect(lock.acquire()).rejects.toThrow(
+        `Owner of this lock exited without releasing: ${String(owner)}`,
+      );
+      expect(() => lock.acquireNowait()).toThrow(WouldBlock);
+      expect(lock.locked()).toBe(true);
+      expect(lock.statistics().owner).toBe(owner);
+    }),
+  );
+
+  test(
+    'a task waiting for the lock when its owner exits gets BrokenResourceError',
+    trioTest(async () => {
+      const lock = new Lock();
+      const err = await openNursery((nursery) => {
+        nursery.startSoon(() => lock.acquire());
+        nursery.startSoon(() => lock.acquire());
+      }).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(ExceptionGroup);
+      const errors = (err as ExceptionGroup).exceptions;
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toBeInstanceOf(BrokenResourceError);
+      expect((errors[0] as Error).message).toMatch(
+        /^Owner of this lock exited without releasing: /,
+      );
+      expect(lock.statistics().tasksWaiting).toBe(0);
+    }),
+  );
+
+  test(
+    'the lock handed over on release belongs to the new owner, whose exit breaks it',
+    trioTest(async () => {
+      const lock = new Lock();
+      let child: Task | undefined;
+      lock.acquireNowait();
+      await openNursery(async (nursery) => {
+        nursery.startSoon(async () => {
+          child = currentTask();
+          await lock.acquire();
+        });
+        await waitAllTasksBlocked();
+        lock.release(); // to the child, which exits holding it
+      });
+      await expect(lock.acquire()).rejects.toThrow(
+        `Owner of this lock exited without releasing: ${String(child)}`,
+      );
+    }),
+  );
+
+  test(
+    'an owner that released before exiting leaves the lock usable',
+    trioTest(async () => {
+      const lock = new Lock();
+      await openNursery((nursery) => {
+        nursery.startSoon(async () => {
+          using _held = await lock.hold();
+        });
+      });
+      await lock.acquire();
+      lock.release();
+      expect(lock.locked()).toBe(false);
+    }),
+  );
+
+  test(
+    'a Condition waiter queued for the lock of an owner that exits gets BrokenResourceError',
+    trioTest(async () => {
+      const cond = new Condition();
+      let waitError: unknown;
+      await openNursery(async (nursery) => {
+        nursery.startSoon(async () => {
+          await cond.acquire();
+          try {
+            await cond.wait();
+          } catch (err) {
+            waitError = err;
+          }
+        });
+        await waitAllTasksBlocked();
+        nursery.startSoon(async () => {
+          await cond.acquire();
+          cond.notify(); // the waiter now queues for the lock, which this task keeps
+        });
+      });
+      expect(waitError).toBeInstanceOf(BrokenResourceError);
+    }),
+  );
+});
+
 describe('Condition', () => {
   test(
     'takes only a Lock; wait and notify need the lock held',
@@ -416,8 +524,12 @@ function tokenLock(): LockLike {
   const [tx, rx] = openMemoryChannel<null>(10);
   tx.sendNowait(null);
   return {
-    acquire: () => rx.receive(),
-    acquireNowait: () => rx.receiveNowait(),
+    acquire: async () => {
+      await rx.receive();
+    },
+    acquireNowait: () => {
+      rx.receiveNowait();
+    },
     release: () => tx.sendNowait(null),
   };
 }
