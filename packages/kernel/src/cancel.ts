@@ -10,7 +10,6 @@ import {
   RuntimeError,
   ValueError,
   cancellationOf,
-  collapseNonStrict,
   newCancelled,
   newEdgeCancelled,
   unwrapDisposalCancel,
@@ -61,6 +60,12 @@ function checkDeadline(name: string, value: unknown): number {
   checkNumber('CancelScope', name, value, { unit: 'seconds' });
   return value;
 }
+
+const stackCorrupted = (): RuntimeError =>
+  new RuntimeError(
+    'cancel scope stack corrupted: a scope exited before the scopes entered inside it ' +
+      '(is a scope or nursery body left running without await?)',
+  );
 
 /** Marks "no exception" in exit paths, where `undefined` is a legal thrown value. */
 export const NO_ERROR: unique symbol = Symbol('no error');
@@ -288,11 +293,7 @@ export class CancelScope {
   }
 
   private checkRelative(): void {
-    if (this.when !== Infinity) {
-      throw new RuntimeError(
-        'this unentered CancelScope has an absolute deadline, not a relative one: read or set `deadline`',
-      );
-    }
+    if (this.when !== Infinity) throw new RuntimeError('this scope has an absolute deadline');
   }
 
   /**
@@ -385,18 +386,10 @@ export class CancelScope {
    */
   exit(task: Task, error: unknown): unknown {
     const misnested = task.scope !== this && !this.abandoned;
-    if (this.owner !== task || (misnested && !this.encloses(task.scope))) {
-      throw new RuntimeError('cancel scope stack corrupted: this scope is not open in this task');
-    }
-    if (misnested) {
-      // As Trio: this exit raises, the scopes left open inside are abandoned, and the task goes on
-      // in this scope's parent. No `cause`: an error caused by a Cancelled would count as one.
-      this.abandonInside(task);
-      error = new RuntimeError(
-        'cancel scope stack corrupted: a scope exited before the scopes entered inside it ' +
-          '(is a scope or nursery body left running without await?)',
-      );
-    }
+    if (this.owner !== task || (misnested && !this.abandonInside(task))) throw stackCorrupted();
+    // As Trio, a misnested exit raises, and the task goes on in this scope's parent. No `cause`:
+    // an error caused by a Cancelled would count as one.
+    if (misnested) error = stackCorrupted();
     error = unwrapDisposalCancel(error);
     // Where cancellation is in force, an error it caused (Node's AbortError) is that cancellation.
     if (this.effective && error !== NO_ERROR) error = cancellationOf(error) ?? error;
@@ -419,7 +412,7 @@ export class CancelScope {
           if (matched.subgroup((e) => e instanceof Cancelled && e._edge) !== null)
             this.rearmEdge(task);
         }
-        error = rest === null ? NO_ERROR : collapseNonStrict(rest);
+        error = rest === null ? NO_ERROR : rest.collapse();
       }
     }
     this.exited = true;
@@ -438,15 +431,16 @@ export class CancelScope {
     return error;
   }
 
-  private encloses(scope: CancelScope): boolean {
-    for (let s: CancelScope | null = scope; s !== null; s = s.parent) if (s === this) return true;
-    return false;
-  }
-
-  /** Marks the scopes of `task` inside this one abandoned, with all theirs; the task moves here. */
-  private abandonInside(task: Task): void {
+  /**
+   * Marks the scopes of `task` open inside this one abandoned, with all theirs, and moves the
+   * task here; false (and nothing done) if this scope does not enclose the task's scope.
+   */
+  private abandonInside(task: Task): boolean {
     let top = task.scope;
-    while (top.parent !== this) top = top.parent!;
+    while (top.parent !== this) {
+      if (top.parent === null) return false;
+      top = top.parent;
+    }
     task.scope = this;
     const todo = [top];
     while (todo.length !== 0) {
@@ -455,6 +449,7 @@ export class CancelScope {
       scope.recompute();
       if (scope.children !== null) todo.push(...scope.children);
     }
+    return true;
   }
 
   /** @internal Cancels this scope when `signal` aborts (now, if it has); the listener goes at exit. */

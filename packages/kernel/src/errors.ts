@@ -280,6 +280,17 @@ export class ExceptionGroup<E = unknown> extends AggregateError {
     return group;
   }
 
+  /**
+   * @internal Trio's collapse of non-strict groups, where a cancel scope has split its
+   * `Cancelled`s out: a non-strict group holding one error becomes that error, at any depth.
+   */
+  collapse(): unknown {
+    const parts = this.exceptions.map((e) =>
+      e instanceof ExceptionGroup ? (e.collapse() as E) : e,
+    );
+    return parts.length === 1 && nonStrictGroups.has(this) ? parts[0] : this.rebuild(parts);
+  }
+
   /** The group as an indented tree, one line per error. */
   override toString(): string {
     return describeTree(this, '');
@@ -301,32 +312,12 @@ export class ExceptionGroup<E = unknown> extends AggregateError {
   }
 }
 
-/** The groups raised by nurseries with `strictExceptionGroups: false`, and the parts split from them. */
-const nonStrictGroups = new WeakSet<ExceptionGroup>();
-
 /**
- * @internal Marks `group` as raised by a non-strict nursery: once a cancel scope has taken the
- * `Cancelled`s out of it, a lone error left is raised as itself ({@link collapseNonStrict}).
+ * @internal The groups raised by nurseries with `strictExceptionGroups: false`, and the parts split
+ * from them: once a cancel scope has taken their `Cancelled`s out, a lone error left is raised as
+ * itself ({@link ExceptionGroup.collapse}).
  */
-export function markNonStrict(group: ExceptionGroup): ExceptionGroup {
-  nonStrictGroups.add(group);
-  return group;
-}
-
-/**
- * @internal Trio's collapse of non-strict groups, applied where a cancel scope has split its
- * `Cancelled`s out: a non-strict group holding one error becomes that error, at any depth.
- */
-export function collapseNonStrict(error: unknown): unknown {
-  if (!(error instanceof ExceptionGroup)) return error;
-  const parts = error.exceptions.map(collapseNonStrict);
-  if (parts.length === 1 && nonStrictGroups.has(error)) return parts[0];
-  if (parts.every((e, i) => e === error.exceptions[i])) return error;
-  const group = error.derive(parts);
-  if (error.cause !== undefined) group.cause = error.cause;
-  if (nonStrictGroups.has(error)) nonStrictGroups.add(group);
-  return group;
-}
+export const nonStrictGroups = new WeakSet<ExceptionGroup>();
 
 function headline(err: unknown): string {
   if (err instanceof ExceptionGroup) {

@@ -9,7 +9,7 @@ import {
   Cancelled,
   ExceptionGroup,
   RuntimeError,
-  markNonStrict,
+  nonStrictGroups,
   unwrapDisposalCancel,
 } from './errors';
 import { checkFunction, checkOptions, checkSignal } from './validate';
@@ -346,7 +346,8 @@ export class Nursery {
     const strict = options.strictExceptionGroups !== false;
     if (!strict && errors.length === 1) return errors[0];
     const group = new ExceptionGroup(options.groupMessage ?? 'Exceptions from nursery', errors);
-    return strict ? group : markNonStrict(group);
+    if (!strict) nonStrictGroups.add(group);
+    return group;
   }
 }
 
