@@ -315,23 +315,7 @@ describe('start() and started()', () => {
     }),
   );
 
-  test(
-    'started() twice is a RuntimeError',
-    trioTest(async () => {
-      let second: unknown;
-      await openNursery(async (nursery) => {
-        await nursery.start((status: TaskStatus) => {
-          status.started();
-          try {
-            status.started();
-          } catch (err) {
-            second = err;
-          }
-        });
-      });
-      expect(second).toBeInstanceOf(RuntimeError);
-    }),
-  );
+  // started() twice: nursery.test.ts ('... started() twice ...') covers it.
 
   test(
     'an error before started() comes out of start() itself, not in a group',

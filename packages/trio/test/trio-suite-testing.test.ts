@@ -143,7 +143,8 @@ describe('MockClock', () => {
     expect(performance.now() - realStart).toBeLessThan(4000);
   });
 
-  test('autojump 0 with waitAllTasksBlocked(): the waiter wakes before time jumps', async () => {
+  /** A sleeper of 100 s and `waiter`, both under an autojump-0 clock; what they recorded. */
+  async function sleeperAnd(waiter: (record: string[]) => Promise<void>): Promise<string[]> {
     const record: string[] = [];
     await run({ clock: new MockClock({ autojumpThreshold: 0 }) }, () =>
       openNursery((nursery) => {
@@ -151,32 +152,28 @@ describe('MockClock', () => {
           await sleep(100);
           record.push('yawn');
         });
-        nursery.startSoon(async () => {
-          await waitAllTasksBlocked();
-          record.push('waiter woke');
-          await sleep(1000);
-          record.push('waiter done');
-        });
+        nursery.startSoon(waiter, record);
       }),
     );
+    return record;
+  }
+
+  test('autojump 0 with waitAllTasksBlocked(): the waiter wakes before time jumps', async () => {
+    const record = await sleeperAnd(async (log) => {
+      await waitAllTasksBlocked();
+      log.push('waiter woke');
+      await sleep(1000);
+      log.push('waiter done');
+    });
     expect(record).toEqual(['waiter woke', 'yawn', 'waiter done']);
   });
 
   test('autojump 0 with a cushion: no jump while a task waits for everything to block', async () => {
     // Trio does not autojump while a task is in wait_all_tasks_blocked (the cushion is real time).
-    const record: string[] = [];
-    await run({ clock: new MockClock({ autojumpThreshold: 0 }) }, () =>
-      openNursery((nursery) => {
-        nursery.startSoon(async () => {
-          await sleep(100);
-          record.push('yawn');
-        });
-        nursery.startSoon(async () => {
-          await waitAllTasksBlocked(0.05);
-          record.push('waiter done');
-        });
-      }),
-    );
+    const record = await sleeperAnd(async (log) => {
+      await waitAllTasksBlocked(0.05);
+      log.push('waiter done');
+    });
     expect(record).toEqual(['waiter done', 'yawn']);
   });
 });
