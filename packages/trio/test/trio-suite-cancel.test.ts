@@ -3,19 +3,26 @@
 // afresh against Duet's API. Expected results were confirmed on trio 0.22 where the case is subtle.
 import {
   CancelScope,
+  CapacityLimiter,
   Cancelled,
+  Condition,
+  Event,
   ExceptionGroup,
+  Lock,
   RuntimeError,
+  Semaphore,
   ValueError,
   checkpoint,
   checkpointIfCancelled,
   currentEffectiveDeadline,
   currentTime,
+  openMemoryChannel,
   openNursery,
+  sleep,
   sleepForever,
 } from '@duet/trio';
 import { cancelShieldedCheckpoint } from '@duet/trio/lowlevel';
-import { MockClock, trioTest, waitAllTasksBlocked } from '@duet/trio/testing';
+import { MockClock, assertCheckpoints, trioTest, waitAllTasksBlocked } from '@duet/trio/testing';
 
 /** A jump-only clock: time moves when the test says so. */
 const manual = (): { clock: MockClock } => ({ clock: new MockClock() });
@@ -84,6 +91,54 @@ describe('cancel points', () => {
         await expect(checkpoint()).rejects.toBeInstanceOf(Cancelled);
       });
     }, manual()),
+  );
+});
+
+describe('every primitive is a checkpoint, even when it does not block', () => {
+  // Trio's rule for its own async API: a call that could block is a schedule point and a cancel
+  // point whether or not it blocks (assert_checkpoints), and raises Cancelled in a cancelled scope.
+  const primitives: [string, () => () => Promise<unknown>][] = [
+    ['sleep(0)', () => () => sleep(0)],
+    [
+      'Event.wait() on a set event',
+      () => {
+        const e = new Event();
+        e.set();
+        return () => e.wait();
+      },
+    ],
+    ['Lock.acquire() when free', () => () => new Lock().acquire()],
+    ['Semaphore.acquire() with a token', () => () => new Semaphore(1).acquire()],
+    ['CapacityLimiter.acquire() with a token', () => () => new CapacityLimiter(1).acquire()],
+    ['Condition.acquire() when free', () => () => new Condition().acquire()],
+    [
+      'send() into a buffer with room',
+      () => {
+        const [tx] = openMemoryChannel<number>(1);
+        return () => tx.send(1);
+      },
+    ],
+    [
+      'receive() of a buffered value',
+      () => {
+        const [tx, rx] = openMemoryChannel<number>(1);
+        tx.sendNowait(1);
+        return () => rx.receive();
+      },
+    ],
+  ];
+
+  test.each(primitives)('%s', (_name, make) =>
+    trioTest(async () => {
+      await assertCheckpoints(make());
+      const op = make();
+      const scope = new CancelScope();
+      await scope.run(async () => {
+        scope.cancel();
+        await op();
+      });
+      expect(scope.cancelledCaught).toBe(true);
+    })(),
   );
 });
 
