@@ -22,21 +22,13 @@ import {
   type Task,
 } from '@duet/asyncio';
 import { vrun } from './helpers';
+import { outcome } from './outcomes';
 
 const now = (): number => getRunningLoop().time();
 
 /** `n` fresh futures of the running loop. */
 function futures<T = unknown>(n: number): Future<T>[] {
   return Array.from({ length: n }, () => new Future<T>());
-}
-
-/** What awaiting `aw` gives: its value, or the error's class name. */
-async function outcome(aw: PromiseLike<unknown>): Promise<unknown> {
-  try {
-    return await aw;
-  } catch (err) {
-    return (err as Error).name;
-  }
 }
 
 describe('CPython test_tasks: gather', () => {

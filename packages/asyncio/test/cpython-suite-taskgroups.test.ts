@@ -18,6 +18,7 @@ import {
   type Task,
 } from '@duet/asyncio';
 import { vrun } from './helpers';
+import { raised } from './outcomes';
 
 class MyExc extends Error {
   override name = 'MyExc';
@@ -29,16 +30,6 @@ async function crashAfter(
 ): Promise<never> {
   await sleep(delay);
   throw err;
-}
-
-/** Runs `fn`, giving back what it raised (or `'no error'`). */
-async function raised(fn: () => PromiseLike<unknown>): Promise<unknown> {
-  try {
-    await fn();
-  } catch (err) {
-    return err;
-  }
-  return 'no error';
 }
 
 /** The class names of a group's direct members, sorted, as CPython's get_error_types. */

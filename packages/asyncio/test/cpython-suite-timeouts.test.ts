@@ -21,18 +21,9 @@ import {
   type Timeout,
 } from '@duet/asyncio';
 import { vrun } from './helpers';
+import { raised } from './outcomes';
 
 const now = (): number => getRunningLoop().time();
-
-/** Runs `fn`, giving back what it raised (or `'no error'`). */
-async function raised(fn: () => PromiseLike<unknown>): Promise<unknown> {
-  try {
-    await fn();
-  } catch (err) {
-    return err;
-  }
-  return 'no error';
-}
 
 function nameOf(err: unknown): string {
   return err instanceof Error ? err.name : String(err);
@@ -417,21 +408,26 @@ class KeyError extends Error {
   override name = 'KeyError';
 }
 
+/** Work that sleeps 10 s and takes 0.1 s to clean up when cancelled (CPython's SlowTask). */
+function slowToCancel(state: { exited: boolean }): () => Promise<void> {
+  return async () => {
+    try {
+      await sleep(10);
+    } finally {
+      await sleep(0.1);
+      state.exited = true;
+    }
+  };
+}
+
 describe('CPython test_waitfor', () => {
   // test_asyncio_wait_for_timeout / test_wait_for
   test('waitFor times out, cancels the inner work and waits for it to end', async () => {
     const out = await vrun(async () => {
-      let exited = false;
-      const slow = async (): Promise<void> => {
-        try {
-          await sleep(10);
-        } finally {
-          await sleep(0.1);
-          exited = true;
-        }
-      };
+      const state = { exited: false };
+      const slow = slowToCancel(state);
       const err = await raised(() => waitFor(slow, 1));
-      return [nameOf(err), exited, now()];
+      return [nameOf(err), state.exited, now()];
     });
     expect(out).toEqual(['TimeoutError', true, 1.1]);
   });
@@ -439,20 +435,13 @@ describe('CPython test_waitfor', () => {
   // test_asyncio_wait_for_cancelled
   test('cancelling the task in waitFor cancels the inner work and waits for it', async () => {
     const out = await vrun(async () => {
-      let exited = false;
-      const slow = async (): Promise<void> => {
-        try {
-          await sleep(10);
-        } finally {
-          await sleep(0.1);
-          exited = true;
-        }
-      };
+      const state = { exited: false };
+      const slow = slowToCancel(state);
       const t = createTask(() => waitFor(slow, 20));
       await sleep(0);
       t.cancel();
       const err = await raised(() => t);
-      return [err instanceof CancelledError, exited];
+      return [err instanceof CancelledError, state.exited];
     });
     expect(out).toEqual([true, true]);
   });
