@@ -394,7 +394,7 @@ describe('CPython test_tasks: wait', () => {
   // test_wait_errors
   test('an empty set is a ValueError, a bad returnWhen a ValueError, a function a TypeError', async () => {
     await vrun(async () => {
-      await expect(wait(new Set())).rejects.toThrow(ValueError);
+      await expect(wait(new Set<Future<unknown>>())).rejects.toThrow(ValueError);
       const t = createTask(() => sleep(10));
       await expect(wait([t], { returnWhen: -1 as never })).rejects.toThrow(ValueError);
       await expect(wait([(async () => 1) as never])).rejects.toThrow(TypeError);

@@ -435,7 +435,7 @@ describe('CPython test_locks: Semaphore', () => {
       sem.release();
       const third = await t[2]!;
       await sleep(0);
-      const log = [third, t[3]!.done(), sem.locked()];
+      const log: unknown[] = [third, t[3]!.done(), sem.locked()];
       t[3]!.cancel();
       for (const task of t) await outcome(task);
       log.push(t.map((task) => task.cancelled()));
