@@ -11,7 +11,6 @@ import {
   CancelledError,
   Condition,
   Event,
-  Future,
   Lock,
   RuntimeError,
   Semaphore,
@@ -74,34 +73,6 @@ describe('CPython test_locks: Lock', () => {
       return [res, lock.locked()];
     });
     expect(out).toEqual(['Cancelled', false]);
-  });
-
-  // test_cancel_race
-  test('a waiter cancelled as the lock is released passes the lock on to the next waiter', async () => {
-    const out = await vrun(async () => {
-      const lock = new Lock();
-      const lockit = async (blocker: Future<void> | null): Promise<void> => {
-        await lock.acquire();
-        try {
-          if (blocker !== null) await blocker;
-        } finally {
-          lock.release();
-        }
-      };
-      const fa = new Future<void>();
-      const ta = createTask(() => lockit(fa));
-      await sleep(0);
-      const tb = createTask(() => lockit(null));
-      await sleep(0);
-      const tc = createTask(() => lockit(null));
-      await sleep(0);
-      fa.setResult();
-      tb.cancel();
-      await tc;
-      await ta;
-      return [tb.cancelled(), lock.locked()];
-    });
-    expect(out).toEqual([true, false]);
   });
 
   // test_cancel_release_race (issue 32734)
