@@ -196,9 +196,26 @@ export class Lock {
 export class Semaphore {
   /** @internal */
   protected value: number;
+  /**
+   * Permits handed to woken waiters that have not resumed yet. They still stand in the FIFO
+   * queue, as in CPython: a task that releases and acquires again goes behind them.
+   */
+  private handed = 0;
   private readonly lot: ParkingLot = new ParkingLot('Semaphore.acquire', {
-    onRevoked: () => this.handOn(),
+    onRevoked: () => {
+      this.handed--;
+      this.handOn();
+    },
   });
+  /** A woken waiter resumes with its permit; permits freed meanwhile go to the next waiters. */
+  private readonly resumed = (): true => {
+    this.handed--;
+    while (this.value > 0 && this.lot.size > 0) {
+      this.value--;
+      this.handOn();
+    }
+    return true;
+  };
 
   constructor(value = 1) {
     if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
@@ -209,7 +226,7 @@ export class Semaphore {
 
   /** True when `acquire()` would wait. */
   locked(): boolean {
-    return this.value === 0 || this.lot.size > 0;
+    return this.value === 0 || this.lot.size > 0 || this.handed > 0;
   }
 
   /** Takes a permit, waiting (FIFO) while none is free; returns `true`. */
@@ -219,7 +236,7 @@ export class Semaphore {
       this.value--;
       return ACQUIRED;
     }
-    return parkInLot(this.lot);
+    return parkInLot(this.lot).then(this.resumed);
   }
 
   /** Gives a permit back, to the first waiter if there is one. */
@@ -229,6 +246,7 @@ export class Semaphore {
 
   private handOn(): void {
     if (this.lot.unparkOne(true) === null) this.value++;
+    else this.handed++;
   }
 
   /** Acquires and returns a handle that releases on dispose: `using _ = await sem.hold()`. */

@@ -276,7 +276,19 @@ async function shutdown(loop: EventLoop): Promise<void> {
     try {
       await task._wait(false);
     } catch {
-      // Its outcome stays on the task; an error nobody retrieves is reported below.
+      // Its outcome stays on the task, reported next.
+    }
+  }
+  // As CPython's asyncio.run(): a task that failed while being cancelled is reported (and its
+  // error counts as retrieved); then every other error nobody retrieved.
+  for (const task of pending) {
+    const exception = task.cancelled() ? null : task.exception();
+    if (exception !== null) {
+      loop.callExceptionHandler({
+        message: 'unhandled exception during asyncio run() shutdown',
+        exception,
+        task,
+      });
     }
   }
   loop._reportUnretrieved();

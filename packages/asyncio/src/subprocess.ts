@@ -225,6 +225,13 @@ async function spawnProcess(
     ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
     ...(options.env !== undefined ? { env: options.env } : {}),
   });
+  // The readers listen from the start: a child that exits before the 'spawn' event is handled
+  // would otherwise have its output thrown away by Node (it drains pipes nobody reads at exit).
+  const proc = new Process(
+    child,
+    options.limit ?? 2 ** 16,
+    options.stderr === STDOUT && stdout === 'pipe',
+  );
   try {
     // Uncancellable: a spawn settles at once, and no half-started child is left.
     await hostEvent(child, 'spawn', 'process spawn', { uncancellable: true });
@@ -232,11 +239,6 @@ async function spawnProcess(
     throw toPythonError(error);
   }
   child.on('error', () => {});
-  const proc = new Process(
-    child,
-    options.limit ?? 2 ** 16,
-    options.stderr === STDOUT && stdout === 'pipe',
-  );
   await checkpoint();
   return proc;
 }

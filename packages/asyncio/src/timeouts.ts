@@ -18,7 +18,7 @@ import type { EventLoop, Handle } from './loop';
 import { ensureFuture, type Awaitable } from './tasks';
 import { awaitForeign, checkNumber } from '@duet/kernel';
 
-type TimeoutState = 'created' | 'entered' | 'expiring' | 'expired' | 'exited';
+type TimeoutState = 'created' | 'active' | 'expiring' | 'expired' | 'finished';
 
 /** @internal Cancels a kernel task through its asyncio Task when it has one (keeps the message and counts). */
 export function cancelKernelTask(task: KernelTask, msg?: string): boolean {
@@ -65,7 +65,7 @@ export class Timeout {
    */
   reschedule(when: number | null): void {
     checkWhen(when);
-    if (this.state !== 'entered') {
+    if (this.state !== 'active') {
       if (this.state === 'created') throw new RuntimeError('Timeout has not been entered');
       throw new RuntimeError(`Cannot change state of ${this.state} Timeout`);
     }
@@ -110,7 +110,7 @@ export class Timeout {
     this.loop = getRunningLoop();
     this.task = task;
     this.cancellingAtEntry = task.cancelling();
-    this.state = 'entered';
+    this.state = 'active';
     this.reschedule(this.deadline);
   }
 
@@ -128,21 +128,25 @@ export class Timeout {
           { cause: cancelled },
         );
       }
-    } else if (this.state === 'entered') {
-      this.state = 'exited';
+    } else if (this.state === 'active') {
+      this.state = 'finished';
     }
   }
 
   private onTimeout(): void {
-    if (this.state !== 'entered') return;
+    if (this.state !== 'active') return;
     cancelKernelTask(this.task!);
     this.state = 'expiring';
     this.handle = null;
   }
 
-  /** A short description, for logs and debugging. */
+  /** A short description, as Python's repr: `<Timeout [active] when=12.5>`, `<Timeout [expired]>`. */
   toString(): string {
-    return `<Timeout [${this.state}] when=${String(this.deadline)}>`;
+    if (this.state !== 'active') return `<Timeout [${this.state}]>`;
+    if (this.deadline === null) return '<Timeout [active] when=None>';
+    // Python prints the deadline rounded to 3 places, as a float: 10.0, not 10.
+    const when = Number(this.deadline.toFixed(3));
+    return `<Timeout [active] when=${Number.isInteger(when) ? when.toFixed(1) : when}>`;
   }
 }
 

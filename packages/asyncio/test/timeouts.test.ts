@@ -191,7 +191,7 @@ describe('timeout / timeoutAt', () => {
       const t = timeout(1);
       expect(() => t.reschedule(3)).toThrow('Timeout has not been entered');
       await t.run(async () => undefined);
-      expect(() => t.reschedule(3)).toThrow('Cannot change state of exited Timeout');
+      expect(() => t.reschedule(3)).toThrow('Cannot change state of finished Timeout');
       await expect(t.run(async () => undefined)).rejects.toThrow('already been entered');
       const expired = timeout(0);
       await expired.run(() => sleep(1)).catch(() => undefined);

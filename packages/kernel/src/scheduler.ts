@@ -1,11 +1,12 @@
 /**
- * The scheduler of a run: the ready queue and its batches. A batch wakes every ready task in FIFO
- * order; their steps run as microtasks. The next batch starts only when every task of the batch is
- * back in the kernel (parked, yielded or exited), so a step is atomic with respect to other tasks,
- * as in Trio and asyncio; a task that awaits foreign work mid-step holds the batch only until the
- * host's next turn. Batches follow each other as microtasks, but once more than
- * {@link HOST_TURN_MS} has passed since the host last had a turn, the next batch waits for
- * `setImmediate`, so a busy run cannot starve I/O.
+ * The scheduler of a run: the ready queue and its batches. A batch runs its ready tasks and
+ * callbacks in FIFO order, one after another: each item waits until the step before it is back in
+ * the kernel (parked, yielded or exited), so a step is atomic with respect to other tasks, as in
+ * Trio and asyncio, and a task woken before another has taken its whole step when that one
+ * resumes. A task that awaits foreign work mid-step holds the batch only until the host's next
+ * turn. Batches follow each other as microtasks, but once more than {@link HOST_TURN_MS} has
+ * passed since the host last had a turn, the next batch waits for `setImmediate`, so a busy run
+ * cannot starve I/O.
  */
 import { performance } from 'node:perf_hooks';
 import { takeCancellation } from './cancel-delivery';
@@ -39,6 +40,8 @@ export class Scheduler {
   private current: ReadyItem[] | null = null;
   /** The next item of the current batch. */
   private cursor = 0;
+  /** {@link Scheduler.continueBatch} is running: a step that ends inside it needs no help to go on. */
+  private inBatch = false;
   /** A microtask that advances the scheduler is queued. */
   private advanceQueued = false;
   /** At most one: the host turn that runs a waiting batch whatever `stepping` says. */
@@ -93,11 +96,26 @@ export class Scheduler {
     this.freshSteps++;
   }
 
-  /** `task` is back in the kernel: its step is over. */
+  /**
+   * `task` is back in the kernel: its step is over. A paused batch goes on when its kernel call
+   * ends ({@link Scheduler.stepEnded}); otherwise the next batch is due.
+   */
   endStep(task: Task): void {
     task.inStep = false;
     if (task.stepTurn === this.hostTurns) this.freshSteps--;
-    if (--this.stepping === 0 && this.hasWork()) this.kick();
+    if (--this.stepping === 0 && this.current === null && this.ready.length !== 0) this.kick();
+  }
+
+  /**
+   * The task whose step ended is wholly back in the kernel (parked, queued or exited): the run
+   * goes on. The paused batch's next task gets its wake-up at once, which runs none of its code
+   * (its step begins as a microtask), so stepping one task after another costs no microtask; a
+   * callback or a first step waits for a microtask, never running inside another task's kernel
+   * call. The host's turn is due between batches only (see {@link Scheduler.endStep}).
+   */
+  stepEnded(): void {
+    if (this.stepping === 0 && this.current !== null && !this.inBatch && !this.runner.finished)
+      this.continueBatch(false, true);
   }
 
   /** Cancels the pending host turn (the run has finished). */
@@ -109,6 +127,8 @@ export class Scheduler {
   /** Something became ready: make sure the scheduler advances. */
   private scheduleBatch(): void {
     if (this.runner.finished) return;
+    // A batch in progress starts the next one when it ends.
+    if (this.current !== null) return;
     if (this.stepping === 0) this.kick();
     // A task mid-step may be awaiting foreign work: the host's turn advances then at the latest.
     else this.ensureHostTurn();
@@ -119,12 +139,17 @@ export class Scheduler {
     // Reading the time costs as much as a small batch: look only after some work was done.
     if (this.workSinceTimeCheck >= WORK_PER_TIME_CHECK && this.hostTurnDue()) {
       this.ensureHostTurn();
-    } else if (!this.advanceQueued) {
-      this.advanceQueued = true;
-      // A reaction on a settled promise: the same microtask queue as queueMicrotask, without the
-      // AsyncResource that queueMicrotask makes per call while async hooks are on (Node 20's ALS).
-      void SETTLED.then(this.advanceFromMicrotask);
+    } else {
+      this.queueAdvance();
     }
+  }
+
+  private queueAdvance(): void {
+    if (this.advanceQueued) return;
+    this.advanceQueued = true;
+    // A reaction on a settled promise: the same microtask queue as queueMicrotask, without the
+    // AsyncResource that queueMicrotask makes per call while async hooks are on (Node 20's ALS).
+    void SETTLED.then(this.advanceFromMicrotask);
   }
 
   private ensureHostTurn(): void {
@@ -175,36 +200,48 @@ export class Scheduler {
   }
 
   /**
-   * Runs the current batch from its cursor. A callback waits until the tasks stepped before it are
-   * back in the kernel, so callbacks and task steps interleave in queue order as in asyncio.
+   * Runs the current batch from its cursor, pausing while a step is going on. `inline` (from
+   * {@link Scheduler.stepEnded}, inside a task's kernel call) only resumes tasks: it leaves a
+   * callback or a first step to a microtask.
    */
-  private continueBatch(force: boolean): void {
+  private continueBatch(force: boolean, inline = false): void {
     const batch = this.current!;
-    while (this.cursor < batch.length) {
-      const item = batch[this.cursor]!;
-      if (typeof item === 'function') {
-        // At a host turn, a callback goes past tasks that are out in foreign work, but never past
-        // a step that began in this turn: a step is atomic with respect to callbacks.
+    this.inBatch = true;
+    try {
+      while (this.cursor < batch.length) {
+        const item = batch[this.cursor]!;
+        // An item waits until the steps before it are back in the kernel: a step is atomic, and
+        // callbacks and steps run one after another in queue order, as in asyncio and Trio. At a
+        // host turn it goes past steps that are out in foreign work, never past one that began in
+        // this turn.
         if (this.stepping !== 0 && !(force && this.freshSteps === 0)) {
           this.ensureHostTurn();
           return;
         }
+        if (inline && (typeof item === 'function' || !item.started)) {
+          this.queueAdvance();
+          return;
+        }
         this.cursor++;
-        this.runCallback(item);
-      } else {
-        this.cursor++;
-        this.step(item);
+        if (typeof item === 'function') this.runCallback(item);
+        else this.step(item);
       }
+    } finally {
+      this.inBatch = false;
     }
     this.current = null;
-    this.workSinceTimeCheck += batch.length + 1;
+    const work = batch.length + 1;
     batch.length = 0;
     this.spare = batch;
-    if (this.stepping !== 0) return; // the last task to finish its step goes on from here
+    if (this.stepping !== 0) {
+      this.workSinceTimeCheck += work;
+      return; // the last task to finish its step goes on from here
+    }
     // Every task of the batch parked while it ran (or it held only callbacks): nobody else will
-    // notice that the run may be idle.
+    // notice that the run may be idle. This batch's work counts from the next look at the time.
     if (this.ready.length !== 0) this.kick();
     else this.runner.idle.schedule();
+    this.workSinceTimeCheck += work;
   }
 
   private runCallback(callback: () => void): void {

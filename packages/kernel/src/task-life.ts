@@ -109,4 +109,5 @@ export function taskExited(task: Task, failed: boolean, result: unknown): void {
   else task.parentNursery!.childFinished(task, failed, result);
   if (runner.liveTasks === 0) runner.finish();
   else if (!runner.scheduler.hasWork()) runner.idle.schedule();
+  runner.scheduler.stepEnded();
 }

@@ -90,6 +90,7 @@ export function park(task: Task, on: Waitable, foreign: boolean): Promise<unknow
   // Through the runner: cancel delivery (cancel-delivery.ts) builds on this module.
   if (task.cancelPending) runner.attemptAbort(task);
   if (!scheduler.hasWork()) runner.idle.schedule();
+  scheduler.stepEnded();
   return promise;
 }
 
@@ -108,6 +109,7 @@ export function yieldTask(task: Task, check: boolean, value?: unknown): Promise<
   task.wakeCheck = check;
   if (runner.instruments.list.length !== 0) runner.instruments.call('afterTaskStep', task);
   runner.scheduler.enqueue(task);
+  runner.scheduler.stepEnded();
   return promise;
 }
 

@@ -19,6 +19,27 @@ test('tasks take their steps in FIFO order, one step each per batch', async () =
   expect(log).toEqual(['a0', 'b0', 'c0', 'a1', 'b1', 'c1', 'a2', 'b2', 'c2']);
 });
 
+test('a step that takes several microtask hops ends before the next task of the batch resumes', async () => {
+  // asyncio's and Trio's tasks run one step at a time: a task woken first has taken its whole
+  // step (here: resumed through two extra promise hops, then finished) before a task woken after
+  // it resumes. CPython: `fut.set_result(1); await sleep(0)` finds the waiting task done.
+  const log: string[] = [];
+  await run(async () => {
+    await openNursery(async (nursery) => {
+      nursery.startSoon(async () => {
+        await Promise.resolve(checkpoint()).then((v) => v);
+        log.push('first task, end of step');
+        await checkpoint();
+      });
+      nursery.startSoon(async () => {
+        await checkpoint();
+        log.push('second task resumed');
+      });
+    });
+  });
+  expect(log).toEqual(['first task, end of step', 'second task resumed']);
+});
+
 test('a callback queued after a task waits until that task is back in the kernel', async () => {
   const log: string[] = [];
   await run(async () => {
