@@ -60,7 +60,8 @@ export {
   type NurseryOptions,
   type TaskStatus,
 } from './nursery';
-export { Runner, TimerHandle } from './runner';
+export { Runner } from './runner';
+export { TimerHandle, callAt } from './call-at';
 export { RUN_OPTIONS, run, runArguments, type RunArguments, type RunOptions } from './run';
 export {
   addInstrument,

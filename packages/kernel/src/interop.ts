@@ -4,7 +4,7 @@
  */
 import { requireTask } from './context';
 import { ValueError, cancellationOf, newCancelled } from './errors';
-import type { TimerHandle } from './runner';
+import { callAt, type TimerHandle } from './call-at';
 import { checkBoolean, checkFunction, checkOptions, checkString } from './validate';
 import type { Task } from './task';
 import { Abort, NEVER, type Waitable } from './park';
@@ -64,7 +64,7 @@ class TeardownWait implements Waitable {
       return Abort.SUCCEEDED;
     }
     if (this.settle !== Infinity) {
-      this.grace = runner.callAt(runner.clock.currentTime() + this.settle, () => this.giveUp());
+      this.grace = callAt(runner, runner.clock.currentTime() + this.settle, () => this.giveUp());
     }
     return Abort.FAILED;
   }
