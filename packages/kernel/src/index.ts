@@ -74,7 +74,7 @@ export {
   spawnSystemTask,
 } from './current';
 export { cancelShieldedCheckpoint, checkpoint } from './checkpoints';
-export { waitAllTasksBlocked } from './idle';
+export { waitAllTasksBlocked } from './wait-all-blocked';
 export { sleep, sleepForever, sleepUntil } from './sleep';
 export {
   DEFAULT_SETTLE_SECONDS,
