@@ -27,7 +27,7 @@ import {
   sleep,
 } from '@duet/trio';
 import { MockClock } from '@duet/trio/testing';
-import { currentRunner } from '@duet/kernel';
+import { callAt, currentRunner } from '@duet/kernel';
 import { TaskGroup, sleep as aioSleep } from '@duet/asyncio';
 
 // ---------------------------------------------------------------------------------------------
@@ -431,7 +431,7 @@ async function exec(steps: Step[], log: Log): Promise<void> {
         const timer =
           step.cancelAt === null
             ? null
-            : currentRunner().callAt(currentTime() + step.cancelAt, () => scope.cancel());
+            : callAt(currentRunner(), currentTime() + step.cancelAt, () => scope.cancel());
         try {
           await scope.run(() => exec(step.body, log));
         } finally {

@@ -19,15 +19,12 @@ const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:
 
 /**
  * min+gzip bytes each program may take: the sizes measured when set, plus about 2 %. Set
- * 2026-12-02 after session 15's merges (Trio 12,639 B, asyncio 17,178 B, kernel 11,897 B). They
- * grew 180–350 B that session: the runner split into modules (+~100 B), the linked ParkingLot
- * entries, and asyncio's TaskGroup keeper and feedEof() protocol error.
+ * 2026-12-02 after the issue 17 bundle round (Trio 12,003 B, asyncio 16,666 B, kernel 11,620 B;
+ * from 12,639 / 17,178 / 11,897 B): the facades keep their per-run state in maps by runner rather
+ * than `RunVar`s, and `callAt`, `currentSignal`'s signals and the `waitAllTasksBlocked` list left
+ * the hot classes.
  */
-// Raised by 320 B each (h3, Trio-conformance sweep): the kernel gained what Trio's own tests ask
-// of it, eagerly loaded since scope exits and nursery outcomes use it: the misnested-exit repair
-// of cancel scopes (~150 B), the collapse of non-strict groups (~90 B), cancel-point counts,
-// ParkingLot.breakLot and task-exit watchers (~60 B). Measured after: 12,969 / 17,539 / 12,252.
-const BUDGETS = { '@duet/trio': 13_220, '@duet/asyncio': 17_820, '@duet/kernel': 12_470 };
+const BUDGETS = { '@duet/trio': 12_250, '@duet/asyncio': 17_000, '@duet/kernel': 11_850 };
 
 /** Text only the lazily loaded chunks may hold, by the part it marks. */
 const LAZY_PARTS = { 'debug mode': 'Duet debug:', 'the diagnostics publisher': 'runId' };

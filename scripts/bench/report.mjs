@@ -1,6 +1,9 @@
 // Renders a bench result: the terminal table, docs/BENCHMARKS.md, and the SVG chart of the ratios.
 import { SYSTEMS, TARGETS, WORKLOADS, boundFor, systemById, workloadById } from './lib.mjs';
 
+/** min+gzip bytes issue 17 allows each facade's hello-nursery program (the kernel has none). */
+const BUNDLE_TARGETS = { '@duet/trio': 6 * 1024, '@duet/asyncio': 8 * 1024 };
+
 const fmtMs = (ms) =>
   Number.isFinite(ms)
     ? ms >= 100
@@ -237,14 +240,19 @@ export function renderMarkdown(result, svgName) {
     );
     lines.push(
       mdTable([
-        ['facade', 'entry', 'minified bytes', 'min+gzip bytes', 'target ≤ 8 KB'],
-        ...result.bundle.map((b) => [
-          b.facade,
-          `\`${b.entry}\``,
-          b.error ? `error: ${b.error}` : b.minBytes,
-          b.gzipBytes ?? '–',
-          b.gzipBytes ? (b.gzipBytes <= 8192 ? 'met' : 'MISSED') : '–',
-        ]),
+        ['facade', 'entry', 'minified bytes', 'min+gzip bytes', 'target (issue 17)'],
+        ...result.bundle.map((b) => {
+          const target = BUNDLE_TARGETS[b.facade];
+          return [
+            b.facade,
+            `\`${b.entry}\``,
+            b.error ? `error: ${b.error}` : b.minBytes,
+            b.gzipBytes ?? '–',
+            target === undefined || !b.gzipBytes
+              ? '–'
+              : `≤ ${target / 1024} KB: ${b.gzipBytes <= target ? 'met' : 'MISSED'}`,
+          ];
+        }),
       ]),
       '',
     );

@@ -4,11 +4,14 @@
  * policy holds a loop factory). Futures and tasks reach their loop through here, and name the loop
  * class only as a type, so the loop (which makes futures and tasks) and they import no circle.
  */
-import { RunVar, RuntimeError, currentTaskOrUndefined, type Runner } from '@duet/kernel';
+import { RuntimeError, currentTaskOrUndefined, type Runner } from '@duet/kernel';
 import type { EventLoop } from './loop';
 
-/** The run's loop, made on first use. */
-const runLoop = /* @__PURE__ */ new RunVar<EventLoop | undefined>('asyncio event loop', undefined);
+/**
+ * Each run's loop, made on first use. A map by runner rather than a `RunVar`, so a program that
+ * uses no `RunVar` does not carry one.
+ */
+const loopOfRun = new WeakMap<Runner, EventLoop>();
 
 let newLoop: ((runner: Runner) => EventLoop) | null = null;
 
@@ -35,10 +38,10 @@ export function getRunningLoop(): EventLoop {
       'no running event loop: call this from code running inside run(async () => { ... })',
     );
   }
-  let loop = runLoop.get();
+  let loop = loopOfRun.get(task.runner);
   if (loop === undefined) {
     loop = newLoop!(task.runner);
-    runLoop.set(loop);
+    loopOfRun.set(task.runner, loop);
   }
   return loop;
 }

@@ -1,9 +1,11 @@
 /**
  * The event loop facade: one per kernel run, reached with `getRunningLoop()`. It is a thin view
- * of the kernel runner (`callSoon`, `callAt`, the clock) plus asyncio's exception handler.
+ * of the kernel runner (`callSoon`, the kernel's `callAt`, the clock) plus asyncio's exception
+ * handler.
  */
 import {
   Cancelled,
+  callAt as kernelCallAt,
   checkFunction,
   checkNumber,
   type Runner as KernelRunner,
@@ -184,7 +186,7 @@ export class EventLoop {
     checkNumber('callAt()', 'when', when, { unit: 'seconds' });
     checkFunction('callAt()', callback);
     const handle = new TimerHandle(callback as (...args: never[]) => unknown, args, this, when);
-    handle.kernelHandle = this._runner.callAt(when, () => handle._run());
+    handle.kernelHandle = kernelCallAt(this._runner, when, () => handle._run());
     return handle;
   }
 

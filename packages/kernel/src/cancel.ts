@@ -11,7 +11,6 @@ import {
   ValueError,
   cancellationOf,
   newCancelled,
-  newEdgeCancelled,
   unwrapDisposalCancel,
 } from './errors';
 import type { Nursery } from './nursery';
@@ -123,8 +122,8 @@ export class CancelScope {
   private readonly outsideSignal: AbortSignal | null;
   private onOutsideAbort: (() => void) | null = null;
   private listenedTo: AbortSignal | null = null;
-  /** Tasks holding a `currentSignal()` made in this scope (see {@link CancelScope.taskSignal}). */
-  private signalTasks: Set<Task> | null = null;
+  /** @internal Tasks holding a `currentSignal()` made in this scope (see `currentSignal`). */
+  signalTasks: Set<Task> | null = null;
 
   constructor(options: CancelScopeOptions = {}) {
     checkOptions('new CancelScope()', options, CANCEL_SCOPE_OPTIONS);
@@ -306,25 +305,6 @@ export class CancelScope {
       if (this.effective) this.controller.abort(newCancelled(this.reasonMessage));
     }
     return this.controller.signal;
-  }
-
-  /**
-   * @internal The signal for foreign work started by `task` while this is its innermost scope: it
-   * aborts when cancellation comes into force here (as {@link CancelScope.signal}) and also on an
-   * edge request to `task`. One per task and scope; a fresh one replaces a signal aborted by an
-   * edge request that was since withdrawn (`uncancel`).
-   */
-  taskSignal(task: Task): AbortSignal {
-    const signals = (task.signals ??= new Map());
-    const known = signals.get(this);
-    if (known !== undefined && (!known.signal.aborted || this.effective || task.edgePending))
-      return known.signal;
-    const controller = new AbortController();
-    signals.set(this, controller);
-    if (task.edgePending) controller.abort(newEdgeCancelled(task.edgeMessage));
-    else if (this.effective) controller.abort(newCancelled(this.cancelMessage()));
-    else (this.signalTasks ??= new Set()).add(task);
-    return controller.signal;
   }
 
   private abortTaskSignals(): void {

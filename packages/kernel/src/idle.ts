@@ -6,12 +6,8 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { JumpingClock } from './clock';
-import { requireTask } from './context';
-import { Abort, NEVER, type Waitable } from './park';
 import type { Runner } from './runner';
-import type { Task } from './task';
-import { checkNumber } from './validate';
-import * as waits from './waits';
+import type { IdleWaiters } from './wait-all-blocked';
 
 /** @internal Owned by the {@link Runner}: its idle check, idle timer and idle waiters. */
 export class Idleness {
@@ -19,8 +15,11 @@ export class Idleness {
   private activity = 0;
   private immediate: NodeJS.Immediate | null = null;
   private timer: NodeJS.Timeout | null = null;
-  /** The `waitAllTasksBlocked` callers, by cushion. */
-  private readonly waiters: IdleWaiter[] = [];
+  /**
+   * @internal The `waitAllTasksBlocked` callers, made by the first of them: a run that has none
+   * does not carry their code.
+   */
+  waiters: IdleWaiters | null = null;
 
   constructor(
     private readonly runner: Runner,
@@ -62,15 +61,15 @@ export class Idleness {
   /** Every task is parked in a kernel wait: wake `waitAllTasksBlocked` callers or autojump the clock. */
   private onAllBlocked(): void {
     const runner = this.runner;
-    const waiter = this.waiters[0];
-    let delay = waiter === undefined ? Infinity : waiter.cushion;
+    const cushion = this.waiters?.firstCushion();
+    let delay = cushion ?? Infinity;
     let jump = false;
     const clock = this.jumping;
     // As Trio: while a task waits in waitAllTasksBlocked, it wakes first and time does not jump,
     // whatever its cushion (real seconds) and the threshold.
     if (
       clock !== null &&
-      waiter === undefined &&
+      cushion === undefined &&
       runner.deadlines.size !== 0 &&
       clock.autojumpThreshold < delay
     ) {
@@ -106,24 +105,7 @@ export class Idleness {
       if (!runner.scheduler.hasWork()) this.schedule();
       return;
     }
-    const cushion = this.waiters[0]!.cushion;
-    while (this.waiters.length !== 0 && this.waiters[0]!.cushion === cushion) {
-      const waiter = this.waiters.shift()!;
-      if (waiter.task.parkedOn === waiter) waits.wake(waiter.task, undefined);
-    }
-  }
-
-  /** Adds a `waitAllTasksBlocked` caller, after those with the same or a smaller cushion. */
-  addWaiter(waiter: IdleWaiter): void {
-    let i = this.waiters.length;
-    while (i > 0 && this.waiters[i - 1]!.cushion > waiter.cushion) i--;
-    this.waiters.splice(i, 0, waiter);
-  }
-
-  /** Removes a `waitAllTasksBlocked` caller whose wait was aborted. */
-  removeWaiter(waiter: IdleWaiter): void {
-    const i = this.waiters.indexOf(waiter);
-    if (i >= 0) this.waiters.splice(i, 1);
+    this.waiters!.wakeFirst();
   }
 
   /** Stops the idle check and timer (the run has finished). */
@@ -133,37 +115,4 @@ export class Idleness {
     this.timer = null;
     this.immediate = null;
   }
-}
-
-/** @internal A task in `waitAllTasksBlocked`, ordered by cushion in the runner's list. */
-export class IdleWaiter implements Waitable {
-  constructor(
-    readonly runner: Runner,
-    readonly cushion: number,
-    readonly task: Task,
-  ) {}
-
-  abortWait(): Abort {
-    this.runner.idle.removeWaiter(this);
-    return Abort.SUCCEEDED;
-  }
-
-  describeWait(): string {
-    return `waitAllTasksBlocked(${this.cushion})`;
-  }
-}
-
-/**
- * Returns once every other task of the run is parked in a kernel wait and has stayed so for
- * `cushion` real seconds: a way for tests to let everything settle. Callers with the smallest
- * cushion wake first; while any caller waits, a `MockClock` does not autojump.
- */
-export function waitAllTasksBlocked(cushion = 0): Promise<void> {
-  checkNumber('waitAllTasksBlocked()', 'cushion', cushion, { min: 0, unit: 'seconds' });
-  const task = requireTask('waitAllTasksBlocked()');
-  const runner = task.runner;
-  if (!waits.canPark(task, 'waitAllTasksBlocked')) return NEVER;
-  const waiter = new IdleWaiter(runner, cushion, task);
-  runner.idle.addWaiter(waiter);
-  return waits.park(task, waiter, false) as Promise<void>;
 }

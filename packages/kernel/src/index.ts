@@ -60,7 +60,8 @@ export {
   type NurseryOptions,
   type TaskStatus,
 } from './nursery';
-export { Runner, TimerHandle } from './runner';
+export { Runner } from './runner';
+export { TimerHandle, callAt } from './call-at';
 export { RUN_OPTIONS, run, runArguments, type RunArguments, type RunOptions } from './run';
 export {
   addInstrument,
@@ -73,7 +74,7 @@ export {
   spawnSystemTask,
 } from './current';
 export { cancelShieldedCheckpoint, checkpoint } from './checkpoints';
-export { waitAllTasksBlocked } from './idle';
+export { waitAllTasksBlocked } from './wait-all-blocked';
 export { sleep, sleepForever, sleepUntil } from './sleep';
 export {
   DEFAULT_SETTLE_SECONDS,

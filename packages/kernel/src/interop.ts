@@ -3,8 +3,8 @@
  * current task's cancellation.
  */
 import { requireTask } from './context';
-import { ValueError, cancellationOf, newCancelled } from './errors';
-import type { TimerHandle } from './runner';
+import { ValueError, cancellationOf, newCancelled, newEdgeCancelled } from './errors';
+import { callAt, type TimerHandle } from './call-at';
 import { checkBoolean, checkFunction, checkOptions, checkString } from './validate';
 import type { Task } from './task';
 import { Abort, NEVER, type Waitable } from './park';
@@ -64,7 +64,7 @@ class TeardownWait implements Waitable {
       return Abort.SUCCEEDED;
     }
     if (this.settle !== Infinity) {
-      this.grace = runner.callAt(runner.clock.currentTime() + this.settle, () => this.giveUp());
+      this.grace = callAt(runner, runner.clock.currentTime() + this.settle, () => this.giveUp());
     }
     return Abort.FAILED;
   }
@@ -186,7 +186,20 @@ function teardownWait<T>(
  */
 export function currentSignal(): AbortSignal {
   const task = requireTask('currentSignal()');
-  return task.scope.taskSignal(task);
+  const scope = task.scope;
+  // One signal per task and scope: it aborts when cancellation comes into force in the scope (as
+  // `CancelScope.signal`) and on an edge request to the task. A fresh one replaces a signal that
+  // an edge request aborted and that was since withdrawn (`uncancel`).
+  const signals = (task.signals ??= new Map());
+  const known = signals.get(scope);
+  if (known !== undefined && (!known.signal.aborted || scope.effective || task.edgePending))
+    return known.signal;
+  const controller = new AbortController();
+  signals.set(scope, controller);
+  if (task.edgePending) controller.abort(newEdgeCancelled(task.edgeMessage));
+  else if (scope.effective) controller.abort(newCancelled(scope.cancelMessage()));
+  else (scope.signalTasks ??= new Set()).add(task);
+  return controller.signal;
 }
 
 /** Options of {@link HostWait}. */

@@ -36,41 +36,6 @@ import { Task, type TaskSink } from './task';
 import * as taskLife from './task-life';
 import * as waits from './waits';
 
-/** A pending call made by {@link Runner.callAt}; `cancel()` stops it. */
-export class TimerHandle {
-  // An entry of the deadline heap by shape: its TimedEntry members are internal to the kernel.
-  /** @internal Its place in the deadline heap (-1 when not in it). */
-  heapIndex = -1;
-  /** @internal Its order among deadlines due at the same time (FIFO). */
-  seq = 0;
-  private cancelled = false;
-
-  /** @internal Made by {@link Runner.callAt}. */
-  constructor(
-    private readonly runner: Runner,
-    /** When the call is due, on the run's clock. */
-    public when: number,
-    private readonly callback: () => void,
-  ) {}
-
-  /** @internal The call is due: it runs at the next batch. */
-  expire(): void {
-    this.runner.callSoon(this.callback);
-  }
-
-  /** Stops the call if it has not run yet. */
-  cancel(): void {
-    if (this.cancelled) return;
-    this.cancelled = true;
-    this.runner.deadlines.remove(this);
-  }
-
-  /** True once `cancel()` was called. */
-  get isCancelled(): boolean {
-    return this.cancelled;
-  }
-}
-
 /** The engine of one run. Reach it with {@link currentRunner}; user code rarely needs it. */
 export class Runner {
   /** The run's clock. */
@@ -191,21 +156,13 @@ export class Runner {
       throw new ValueError('this instrument is not installed');
   }
 
-  /** Runs `callback` at the next batch, in FIFO order with task steps (asyncio's `call_soon`). */
+  /**
+   * Runs `callback` at the next batch, in FIFO order with task steps (asyncio's `call_soon`); for
+   * a call at a later time, see {@link @duet/kernel!callAt}.
+   */
   callSoon(callback: () => void): void {
     if (typeof callback !== 'function') throw new TypeError('callSoon expects a function');
     this.scheduler.callSoon(callback);
-  }
-
-  /** Runs `callback` at time `when` on the run's clock (asyncio's `call_at`). */
-  callAt(when: number, callback: () => void): TimerHandle {
-    if (typeof when !== 'number' || Number.isNaN(when))
-      throw new ValueError(`callAt needs a time, got ${String(when)}`);
-    if (typeof callback !== 'function') throw new TypeError('callAt expects a function');
-    const handle = new TimerHandle(this, when, callback);
-    this.deadlines.push(handle);
-    if (!this.scheduler.hasWork()) this.idle.schedule();
-    return handle;
   }
 
   /**

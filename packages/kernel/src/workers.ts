@@ -289,7 +289,7 @@ class WorkerPool {
 
 const pool = new WorkerPool();
 
-const NO_FLAG = new SharedArrayBuffer(4);
+const NO_FLAG = /* @__PURE__ */ new SharedArrayBuffer(4);
 
 /** The run's end of a call's `fromThread` channel: requests in, outcomes back. */
 class CallbackPort {

@@ -1,11 +1,11 @@
-import { MockClock, currentRunner, currentTime, run, sleep } from '@duet/kernel';
+import { MockClock, callAt, currentRunner, currentTime, run, sleep } from '@duet/kernel';
 
 test('autojump still happens when the last batch ran only callbacks', async () => {
   const t = await run({ clock: new MockClock({ autojumpThreshold: 0 }) }, async () => {
     const runner = currentRunner();
     let fired = 0;
     // At t=1 a timer callback runs (a batch with no task step); every task stays blocked.
-    runner.callAt(1, () => {
+    callAt(runner, 1, () => {
       fired++;
       runner.callSoon(() => fired++);
     });

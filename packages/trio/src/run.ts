@@ -13,7 +13,7 @@ import {
   runArguments,
   type Nursery,
   type RunOptions as KernelRunOptions,
-  RunVar,
+  type Runner,
 } from '@duet/kernel';
 import { TrioInternalError } from './errors';
 
@@ -53,8 +53,11 @@ const RUN_KEYS = [...RUN_OPTIONS, 'strictExceptionGroups'];
 const NURSERY_KEYS = ['strictExceptionGroups', 'signal'];
 
 const GROUP_MESSAGE = 'Exceptions from Trio nursery';
-/** The run's `strictExceptionGroups`: the default of the nurseries opened in it. */
-const strictGroups = /* @__PURE__ */ new RunVar<boolean>('strictExceptionGroups', true);
+/**
+ * Each run's `strictExceptionGroups`, the default of the nurseries opened in it (absent: true). A
+ * map by runner rather than a `RunVar`, so a program that uses no `RunVar` does not carry one.
+ */
+const strictGroups = new WeakMap<Runner, boolean>();
 
 /**
  * Runs `fn(...args)` as the root task of a new run, as `trio.run`, and resolves with its result
@@ -91,7 +94,7 @@ export function run(first: unknown, ...rest: unknown[]): Promise<unknown> {
   }
   const strict = strictExceptionGroups ?? true;
   const root = (...a: unknown[]): unknown => {
-    strictGroups.set(strict);
+    if (!strict) strictGroups.set(currentTaskOrUndefined()!.runner, false);
     return (fn as (...a: unknown[]) => unknown)(...a);
   };
   Object.defineProperty(root, 'name', { value: fn.name || 'main' });
@@ -125,8 +128,9 @@ export function openNursery<T>(
   checkOptions('openNursery()', options, NURSERY_KEYS);
   checkBoolean('openNursery()', 'strictExceptionGroups', options.strictExceptionGroups, true);
   // Outside a run the kernel's openNursery reports the mistake.
-  const inRun = currentTaskOrUndefined() !== undefined;
-  const strict = options.strictExceptionGroups ?? (inRun ? strictGroups.get() : true);
+  const runner = currentTaskOrUndefined()?.runner;
+  const strict =
+    options.strictExceptionGroups ?? (runner === undefined || (strictGroups.get(runner) ?? true));
   return kernelOpenNursery(body, {
     groupMessage: GROUP_MESSAGE,
     strictExceptionGroups: strict,
