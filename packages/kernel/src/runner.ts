@@ -191,10 +191,16 @@ export class Runner {
       throw new ValueError('this instrument is not installed');
   }
 
-  /** Runs `callback` at the next batch, in FIFO order with task steps (asyncio's `call_soon`). */
-  callSoon(callback: () => void): void {
+  /** Runs `callback()` at the next batch, in FIFO order with task steps (asyncio's `call_soon`). */
+  callSoon(callback: () => void): void;
+  /**
+   * Runs `callback(arg)` at the next batch, in FIFO order with task steps: a shared function and
+   * its argument instead of a closure per call, for facades that schedule many callbacks.
+   */
+  callSoon<A>(callback: (arg: A) => void, arg: A): void;
+  callSoon(callback: (arg: unknown) => void, arg?: unknown): void {
     if (typeof callback !== 'function') throw new TypeError('callSoon expects a function');
-    this.scheduler.callSoon(callback);
+    this.scheduler.callSoon(callback, arg);
   }
 
   /** Runs `callback` at time `when` on the run's clock (asyncio's `call_at`). */
