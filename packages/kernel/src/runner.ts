@@ -32,7 +32,7 @@ import { HostTimer } from './host-timer';
 import { Idleness } from './idle';
 import type { RunOptions } from './run';
 import { Scheduler } from './scheduler';
-import { Task, type TaskSink } from './task';
+import { Task, type TaskName, type TaskSink } from './task';
 import * as taskLife from './task-life';
 import * as waits from './waits';
 
@@ -222,7 +222,7 @@ export class Runner {
   spawnSystemTask<A extends unknown[]>(
     fn: (...args: A) => unknown,
     args: A,
-    name?: string,
+    name?: TaskName,
     sink?: TaskSink,
   ): Task {
     return this.systemNursery.spawn(fn, args, name, sink);
