@@ -121,8 +121,10 @@ export class Future<T = unknown> implements PromiseLike<T> {
   _logTraceback = false;
   /** @internal */
   readonly _loop: EventLoop;
-  // Most futures get one callback or awaiter, many none: the first is kept as is, a list is made
-  // only for a second.
+  // While pending, the callbacks and awaiters; once done, the callbacks scheduled and not yet run,
+  // oldest first (one kernel callback each takes the first: see scheduleCallback). Most futures
+  // get one callback or awaiter, many none: the first is kept as is, a list is made only for a
+  // second.
   private entries: Entry | Entry[] | null = null;
 
   constructor(options: FutureOptions = {}) {
@@ -197,14 +199,15 @@ export class Future<T = unknown> implements PromiseLike<T> {
   /** Calls `callback(this)` soon after the future is done (at once, i.e. at the next iteration, if it is). */
   addDoneCallback(callback: DoneCallback<this>): void {
     if (typeof callback !== 'function') throw new TypeError('addDoneCallback expects a function');
-    if (this._state !== 'PENDING') this._loop._runner.callSoon(() => this._callCallback(callback));
+    if (this._state !== 'PENDING') this.scheduleCallback(callback as DoneCallback<never>);
     else this._addEntry(callback as DoneCallback<never>);
   }
 
   /** Removes every registration of `callback`; returns how many were removed. */
   removeDoneCallback(callback: DoneCallback<this>): number {
     const entries = this.entries;
-    if (entries === null) return 0;
+    // Once done, the callbacks are scheduled: too late to remove them (as in asyncio).
+    if (entries === null || this._state !== 'PENDING') return 0;
     if (!Array.isArray(entries)) {
       if (entries !== (callback as unknown)) return 0;
       this.entries = null;
@@ -314,7 +317,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
         wakeWithError(task, this._errorValue());
       }
     } else if (typeof entry === 'function') {
-      this._loop._runner.callSoon(() => this._callCallback(entry as DoneCallback<this>));
+      this.scheduleCallback(entry as DoneCallback<never>);
     } else if (ok) {
       entry.resolve(this._result);
     } else {
@@ -323,8 +326,27 @@ export class Future<T = unknown> implements PromiseLike<T> {
     }
   }
 
-  private _callCallback(callback: DoneCallback<this>): void {
-    this._loop._runGuarded(callback as (...args: unknown[]) => unknown, [this]);
+  /**
+   * Queues `callback` to run at the next loop iteration. The kernel callback carries only the
+   * future, no closure: the ready queue is FIFO, so the n-th of this future's kernel callbacks to
+   * run is the one queued n-th, and it takes the oldest callback still queued here.
+   */
+  private scheduleCallback(callback: DoneCallback<never>): void {
+    this._addEntry(callback);
+    this._loop._runner.callSoon(runOldestCallback, this as Future<unknown>);
+  }
+
+  /** @internal Runs the oldest scheduled callback (see scheduleCallback). */
+  _runOldestCallback(): void {
+    const entries = this.entries!;
+    let callback: Entry;
+    if (!Array.isArray(entries)) {
+      callback = entries;
+      this.entries = null;
+    } else {
+      callback = entries.shift()!;
+    }
+    this._loop._runGuarded(callback as DoneCallback<this>, this);
   }
 
   /** @internal A short state word for `toString`. */
@@ -353,6 +375,10 @@ const clearFresh = (): void => {
 function markFresh(wait: AwaitWait): void {
   wait.fresh = true;
   if (freshWaits.push(wait) === 1) queueMicrotask(clearFresh);
+}
+
+function runOldestCallback(future: Future<unknown>): void {
+  future._runOldestCallback();
 }
 
 function taskName(task: KernelTask): string {
