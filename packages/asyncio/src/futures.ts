@@ -26,8 +26,8 @@ import type { EventLoop } from './loop';
 /** @internal The key under which a facade Task is stored on its kernel task. */
 export const TASK_KEY = Symbol('@duet/asyncio Task');
 
-type State = 'PENDING' | 'CANCELLED' | 'FINISHED';
-const NO_EXCEPTION: unique symbol = Symbol('no exception');
+// FINISHED with a result, FAILED with an error (asyncio's FINISHED too: see checkPending).
+type State = 'PENDING' | 'CANCELLED' | 'FINISHED' | 'FAILED';
 
 /**
  * A done callback: called soon after the future completes, with the future.
@@ -109,14 +109,12 @@ export interface FutureOptions {
 export class Future<T = unknown> implements PromiseLike<T> {
   /** @internal */
   _state: State = 'PENDING';
-  /** @internal */
-  _result: T | undefined = undefined;
-  /** @internal */
-  _exception: unknown = NO_EXCEPTION;
-  /** @internal The message given to `cancel()`. */
-  _cancelMessage: string | undefined = undefined;
-  /** @internal The CancelledError a task ended with, re-raised as is. */
-  _cancelledExc: Cancelled | null = null;
+  /**
+   * @internal What the future ended with, one field for every state (a field costs every Task 8
+   * bytes): FINISHED its result, FAILED its error, CANCELLED the message given to `cancel()` or
+   * the `Cancelled` a task ended with (re-raised as is).
+   */
+  _outcome: unknown = undefined;
   /** @internal True while a stored error has not been retrieved. */
   _logTraceback = false;
   /** @internal */
@@ -151,10 +149,10 @@ export class Future<T = unknown> implements PromiseLike<T> {
    */
   result(): T {
     if (this._state === 'CANCELLED') throw this._makeCancelledError();
-    if (this._state !== 'FINISHED') throw new InvalidStateError('Result is not set.');
+    if (this._state === 'PENDING') throw new InvalidStateError('Result is not set.');
     this._logTraceback = false;
-    if (this._exception !== NO_EXCEPTION) throw this._exception;
-    return this._result as T;
+    if (this._state === 'FAILED') throw this._outcome;
+    return this._outcome as T;
   }
 
   /**
@@ -163,37 +161,46 @@ export class Future<T = unknown> implements PromiseLike<T> {
    */
   exception(): unknown {
     if (this._state === 'CANCELLED') throw this._makeCancelledError();
-    if (this._state !== 'FINISHED') throw new InvalidStateError('Exception is not set.');
+    if (this._state === 'PENDING') throw new InvalidStateError('Exception is not set.');
     this._logTraceback = false;
-    return this._exception === NO_EXCEPTION ? null : this._exception;
+    return this._exceptionValue();
   }
 
   /** Completes the future with `value`; `InvalidStateError` if it is already done. */
   setResult(value: T): void {
-    if (this._state !== 'PENDING') throw new InvalidStateError(`${this._state}: ${String(this)}`);
-    this._result = value;
-    this._state = 'FINISHED';
-    this._scheduleCallbacks();
+    this.checkPending();
+    this._settle('FINISHED', value);
   }
 
   /** Completes the future with an error; `InvalidStateError` if it is already done. */
   setException(error: unknown): void {
-    if (this._state !== 'PENDING') throw new InvalidStateError(`${this._state}: ${String(this)}`);
-    this._exception = error;
-    this._state = 'FINISHED';
+    this.checkPending();
     this._logTraceback = true;
     this._loop._unretrieved.add(this as Future<unknown>);
-    this._scheduleCallbacks();
+    this._settle('FAILED', error);
   }
 
   /** Cancels the future; returns `false` if it is already done. */
   cancel(msg?: string): boolean {
     this._logTraceback = false;
     if (this._state !== 'PENDING') return false;
-    this._state = 'CANCELLED';
-    this._cancelMessage = msg;
-    this._scheduleCallbacks();
+    this._settle('CANCELLED', msg);
     return true;
+  }
+
+  /** Throws `InvalidStateError` unless the future is pending (setting it twice). */
+  private checkPending(): void {
+    if (this._state === 'PENDING') return;
+    // asyncio's word: an error is FINISHED too.
+    const state = this._state === 'FAILED' ? 'FINISHED' : this._state;
+    throw new InvalidStateError(`${state}: ${String(this)}`);
+  }
+
+  /** @internal Completes the pending future: `outcome` as `_outcome` says, then the callbacks. */
+  _settle(state: Exclude<State, 'PENDING'>, outcome: unknown): void {
+    this._state = state;
+    this._outcome = outcome;
+    this._scheduleCallbacks();
   }
 
   /** Calls `callback(this)` soon after the future is done (at once, i.e. at the next iteration, if it is). */
@@ -258,26 +265,26 @@ export class Future<T = unknown> implements PromiseLike<T> {
   }
 
   private _settled(retrieve: boolean): Promise<unknown> {
-    if (this._state === 'FINISHED' && this._exception === NO_EXCEPTION)
-      return Promise.resolve(this._result);
+    if (this._state === 'FINISHED') return Promise.resolve(this._outcome);
     if (retrieve) this._logTraceback = false;
     return Promise.reject(this._errorValue());
   }
 
   /** @internal The error an awaiter gets: the stored error, or a CancelledError. */
   _errorValue(): unknown {
-    return this._state === 'CANCELLED' ? this._makeCancelledError() : this._exception;
+    return this._state === 'CANCELLED' ? this._makeCancelledError() : this._outcome;
   }
 
-  /** @internal The stored error, without marking it retrieved. */
+  /** @internal The stored error (`null` if none), without marking it retrieved. */
   _exceptionValue(): unknown {
-    return this._exception === NO_EXCEPTION ? null : this._exception;
+    return this._state === 'FAILED' ? this._outcome : null;
   }
 
   /** @internal */
   _makeCancelledError(): Cancelled {
-    if (this._cancelledExc !== null) return this._cancelledExc;
-    return this._cancelMessage === undefined ? new Cancelled() : new Cancelled(this._cancelMessage);
+    const outcome = this._outcome as Cancelled | string | undefined;
+    if (outcome instanceof Cancelled) return outcome;
+    return outcome === undefined ? new Cancelled() : new Cancelled(outcome);
   }
 
   /** @internal */
@@ -302,7 +309,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
     const entries = this.entries;
     this.entries = null;
     if (entries === null) return;
-    const ok = this._state === 'FINISHED' && this._exception === NO_EXCEPTION;
+    const ok = this._state === 'FINISHED';
     if (!Array.isArray(entries)) this._notify(entries, ok);
     else for (const entry of entries) this._notify(entry, ok);
   }
@@ -311,7 +318,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
     if (entry instanceof AwaitWait) {
       const task = entry.task;
       if (currentWait(task) !== entry) return;
-      if (ok) wake(task, this._result);
+      if (ok) wake(task, this._outcome);
       else {
         if (entry.retrieve) this._logTraceback = false;
         wakeWithError(task, this._errorValue());
@@ -319,7 +326,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
     } else if (typeof entry === 'function') {
       this.scheduleCallback(entry as DoneCallback<never>);
     } else if (ok) {
-      entry.resolve(this._result);
+      entry.resolve(this._outcome);
     } else {
       if (entry.retrieve) this._logTraceback = false;
       entry.reject(this._errorValue());
@@ -353,7 +360,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
   protected _describe(): string {
     if (this._state === 'PENDING') return 'pending';
     if (this._state === 'CANCELLED') return 'cancelled';
-    return this._exception === NO_EXCEPTION ? 'finished' : 'finished with error';
+    return this._state === 'FINISHED' ? 'finished' : 'finished with error';
   }
 
   /** A short description, for logs and debugging. */

@@ -218,10 +218,10 @@ export class Task<T = unknown> extends Future<T> {
     Future.prototype.setException.call(this, error);
   }
 
-  /** @internal */
+  /** @internal The task ended with `error`: awaiting it raises that very `CancelledError`. */
   _finishCancelled(error: Cancelled): void {
-    this._cancelledExc = error;
-    Future.prototype.cancel.call(this, error.message === '' ? undefined : error.message);
+    this._logTraceback = false;
+    this._settle('CANCELLED', error);
   }
 
   /** A short description, for logs and debugging. */

@@ -35,6 +35,18 @@ describe('Future', () => {
       expect(b.cancel()).toBe(true);
       expect(() => b.setResult(1)).toThrow(InvalidStateError);
       expect(b.cancel()).toBe(false);
+      // A future that failed is FINISHED too (asyncio's pure-Python message), even with `undefined`.
+      const c = new Future<number>();
+      c.setException(undefined);
+      expect(() => c.setResult(1)).toThrow(/^FINISHED: <Future finished with error>$/);
+      let thrown: unknown = 'nothing';
+      try {
+        c.result();
+      } catch (err) {
+        thrown = err;
+      }
+      expect(thrown).toBeUndefined();
+      expect(c.exception()).toBeUndefined();
     });
   });
 
