@@ -209,8 +209,9 @@ export class Scheduler {
     this.workSinceTimeCheck += batch.length + 1;
     batch.length = 0;
     this.spare = batch;
-    this.currentArgs.length = 0;
-    this.spareArgs = this.currentArgs;
+    const args = this.currentArgs;
+    if (args.length !== 0) args.length = 0; // most batches have no callback
+    this.spareArgs = args;
     if (this.stepping !== 0) return; // the last task to finish its step goes on from here
     // Every task of the batch parked while it ran (or it held only callbacks): nobody else will
     // notice that the run may be idle.
