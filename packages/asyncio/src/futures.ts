@@ -26,8 +26,8 @@ import type { EventLoop } from './loop';
 /** @internal The key under which a facade Task is stored on its kernel task. */
 export const TASK_KEY = Symbol('@duet/asyncio Task');
 
-type State = 'PENDING' | 'CANCELLED' | 'FINISHED';
-const NO_EXCEPTION: unique symbol = Symbol('no exception');
+// FINISHED with a result, FAILED with an error (asyncio's FINISHED too: see checkPending).
+type State = 'PENDING' | 'CANCELLED' | 'FINISHED' | 'FAILED';
 
 /**
  * A done callback: called soon after the future completes, with the future.
@@ -109,20 +109,20 @@ export interface FutureOptions {
 export class Future<T = unknown> implements PromiseLike<T> {
   /** @internal */
   _state: State = 'PENDING';
-  /** @internal */
-  _result: T | undefined = undefined;
-  /** @internal */
-  _exception: unknown = NO_EXCEPTION;
-  /** @internal The message given to `cancel()`. */
-  _cancelMessage: string | undefined = undefined;
-  /** @internal The CancelledError a task ended with, re-raised as is. */
-  _cancelledExc: Cancelled | null = null;
+  /**
+   * @internal What the future ended with, one field for every state (a field costs every Task 8
+   * bytes): FINISHED its result, FAILED its error, CANCELLED the message given to `cancel()` or
+   * the `Cancelled` a task ended with (re-raised as is).
+   */
+  _outcome: unknown = undefined;
   /** @internal True while a stored error has not been retrieved. */
   _logTraceback = false;
   /** @internal */
   readonly _loop: EventLoop;
-  // Most futures get one callback or awaiter, many none: the first is kept as is, a list is made
-  // only for a second.
+  // While pending, the callbacks and awaiters; once done, the callbacks scheduled and not yet run,
+  // oldest first (one kernel callback each takes the first: see scheduleCallback). Most futures
+  // get one callback or awaiter, many none: the first is kept as is, a list is made only for a
+  // second.
   private entries: Entry | Entry[] | null = null;
 
   constructor(options: FutureOptions = {}) {
@@ -149,10 +149,10 @@ export class Future<T = unknown> implements PromiseLike<T> {
    */
   result(): T {
     if (this._state === 'CANCELLED') throw this._makeCancelledError();
-    if (this._state !== 'FINISHED') throw new InvalidStateError('Result is not set.');
+    if (this._state === 'PENDING') throw new InvalidStateError('Result is not set.');
     this._logTraceback = false;
-    if (this._exception !== NO_EXCEPTION) throw this._exception;
-    return this._result as T;
+    if (this._state === 'FAILED') throw this._outcome;
+    return this._outcome as T;
   }
 
   /**
@@ -161,50 +161,60 @@ export class Future<T = unknown> implements PromiseLike<T> {
    */
   exception(): unknown {
     if (this._state === 'CANCELLED') throw this._makeCancelledError();
-    if (this._state !== 'FINISHED') throw new InvalidStateError('Exception is not set.');
+    if (this._state === 'PENDING') throw new InvalidStateError('Exception is not set.');
     this._logTraceback = false;
-    return this._exception === NO_EXCEPTION ? null : this._exception;
+    return this._exceptionValue();
   }
 
   /** Completes the future with `value`; `InvalidStateError` if it is already done. */
   setResult(value: T): void {
-    if (this._state !== 'PENDING') throw new InvalidStateError(`${this._state}: ${String(this)}`);
-    this._result = value;
-    this._state = 'FINISHED';
-    this._scheduleCallbacks();
+    this.checkPending();
+    this._settle('FINISHED', value);
   }
 
   /** Completes the future with an error; `InvalidStateError` if it is already done. */
   setException(error: unknown): void {
-    if (this._state !== 'PENDING') throw new InvalidStateError(`${this._state}: ${String(this)}`);
-    this._exception = error;
-    this._state = 'FINISHED';
+    this.checkPending();
     this._logTraceback = true;
     this._loop._unretrieved.add(this as Future<unknown>);
-    this._scheduleCallbacks();
+    this._settle('FAILED', error);
   }
 
   /** Cancels the future; returns `false` if it is already done. */
   cancel(msg?: string): boolean {
     this._logTraceback = false;
     if (this._state !== 'PENDING') return false;
-    this._state = 'CANCELLED';
-    this._cancelMessage = msg;
-    this._scheduleCallbacks();
+    this._settle('CANCELLED', msg);
     return true;
+  }
+
+  /** Throws `InvalidStateError` unless the future is pending (setting it twice). */
+  private checkPending(): void {
+    if (this._state === 'PENDING') return;
+    // asyncio's word: an error is FINISHED too.
+    const state = this._state === 'FAILED' ? 'FINISHED' : this._state;
+    throw new InvalidStateError(`${state}: ${String(this)}`);
+  }
+
+  /** @internal Completes the pending future: `outcome` as `_outcome` says, then the callbacks. */
+  _settle(state: Exclude<State, 'PENDING'>, outcome: unknown): void {
+    this._state = state;
+    this._outcome = outcome;
+    this._scheduleCallbacks();
   }
 
   /** Calls `callback(this)` soon after the future is done (at once, i.e. at the next iteration, if it is). */
   addDoneCallback(callback: DoneCallback<this>): void {
     if (typeof callback !== 'function') throw new TypeError('addDoneCallback expects a function');
-    if (this._state !== 'PENDING') this._loop._runner.callSoon(() => this._callCallback(callback));
+    if (this._state !== 'PENDING') this.scheduleCallback(callback as DoneCallback<never>);
     else this._addEntry(callback as DoneCallback<never>);
   }
 
   /** Removes every registration of `callback`; returns how many were removed. */
   removeDoneCallback(callback: DoneCallback<this>): number {
     const entries = this.entries;
-    if (entries === null) return 0;
+    // Once done, the callbacks are scheduled: too late to remove them (as in asyncio).
+    if (entries === null || this._state !== 'PENDING') return 0;
     if (!Array.isArray(entries)) {
       if (entries !== (callback as unknown)) return 0;
       this.entries = null;
@@ -255,26 +265,26 @@ export class Future<T = unknown> implements PromiseLike<T> {
   }
 
   private _settled(retrieve: boolean): Promise<unknown> {
-    if (this._state === 'FINISHED' && this._exception === NO_EXCEPTION)
-      return Promise.resolve(this._result);
+    if (this._state === 'FINISHED') return Promise.resolve(this._outcome);
     if (retrieve) this._logTraceback = false;
     return Promise.reject(this._errorValue());
   }
 
   /** @internal The error an awaiter gets: the stored error, or a CancelledError. */
   _errorValue(): unknown {
-    return this._state === 'CANCELLED' ? this._makeCancelledError() : this._exception;
+    return this._state === 'CANCELLED' ? this._makeCancelledError() : this._outcome;
   }
 
-  /** @internal The stored error, without marking it retrieved. */
+  /** @internal The stored error (`null` if none), without marking it retrieved. */
   _exceptionValue(): unknown {
-    return this._exception === NO_EXCEPTION ? null : this._exception;
+    return this._state === 'FAILED' ? this._outcome : null;
   }
 
   /** @internal */
   _makeCancelledError(): Cancelled {
-    if (this._cancelledExc !== null) return this._cancelledExc;
-    return this._cancelMessage === undefined ? new Cancelled() : new Cancelled(this._cancelMessage);
+    const outcome = this._outcome as Cancelled | string | undefined;
+    if (outcome instanceof Cancelled) return outcome;
+    return outcome === undefined ? new Cancelled() : new Cancelled(outcome);
   }
 
   /** @internal */
@@ -299,7 +309,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
     const entries = this.entries;
     this.entries = null;
     if (entries === null) return;
-    const ok = this._state === 'FINISHED' && this._exception === NO_EXCEPTION;
+    const ok = this._state === 'FINISHED';
     if (!Array.isArray(entries)) this._notify(entries, ok);
     else for (const entry of entries) this._notify(entry, ok);
   }
@@ -308,30 +318,49 @@ export class Future<T = unknown> implements PromiseLike<T> {
     if (entry instanceof AwaitWait) {
       const task = entry.task;
       if (currentWait(task) !== entry) return;
-      if (ok) wake(task, this._result);
+      if (ok) wake(task, this._outcome);
       else {
         if (entry.retrieve) this._logTraceback = false;
         wakeWithError(task, this._errorValue());
       }
     } else if (typeof entry === 'function') {
-      this._loop._runner.callSoon(() => this._callCallback(entry as DoneCallback<this>));
+      this.scheduleCallback(entry as DoneCallback<never>);
     } else if (ok) {
-      entry.resolve(this._result);
+      entry.resolve(this._outcome);
     } else {
       if (entry.retrieve) this._logTraceback = false;
       entry.reject(this._errorValue());
     }
   }
 
-  private _callCallback(callback: DoneCallback<this>): void {
-    this._loop._runGuarded(callback as (...args: unknown[]) => unknown, [this]);
+  /**
+   * Queues `callback` to run at the next loop iteration. The kernel callback carries only the
+   * future, no closure: the ready queue is FIFO, so the n-th of this future's kernel callbacks to
+   * run is the one queued n-th, and it takes the oldest callback still queued here.
+   */
+  private scheduleCallback(callback: DoneCallback<never>): void {
+    this._addEntry(callback);
+    this._loop._runner.callSoon(runOldestCallback, this as Future<unknown>);
+  }
+
+  /** @internal Runs the oldest scheduled callback (see scheduleCallback). */
+  _runOldestCallback(): void {
+    const entries = this.entries!;
+    let callback: Entry;
+    if (!Array.isArray(entries)) {
+      callback = entries;
+      this.entries = null;
+    } else {
+      callback = entries.shift()!;
+    }
+    this._loop._runGuarded(callback as DoneCallback<this>, this);
   }
 
   /** @internal A short state word for `toString`. */
   protected _describe(): string {
     if (this._state === 'PENDING') return 'pending';
     if (this._state === 'CANCELLED') return 'cancelled';
-    return this._exception === NO_EXCEPTION ? 'finished' : 'finished with error';
+    return this._state === 'FINISHED' ? 'finished' : 'finished with error';
   }
 
   /** A short description, for logs and debugging. */
@@ -353,6 +382,10 @@ const clearFresh = (): void => {
 function markFresh(wait: AwaitWait): void {
   wait.fresh = true;
   if (freshWaits.push(wait) === 1) queueMicrotask(clearFresh);
+}
+
+function runOldestCallback(future: Future<unknown>): void {
+  future._runOldestCallback();
 }
 
 function taskName(task: KernelTask): string {

@@ -79,7 +79,7 @@ export class Handle {
   /** @internal Runs the callback, reporting an error through the loop's exception handler. */
   _run(): void {
     if (this.cancelledFlag) return;
-    this.loop._runGuarded(this.callback as (...args: unknown[]) => unknown, this.args, this);
+    this.loop._runGuarded(this.callback, undefined, this);
   }
 
   /** A short description, for logs and debugging. */
@@ -162,7 +162,7 @@ export class EventLoop {
   callSoon<A extends unknown[]>(callback: (...args: A) => unknown, ...args: A): Handle {
     checkFunction('callSoon()', callback);
     const handle = new Handle(callback as (...args: never[]) => unknown, args, this);
-    this._runner.callSoon(() => handle._run());
+    this._runner.callSoon(runHandle, handle);
     return handle;
   }
 
@@ -242,11 +242,15 @@ export class EventLoop {
     }
   }
 
-  /** @internal Calls `fn(...args)`; an error goes to the exception handler, never to the kernel. */
-  _runGuarded(fn: (...args: unknown[]) => unknown, args: unknown[], handle?: Handle): void {
+  /**
+   * @internal Calls `fn(...handle.args)` for a handle's callback, else `fn(arg)` (a done callback:
+   * no argument list per call). An error goes to the exception handler, never to the kernel.
+   */
+  _runGuarded(fn: (...args: never[]) => unknown, arg: unknown, handle?: Handle): void {
     const started = this._debug ? performance.now() : 0;
     try {
-      fn(...args);
+      if (handle === undefined) (fn as (arg: unknown) => unknown)(arg);
+      else (fn as (...args: unknown[]) => unknown)(...handle.args);
     } catch (err) {
       this.callExceptionHandler({
         message: `Exception in callback ${fn.name || 'anonymous'}`,
@@ -289,6 +293,10 @@ export class EventLoop {
       });
     }
   }
+}
+
+function runHandle(handle: Handle): void {
+  handle._run();
 }
 
 // getRunningLoop() (events.ts) makes each run's loop with this, on first use.

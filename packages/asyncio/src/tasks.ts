@@ -13,7 +13,7 @@ import {
   type Nursery,
   type Task as KernelTask,
 } from '@duet/kernel';
-import { Future, TASK_KEY, isFuture } from './futures';
+import { Future, TASK_KEY, isFuture, type FutureOptions } from './futures';
 import { debugWarn } from './debug';
 import { getRunningLoop } from './events';
 import type { EventLoop } from './loop';
@@ -72,6 +72,9 @@ const NO_ARGS = Object.freeze([]) as [];
 /** @internal The options of a task made without any: one shared object, not one per call. */
 export const NO_TASK_OPTIONS: TaskConstructorOptions = Object.freeze({});
 const TASK_HOME = Symbol('duet.asyncio.taskHome');
+// The Future part of a Task gets its loop in this one object, which its constructor reads at once:
+// no options object per task.
+const FUTURE_OPTIONS: { loop: EventLoop | undefined } = { loop: undefined };
 
 /**
  * For bridges and frameworks: while `fn` runs in the current task, every Task made by
@@ -120,22 +123,27 @@ export class Task<T = unknown> extends Future<T> {
    * this Future. Its cancel requests, their count and message are the kernel's; none is kept here.
    */
   readonly _kernelTask: KernelTask;
-  private name: string;
+  // A number n stands for the name `Task-<n>`, made when read: most tasks are never asked.
+  private name: string | number;
 
   constructor(fn: () => T | PromiseLike<T>, options: TaskConstructorOptions = NO_TASK_OPTIONS) {
     checkFunction('Task', fn);
     const loop = createOn ?? options.loop ?? getRunningLoop();
     createOn = null;
-    super({ loop });
-    this.name = options.name ?? `Task-${++loop._taskCounter}`;
+    FUTURE_OPTIONS.loop = loop;
+    super(FUTURE_OPTIONS as FutureOptions);
+    FUTURE_OPTIONS.loop = undefined;
+    // As CPython: a given name is made a string (so a number is never taken for `Task-<n>`).
+    const given = options.name ?? null;
+    this.name = given === null ? ++loop._taskCounter : String(given);
     const home = currentTaskOrUndefined()?.getLocal(TASK_HOME) as Nursery | undefined;
     let nursery = spawnInto;
     spawnInto = null;
     if (nursery === null && home !== undefined && !home.isClosed) nursery = home;
     this._kernelTask =
       nursery === null
-        ? loop._runner.spawnSystemTask(fn, NO_ARGS, this.name, settleTask)
-        : nursery.spawn(fn, NO_ARGS, this.name, settleTask);
+        ? loop._runner.spawnSystemTask(fn, NO_ARGS, this, settleTask)
+        : nursery.spawn(fn, NO_ARGS, this, settleTask);
     this._kernelTask.setLocal(TASK_KEY, this);
     // Tasks made by this task go to the same home (see runWithTaskNursery).
     if (home !== undefined) this._kernelTask.setLocal(TASK_HOME, home);
@@ -182,15 +190,15 @@ export class Task<T = unknown> extends Future<T> {
     return this._kernelTask.uncancel();
   }
 
-  /** The task's name. */
+  /** The task's name (its kernel task's too: the kernel asks this task for it). */
   getName(): string {
-    return this.name;
+    const name = this.name;
+    return typeof name === 'number' ? `Task-${name}` : name;
   }
 
   /** Renames the task. */
   setName(name: string): void {
     this.name = String(name);
-    this._kernelTask.name = this.name;
   }
 
   /** Not allowed on a task: a `RuntimeError` (its function sets the result). */
@@ -218,15 +226,15 @@ export class Task<T = unknown> extends Future<T> {
     Future.prototype.setException.call(this, error);
   }
 
-  /** @internal */
+  /** @internal The task ended with `error`: awaiting it raises that very `CancelledError`. */
   _finishCancelled(error: Cancelled): void {
-    this._cancelledExc = error;
-    Future.prototype.cancel.call(this, error.message === '' ? undefined : error.message);
+    this._logTraceback = false;
+    this._settle('CANCELLED', error);
   }
 
   /** A short description, for logs and debugging. */
   override toString(): string {
-    return `<Task name='${this.name}' ${this._describe()}>`;
+    return `<Task name='${this.getName()}' ${this._describe()}>`;
   }
 }
 

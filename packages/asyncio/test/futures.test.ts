@@ -35,6 +35,18 @@ describe('Future', () => {
       expect(b.cancel()).toBe(true);
       expect(() => b.setResult(1)).toThrow(InvalidStateError);
       expect(b.cancel()).toBe(false);
+      // A future that failed is FINISHED too (asyncio's pure-Python message), even with `undefined`.
+      const c = new Future<number>();
+      c.setException(undefined);
+      expect(() => c.setResult(1)).toThrow(/^FINISHED: <Future finished with error>$/);
+      let thrown: unknown = 'nothing';
+      try {
+        c.result();
+      } catch (err) {
+        thrown = err;
+      }
+      expect(thrown).toBeUndefined();
+      expect(c.exception()).toBeUndefined();
     });
   });
 
@@ -76,6 +88,33 @@ describe('Future', () => {
       return order;
     });
     expect(order).toEqual(['after setResult', 'cb1', 'cb2:7', 'after add', 'late']);
+  });
+
+  test('callbacks of two futures, and one added once done, run in the order they were scheduled (as CPython 3.11)', async () => {
+    const log = await vrun(async () => {
+      const log: unknown[] = [];
+      const a = new Future<number>();
+      const b = new Future<number>();
+      const cb = (name: string) => (f: Future<number>) => log.push([name, f.result()]);
+      const a1 = cb('a1');
+      a.addDoneCallback(a1);
+      a.addDoneCallback(cb('a2'));
+      b.addDoneCallback(cb('b1'));
+      a.setResult(1);
+      b.setResult(2);
+      a.addDoneCallback(cb('a3'));
+      // Once done, the callbacks are scheduled: removing one is too late.
+      log.push(['removed', a.removeDoneCallback(a1)]);
+      await sleep(0);
+      return log;
+    });
+    expect(log).toEqual([
+      ['removed', 0],
+      ['a1', 1],
+      ['a2', 1],
+      ['b1', 2],
+      ['a3', 1],
+    ]);
   });
 
   test('removeDoneCallback removes every registration and returns the count', async () => {

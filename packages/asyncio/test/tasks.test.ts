@@ -14,6 +14,7 @@ import {
   sleep,
   type ExceptionContext,
 } from '@duet/asyncio';
+import { currentTaskOrUndefined } from '@duet/kernel';
 import { vrun } from './helpers';
 
 describe('Task', () => {
@@ -39,6 +40,21 @@ describe('Task', () => {
       expect(t.getName()).toBe('renamed');
       expect(String(t)).toContain("name='renamed'");
       expect(createTask(() => 1).getName()).toBe('Task-2');
+    });
+  });
+
+  test("the kernel task has the Task's name, a renaming included", async () => {
+    await vrun(async () => {
+      const kernelName = (): string => currentTaskOrUndefined()!.name;
+      const t = createTask(async () => {
+        const before = kernelName();
+        currentTask()!.setName('renamed');
+        return [before, kernelName()];
+      });
+      createTask(() => 1, { name: 'named' }); // a given name does not use up a number
+      expect(createTask(() => 1, { name: 7 as never }).getName()).toBe('7'); // str(name)
+      expect(await t).toEqual(['Task-2', 'renamed']);
+      expect(await createTask(kernelName)).toBe('Task-3');
     });
   });
 

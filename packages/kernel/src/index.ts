@@ -36,7 +36,7 @@ export {
   type CancelReason,
   type CancelScopeOptions,
 } from './cancel';
-export { Task, type TaskSink, type TaskState } from './task';
+export { Task, type TaskName, type TaskSink, type TaskState } from './task';
 export { RunVar, RunVarToken } from './runvar';
 export { ChildExit, type ChildAtRunEnd, type ChildProcessLike } from './child-process';
 export {

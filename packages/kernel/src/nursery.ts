@@ -15,7 +15,7 @@ import {
 import { checkFunction, checkOptions, checkSignal } from './validate';
 import { Abort, type Waitable } from './park';
 import type { Runner } from './runner';
-import { Task, type TaskSink } from './task';
+import { Task, type TaskName, type TaskSink } from './task';
 import * as taskLife from './task-life';
 import * as waits from './waits';
 
@@ -173,7 +173,9 @@ export class Nursery {
   }
 
   /**
-   * Starts `fn(...args)` as a child task named `name` and returns it (for facades).
+   * Starts `fn(...args)` as a child task named `name` and returns it (for facades). A facade
+   * whose tasks have their own object may pass that object as `name`: the kernel asks it for the
+   * name whenever the name is read, so a name made on first read costs nothing until then.
    *
    * With a `sink` the task is edge-native (asyncio's policy): its outcome goes to `sink` instead
    * of this nursery's aggregation, so its failure never cancels its siblings or reaches the
@@ -185,7 +187,7 @@ export class Nursery {
   spawn<A extends unknown[]>(
     fn: (...args: A) => unknown,
     args: A,
-    name?: string,
+    name?: TaskName,
     sink?: TaskSink,
   ): Task {
     checkFunction('startSoon()', fn);

@@ -32,7 +32,7 @@ import { HostTimer } from './host-timer';
 import { Idleness } from './idle';
 import type { RunOptions } from './run';
 import { Scheduler } from './scheduler';
-import { Task, type TaskSink } from './task';
+import { Task, type TaskName, type TaskSink } from './task';
 import * as taskLife from './task-life';
 import * as waits from './waits';
 
@@ -157,12 +157,18 @@ export class Runner {
   }
 
   /**
-   * Runs `callback` at the next batch, in FIFO order with task steps (asyncio's `call_soon`); for
+   * Runs `callback()` at the next batch, in FIFO order with task steps (asyncio's `call_soon`); for
    * a call at a later time, see {@link @duet/kernel!callAt}.
    */
-  callSoon(callback: () => void): void {
+  callSoon(callback: () => void): void;
+  /**
+   * Runs `callback(arg)` at the next batch, in FIFO order with task steps: a shared function and
+   * its argument instead of a closure per call, for facades that schedule many callbacks.
+   */
+  callSoon<A>(callback: (arg: A) => void, arg: A): void;
+  callSoon(callback: (arg: unknown) => void, arg?: unknown): void {
     if (typeof callback !== 'function') throw new TypeError('callSoon expects a function');
-    this.scheduler.callSoon(callback);
+    this.scheduler.callSoon(callback, arg);
   }
 
   /**
@@ -173,7 +179,7 @@ export class Runner {
   spawnSystemTask<A extends unknown[]>(
     fn: (...args: A) => unknown,
     args: A,
-    name?: string,
+    name?: TaskName,
     sink?: TaskSink,
   ): Task {
     return this.systemNursery.spawn(fn, args, name, sink);

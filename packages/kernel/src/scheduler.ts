@@ -20,7 +20,8 @@ const HOST_TURN_MS = 0;
 /** Task steps between two looks at the time for {@link HOST_TURN_MS}. */
 const WORK_PER_TIME_CHECK = 1;
 
-type ReadyItem = Task | (() => void);
+type Callback = (arg: unknown) => void;
+type ReadyItem = Task | Callback;
 
 const SETTLED: Promise<void> = Promise.resolve();
 
@@ -30,6 +31,12 @@ export class Scheduler {
   private ready: ReadyItem[] = [];
   /** The array of the last batch, emptied, to be the next `ready`: no array per batch. */
   private spare: ReadyItem[] = [];
+  /**
+   * The arguments of the callbacks in `ready`, in the same order: a callback with an argument
+   * needs no closure, and `ready` stays one slot per item. (`spareArgs` as `spare`.)
+   */
+  private readyArgs: unknown[] = [];
+  private spareArgs: unknown[] = [];
   /** Tasks woken by a batch that are not back in the kernel yet. */
   private stepping = 0;
   /** Host turns so far: a step is fresh while the turn it began in lasts. */
@@ -42,6 +49,9 @@ export class Scheduler {
   private cursor = 0;
   /** {@link Scheduler.continueBatch} is running: a step that ends inside it needs no help to go on. */
   private inBatch = false;
+  /** The arguments of the current batch's callbacks, and the next one's index. */
+  private currentArgs: unknown[] = [];
+  private argCursor = 0;
   /** A microtask that advances the scheduler is queued. */
   private advanceQueued = false;
   /** At most one: the host turn that runs a waiting batch whatever `stepping` says. */
@@ -59,14 +69,10 @@ export class Scheduler {
     return this.current !== null || this.ready.length !== 0;
   }
 
-  /** How many items wait for the next batch. */
-  get readyCount(): number {
-    return this.ready.length;
-  }
-
-  /** Queues `callback` for the next batch, in FIFO order with task steps. */
-  callSoon(callback: () => void): void {
-    this.ready.push(callback);
+  /** Queues `callback(arg)` for the next batch, in FIFO order with task steps. */
+  callSoon<A>(callback: (arg: A) => void, arg: A): void {
+    this.ready.push(callback as Callback);
+    this.readyArgs.push(arg);
     this.scheduleBatch();
   }
 
@@ -196,6 +202,9 @@ export class Scheduler {
     this.current = this.ready;
     this.ready = this.spare;
     this.cursor = 0;
+    this.currentArgs = this.readyArgs;
+    this.readyArgs = this.spareArgs;
+    this.argCursor = 0;
     this.continueBatch(force);
   }
 
@@ -223,7 +232,7 @@ export class Scheduler {
           return;
         }
         this.cursor++;
-        if (typeof item === 'function') this.runCallback(item);
+        if (typeof item === 'function') this.runCallback(item, this.currentArgs[this.argCursor++]);
         else this.step(item);
       }
     } finally {
@@ -233,6 +242,9 @@ export class Scheduler {
     const work = batch.length + 1;
     batch.length = 0;
     this.spare = batch;
+    const args = this.currentArgs;
+    if (args.length !== 0) args.length = 0; // most batches have no callback
+    this.spareArgs = args;
     if (this.stepping !== 0) {
       this.workSinceTimeCheck += work;
       return; // the last task to finish its step goes on from here
@@ -244,9 +256,9 @@ export class Scheduler {
     this.workSinceTimeCheck += work;
   }
 
-  private runCallback(callback: () => void): void {
+  private runCallback(callback: Callback, arg: unknown): void {
     try {
-      callback();
+      callback(arg);
     } catch (err) {
       this.runner.crash(err);
     }

@@ -26,6 +26,17 @@ export interface TaskExitWatcher {
   taskExited(task: Task): void;
 }
 
+/**
+ * A task's name: a string, or an object that gives it when asked (a facade's own task object,
+ * whose name may be made only when read and may change: see `Nursery.spawn`).
+ */
+export type TaskName =
+  | string
+  | {
+      /** The task's name now. */
+      getName(): string;
+    };
+
 let nextTaskId = 1;
 const NO_NURSERIES: ReadonlySet<Nursery> = new Set();
 
@@ -50,8 +61,8 @@ const FLAGS = [
 export class Task {
   /** A number unique in the process, for logs and dumps. */
   readonly id = nextTaskId++;
-  /** A name for humans: the function's name unless one was given. */
-  name: string;
+  // The name as given: a facade's task object names the task only when the name is read.
+  private nameSource: TaskName;
   /** The nursery this task belongs to; `null` for the root task. */
   parentNursery: Nursery | null;
   /** The runner of this task's run. */
@@ -110,14 +121,25 @@ export class Task {
     scope: CancelScope,
     fn: (...args: never[]) => unknown,
     args: unknown[],
-    name: string,
+    name: TaskName,
   ) {
     this.runner = runner;
     this.parentNursery = parentNursery;
     this.scope = scope;
     this.fn = fn;
     this.args = args;
-    this.name = name;
+    this.nameSource = name;
+  }
+
+  /** A name for humans: the function's name unless one was given. */
+  get name(): string {
+    const source = this.nameSource;
+    return typeof source === 'string' ? source : source.getName();
+  }
+
+  /** Renames the task (a name object given at spawn is dropped). */
+  set name(name: string) {
+    this.nameSource = name;
   }
 
   /** @internal The park is an `awaitForeign`: time must not autojump under it. */

@@ -124,3 +124,31 @@ describe('edge-native tasks (Nursery.spawn with a sink)', () => {
     ).rejects.toThrow(/a system task or kernel callback failed/);
   });
 });
+
+describe('task names given as an object (Nursery.spawn)', () => {
+  test('the name is asked for when read, so it may change; assigning a name replaces the object', async () => {
+    const names = await run(async () => {
+      let asked = 0;
+      const facade = {
+        label: 'first',
+        getName(): string {
+          asked++;
+          return this.label;
+        },
+      };
+      const seen: unknown[] = [];
+      await openNursery((n) => {
+        const t = n.spawn(async () => undefined, [], facade);
+        seen.push(asked); // nothing read the name yet
+        seen.push(t.name, String(t).endsWith(' first>'));
+        facade.label = 'second';
+        seen.push(t.name);
+        t.name = 'plain';
+        facade.label = 'third';
+        seen.push(t.name, asked);
+      });
+      return seen;
+    });
+    expect(names).toEqual([0, 'first', true, 'second', 'plain', 3]);
+  });
+});

@@ -1,6 +1,6 @@
 // The scheduler's rules (scheduler.ts): FIFO batches, callbacks in queue order with task steps,
 // a turn for the host between batches, and a task out in foreign work holding nobody else.
-import { checkpoint, currentRunner, openNursery, run } from '@duet/kernel';
+import { checkpoint, currentRunner, currentTaskOrUndefined, openNursery, run } from '@duet/kernel';
 
 test('tasks take their steps in FIFO order, one step each per batch', async () => {
   const log: string[] = [];
@@ -88,4 +88,37 @@ test('a task out in foreign work mid-step does not hold the other tasks back', a
     });
   });
   expect(log).toEqual(['other 0', 'other 1', 'other 2', 'foreign done']);
+});
+
+test('callSoon(fn, arg) calls fn with arg, in FIFO order with task steps', async () => {
+  const log: unknown[] = [];
+  const record = (arg: unknown): void => {
+    log.push(arg);
+  };
+  await run(async () => {
+    const runner = currentRunner();
+    runner.callSoon(record, 'first');
+    const resumed = checkpoint();
+    runner.callSoon(record, undefined);
+    runner.callSoon(record, record); // a function as the argument is not taken for a callback
+    await resumed;
+    log.push('task step');
+    await checkpoint();
+  });
+  expect(log).toEqual(['first', 'task step', undefined, record]);
+});
+
+test("a queued task is taken out of the queue, not a callback's argument that is that task", async () => {
+  const log: unknown[] = [];
+  await run(async () => {
+    const runner = currentRunner();
+    const task = currentTaskOrUndefined()!;
+    runner.callSoon((arg) => log.push(arg === task ? 'got the task' : arg), task);
+    runner.callSoon((arg) => log.push(arg), 'second');
+    await openNursery((nursery) => {
+      // A started checkpoint queued this task; the TypeError drops that queued step again.
+      expect(() => nursery.startSoon(checkpoint() as never)).toThrow(TypeError);
+    });
+  });
+  expect(log).toEqual(['got the task', 'second']);
 });

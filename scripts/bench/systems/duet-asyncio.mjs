@@ -54,7 +54,11 @@ export async function load() {
         taskGroup((tg) => {
           const tasks = [];
           return body({
-            spawn: (fn, ...args) => tasks.push(tg.createTask(() => fn(...args))),
+            // createTask takes a function of no arguments: one with arguments is wrapped, but a
+            // function that takes none is passed as is, as asyncio-style code does
+            // (`tg.createTask(child)`), not in a second closure of its own per task.
+            spawn: (fn, ...args) =>
+              tasks.push(tg.createTask(args.length === 0 ? fn : () => fn(...args))),
             cancel: () => {
               for (const task of tasks) task.cancel();
             },
