@@ -11,79 +11,93 @@ import {
   sleep,
 } from '@duet/trio';
 
-/** A receive stream over a PassThrough with `text` already buffered in it. */
-async function bufferedReceiver(text: string): Promise<ReadableReceiveStream> {
+/** A receive stream over a PassThrough with `data` already buffered in it. */
+async function bufferedReceiver(data: string): Promise<ReadableReceiveStream> {
   const source = new PassThrough();
   const stream = new ReadableReceiveStream(source);
-  source.write(text);
-  while (stream.bufferedBytes < text.length) await sleep(0.001);
+  source.write(data);
+  while (stream.bufferedBytes < data.length) await sleep(0.001);
   return stream;
 }
 
 const text = (bytes: Uint8Array): string => Buffer.from(bytes).toString();
 
+/** What happens in order when `op` runs right after another task was started. */
+async function orderWithAnotherTask(op: () => Promise<string>): Promise<string[]> {
+  const log: string[] = [];
+  await openNursery(async (nursery) => {
+    nursery.startSoon(async () => {
+      log.push('another task ran');
+    });
+    log.push(await op());
+  });
+  return log;
+}
+
+/** The error `op` raises inside an already cancelled scope. */
+async function errorWhenCancelled(op: () => Promise<unknown>): Promise<unknown> {
+  let error: unknown;
+  await new CancelScope().run(async (scope) => {
+    scope.cancel();
+    error = await op().then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+  });
+  return error;
+}
+
+/** Starts two tasks running `op` at once; what each got (`busy` for `BusyResourceError`). */
+async function twoAtOnce(op: () => Promise<string>): Promise<string[]> {
+  const log: string[] = [];
+  const attempt = async (name: string): Promise<void> => {
+    const got = await op().catch((err: unknown) =>
+      err instanceof BusyResourceError ? 'busy' : String(err),
+    );
+    log.push(`${name}: ${got}`);
+  };
+  await openNursery(async (nursery) => {
+    nursery.startSoon(attempt, 'first');
+    nursery.startSoon(attempt, 'second');
+  });
+  return log;
+}
+
 // Trio: every receive_some / send_all is a checkpoint, even when it does not block (checked with
 // Trio 0.22: another task runs during it, and a cancelled scope raises Cancelled before any byte
 // moves). These pin that for the fast paths, which do not wait.
 describe('ReadableReceiveStream and WritableSendStream are checkpoints, as in Trio', () => {
-  test('a receiveSome of buffered bytes is a schedule point', async () => {
-    const log = await run(async () => {
-      const stream = await bufferedReceiver('abc');
-      const log: string[] = [];
-      await openNursery(async (nursery) => {
-        nursery.startSoon(async () => {
-          log.push('another task ran');
-        });
-        log.push(`received ${text(await stream.receiveSome(1))}`);
-      });
-      await stream.aclose();
-      return log;
+  test('a receiveSome of buffered bytes and a sendAll that does not block are schedule points', async () => {
+    const logs = await run(async () => {
+      const receiver = await bufferedReceiver('abc');
+      const sender = new WritableSendStream(new PassThrough());
+      const logs = [
+        await orderWithAnotherTask(async () => `received ${text(await receiver.receiveSome(1))}`),
+        await orderWithAnotherTask(async () => {
+          await sender.sendAll('x');
+          return 'sent';
+        }),
+      ];
+      await receiver.aclose();
+      await sender.aclose();
+      return logs;
     });
-    expect(log).toEqual(['another task ran', 'received a']);
-  });
-
-  test('a receiveSome of buffered bytes in a cancelled scope raises Cancelled and consumes nothing', async () => {
-    const got = await run(async () => {
-      const stream = await bufferedReceiver('abc');
-      let error: unknown;
-      await new CancelScope().run(async (scope) => {
-        scope.cancel();
-        try {
-          await stream.receiveSome();
-        } catch (err) {
-          error = err;
-          throw err;
-        }
-      });
-      const after = text(await stream.receiveSome());
-      await stream.aclose();
-      return { error, after };
-    });
-    expect(got.error).toBeInstanceOf(Cancelled);
-    expect(got.after).toBe('abc');
+    expect(logs).toEqual([
+      ['another task ran', 'received a'],
+      ['another task ran', 'sent'],
+    ]);
   });
 
   test("a second receiveSome during the first one's schedule point raises BusyResourceError", async () => {
     // Trio's FdStream (process pipes) holds its conflict detector for the whole call.
     const log = await run(async () => {
       const stream = await bufferedReceiver('abc');
-      const log: string[] = [];
-      const receive = async (name: string): Promise<void> => {
-        try {
-          log.push(`${name} received ${text(await stream.receiveSome(1))}`);
-        } catch (err) {
-          log.push(`${name}: ${err instanceof BusyResourceError ? 'busy' : String(err)}`);
-        }
-      };
-      await openNursery(async (nursery) => {
-        nursery.startSoon(receive, 'first');
-        nursery.startSoon(receive, 'second');
-      });
-      log.push(`then received ${text(await stream.receiveSome())}`);
+      const log = await twoAtOnce(async () => text(await stream.receiveSome(1)));
+      log.push(`then ${text(await stream.receiveSome())}`);
       await stream.aclose();
       return log;
     });
-    expect(log).toEqual(['second: busy', 'first received a', 'then received bc']);
+    expect(log).toEqual(['second: busy', 'first: a', 'then bc']);
   });
 
   test('a failed source makes receiveSome raise BrokenResourceError once its bytes are read', async () => {
@@ -104,44 +118,25 @@ describe('ReadableReceiveStream and WritableSendStream are checkpoints, as in Tr
     expect((got.second as Error).message).toContain('disk on fire');
   });
 
-  test('a sendAll that does not block is a schedule point', async () => {
-    const log = await run(async () => {
-      const sink = new PassThrough();
-      const stream = new WritableSendStream(sink);
-      const log: string[] = [];
-      await openNursery(async (nursery) => {
-        nursery.startSoon(async () => {
-          log.push('another task ran');
-        });
-        await stream.sendAll('x');
-        log.push('sent');
-      });
-      await stream.aclose();
-      return log;
-    });
-    expect(log).toEqual(['another task ran', 'sent']);
-  });
-
-  test('a sendAll in a cancelled scope raises Cancelled and sends nothing', async () => {
+  test('in a cancelled scope, receiveSome and sendAll raise Cancelled and move no byte', async () => {
     const got = await run(async () => {
+      const receiver = await bufferedReceiver('abc');
       const sink = new PassThrough();
-      const stream = new WritableSendStream(sink);
-      let error: unknown;
-      await new CancelScope().run(async (scope) => {
-        scope.cancel();
-        try {
-          await stream.sendAll('never');
-        } catch (err) {
-          error = err;
-          throw err;
-        }
-      });
-      await stream.sendAll('after');
+      const sender = new WritableSendStream(sink);
+      const errors = [
+        await errorWhenCancelled(() => receiver.receiveSome()),
+        await errorWhenCancelled(() => sender.sendAll('never')),
+      ];
+      const received = text(await receiver.receiveSome());
+      await sender.sendAll('after');
       const written = String(sink.read());
-      await stream.aclose();
-      return { error, written };
+      await receiver.aclose();
+      await sender.aclose();
+      return { errors, received, written };
     });
-    expect(got.error).toBeInstanceOf(Cancelled);
+    expect(got.errors[0]).toBeInstanceOf(Cancelled);
+    expect(got.errors[1]).toBeInstanceOf(Cancelled);
+    expect(got.received).toBe('abc');
     expect(got.written).toBe('after');
   });
 
@@ -150,25 +145,17 @@ describe('ReadableReceiveStream and WritableSendStream are checkpoints, as in Tr
     const log = await run(async () => {
       const sink = new PassThrough();
       const stream = new WritableSendStream(sink);
-      const log: string[] = [];
-      const send = async (name: string): Promise<void> => {
-        try {
-          await stream.sendAll(name);
-          log.push(`${name} sent`);
-        } catch (err) {
-          log.push(`${name}: ${err instanceof BusyResourceError ? 'busy' : String(err)}`);
-        }
-      };
-      await openNursery(async (nursery) => {
-        nursery.startSoon(send, 'first');
-        nursery.startSoon(send, 'second');
+      let n = 0;
+      const log = await twoAtOnce(async () => {
+        const data = `${++n}|`;
+        await stream.sendAll(data);
+        return `sent ${data}`;
       });
-      await stream.sendAll('|third');
       log.push(`written ${String(sink.read())}`);
       await stream.aclose();
       return log;
     });
-    expect(log).toEqual(['second: busy', 'first sent', 'written first|third']);
+    expect(log).toEqual(['second: busy', 'first: sent 1|', 'written 1|']);
   });
 
   test('an error from the checks is a rejected promise, not a throw', async () => {
