@@ -18,6 +18,7 @@ export const DEFAULT_LIMIT = 2 ** 16;
 /** @internal `data` as a Buffer (a string as UTF-8); a `TypeError` for anything else. */
 export function bytesOf(data: Uint8Array | string, api: string, name = 'data'): Buffer {
   checkBytes(api, name, data);
+  if (Buffer.isBuffer(data)) return data;
   if (typeof data === 'string') return Buffer.from(data, 'utf8');
   return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 }
@@ -43,7 +44,10 @@ export class StreamReader implements AsyncIterable<NodeBuffer> {
   private buffer: Buffer = Buffer.alloc(0);
   private eof = false;
   private error: unknown = null;
-  private waiter: HostWait | null = null;
+  /** Where a read waits for data: one task at a time (`waiting`), made once per reader. */
+  private readonly waiter = new HostWait('StreamReader (waiting for incoming data)');
+  /** The `n` of the `read(n)` waiting for data. */
+  private readSize = 0;
   private sources: Readable[] = [];
   private paused = false;
   /** @internal Buffer everything without pausing (for `communicate`). */
@@ -62,7 +66,8 @@ export class StreamReader implements AsyncIterable<NodeBuffer> {
     const loop = getRunningLoop();
     const onData = (chunk: Buffer): void => {
       try {
-        this.feedData(chunk);
+        // The source's chunk is the reader's own: no copy (feedData copies what callers pass).
+        this.feed(chunk, !Buffer.isBuffer(chunk));
       } catch (err) {
         // A protocol callback failed (data after a user's feedEof()): as CPython's transports, a
         // fatal error reported to the loop that closes the transport; never a throw inside Node.
@@ -99,13 +104,18 @@ export class StreamReader implements AsyncIterable<NodeBuffer> {
     }
   }
 
-  /** Appends received bytes (asyncio's protocol side calls this). */
+  /** Appends received bytes (asyncio's protocol side calls this); they are copied, as in CPython. */
   feedData(data: Uint8Array): void {
+    this.feed(data, true);
+  }
+
+  /** Appends `data`, a copy of it unless the reader owns it (a chunk its source emitted). */
+  private feed(data: Uint8Array, copy: boolean): void {
     if (this.eof) throw new RuntimeError('feedData after feedEof');
     if (data.length === 0) return;
-    this.buffer =
-      this.buffer.length === 0 ? bytesOf(data, 'feedData()') : Buffer.concat([this.buffer, data]);
-    this.wakeWaiter();
+    const chunk = copy ? Buffer.from(bytesOf(data, 'feedData()')) : (data as Buffer);
+    this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+    this.waiter.wake();
     if (
       this.sources.length !== 0 &&
       !this._unbounded &&
@@ -120,15 +130,13 @@ export class StreamReader implements AsyncIterable<NodeBuffer> {
   /** Marks the end of the stream. */
   feedEof(): void {
     this.eof = true;
-    this.wakeWaiter();
+    this.waiter.wake();
   }
 
   /** Makes the waiting and next reads raise `error`. */
   setException(error: unknown): void {
     this.error = error;
-    const w = this.waiter;
-    this.waiter = null;
-    w?.fail(error);
+    this.waiter.fail(error);
   }
 
   /** The last exception set, or `null`. */
@@ -141,12 +149,6 @@ export class StreamReader implements AsyncIterable<NodeBuffer> {
     return this.eof && this.buffer.length === 0;
   }
 
-  private wakeWaiter(): void {
-    const w = this.waiter;
-    this.waiter = null;
-    w?.wake();
-  }
-
   private maybeResume(): void {
     if (this.paused && this.buffer.length <= this.limit) {
       this.paused = false;
@@ -154,52 +156,63 @@ export class StreamReader implements AsyncIterable<NodeBuffer> {
     }
   }
 
-  private async waitForData(api: string): Promise<void> {
-    if (this.waiter !== null) {
-      throw new RuntimeError(
-        `${api}() called while another task is already waiting for incoming data`,
+  /** Waits until data or EOF arrives (a rejected promise for a second waiter or at EOF). */
+  private waitForData(api: string): Promise<unknown> {
+    if (this.waiter.waiting) {
+      return Promise.reject(
+        new RuntimeError(`${api}() called while another task is already waiting for incoming data`),
       );
     }
-    if (this.eof) throw new RuntimeError(`${api}() waiting on a stream at EOF`);
+    if (this.eof) return Promise.reject(new RuntimeError(`${api}() waiting on a stream at EOF`));
     if (this.paused) {
       this.paused = false;
       for (const source of this.sources) source.resume();
     }
-    const wait = new HostWait(`StreamReader.${api}`, {
-      onAbort: () => {
-        if (this.waiter === wait) this.waiter = null;
-      },
-    });
-    this.waiter = wait;
-    await wait.wait();
+    return this.waiter.wait();
   }
 
+  /** The first `n` buffered bytes, taken out (a view: the buffer is never written to). */
   private take(n: number): Buffer {
-    const out = Buffer.from(this.buffer.subarray(0, n));
+    const out = this.buffer.subarray(0, n);
     this.buffer = this.buffer.subarray(n);
     this.maybeResume();
     return out;
   }
 
   /**
-   * Reads up to `n` bytes (`n` < 0: until EOF; 0: nothing). Returns an empty Buffer at EOF.
+   * Reads up to `n` bytes (`n` < 0: until EOF; 0: nothing). Returns an empty Buffer at EOF. With
+   * bytes buffered it returns them without yielding, as CPython's.
    */
-  async read(n = -1): Promise<NodeBuffer> {
-    checkNumber('read()', 'n', n, { integer: true });
-    if (this.error !== null) throw this.error;
-    if (n === 0) return Buffer.alloc(0);
-    if (n < 0) {
-      const parts: Buffer[] = [];
-      for (;;) {
-        const part = await this.read(this.limit);
-        if (part.length === 0) break;
-        parts.push(part);
-      }
-      return Buffer.concat(parts);
+  read(n = -1): Promise<NodeBuffer> {
+    try {
+      checkNumber('read()', 'n', n, { integer: true });
+    } catch (err) {
+      return Promise.reject(err);
     }
-    if (this.buffer.length === 0 && !this.eof) await this.waitForData('read');
+    if (this.error !== null) return Promise.reject(this.error);
+    if (n === 0) return Promise.resolve(Buffer.alloc(0));
+    if (n < 0) return this.readToEof();
+    if (this.buffer.length === 0 && !this.eof) {
+      this.readSize = n;
+      // A promise chain, not an async function: the hot read costs one promise besides the wait.
+      return this.waitForData('read').then(this.readWoken);
+    }
+    return Promise.resolve(this.take(Math.min(n, this.buffer.length)));
+  }
+
+  private readonly readWoken = (): NodeBuffer => {
     if (this.error !== null && this.buffer.length === 0) throw this.error;
-    return this.take(Math.min(n, this.buffer.length));
+    return this.take(Math.min(this.readSize, this.buffer.length));
+  };
+
+  private async readToEof(): Promise<NodeBuffer> {
+    const parts: Buffer[] = [];
+    for (;;) {
+      const part = await this.read(this.limit);
+      if (part.length === 0) break;
+      parts.push(part);
+    }
+    return Buffer.concat(parts);
   }
 
   /**

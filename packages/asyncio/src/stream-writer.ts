@@ -9,6 +9,9 @@ import { RuntimeError } from './errors';
 import { ConnectionResetError, toPythonError } from './stream-errors';
 import { StreamReader, bytesOf } from './stream-reader';
 
+/** What `drain()` returns when there is nothing to wait for. */
+const DRAINED: Promise<void> = Promise.resolve();
+
 /**
  * asyncio's `StreamWriter`: `write` buffers at once (no await); `await drain()` waits while the
  * buffer is above its high-water mark, so a writer that drains after each write cannot outrun a
@@ -81,16 +84,23 @@ export class StreamWriter {
    * Waits until the write buffer is below its high-water mark. Raises the connection's error, or
    * `ConnectionResetError('Connection lost')` once it is closed.
    */
-  async drain(): Promise<void> {
-    if (this.error !== null) throw this.error;
-    if (this.transport.destroyed || this.transport.closed) {
-      await checkpoint();
-      if (this.error !== null) throw this.error;
-      throw new ConnectionResetError('Connection lost');
-    }
+  drain(): Promise<void> {
+    if (this.error !== null) return Promise.reject(this.error);
+    if (this.transport.destroyed || this.transport.closed) return this.connectionLost();
     // Below the high-water mark there is nothing to wait for: CPython's drain() then returns
-    // without yielding (no schedule point, no cancel point), and so does this one.
-    if (!this.transport.writableNeedDrain) return;
+    // without yielding (no schedule point, no cancel point), and so does this one, with a promise
+    // made once.
+    if (!this.transport.writableNeedDrain) return DRAINED;
+    return this.waitDrained();
+  }
+
+  private async connectionLost(): Promise<never> {
+    await checkpoint();
+    if (this.error !== null) throw this.error;
+    throw new ConnectionResetError('Connection lost');
+  }
+
+  private async waitDrained(): Promise<void> {
     while (this.transport.writableNeedDrain && !this.transport.destroyed) {
       const wait = new HostWait('StreamWriter.drain', {
         onAbort: () => this.drainWaiters.delete(wait),

@@ -6,6 +6,7 @@ import {
   TimeoutError,
   RuntimeError,
   createTask,
+  currentTask,
   gather,
   getRunningLoop,
   run,
@@ -78,6 +79,57 @@ describe('asyncio streams', () => {
       return log;
     });
     expect(log).toEqual(['drained', 'another task ran']);
+  });
+
+  test('read() of buffered bytes neither yields nor takes a pending cancellation, as in CPython', async () => {
+    // CPython 3.11: read(n) with bytes buffered returns at once; a task whose cancel() is pending
+    // gets its bytes and is cancelled at its next yield.
+    const log = await run(async () => {
+      const reader = new StreamReader();
+      reader.feedData(Buffer.from('hello'));
+      const log: string[] = [];
+      const other = createTask(async () => {
+        log.push('another task ran');
+      });
+      log.push(`read ${(await reader.read(2)).toString()}`);
+      const cancelled = createTask(async () => {
+        currentTask()!.cancel();
+        log.push(`read ${(await reader.read(1)).toString()} with a cancel pending`);
+        await sleep(0);
+        log.push('not reached');
+      });
+      await expect(cancelled).rejects.toBeInstanceOf(CancelledError);
+      await other;
+      return log;
+    });
+    expect(log).toEqual(['read he', 'another task ran', 'read l with a cancel pending']);
+  });
+
+  test("feedData() copies the bytes, as CPython's bytearray buffer does; each read is the caller's own", async () => {
+    const got = await run(async () => {
+      const reader = new StreamReader();
+      const fed = new Uint8Array([1, 2, 3, 4]);
+      reader.feedData(fed);
+      fed.fill(9);
+      const first = await reader.read(2);
+      first.fill(8);
+      return [...first, ...(await reader.read(2))];
+    });
+    expect(got).toEqual([8, 8, 3, 4]);
+  });
+
+  test('a read while another task waits for data raises RuntimeError, as in CPython', async () => {
+    const got = await run(async () => {
+      const reader = new StreamReader();
+      const first = createTask(() => reader.read(5));
+      await sleep(0);
+      const second = await reader.read(5).catch((err: unknown) => err);
+      reader.feedData(Buffer.from('abc'));
+      return { second, first: (await first).toString() };
+    });
+    expect(got.second).toBeInstanceOf(RuntimeError);
+    expect((got.second as Error).message).toMatch(/already waiting for incoming data/);
+    expect(got.first).toBe('abc');
   });
 
   test('data after feedEof() on a live socket is a fatal protocol error, as in CPython, not a crash', async () => {

@@ -11,6 +11,7 @@ import { Readable, Writable } from 'node:stream';
 import {
   HostWait,
   cancelShieldedCheckpoint,
+  cancellationPending,
   checkMethods,
   checkpoint,
   checkpointIfCancelled,
@@ -42,6 +43,57 @@ export async function waitStreamClosed(stream: Readable | Writable): Promise<voi
   }
 }
 
+/**
+ * Trio's conflict detector: one task at a time in an operation, from its call until its promise
+ * settles (across the operation's final checkpoint too). The operations are promise chains rather
+ * than async functions, a hot path's fewer promises and reactions (and, with Node 20's
+ * AsyncLocalStorage, fewer promise-hook calls); `done` and `failed` end one as its last reaction,
+ * made once per stream instead of a closure per call.
+ */
+class ConflictDetector {
+  private held = false;
+
+  constructor(private readonly busyMessage: string) {}
+
+  get busy(): boolean {
+    return this.held;
+  }
+
+  /** `BusyResourceError` while an operation is in progress. */
+  check(): void {
+    if (this.held) throw new BusyResourceError(this.busyMessage);
+  }
+
+  /** Starts an operation; `BusyResourceError` while another one is in progress. */
+  enter(): void {
+    this.check();
+    this.held = true;
+  }
+
+  /** Ends the operation. */
+  leave(): void {
+    this.held = false;
+  }
+
+  /** Ends the operation with its result, as its last reaction. */
+  readonly done = <T>(value: T): T => {
+    this.held = false;
+    return value;
+  };
+
+  /** Ends the operation with `error`, as its last reaction (rethrows it). */
+  readonly failed = (error: unknown): never => {
+    this.held = false;
+    throw error;
+  };
+
+  /** Ends the operation with `error`, as its promise. */
+  reject(error: unknown): Promise<never> {
+    this.held = false;
+    return Promise.reject(error);
+  }
+}
+
 // ---- Node Readable -> ReceiveStream -------------------------------------------------------------
 
 /**
@@ -63,7 +115,11 @@ export class ReadableReceiveStream implements ReceiveStream {
   private eof = false;
   private error: unknown = undefined;
   private closed = false;
-  private busy = false;
+  private readonly receiving = new ConflictDetector(
+    'another task is already receiving on this stream',
+  );
+  /** The `maxBytes` of the receive in progress. */
+  private maxBytes = DEFAULT_RECEIVE_SIZE;
   private readonly waiter = new HostWait('receiveSome');
 
   /** The Node stream read from (made with `Readable.fromWeb` for a web `ReadableStream`). */
@@ -112,29 +168,41 @@ export class ReadableReceiveStream implements ReceiveStream {
     return this.size;
   }
 
-  async receiveSome(maxBytes = DEFAULT_RECEIVE_SIZE): Promise<Uint8Array> {
-    checkBufferSize('receiveSome()', 'maxBytes', maxBytes);
-    if (this.closed) throw new ClosedResourceError('this stream was closed');
-    if (this.busy) throw new BusyResourceError('another task is already receiving on this stream');
-    this.busy = true;
+  receiveSome(maxBytes = DEFAULT_RECEIVE_SIZE): Promise<Uint8Array> {
     try {
-      await checkpointIfCancelled();
-      let waited = false;
-      while (this.size === 0 && !this.eof && this.error === undefined) {
-        await this.waiter.wait();
-        waited = true;
-      }
-      if (this.size === 0 && this.error !== undefined) {
-        throw new BrokenResourceError(`the stream failed: ${describe(this.error)}`, {
-          cause: this.error,
-        });
-      }
-      const data = this.take(maxBytes);
-      if (!waited) await cancelShieldedCheckpoint();
-      return data;
-    } finally {
-      this.busy = false;
+      checkBufferSize('receiveSome()', 'maxBytes', maxBytes);
+      if (this.closed) throw new ClosedResourceError('this stream was closed');
+      this.receiving.enter();
+    } catch (err) {
+      return Promise.reject(err);
     }
+    this.maxBytes = maxBytes;
+    // The cancel point of every call: a checkpoint only when cancellation is pending.
+    if (cancellationPending())
+      return checkpointIfCancelled().then(this.receiveNow, this.receiving.failed);
+    return this.receiveNow();
+  }
+
+  /** Returns buffered bytes after a schedule point, or waits for some. */
+  private readonly receiveNow = (): Promise<Uint8Array> => {
+    if (this.nothingToReturn())
+      return this.waiter.wait().then(this.receiveWoken, this.receiving.failed);
+    if (this.size === 0 && this.error !== undefined)
+      return this.receiving.reject(streamFailed(this.error));
+    return cancelShieldedCheckpoint(this.take(this.maxBytes)).then(this.receiving.done);
+  };
+
+  /** After a wait (it was the schedule point): returns what came, or waits again. */
+  private readonly receiveWoken = (): Uint8Array | Promise<Uint8Array> => {
+    if (this.nothingToReturn())
+      return this.waiter.wait().then(this.receiveWoken, this.receiving.failed);
+    this.receiving.leave();
+    if (this.size === 0 && this.error !== undefined) throw streamFailed(this.error);
+    return this.take(this.maxBytes);
+  };
+
+  private nothingToReturn(): boolean {
+    return this.size === 0 && !this.eof && this.error === undefined;
   }
 
   private take(maxBytes: number): Uint8Array {
@@ -202,7 +270,7 @@ export class WritableSendStream implements SendStream {
   private error: unknown = undefined;
   private closed = false;
   private ended = false;
-  private busy = false;
+  private readonly sending = new ConflictDetector('another task is already sending on this stream');
   private readonly drainWait = new HostWait('sendAll (waiting for drain)');
 
   /** The Node stream written to (made with `Writable.fromWeb` for a web `WritableStream`). */
@@ -234,39 +302,52 @@ export class WritableSendStream implements SendStream {
 
   private enter(api: string): void {
     if (this.closed) throw new ClosedResourceError('this stream was closed');
-    if (this.busy) throw new BusyResourceError(`another task is already sending on this stream`);
+    this.sending.check();
     if (this.ended && api !== 'waitSendAllMightNotBlock')
       throw new ClosedResourceError(`${api}() after sendEof()`);
+    this.sending.enter();
   }
 
-  private checkBroken(): void {
-    if (this.error !== undefined) {
-      throw new BrokenResourceError(`the stream failed: ${describe(this.error)}`, {
-        cause: this.error,
-      });
-    }
-    if (this.writable.destroyed) throw new BrokenResourceError('the stream was destroyed');
+  private brokenError(): BrokenResourceError | null {
+    if (this.error !== undefined) return streamFailed(this.error);
+    if (this.writable.destroyed) return new BrokenResourceError('the stream was destroyed');
+    return null;
   }
 
-  async sendAll(data: Bytes): Promise<void> {
-    const buf = toBuffer(data, 'sendAll()');
-    this.enter('sendAll');
-    this.busy = true;
+  sendAll(data: Bytes): Promise<void> {
+    let buf: Buffer;
     try {
-      await checkpointIfCancelled();
-      this.checkBroken();
-      const flowing = this.writable.write(buf);
-      if (flowing) {
-        await cancelShieldedCheckpoint();
-      } else {
-        await this.waitDrain();
-        if (this.closed) throw new ClosedResourceError('the stream was closed during sendAll');
-        this.checkBroken();
-      }
-    } finally {
-      this.busy = false;
+      buf = toBuffer(data, 'sendAll()');
+      this.enter('sendAll');
+    } catch (err) {
+      return Promise.reject(err);
     }
+    // The cancel point of every call: a checkpoint only when cancellation is pending.
+    if (cancellationPending())
+      return checkpointIfCancelled().then(() => this.write(buf), this.sending.failed);
+    return this.write(buf);
   }
+
+  /** Writes `buf`; then a schedule point, or a wait for `'drain'` when Node's buffer is full. */
+  private write(buf: Buffer): Promise<void> {
+    const broken = this.brokenError();
+    if (broken !== null) return this.sending.reject(broken);
+    let flowing: boolean;
+    try {
+      flowing = this.writable.write(buf);
+    } catch (err) {
+      return this.sending.reject(err);
+    }
+    if (flowing) return cancelShieldedCheckpoint().then(this.sending.done);
+    return this.waitDrain().then(this.drained, this.sending.failed);
+  }
+
+  private readonly drained = (): void => {
+    this.sending.leave();
+    if (this.closed) throw new ClosedResourceError('the stream was closed during sendAll');
+    const broken = this.brokenError();
+    if (broken !== null) throw broken;
+  };
 
   private async waitDrain(): Promise<void> {
     while (this.writable.writableNeedDrain && !this.writable.destroyed && !this.closed) {
@@ -277,20 +358,19 @@ export class WritableSendStream implements SendStream {
 
   async waitSendAllMightNotBlock(): Promise<void> {
     this.enter('waitSendAllMightNotBlock');
-    this.busy = true;
     try {
       await checkpointIfCancelled();
       if (this.writable.writableNeedDrain) await this.waitDrain();
       else await cancelShieldedCheckpoint();
     } finally {
-      this.busy = false;
+      this.sending.leave();
     }
   }
 
   /** Ends the Node stream (the reader sees end of stream after the data already sent). */
   async sendEof(): Promise<void> {
     if (this.closed) throw new ClosedResourceError('this stream was closed');
-    if (this.busy) throw new BusyResourceError('another task is sending on this stream');
+    if (this.sending.busy) throw new BusyResourceError('another task is sending on this stream');
     await checkpointIfCancelled();
     if (!this.ended) {
       this.ended = true;
@@ -320,6 +400,8 @@ export class WritableSendStream implements SendStream {
   }
 }
 
-function describe(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+/** The error a stream operation raises once its Node stream has failed with `err`. */
+function streamFailed(err: unknown): BrokenResourceError {
+  const message = err instanceof Error ? err.message : String(err);
+  return new BrokenResourceError(`the stream failed: ${message}`, { cause: err });
 }

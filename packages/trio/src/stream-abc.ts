@@ -92,6 +92,7 @@ export interface HalfCloseableStream extends Stream {
 /** @internal `data` as a Buffer (a string as UTF-8); a `TypeError` for anything else. */
 export function toBuffer(data: Bytes, api: string, name = 'data'): Buffer {
   checkBytes(api, name, data);
+  if (Buffer.isBuffer(data)) return data;
   if (typeof data === 'string') return Buffer.from(data, 'utf8');
   return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 }
