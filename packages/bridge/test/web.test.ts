@@ -80,6 +80,12 @@ describe('iterate(ReadableStream)', () => {
 });
 
 describe('ReadableReceiveStream / WritableSendStream over web streams', () => {
+  // Node loads and compiles its fetch implementation (`Response`) on first use, which can take
+  // longer than a test's 5 s timeout on a loaded machine or under coverage: do it before.
+  beforeAll(async () => {
+    await new Response('warm-up').text();
+  }, 60_000);
+
   test('receives a web ReadableStream to its end, and aclose cancels one not finished', async () => {
     const text = await run(async () => {
       const body = new Response('hello web streams').body!;
