@@ -22,9 +22,12 @@ const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:
  * 2026-12-02 after the issue 17 bundle round (Trio 12,003 B, asyncio 16,666 B, kernel 11,620 B;
  * from 12,639 / 17,178 / 11,897 B): the facades keep their per-run state in maps by runner rather
  * than `RunVar`s, and `callAt`, `currentSignal`'s signals and the `waitAllTasksBlocked` list left
- * the hot classes.
+ * the hot classes. Raised the same day by the session's other merges (Trio 12,523 B, asyncio
+ * 17,328 B, kernel 12,142 B): what Trio's own tests ask of the kernel (misnested scope exits
+ * repaired, non-strict groups collapsed, cancel-point counts, broken lots: ~320 B), one-by-one
+ * stepping of a batch's tasks, and `callSoon(fn, arg)` with lazily named tasks.
  */
-const BUDGETS = { '@duet/trio': 12_250, '@duet/asyncio': 17_000, '@duet/kernel': 11_850 };
+const BUDGETS = { '@duet/trio': 12_780, '@duet/asyncio': 17_680, '@duet/kernel': 12_390 };
 
 /** Text only the lazily loaded chunks may hold, by the part it marks. */
 const LAZY_PARTS = { 'debug mode': 'Duet debug:', 'the diagnostics publisher': 'runId' };
