@@ -95,12 +95,23 @@ function entriesFromExports(pkgDir, pkg) {
   return input;
 }
 
-export function packageConfig(configUrl) {
+/**
+ * `ownChunks` names source modules (`src/<name>.ts`) that get a chunk of their own. A bundler
+ * places code by module, and a dist chunk is one module to it: code that only lazily imported
+ * chunks use but that sits in a chunk the entry needs loads eagerly in every bundle. A module used
+ * by a lazy chunk and otherwise only by public exports a program may not import belongs here.
+ */
+export function packageConfig(configUrl, { ownChunks = [] } = {}) {
   const pkgDir = path.dirname(fileURLToPath(configUrl));
   const pkg = JSON.parse(readFileSync(path.join(pkgDir, 'package.json'), 'utf8'));
   const input = entriesFromExports(pkgDir, pkg);
   const distDir = path.join(pkgDir, 'dist');
   rmSync(distDir, { recursive: true, force: true });
+
+  const ownChunkFiles = new Map(
+    ownChunks.map((name) => [path.join(pkgDir, 'src', `${name}.ts`), name]),
+  );
+  const manualChunks = (id) => ownChunkFiles.get(id);
 
   return {
     input,
@@ -159,6 +170,7 @@ export function packageConfig(configUrl) {
         format: 'es',
         entryFileNames: '[name].mjs',
         chunkFileNames: 'chunks/[name]-[hash].mjs',
+        manualChunks,
         sourcemap: true,
       },
       {
@@ -166,6 +178,7 @@ export function packageConfig(configUrl) {
         format: 'cjs',
         entryFileNames: '[name].cjs',
         chunkFileNames: 'chunks/[name]-[hash].cjs',
+        manualChunks,
         exports: 'named',
         sourcemap: true,
       },

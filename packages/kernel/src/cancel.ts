@@ -512,18 +512,6 @@ export class CancelScope {
       if (target.effective) cancelDelivery.deliverCancel(task);
     }
   }
-
-  /** @internal The scopes from this one outwards, for dumps. */
-  describe(now: number): string {
-    const parts: string[] = [];
-    if (this.when !== Infinity) {
-      const left = this.when - now;
-      parts.push(left > 0 ? `deadline in ${left.toFixed(3)} s` : 'deadline passed');
-    }
-    if (this.shieldValue) parts.push('shield');
-    if (this.called) parts.push(`cancelled (${this.reason})`);
-    return parts.length === 0 ? 'scope' : `scope (${parts.join(', ')})`;
-  }
 }
 
 const CHECKED: Promise<void> = Promise.resolve();

@@ -25,7 +25,6 @@ export class Idleness {
     private readonly runner: Runner,
     /** The run's clock if it jumps (autojump drives it), else null. */
     private readonly jumping: JumpingClock | null,
-    private readonly detectDeadlock: boolean,
   ) {}
 
   /** Look at the next host turn whether the run is idle. */
@@ -77,9 +76,9 @@ export class Idleness {
       jump = true;
     }
     if (delay === Infinity) {
-      if (this.detectDeadlock && runner.deadlines.size === 0) {
-        runner.hang('deadlock: every task is waiting and nothing is scheduled to wake any of them');
-      }
+      const watchdog = runner.watchdog;
+      if (watchdog !== null && watchdog.detectsDeadlock && runner.deadlines.size === 0)
+        watchdog.deadlocked();
       return;
     }
     if (this.timer !== null) clearTimeout(this.timer);

@@ -42,12 +42,25 @@ export interface TaskTree {
   systemTasks: TaskNode[];
 }
 
+/** An entered scope in words: its deadline, shield and cancellation. */
+function describeScope(scope: CancelScope, now: number): string {
+  const parts: string[] = [];
+  // Entered, so `deadline` is the absolute one; a reason is set exactly when it was cancelled.
+  if (scope.deadline !== Infinity) {
+    const left = scope.deadline - now;
+    parts.push(left > 0 ? `deadline in ${left.toFixed(3)} s` : 'deadline passed');
+  }
+  if (scope.shield) parts.push('shield');
+  if (scope.cancelReason !== null) parts.push(`cancelled (${scope.cancelReason})`);
+  return parts.length === 0 ? 'scope' : `scope (${parts.join(', ')})`;
+}
+
 function ownScopes(task: Task, now: number): string[] {
   const stop = task.parentNursery?.cancelScope ?? null;
   const out: string[] = [];
   let scope: CancelScope | null = task.scope;
   while (scope !== null && scope !== stop && scope.parent !== null) {
-    if (!isNurseryScope(task, scope)) out.push(scope.describe(now));
+    if (!isNurseryScope(task, scope)) out.push(describeScope(scope, now));
     scope = scope.parent;
   }
   return out;
@@ -71,7 +84,7 @@ function describeTask(task: Task, now: number): TaskNode {
 
 function describeNursery(nursery: Nursery, now: number): NurseryNode {
   return {
-    scope: nursery.cancelScope.describe(now),
+    scope: describeScope(nursery.cancelScope, now),
     children: [...nursery.childTasks].map((t) => describeTask(t, now)),
   };
 }

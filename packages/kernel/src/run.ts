@@ -57,20 +57,18 @@ export const RUN_OPTIONS: readonly string[] = [
   'signal',
 ];
 
-/**
- * Node's event loop ran out of work while a run is pending: no timer, socket or callback is left
- * that could wake a task. Without this the process would exit silently (code 13 under ESM, 0 under
- * CommonJS with `run()` never settled); the run fails with the tree instead.
- */
-const EXIT_REASON =
-  'deadlock: the process has nothing left to do, but tasks of this run are still waiting ' +
-  '(each waits for something nobody will provide; see what each waits on below)';
-
 /** The runs still pending, told when Node's event loop runs dry: one process listener for all. */
 const pendingRuns = new Set<Runner>();
 
+/**
+ * Node's event loop ran dry: each pending run fails with the tree of what its tasks wait on (see
+ * the watchdog). Loading the watchdog chunk is work for the loop, so the process waits for it.
+ */
 function onBeforeExit(): void {
-  for (const runner of [...pendingRuns]) runner.hang(EXIT_REASON);
+  const runners = [...pendingRuns];
+  void import('./watchdog').then((m) => {
+    for (const runner of runners) m.hangAtExit(runner);
+  });
 }
 
 function watchForExit(runner: Runner): void {
@@ -153,17 +151,30 @@ export function run(first: unknown, ...rest: unknown[]): Promise<unknown> {
   const debug = options.debug ?? process.env['DUET_DEBUG'] === '1';
   const debugOptions = debug === false ? null : debug === true ? {} : debug;
   const observed = diagnosticsObserved();
-  if (debugOptions === null && !observed) return startRun(new Runner(options, main, args, null));
-  // Debug mode and the diagnostics publisher are chunks of their own, loaded when a run needs
-  // them: a program that uses neither does not carry them. Such a run starts once they are loaded
-  // (a few microtasks later).
+  const dumpSignal =
+    options.dumpOnSignal ?? ((process.env['DUET_DUMP_ON'] as string | undefined) || null);
+  const watched = options.hangDetection !== undefined || dumpSignal !== null;
+  if (debugOptions === null && !observed && !watched) {
+    return startRun(new Runner(options, main, args, null));
+  }
+  // Debug mode, the diagnostics publisher and the watchdog are chunks of their own, loaded when a
+  // run needs them: a program that uses none does not carry them. Such a run starts once they are
+  // loaded (a few microtasks later).
   return Promise.all([
     debugOptions === null ? null : import('./debug'),
     observed ? import('./publisher') : null,
-  ]).then(([debugModule, publisherModule]) => {
+    watched ? import('./watchdog') : null,
+  ]).then(([debugModule, publisherModule, watchdogModule]) => {
     const monitor = debugModule === null ? null : new debugModule.DebugMonitor(debugOptions!);
     const runner = new Runner(options, main, args, monitor);
     if (publisherModule !== null) runner.instruments.add(publisherModule.publisher(runner));
+    if (watchdogModule !== null) {
+      runner.watchdog = new watchdogModule.Watchdog(runner, {
+        deadlock: options.hangDetection?.deadlock ?? false,
+        realTimeout: options.hangDetection?.realTimeout,
+        dumpSignal,
+      });
+    }
     return startRun(runner);
   });
 }

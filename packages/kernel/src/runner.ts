@@ -25,7 +25,6 @@ import {
   newCancelled,
 } from './errors';
 import { InstrumentSet, type Instrument } from './instruments';
-import { formatTaskTree, taskTree } from './introspect';
 import { Nursery } from './nursery';
 import type { Waitable } from './park';
 import { HostTimer } from './host-timer';
@@ -35,6 +34,7 @@ import { Scheduler } from './scheduler';
 import { Task, type TaskName, type TaskSink } from './task';
 import * as taskLife from './task-life';
 import * as waits from './waits';
+import type { Watchdog } from './watchdog';
 
 /** The engine of one run. Reach it with {@link currentRunner}; user code rarely needs it. */
 export class Runner {
@@ -70,8 +70,8 @@ export class Runner {
   readonly done: Promise<unknown>;
   /** @internal The debug checks, or null outside debug mode. */
   readonly debug: DebugMonitor | null;
-  private hangTimer: NodeJS.Timeout | null = null;
-  private readonly dumpSignal: string | null;
+  /** @internal Hang detection and the signal dump, or null when the run asked for neither. */
+  watchdog: Watchdog | null = null;
   private readonly outsideSignal: AbortSignal | null;
 
   /** @internal Made by `run()`, which then calls {@link Runner.start}. */
@@ -84,16 +84,7 @@ export class Runner {
     this.clock = options.clock ?? new SystemClock();
     this.jumping = jumpingClock(this.clock);
     this.debug = debug;
-    this.idle = new Idleness(this, this.jumping, options.hangDetection?.deadlock ?? false);
-    const realTimeout = options.hangDetection?.realTimeout;
-    if (realTimeout !== undefined) {
-      this.hangTimer = setTimeout(
-        () => this.hang(`the run passed its real-time limit of ${realTimeout} s`),
-        realTimeout * 1000,
-      );
-    }
-    this.dumpSignal =
-      options.dumpOnSignal ?? ((process.env['DUET_DUMP_ON'] as string | undefined) || null);
+    this.idle = new Idleness(this, this.jumping);
     for (const instrument of options.instruments ?? []) this.instruments.add(instrument);
     this.done = new Promise((resolve, reject) => {
       this.settle = { resolve, reject };
@@ -112,7 +103,7 @@ export class Runner {
     const inspect = process.env['DUET_INSPECT'];
     if (inspect !== undefined && inspect !== '' && inspect !== '0') this.loadInspector(inspect);
     if (this.instruments.list.length !== 0) this.instruments.call('beforeRun');
-    if (this.dumpSignal !== null) process.on(this.dumpSignal, this.dumpTree);
+    this.watchdog?.start();
     taskLife.taskSpawned(this.rootTask);
     if (this.outsideSignal !== null) this.rootScope.listen(this.outsideSignal);
   }
@@ -130,17 +121,12 @@ export class Runner {
     );
   }
 
-  private readonly dumpTree = (): void => {
-    process.stderr.write(formatTaskTree(taskTree(this)) + '\n');
-  };
-
   /**
-   * @internal Fails the run at once with a {@link HangError} showing the task tree, and cancels
-   * everything.
+   * @internal Fails the run at once with `error` (made by the watchdog, with the task tree), and
+   * cancels everything; the first hang wins.
    */
-  hang(reason: string): void {
+  failHung(error: HangError): void {
     if (this.finished || this.internalError instanceof HangError) return;
-    const error = new HangError(`${reason}\n${formatTaskTree(taskTree(this))}`);
     this.settle.reject(error);
     this.crash(error);
   }
@@ -243,7 +229,6 @@ export class Runner {
     this.finished = true;
     this.clearHostHandles();
     this.debug?.close();
-    if (this.dumpSignal !== null) process.off(this.dumpSignal, this.dumpTree);
     this.rootScope.stopListening();
     if (this.jumping !== null) this.jumping._onChange = null;
     if (this.instruments.list.length !== 0) this.instruments.call('afterRun');
@@ -276,8 +261,7 @@ export class Runner {
     this.hostTimer.clear();
     this.idle.clear();
     this.scheduler.clear();
-    if (this.hangTimer !== null) clearTimeout(this.hangTimer);
-    this.hangTimer = null;
+    this.watchdog?.stop();
   }
 
   /** @internal Turns the deadlines that are due into their effects (cancels, wake-ups, calls). */
