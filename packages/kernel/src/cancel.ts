@@ -464,13 +464,41 @@ export class CancelScope {
     return !this.shieldValue && !this.abandoned && this.parent !== null && this.parent.effective;
   }
 
-  /** @internal Recomputes `effective` here and below, delivering cancellation where it comes into force. */
+  /**
+   * @internal Recomputes `effective` here and below, delivering cancellation where it comes into
+   * force. Walks the tree in pre-order with a stack of its own, not by recursion: scopes nest as
+   * deep as a program likes (thousands deep overflowed Node 22's call stack).
+   */
   recompute(): void {
+    if (!this.recomputeOne() || this.children === null) return;
+    const pending: CancelScope[] = [];
+    CancelScope.pushChildren(pending, this);
+    while (pending.length !== 0) {
+      const scope = pending.pop()!;
+      if (scope.recomputeOne()) CancelScope.pushChildren(pending, scope);
+    }
+  }
+
+  /** Pushes `scope`'s children on `stack` so that popping visits them in the order they entered. */
+  private static pushChildren(stack: CancelScope[], scope: CancelScope): void {
+    if (scope.children === null) return;
+    const from = stack.length;
+    for (const child of scope.children) stack.push(child);
+    // Reverse the pushed run in place: the first child is popped first.
+    for (let i = from, j = stack.length - 1; i < j; i++, j--) {
+      const t = stack[i]!;
+      stack[i] = stack[j]!;
+      stack[j] = t;
+    }
+  }
+
+  /** Recomputes `effective` of this scope alone; true if it changed (its children must follow). */
+  private recomputeOne(): boolean {
     const effective =
       this.called ||
       this.abandoned ||
       (!this.shieldValue && this.parent !== null && this.parent.effective);
-    if (effective === this.effective) return;
+    if (effective === this.effective) return false;
     this.effective = effective;
     if (effective) {
       this.controller?.abort(newCancelled(this.reasonMessage));
@@ -482,7 +510,7 @@ export class CancelScope {
           if (task.scope === this) cancelDelivery.deliverCancel(task);
       }
     }
-    if (this.children !== null) for (const child of this.children) child.recompute();
+    return true;
   }
 
   private addChild(child: CancelScope): void {
