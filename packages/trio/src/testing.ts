@@ -1,6 +1,7 @@
 /**
  * `@duet/trio/testing`: Trio's `trio.testing` — a virtual clock, waiting for everything to block,
- * forcing an order across tasks, checking that code checkpoints, and a Jest adapter.
+ * forcing an order across tasks, checking that code checkpoints, in-memory and lockstep streams,
+ * and a Jest adapter.
  *
  * @packageDocumentation
  * @module @duet/trio/testing
@@ -24,11 +25,15 @@ import {
   type TestClockOption,
   checkFunction,
   checkNumber,
+  checkInstance,
   checkOptions,
   RUN_OPTIONS,
 } from '@duet/kernel';
 import { run, type RunOptions } from './run';
+import type { SocketStream } from './socket-stream';
 import { Event } from './sync';
+import { openTcpStream } from './tcp-connect';
+import { SocketListener } from './tcp-listen';
 
 export {
   MockClock,
@@ -37,6 +42,17 @@ export {
   type MockClockOptions,
   type TestClockOption,
 } from '@duet/kernel';
+export {
+  MemoryReceiveStream,
+  MemorySendStream,
+  memoryStreamOneWayPair,
+  memoryStreamPair,
+  memoryStreamPump,
+  type MemoryReceiveStreamOptions,
+  type MemorySendStreamOptions,
+  type StreamHook,
+} from './memory-streams';
+export { lockstepStreamOneWayPair, lockstepStreamPair } from './lockstep-streams';
 
 /**
  * `trio.testing.Sequencer`: makes blocks in different tasks run in a fixed order. `seq.run(n, fn)`
@@ -175,6 +191,30 @@ export function assertNoCheckpoints<T>(fn: () => Promise<T> | T): Promise<T> {
         message: `assertNoCheckpoints: the code checkpointed (${schedule} schedule point(s), ${cancel} cancel point(s))`,
       });
   });
+}
+
+/**
+ * `trio.testing.open_stream_to_socket_listener`: connects to `listener` and returns the client
+ * end. A listener bound to every address (`0.0.0.0` or `::`) is reached over loopback.
+ *
+ * @example
+ * ```ts
+ * const [listener] = await openTcpListeners(0, { host: '127.0.0.1' });
+ * const client = await openStreamToSocketListener(listener);
+ * const server = await listener.accept();
+ * ```
+ */
+export async function openStreamToSocketListener(listener: SocketListener): Promise<SocketStream> {
+  checkInstance(
+    'openStreamToSocketListener()',
+    'listener',
+    listener,
+    SocketListener,
+    'a SocketListener',
+  );
+  const { address, port } = listener.getsockname();
+  const host = address === '0.0.0.0' ? '127.0.0.1' : address === '::' ? '::1' : address;
+  return openTcpStream(host, port);
 }
 
 /**
