@@ -9,6 +9,11 @@ import type { JumpingClock } from './clock';
 import type { Runner } from './runner';
 import type { IdleWaiters } from './wait-all-blocked';
 
+/** Every live task is parked, in a kernel wait or a foreign one. */
+function allParked(runner: Runner): boolean {
+  return runner.liveTasks === runner.blockedTasks + runner.hostWaits;
+}
+
 /** @internal Owned by the {@link Runner}: its idle check, idle timer and idle waiters. */
 export class Idleness {
   /** Batches started so far: an idle timer acts only if none started since it was armed. */
@@ -53,21 +58,26 @@ export class Idleness {
       if (runner.scheduler.hasWork()) return;
     }
     if (runner.instruments.list.length !== 0) runner.instruments.call('beforeIdle');
-    if (runner.liveTasks === runner.blockedTasks) this.onAllBlocked();
+    if (allParked(runner)) this.onAllBlocked();
     runner.hostTimer.arm();
   };
 
-  /** Every task is parked in a kernel wait: wake `waitAllTasksBlocked` callers or autojump the clock. */
+  /**
+   * Every task is parked: wake `waitAllTasksBlocked` callers, or, if no task waits on the host
+   * (which may wake it at any time), autojump the clock or report a deadlock.
+   */
   private onAllBlocked(): void {
     const runner = this.runner;
     const cushion = this.waiters?.firstCushion();
     let delay = cushion ?? Infinity;
     let jump = false;
     const clock = this.jumping;
+    const hostWaits = runner.hostWaits !== 0;
     // As Trio: while a task waits in waitAllTasksBlocked, it wakes first and time does not jump,
     // whatever its cushion (real seconds) and the threshold.
     if (
       clock !== null &&
+      !hostWaits &&
       cushion === undefined &&
       runner.deadlines.size !== 0 &&
       clock.autojumpThreshold < delay
@@ -77,7 +87,12 @@ export class Idleness {
     }
     if (delay === Infinity) {
       const watchdog = runner.watchdog;
-      if (watchdog !== null && watchdog.detectsDeadlock && runner.deadlines.size === 0)
+      if (
+        watchdog !== null &&
+        watchdog.detectsDeadlock &&
+        !hostWaits &&
+        runner.deadlines.size === 0
+      )
         watchdog.deadlocked();
       return;
     }
@@ -90,7 +105,9 @@ export class Idleness {
     const activity = this.activity;
     this.timer = setTimeout(() => {
       this.timer = null;
-      if (this.activity === activity && runner.liveTasks === runner.blockedTasks) this.act(jump);
+      // A jump also needs the host to wait on nobody still.
+      if (this.activity === activity && allParked(runner) && !(jump && runner.hostWaits !== 0))
+        this.act(jump);
     }, delay * 1000);
   }
 

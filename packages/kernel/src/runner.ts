@@ -64,6 +64,8 @@ export class Runner {
   liveTasks = 0;
   /** @internal Tasks parked in kernel waits (not foreign ones). */
   blockedTasks = 0;
+  /** @internal Tasks parked in foreign waits (a socket, a Promise, a thread): the host wakes them. */
+  hostWaits = 0;
   private internalError: unknown = NO_ERROR;
   private settle!: { resolve(value: unknown): void; reject(err: unknown): void };
   /** @internal Resolves when the run has finished. */

@@ -72,7 +72,11 @@ function stopMisusedTask(task: Task, error: RuntimeError): void {
   task.runner.taskExited(task, true, error);
 }
 
-/** Parks `task` on `on`; `foreign` waits do not count as blocked for autojump. */
+/**
+ * Parks `task` on `on`. A `foreign` wait (the host wakes it) counts as blocked for
+ * `waitAllTasksBlocked`, as Trio counts a task waiting for I/O, but not for autojump or deadlock
+ * detection: the host may wake it at any time.
+ */
 export function park(task: Task, on: Waitable, foreign: boolean): Promise<unknown> {
   if (!canPark(task, on)) return NEVER;
   task.cancelPoints++;
@@ -85,7 +89,8 @@ export function park(task: Task, on: Waitable, foreign: boolean): Promise<unknow
   task.rejectWake = capturedReject;
   task.parkedOn = on;
   task.foreignWait = foreign;
-  if (!foreign) runner.blockedTasks++;
+  if (foreign) runner.hostWaits++;
+  else runner.blockedTasks++;
   if (runner.instruments.list.length !== 0) runner.instruments.call('afterTaskStep', task);
   // Through the runner: cancel delivery (cancel-delivery.ts) builds on this module.
   if (task.cancelPending) runner.attemptAbort(task);
@@ -155,7 +160,8 @@ export function unpark(task: Task): Waitable {
   const on = task.parkedOn;
   if (on === null) throw new KernelInternalError(`${task} was woken but is not parked`);
   task.parkedOn = null;
-  if (!task.foreignWait) task.runner.blockedTasks--;
+  if (task.foreignWait) task.runner.hostWaits--;
+  else task.runner.blockedTasks--;
   task.foreignWait = false;
   return on;
 }
