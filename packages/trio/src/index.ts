@@ -91,6 +91,7 @@ export {
 } from './errors';
 export {
   DEFAULT_RECEIVE_BUFFER,
+  acloseForcefully,
   DEFAULT_RECEIVE_SIZE,
   type AsyncResource,
   type Bytes,

@@ -4,7 +4,7 @@
  * The implementations: `node-streams.ts` (over Node streams), `stapled.ts`, `buffered.ts`,
  * `socket-stream.ts`.
  */
-import { checkBytes, checkNumber } from '@duet/kernel';
+import { CancelScope, checkBytes, checkMethods, checkNumber } from '@duet/kernel';
 
 /** What `sendAll` accepts: bytes, or a string sent as UTF-8. */
 export type Bytes = Uint8Array | string;
@@ -119,4 +119,21 @@ export async function* untilEmpty<T extends { length: number }>(
     if (chunk.length === 0) return;
     yield chunk;
   }
+}
+
+/**
+ * `trio.aclose_forcefully`: closes `resource` as fast as possible, in a cancelled scope, so a
+ * resource with a graceful close (a handshake, a flush) skips it. The resource is closed when
+ * this returns.
+ *
+ * @example
+ * ```ts
+ * await acloseForcefully(stream); // no goodbye, no waiting for the peer
+ * ```
+ */
+export async function acloseForcefully(resource: AsyncResource): Promise<void> {
+  checkMethods('acloseForcefully()', 'resource', resource, ['aclose'], 'an AsyncResource');
+  const scope = new CancelScope();
+  scope.cancel();
+  await scope.run(() => resource.aclose());
 }
