@@ -5,6 +5,7 @@ import { AssertionError } from 'node:assert';
 import {
   StapledStream,
   acloseForcefully,
+  awaitForeign,
   checkpoint,
   openTcpListeners,
   type SocketStream,
@@ -49,14 +50,45 @@ test(
         const client = await openStreamToSocketListener(listener!);
         return [client, await listener!.accept()];
       };
+      // Clogged, both ways (the two-way checks flip the pair): each end has written until even
+      // the kernel's socket buffers are full (Node's buffer stays past its high-water mark for
+      // 100 ms), so a sendAll waits for the peer to read.
+      const clog = async (stream: SocketStream): Promise<void> => {
+        const chunk = Buffer.alloc(1 << 20, 0x78);
+        for (;;) {
+          if (stream.socket.write(chunk)) continue;
+          const drained = await awaitForeign(
+            new Promise<boolean>((resolve) => {
+              const onDrain = () => {
+                clearTimeout(timer);
+                resolve(true);
+              };
+              const timer = setTimeout(() => {
+                stream.socket.off('drain', onDrain);
+                resolve(false);
+              }, 100);
+              stream.socket.once('drain', onDrain);
+            }),
+          );
+          if (!drained) return;
+        }
+      };
+      const makeCloggedPair = async (): Promise<[SocketStream, SocketStream]> => {
+        const [client, server] = await makePair();
+        await clog(client);
+        await clog(server);
+        return [client, server];
+      };
       try {
-        await checkHalfCloseableStream(makePair, null);
+        await checkHalfCloseableStream(makePair, makeCloggedPair);
       } finally {
         await listener!.aclose();
       }
     },
-    { clock: 'system' },
+    // A dozen clogged pairs, each filled until 100 ms pass without a drain: give it real time.
+    { clock: 'system', hangDetection: { deadlock: true, realTimeout: 60 } },
   ),
+  90_000,
 );
 
 describe('a stream that breaks a rule fails the checks, naming the rule', () => {
