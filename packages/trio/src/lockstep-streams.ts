@@ -5,6 +5,7 @@
  */
 import { ParkingLot, checkpoint } from '@duet/kernel';
 import { ConflictDetector } from './conflict';
+import { ClosesAtOnce } from './memory-streams';
 import { BrokenResourceError, ClosedResourceError } from './errors';
 import { StapledStream } from './stapled';
 import {
@@ -96,8 +97,10 @@ class LockstepPipe {
   }
 }
 
-class LockstepSendStream implements SendStream {
-  constructor(private readonly pipe: LockstepPipe) {}
+class LockstepSendStream extends ClosesAtOnce implements SendStream {
+  constructor(private readonly pipe: LockstepPipe) {
+    super();
+  }
 
   async sendAll(data: Bytes): Promise<void> {
     const bytes = Buffer.from(toBuffer(data, 'sendAll()'));
@@ -111,19 +114,12 @@ class LockstepSendStream implements SendStream {
   close(): void {
     this.pipe.closeSender();
   }
-
-  async aclose(): Promise<void> {
-    this.close();
-    await checkpoint();
-  }
-
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.aclose();
-  }
 }
 
-class LockstepReceiveStream implements ReceiveStream {
-  constructor(private readonly pipe: LockstepPipe) {}
+class LockstepReceiveStream extends ClosesAtOnce implements ReceiveStream {
+  constructor(private readonly pipe: LockstepPipe) {
+    super();
+  }
 
   async receiveSome(maxBytes?: number): Promise<Uint8Array> {
     if (maxBytes !== undefined) checkBufferSize('receiveSome()', 'maxBytes', maxBytes);
@@ -132,15 +128,6 @@ class LockstepReceiveStream implements ReceiveStream {
 
   close(): void {
     this.pipe.closeReceiver();
-  }
-
-  async aclose(): Promise<void> {
-    this.close();
-    await checkpoint();
-  }
-
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.aclose();
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {

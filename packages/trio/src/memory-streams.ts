@@ -86,6 +86,26 @@ export class ByteQueue {
   }
 }
 
+/**
+ * A test stream that closes at once: `close()` is synchronous, `aclose()` is `close()`
+ * and then a checkpoint, as in Trio's memory and lockstep streams.
+ */
+export abstract class ClosesAtOnce {
+  /** Closes the stream at once, without a checkpoint. */
+  abstract close(): void;
+
+  /** `close()`, then a checkpoint. */
+  async aclose(): Promise<void> {
+    this.close();
+    await checkpoint();
+  }
+
+  /** Closes it (as `aclose()`), for `await using`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.aclose();
+  }
+}
+
 /** Options of {@link MemorySendStream}: its hooks (each can also be set later as a property). */
 export interface MemorySendStreamOptions {
   /** Awaited at the end of every `sendAll`, after the data is in the buffer. */
@@ -110,7 +130,7 @@ export interface MemorySendStreamOptions {
  * stream.getDataNowait(); // the bytes of 'hello'
  * ```
  */
-export class MemorySendStream implements SendStream {
+export class MemorySendStream extends ClosesAtOnce implements SendStream {
   /** Awaited at the end of every `sendAll`, after the data is in the buffer. */
   sendAllHook: StreamHook | null;
   /** Awaited by every `waitSendAllMightNotBlock`. */
@@ -122,6 +142,7 @@ export class MemorySendStream implements SendStream {
   private closed = false;
 
   constructor(options: MemorySendStreamOptions = {}) {
+    super();
     const api = 'new MemorySendStream()';
     checkOptions(api, options, ['sendAllHook', 'waitSendAllMightNotBlockHook', 'closeHook']);
     checkHook(api, options.sendAllHook);
@@ -159,17 +180,6 @@ export class MemorySendStream implements SendStream {
     this.closed = true;
     this.outgoing.close();
     if (this.closeHook !== null) this.closeHook();
-  }
-
-  /** `close()`, then a checkpoint. */
-  async aclose(): Promise<void> {
-    this.close();
-    await checkpoint();
-  }
-
-  /** Closes it (as `aclose()`), for `await using`. */
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.aclose();
   }
 
   /**
@@ -212,7 +222,7 @@ export interface MemoryReceiveStreamOptions {
  * await stream.receiveSome(); // empty: end of stream
  * ```
  */
-export class MemoryReceiveStream implements ReceiveStream {
+export class MemoryReceiveStream extends ClosesAtOnce implements ReceiveStream {
   /** Awaited by every `receiveSome` before it looks at the buffer. */
   receiveSomeHook: StreamHook | null;
   /** Called by `close()` / `aclose()` once the stream is closed. */
@@ -222,6 +232,7 @@ export class MemoryReceiveStream implements ReceiveStream {
   private closed = false;
 
   constructor(options: MemoryReceiveStreamOptions = {}) {
+    super();
     const api = 'new MemoryReceiveStream()';
     checkOptions(api, options, ['receiveSomeHook', 'closeHook']);
     checkHook(api, options.receiveSomeHook);
@@ -248,17 +259,6 @@ export class MemoryReceiveStream implements ReceiveStream {
     this.closed = true;
     this.incoming.closeAndWipe();
     if (this.closeHook !== null) this.closeHook();
-  }
-
-  /** `close()`, then a checkpoint. */
-  async aclose(): Promise<void> {
-    this.close();
-    await checkpoint();
-  }
-
-  /** Closes it (as `aclose()`), for `await using`. */
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.aclose();
   }
 
   /** Appends (a copy of) `data` to the buffer; `ClosedResourceError` after `close()` or `putEof()`. */
