@@ -9,13 +9,13 @@ import {
   currentTime,
   isCancelled,
   openNursery,
+  openSignalReceiver,
   openTcpStream,
   serveTcp,
   sleep,
   type SocketStream,
   type TaskStatus,
 } from '@duet/trio';
-import { awaitEvent } from '@duet/bridge';
 
 /** What the server counted. */
 export interface EchoStats {
@@ -89,19 +89,9 @@ export async function serveEcho(
   return stats;
 }
 
-/** Waits for the first of `signals` and returns its name (the listeners are removed after). */
-export async function untilSignal(...signals: NodeJS.Signals[]): Promise<NodeJS.Signals> {
-  let received: NodeJS.Signals = signals[0]!;
-  await openNursery(async (nursery) => {
-    for (const signal of signals) {
-      nursery.startSoon(async () => {
-        await awaitEvent(process, signal);
-        received = signal;
-        nursery.cancelScope.cancel();
-      });
-    }
-  });
-  return received;
+/** Waits for the first of `signals` and returns its name (it stops listening after, as Trio does). */
+export function untilSignal(...signals: NodeJS.Signals[]): Promise<string> {
+  return openSignalReceiver(signals, (received) => received.receive());
 }
 
 /** One client: connects, sends `messages` lines, checks every echo, hangs up. */

@@ -113,6 +113,7 @@ export {
   type ServeTcpOptions,
   type StreamHandler,
 } from './tcp-serve';
+export { SignalReceiver, openSignalReceiver, type SignalId } from './signals';
 export { Process, openProcess, type OpenProcessOptions, type StdioSpec } from './process';
 export {
   CalledProcessError,
