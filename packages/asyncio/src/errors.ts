@@ -2,7 +2,13 @@
  * The error classes of `@duet/asyncio`. `CancelledError` is the kernel's one cancellation class and
  * `ExceptionGroup` the kernel's group, so `instanceof` works in code mixing both facades.
  */
-import { Cancelled, ExceptionGroup, RuntimeError, ValueError } from '@duet/kernel';
+import {
+  Cancelled,
+  ExceptionGroup,
+  KeyboardInterrupt,
+  RuntimeError,
+  ValueError,
+} from '@duet/kernel';
 
 /**
  * asyncio's `CancelledError`: the kernel's `Cancelled` under its asyncio name (the same class).
@@ -23,7 +29,7 @@ export const CancelledError = Cancelled;
  */
 export type CancelledError = Cancelled;
 
-export { ExceptionGroup, RuntimeError, ValueError };
+export { ExceptionGroup, KeyboardInterrupt, RuntimeError, ValueError };
 
 /**
  * Raised by `timeout()`, `waitFor()` and `asCompleted()` when time runs out; its own class, not

@@ -11,6 +11,7 @@ export {
   CancelledError,
   ExceptionGroup,
   InvalidStateError,
+  KeyboardInterrupt,
   QueueEmpty,
   QueueFull,
   QueueShutDown,

@@ -6,6 +6,7 @@
 import {
   Abort,
   Cancelled,
+  KeyboardInterrupt,
   RuntimeError,
   checkBoolean,
   checkOptions,
@@ -21,7 +22,7 @@ import {
   park,
   whenAborted,
 } from '@duet/kernel';
-import { currentWait, wake } from '@duet/kernel/lowlevel';
+import { catchInterrupt, currentWait, wake } from '@duet/kernel/lowlevel';
 import { debugWarn } from './debug';
 import { getRunningLoop } from './events';
 import type { EventLoop } from './loop';
@@ -56,9 +57,16 @@ export interface RunOptions {
    * `main` handles it.
    */
   signal?: AbortSignal;
+  /**
+   * Ctrl-C, as `asyncio.run`: when true (the default) and nothing else listens for SIGINT, a SIGINT
+   * cancels the main task; if it then ends cancelled, `run()` rejects with `KeyboardInterrupt`
+   * (if it catches the cancellation and returns, `run()` returns its value). A second SIGINT before
+   * the run has ended ends the process. False leaves SIGINT alone.
+   */
+  handleSigint?: boolean;
 }
 
-const RUN_KEYS = ['debug', 'clock', 'hangDetection', 'signal'];
+const RUN_KEYS = ['debug', 'clock', 'hangDetection', 'signal', 'handleSigint'];
 
 interface Job {
   fn: () => unknown;
@@ -131,6 +139,7 @@ export class Runner implements AsyncDisposable {
     checkOptions('Runner()', options, RUN_KEYS);
     checkSignal('Runner()', options.signal);
     checkBoolean('Runner()', 'debug', options.debug, true);
+    checkBoolean('Runner()', 'handleSigint', options.handleSigint, true);
   }
 
   /**
@@ -208,6 +217,8 @@ export class Runner implements AsyncDisposable {
             : {}),
           ...(clock === undefined ? {} : { clock }),
           ...(hangDetection === undefined ? {} : { hangDetection }),
+          // SIGINT cancels the main task (below), not the whole run as the kernel would.
+          handleSigint: false,
         },
         () => this.main(),
       );
@@ -255,12 +266,27 @@ export class Runner implements AsyncDisposable {
         const reason: unknown = signal!.reason;
         task.cancel(reason instanceof Error ? reason.message : String(reason));
       });
+      // As CPython's Runner: Ctrl-C cancels the main task; KeyboardInterrupt if that cancel is
+      // what ended it (not one of its own, which uncancel() would leave counted).
+      let interrupted = false;
+      const releaseSigint =
+        this.options.handleSigint === false
+          ? null
+          : catchInterrupt(() => {
+              interrupted = true;
+              if (!task.done()) task.cancel();
+            });
       try {
         job.resolve(await task);
       } catch (err) {
-        job.reject(err);
+        if (interrupted && task.cancelled() && task.uncancel() === 0) {
+          job.reject(new KeyboardInterrupt('the main task was cancelled by SIGINT'));
+        } else {
+          job.reject(err);
+        }
         if (err instanceof Cancelled && !task.done()) break; // the run itself is being torn down
       } finally {
+        releaseSigint?.();
         stopListening();
       }
     }

@@ -138,7 +138,7 @@ describe('asyncio cancellation reaches foreign work', () => {
 
   test('unknown run() options are a TypeError naming the key', async () => {
     await expect(run(() => 1, { clok: 1 } as never)).rejects.toThrow(
-      /unknown option 'clok' \(allowed: debug, clock, hangDetection, signal\)/,
+      /unknown option 'clok' \(allowed: debug, clock, hangDetection, signal, handleSigint\)/,
     );
   });
 });

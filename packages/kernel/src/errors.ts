@@ -121,6 +121,15 @@ export function isCancelled(err: unknown): err is Cancelled | ExceptionGroup<Can
   return err instanceof ExceptionGroup && err.split(Cancelled)[1] === null;
 }
 
+/**
+ * Raised by `run()` when Ctrl-C (SIGINT) cancelled the run, as Python raises `KeyboardInterrupt`
+ * once `trio.run` or `asyncio.run` has unwound.
+ */
+export class KeyboardInterrupt extends Error {
+  /** The class name, `'KeyboardInterrupt'`. */
+  override name = 'KeyboardInterrupt';
+}
+
 /** Raised when a call needs a run that has already finished. */
 export class RunFinishedError extends RuntimeError {
   /** The class name, `'RunFinishedError'`. */

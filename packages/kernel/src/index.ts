@@ -11,6 +11,7 @@ export {
   ExceptionGroup,
   HangError,
   KernelInternalError,
+  KeyboardInterrupt,
   LookupError,
   RunFinishedError,
   RuntimeError,

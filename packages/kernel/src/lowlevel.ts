@@ -31,6 +31,7 @@ import type { Task, TaskExitWatcher } from './task';
 import * as waits from './waits';
 
 export type { TaskExitWatcher } from './task';
+export { catchInterrupt } from './interrupt';
 
 /**
  * Parks `task`, which must be the task running this call, on `on` until it is woken with

@@ -10,7 +10,7 @@ import type { Clock } from './clock';
 import { RuntimeError } from './errors';
 import type { Instrument } from './instruments';
 import { Runner } from './runner';
-import { checkFunction, checkOptions, checkSignal } from './validate';
+import { checkBoolean, checkFunction, checkOptions, checkSignal } from './validate';
 
 /** Options of {@link run}. */
 export interface RunOptions {
@@ -45,6 +45,14 @@ export interface RunOptions {
    * and `run()` rejects with a `Cancelled` whose message is the signal's reason.
    */
   signal?: AbortSignal;
+  /**
+   * Ctrl-C: when true (the default) and nothing else listens for SIGINT, a SIGINT cancels the whole
+   * run, and once every task has unwound `run()` rejects with a
+   * {@link @duet/kernel!KeyboardInterrupt} (unless the root task returned anyway), as `trio.run`
+   * raises `KeyboardInterrupt`. A second SIGINT before then ends the process. False leaves SIGINT
+   * alone.
+   */
+  handleSigint?: boolean;
 }
 
 /** The keys of {@link RunOptions}; facades add their own to check theirs. */
@@ -55,6 +63,7 @@ export const RUN_OPTIONS: readonly string[] = [
   'hangDetection',
   'dumpOnSignal',
   'signal',
+  'handleSigint',
 ];
 
 /** The runs still pending, told when Node's event loop runs dry: one process listener for all. */
@@ -147,6 +156,7 @@ export function run(first: unknown, ...rest: unknown[]): Promise<unknown> {
   }
   checkOptions('run()', options, RUN_OPTIONS);
   checkSignal('run()', options.signal);
+  checkBoolean('run()', 'handleSigint', options.handleSigint, true);
   const main = fn as (...args: never[]) => unknown;
   const debug = options.debug ?? process.env['DUET_DEBUG'] === '1';
   const debugOptions = debug === false ? null : debug === true ? {} : debug;

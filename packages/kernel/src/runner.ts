@@ -19,12 +19,14 @@ import type { DebugMonitor } from './debug';
 import {
   type Cancelled,
   HangError,
+  KeyboardInterrupt,
   KernelInternalError,
   ValueError,
   isCancelled,
   newCancelled,
 } from './errors';
 import { InstrumentSet, type Instrument } from './instruments';
+import { catchInterrupt } from './interrupt';
 import { Nursery } from './nursery';
 import type { Waitable } from './park';
 import { HostTimer } from './host-timer';
@@ -75,6 +77,11 @@ export class Runner {
   /** @internal Hang detection and the signal dump, or null when the run asked for neither. */
   watchdog: Watchdog | null = null;
   private readonly outsideSignal: AbortSignal | null;
+  /** Whether SIGINT cancels this run; then, once it has, {@link Runner.interrupted} is true. */
+  private readonly handleSigint: boolean;
+  private interrupted = false;
+  /** Stops routing SIGINT to this run (see interrupt.ts), or null. */
+  private releaseSigint: (() => void) | null = null;
 
   /** @internal Made by `run()`, which then calls {@link Runner.start}. */
   constructor(
@@ -92,6 +99,7 @@ export class Runner {
       this.settle = { resolve, reject };
     });
     this.outsideSignal = options.signal ?? null;
+    this.handleSigint = options.handleSigint ?? true;
     this.rootScope = CancelScope.root(this);
     this.rootTask = new Task(this, null, this.rootScope, fn, args, fn.name || 'main');
     this.rootScope.ownedBy(this.rootTask);
@@ -108,7 +116,14 @@ export class Runner {
     this.watchdog?.start();
     taskLife.taskSpawned(this.rootTask);
     if (this.outsideSignal !== null) this.rootScope.listen(this.outsideSignal);
+    if (this.handleSigint) this.releaseSigint = catchInterrupt(this.onSigint);
   }
+
+  /** Ctrl-C: cancel everything; the run ends with KeyboardInterrupt once it has unwound. */
+  private readonly onSigint = (): void => {
+    this.interrupted = true;
+    this.rootScope.cancel('KeyboardInterrupt');
+  };
 
   /** The inspector is a separate entry point, loaded only when `DUET_INSPECT` asks for it. */
   private loadInspector(value: string): void {
@@ -232,6 +247,7 @@ export class Runner {
     this.clearHostHandles();
     this.debug?.close();
     this.rootScope.stopListening();
+    this.releaseSigint?.();
     if (this.jumping !== null) this.jumping._onChange = null;
     if (this.instruments.list.length !== 0) this.instruments.call('afterRun');
     const root = this.rootTask;
@@ -243,6 +259,8 @@ export class Runner {
           cause: this.internalError,
         }),
       );
+    } else if (root.failed && this.interrupted && isCancelled(root.result)) {
+      this.settle.reject(new KeyboardInterrupt('the run was interrupted (SIGINT)'));
     } else if (root.failed && this.cancelledFromOutside(root.result)) {
       // The outside signal cancelled the run: one Cancelled with its reason, not a group of them.
       const cancelled = newCancelled(this.rootScope.cancelMessage());

@@ -25,6 +25,7 @@ export {
   Cancelled,
   ExceptionGroup,
   HangError,
+  KeyboardInterrupt,
   Nursery,
   RunFinishedError,
   RuntimeError,

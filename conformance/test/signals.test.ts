@@ -1,41 +1,7 @@
-// openSignalReceiver (trio.open_signal_receiver), each case in a child process: Jest's sandboxed
-// `process` does not receive real signals. Expectations checked against trio 0.22's behaviour
+// openSignalReceiver (trio.open_signal_receiver), each case in a child process (child-script.ts):
+// Jest's sandboxed `process` does not receive real signals. Expectations checked against trio 0.22's behaviour
 // (coalescing, the innermost receiver, redelivery on exit, one iterating task).
-import { execFile } from 'node:child_process';
-import path from 'node:path';
-
-const root = path.resolve(__dirname, '../../..');
-const trio = path.join(root, 'packages/trio/src/index.ts');
-
-interface Outcome {
-  code: number | null;
-  signal: string | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runScript(body: string): Promise<Outcome> {
-  const script = `const m = await import(${JSON.stringify(trio)}); const t = m.run ? m : m.default;
-const raise = async (name) => { process.kill(process.pid, name); await t.awaitForeign(new Promise((r) => setTimeout(r, 30))); };
-const failure = async (fn) => { try { await fn(); return 'no error'; } catch (e) { const leaf = e.exceptions?.length === 1 ? e.exceptions[0] : e; return leaf.name + ': ' + leaf.message; } };
-${body}`;
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', '--input-type=module', '-e', script],
-      { cwd: root, timeout: 30_000 },
-      (err, stdout, stderr) =>
-        resolve({
-          code: err ? ((err as { code?: number }).code ?? null) : 0,
-          signal: (err as { signal?: string } | null)?.signal ?? null,
-          stdout,
-          stderr,
-        }),
-    );
-  });
-}
-
-const lines = (o: Outcome) => o.stdout.trim().split('\n');
+import { runChildScript as runScript } from './child-script';
 
 test('signals arrive in order, a repeat before it is taken is delivered once, names or numbers', async () => {
   const o = await runScript(`
@@ -51,7 +17,7 @@ test('signals arrive in order, a repeat before it is taken is delivered once, na
     });
   `);
   expect(o.stderr).toBe('');
-  expect(lines(o)).toEqual(['SIGUSR1 SIGUSR2', 'undefined', 'listeners after 0 0']);
+  expect(o.lines).toEqual(['SIGUSR1 SIGUSR2', 'undefined', 'listeners after 0 0']);
 });
 
 test('bad arguments: TypeError or ValueError, and no listener is left behind', async () => {
@@ -65,7 +31,7 @@ test('bad arguments: TypeError or ValueError, and no listener is left behind', a
     });
     console.log(await failure(() => t.openSignalReceiver(['SIGUSR1'], () => {})));
   `);
-  expect(lines(o)).toEqual([
+  expect(o.lines).toEqual([
     'TypeError: openSignalReceiver(): no signals were given',
     'ValueError: openSignalReceiver(): "SIGNOPE" is not a signal of this OS',
     'ValueError: openSignalReceiver(): 123456 is not a signal of this OS',
@@ -92,7 +58,7 @@ test('after the block: receive raises RuntimeError; two iterating tasks: BusyRes
       console.log(await failure(() => kept.receive()));
     });
   `);
-  expect(lines(o)).toEqual([
+  expect(o.lines).toEqual([
     'BusyResourceError: only one task can iterate on a signal receiver at a time',
     'RuntimeError: the openSignalReceiver() block already exited',
   ]);
@@ -112,7 +78,7 @@ test('only the innermost receiver sees a signal; one left pending goes to the ne
       });
     });
   `);
-  expect(lines(o)).toEqual(['inner SIGUSR1', 'outer SIGUSR1', 'outer again undefined']);
+  expect(o.lines).toEqual(['inner SIGUSR1', 'outer SIGUSR1', 'outer again undefined']);
 });
 
 test('a signal still pending when the last receiver exits takes its default action', async () => {
@@ -122,11 +88,11 @@ test('a signal still pending when the last receiver exits takes its default acti
         await raise('SIGUSR2');
         console.log('pending at exit');
       });
-      await t.awaitForeign(new Promise((r) => setTimeout(r, 1000)));
+      await t.sleep(1);
       console.log('still alive');
     });
   `);
-  expect(lines(o)).toEqual(['pending at exit']);
+  expect(o.lines).toEqual(['pending at exit']);
   expect(o.signal).toBe('SIGUSR2');
 });
 
@@ -140,6 +106,6 @@ test('while a receiver listens for SIGINT, SIGINT does not end the process', asy
     });
     console.log('exited normally');
   `);
-  expect(lines(o)).toEqual(['got SIGINT', 'exited normally']);
+  expect(o.lines).toEqual(['got SIGINT', 'exited normally']);
   expect(o.code).toBe(0);
 });
