@@ -210,6 +210,18 @@ export class Future<T = unknown> implements PromiseLike<T> {
     else this._addEntry(callback as DoneCallback<never>);
   }
 
+  /**
+   * @internal Registers `callback` ahead of every callback and awaiter the pending future has: as
+   * if it had been added when the future was made (see `TaskGroup`'s sink).
+   */
+  _addFirstDoneCallback(callback: DoneCallback<this>): void {
+    const entries = this.entries;
+    const entry = callback as DoneCallback<never>;
+    if (entries === null) this.entries = entry;
+    else if (Array.isArray(entries)) entries.unshift(entry);
+    else this.entries = [entry, entries];
+  }
+
   /** Removes every registration of `callback`; returns how many were removed. */
   removeDoneCallback(callback: DoneCallback<this>): number {
     const entries = this.entries;
