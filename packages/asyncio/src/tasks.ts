@@ -125,9 +125,10 @@ export class Task<T = unknown> extends Future<T> {
    * @internal The kernel task running the function: an edge-native task whose outcome settles
    * this Future. Its cancel requests, their count and message are the kernel's; none is kept here.
    */
-  readonly _kernelTask: KernelTask;
+  declare readonly _kernelTask: KernelTask;
   // A number n stands for the name `Task-<n>`, made when read: most tasks are never asked.
-  private name: string | number;
+  // (Both are set by the constructor: `declare`, so that no field initializer runs first.)
+  declare private name: string | number;
 
   constructor(fn: () => T | PromiseLike<T>, options: TaskConstructorOptions = NO_TASK_OPTIONS) {
     // From Task._create, `fn` has been checked.
