@@ -210,6 +210,18 @@ export class Future<T = unknown> implements PromiseLike<T> {
     else this._addEntry(callback as DoneCallback<never>);
   }
 
+  /**
+   * @internal Registers `callback` ahead of every callback and awaiter the pending future has: as
+   * if it had been added when the future was made (see `TaskGroup`'s sink).
+   */
+  _addFirstDoneCallback(callback: DoneCallback<this>): void {
+    const entries = this.entries;
+    const entry = callback as DoneCallback<never>;
+    if (entries === null) this.entries = entry;
+    else if (Array.isArray(entries)) entries.unshift(entry);
+    else this.entries = [entry, entries];
+  }
+
   /** Removes every registration of `callback`; returns how many were removed. */
   removeDoneCallback(callback: DoneCallback<this>): number {
     const entries = this.entries;
@@ -374,6 +386,9 @@ export class Future<T = unknown> implements PromiseLike<T> {
 // done callback that awaits, running in a parked task's async context, must not be taken for one.
 // So a wait is "fresh" until a microtask queued when it parked has run.
 let freshWaits: AwaitWait[] = [];
+// A reaction on a settled promise runs in the same microtask queue as queueMicrotask, without the
+// AsyncResource that queueMicrotask makes per call while async hooks are on (Node 20's ALS).
+const SETTLED: Promise<void> = Promise.resolve();
 const clearFresh = (): void => {
   for (const wait of freshWaits) wait.fresh = false;
   freshWaits = [];
@@ -381,7 +396,7 @@ const clearFresh = (): void => {
 
 function markFresh(wait: AwaitWait): void {
   wait.fresh = true;
-  if (freshWaits.push(wait) === 1) queueMicrotask(clearFresh);
+  if (freshWaits.push(wait) === 1) void SETTLED.then(clearFresh);
 }
 
 function runOldestCallback(future: Future<unknown>): void {

@@ -141,6 +141,8 @@ export class EventLoop {
   slowCallbackDuration = SLOW_SECONDS;
   /** @internal */
   _taskCounter = 0;
+  /** @internal `runWithTaskNursery` ran here: a new Task must look for its creator's home. */
+  _taskHomes = false;
 
   /** @internal */
   constructor(

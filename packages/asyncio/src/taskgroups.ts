@@ -25,7 +25,7 @@ import { currentWait, parkTask, wake } from '@duet/kernel/lowlevel';
 import { getRunningLoop } from './events';
 import type { EventLoop } from './loop';
 import { cancelKernelTask } from './timeouts';
-import { NO_TASK_OPTIONS, Task, asyncioTaskOf, type TaskOptions } from './tasks';
+import { NO_TASK_OPTIONS, Task, asyncioTaskOf, settleTask, type TaskOptions } from './tasks';
 
 const NONE: unique symbol = Symbol('none');
 
@@ -81,7 +81,10 @@ export class TaskGroup {
   private aborting = false;
   private parentTask: KernelTask | null = null;
   private parentCancelRequested = false;
-  /** Tasks whose done callback has not run yet (the tasks themselves are the nursery's children). */
+  /**
+   * Tasks whose done callback has not run yet, or that have not ended (the tasks themselves are
+   * the nursery's children; see `settleChild`).
+   */
   private pending = 0;
   private readonly errors: unknown[] = [];
   private nursery: Nursery | null = null;
@@ -171,11 +174,27 @@ export class TaskGroup {
     if (this.exiting && (this.pending === 0 || this.nursery!.isClosed))
       throw new RuntimeError(`${String(this)} is finished`);
     if (this.aborting) throw new RuntimeError(`${String(this)} is shutting down`);
-    const task = Task._create(this.loop!, fn, options, this.nursery);
+    const task = Task._create(this.loop!, fn, options, this.nursery, this.settleChild);
     this.pending++;
-    task.addDoneCallback(this.onTaskDone);
     return task;
   }
+
+  /**
+   * The sink of the group's tasks. In CPython the group's done callback, registered first, drops
+   * the task from the group and, on a failure, cancels the rest. What it does must happen in its
+   * turn in the loop only for a failure or for the last pending task (callbacks queued before it
+   * may still add a task, or see the siblings not yet cancelled); for any other task it only
+   * counts, so the count goes down now and nothing is queued: a task costs no callback through
+   * the ready queue. (Only `toString`'s `tasks=` can tell, between the end and that turn.)
+   */
+  private readonly settleChild = (kernelTask: KernelTask): void => {
+    if (this.pending > 1 && (!kernelTask.failed || kernelTask.result instanceof Cancelled)) {
+      this.pending--;
+    } else {
+      asyncioTaskOf(kernelTask)!._addFirstDoneCallback(this.onTaskDone);
+    }
+    settleTask(kernelTask);
+  };
 
   private readonly keepOpen = async (): Promise<void> => {
     const keeper = (this.keeper = currentTaskOrUndefined()!);

@@ -12,6 +12,7 @@ import {
   currentTaskOrUndefined,
   type Nursery,
   type Task as KernelTask,
+  type TaskSink,
 } from '@duet/kernel';
 import { Future, TASK_KEY, isFuture, type FutureOptions } from './futures';
 import { debugWarn } from './debug';
@@ -67,6 +68,7 @@ export type AwaitedOf<A> = A extends (...args: never[]) => infer R ? Awaited<R> 
 // What Task._create passes to the constructor beside its options (no options object per task).
 let spawnInto: Nursery | null = null;
 let createOn: EventLoop | null = null;
+let spawnSink: TaskSink | null = null;
 // Every Task's function takes no arguments: one shared list instead of one per task.
 const NO_ARGS = Object.freeze([]) as [];
 /** @internal The options of a task made without any: one shared object, not one per call. */
@@ -95,6 +97,7 @@ export async function runWithTaskNursery<T>(
   const task = currentTaskOrUndefined();
   if (task === undefined)
     throw new RuntimeError('runWithTaskNursery() must be called inside run()');
+  getRunningLoop()._taskHomes = true;
   const previous = task.getLocal(TASK_HOME);
   task.setLocal(TASK_HOME, nursery);
   try {
@@ -122,12 +125,14 @@ export class Task<T = unknown> extends Future<T> {
    * @internal The kernel task running the function: an edge-native task whose outcome settles
    * this Future. Its cancel requests, their count and message are the kernel's; none is kept here.
    */
-  readonly _kernelTask: KernelTask;
+  declare readonly _kernelTask: KernelTask;
   // A number n stands for the name `Task-<n>`, made when read: most tasks are never asked.
-  private name: string | number;
+  // (Both are set by the constructor: `declare`, so that no field initializer runs first.)
+  declare private name: string | number;
 
   constructor(fn: () => T | PromiseLike<T>, options: TaskConstructorOptions = NO_TASK_OPTIONS) {
-    checkFunction('Task', fn);
+    // From Task._create, `fn` has been checked.
+    if (createOn === null) checkFunction('Task', fn);
     const loop = createOn ?? options.loop ?? getRunningLoop();
     createOn = null;
     FUTURE_OPTIONS.loop = loop;
@@ -136,34 +141,46 @@ export class Task<T = unknown> extends Future<T> {
     // As CPython: a given name is made a string (so a number is never taken for `Task-<n>`).
     const given = options.name ?? null;
     this.name = given === null ? ++loop._taskCounter : String(given);
-    const home = currentTaskOrUndefined()?.getLocal(TASK_HOME) as Nursery | undefined;
+    // Only a loop where runWithTaskNursery ran has tasks with a home: elsewhere no look-up of
+    // the current task (an AsyncLocalStorage read) per task.
+    const home = loop._taskHomes
+      ? (currentTaskOrUndefined()?.getLocal(TASK_HOME) as Nursery | undefined)
+      : undefined;
     let nursery = spawnInto;
     spawnInto = null;
+    const sink = spawnSink ?? settleTask;
+    spawnSink = null;
     if (nursery === null && home !== undefined && !home.isClosed) nursery = home;
     this._kernelTask =
       nursery === null
-        ? loop._runner.spawnSystemTask(fn, NO_ARGS, this, settleTask)
-        : nursery.spawn(fn, NO_ARGS, this, settleTask);
+        ? loop._runner.spawnSystemTask(fn, NO_ARGS, this, sink)
+        : nursery.spawn(fn, NO_ARGS, this, sink);
     this._kernelTask.setLocal(TASK_KEY, this);
     // Tasks made by this task go to the same home (see runWithTaskNursery).
     if (home !== undefined) this._kernelTask.setLocal(TASK_HOME, home);
   }
 
-  /** @internal Makes a task, in `nursery` if given (else a system task of the run). */
+  /**
+   * @internal Makes a task, in `nursery` if given (else a system task of the run). Its kernel
+   * task's outcome goes to `sink` if given, which must settle the task with {@link settleTask}.
+   */
   static _create<T>(
     loop: EventLoop,
     fn: () => T | PromiseLike<T>,
     options: TaskOptions,
     nursery: Nursery | null,
+    sink: TaskSink | null = null,
   ): Task<T> {
     checkFunction('createTask()', fn);
     spawnInto = nursery;
     createOn = loop;
+    spawnSink = sink;
     try {
       return new Task(fn, options);
     } finally {
       spawnInto = null;
       createOn = null;
+      spawnSink = null;
     }
   }
 
@@ -238,8 +255,8 @@ export class Task<T = unknown> extends Future<T> {
   }
 }
 
-/** The sink of every Task's kernel task: the kernel's outcome settles the Future. */
-function settleTask(kernelTask: KernelTask): void {
+/** @internal The sink of every Task's kernel task: the kernel's outcome settles the Future. */
+export function settleTask(kernelTask: KernelTask): void {
   const task = kernelTask.getLocal(TASK_KEY) as Task<unknown>;
   const result = kernelTask.result;
   if (!kernelTask.failed) task._finishResult(result);

@@ -369,6 +369,59 @@ describe('TaskGroup', () => {
     expect(message).toMatch(/is finished/);
   });
 
+  test("createTask from a done callback of a task that is not the last is accepted, the group's count includes both (CPython)", async () => {
+    // Python 3.13: both children end in one iteration; the first one's own callback runs after its
+    // group callback and before the second one's, so the group has the second task and the new one.
+    const seen = await vrun(async () => {
+      const events: string[] = [];
+      await new TaskGroup().run(async (tg) => {
+        const child = (name: string) => async () => {
+          await sleep(0);
+          events.push(`${name} ends`);
+        };
+        const first = tg.createTask(child('first'));
+        tg.createTask(child('second'));
+        first.addDoneCallback(() => {
+          tg.createTask(async () => {
+            events.push('late runs');
+          });
+          events.push(`created, ${String(tg)}`);
+        });
+      });
+      events.push('group done');
+      return events;
+    });
+    expect(seen).toEqual([
+      'first ends',
+      'second ends',
+      'created, <TaskGroup tasks=2 entered>',
+      'late runs',
+      'group done',
+    ]);
+  });
+
+  test("a failing task's group callback runs before its own: the siblings are already cancelled (CPython)", async () => {
+    const seen = await vrun(async () => {
+      let seenByCallback: unknown[] = [];
+      try {
+        await new TaskGroup().run(async (tg) => {
+          const sleeper = tg.createTask(() => sleep(10));
+          const boom = tg.createTask(async () => {
+            await sleep(0);
+            throw new ValueError('x');
+          });
+          boom.addDoneCallback(() => {
+            seenByCallback = [sleeper.cancelling(), sleeper.done()];
+          });
+        });
+      } catch (err) {
+        return [leafErrors(err), seenByCallback];
+      }
+      return ['no error'];
+    });
+    expect(seen).toEqual([['ValueError:x'], [1, false]]);
+  });
+
   test('a child that swallows the cancel is awaited and keeps its result', async () => {
     const out = await vrun(async () => {
       let stubborn!: Task<string>;
