@@ -55,43 +55,68 @@ const HOOKS: readonly InstrumentHook[] = [
   'afterIdle',
 ];
 
-/** The instruments of one run. A hook that throws removes its instrument, with a warning. */
+type HookFn = (task?: Task, subject?: CancelScope | Nursery) => void;
+
+/**
+ * The instruments of one run. Each hook is read once, when its instrument is added (as Trio): a
+ * hook set on the object later is not called until the instrument is removed and added again. A
+ * hook that throws removes its instrument, with a warning.
+ */
 export class InstrumentSet {
-  readonly list: Instrument[] = [];
+  /** The installed instruments, in the order added. Replaced on change, never mutated. */
+  list: readonly Instrument[] = [];
+  /**
+   * Per hook, the instruments that had it when added, with the function read then. Replaced on
+   * change (never mutated), so a call iterates the array it started with while hooks add or remove.
+   */
+  private byHook: Partial<Record<InstrumentHook, readonly (readonly [Instrument, HookFn])[]>> = {};
 
   add(instrument: Instrument): void {
     if (instrument === null || typeof instrument !== 'object') {
       throw new TypeError('an instrument is an object with hook methods');
     }
-    // A hook that is not a function would fail at its first call, far from the mistake.
+    if (this.list.includes(instrument)) return;
+    // Read every hook before installing any: a getter that throws leaves nothing behind, and a
+    // hook that is not a function would fail at its first call, far from the mistake.
+    const found: [InstrumentHook, HookFn][] = [];
     for (const hook of HOOKS) {
-      const fn = instrument[hook];
-      if (fn !== undefined && typeof fn !== 'function') {
+      const fn: unknown = instrument[hook];
+      if (fn === undefined) continue;
+      if (typeof fn !== 'function') {
         throw new TypeError(`an instrument's ${hook} must be a function, got ${typeof fn}`);
       }
+      found.push([hook, fn as HookFn]);
     }
-    if (!this.list.includes(instrument)) this.list.push(instrument);
+    this.list = [...this.list, instrument];
+    for (const [hook, fn] of found) this.byHook[hook] = [...(this.byHook[hook] ?? []), [instrument, fn]];
   }
 
   /** Removes `instrument`; returns false if it was not installed. */
   remove(instrument: Instrument): boolean {
-    const i = this.list.indexOf(instrument);
-    if (i < 0) return false;
-    this.list.splice(i, 1);
+    if (!this.list.includes(instrument)) return false;
+    this.list = this.list.filter((i) => i !== instrument);
+    for (const hook of HOOKS) {
+      const entries = this.byHook[hook];
+      if (entries === undefined) continue;
+      const kept = entries.filter(([i]) => i !== instrument);
+      if (kept.length === 0) delete this.byHook[hook];
+      else this.byHook[hook] = kept;
+    }
     return true;
   }
 
   call(hook: InstrumentHook, task?: Task, subject?: CancelScope | Nursery): void {
-    for (const instrument of [...this.list]) {
-      const fn = instrument[hook] as
-        ((task?: Task, subject?: CancelScope | Nursery) => void) | undefined;
-      if (fn === undefined) continue;
+    const entries = this.byHook[hook];
+    if (entries === undefined) return;
+    for (const [instrument, fn] of entries) {
+      // An earlier hook of this call may have removed it.
+      if (!this.list.includes(instrument)) continue;
       try {
         fn.call(instrument, task, subject);
       } catch (err) {
         this.remove(instrument);
         process.emitWarning(
-          `Duet: instrument removed after its ${hook} hook threw: ${String(err)}`,
+          `Duet: an instrument's ${hook} hook threw, so the instrument has been disabled: ${String(err)}`,
         );
       }
     }

@@ -221,13 +221,28 @@ export class Nursery {
     this.pendingStarts++;
     try {
       let status: StartStatus<T> | undefined;
-      await openNursery(
-        (old) => {
-          status = new StartStatus<T>(old, this);
-          old.spawn(fn as (...args: unknown[]) => unknown, [...args, status]);
-        },
-        { strictExceptionGroups: false },
-      );
+      let own: Nursery | undefined;
+      try {
+        await openNursery(
+          (old) => {
+            own = old;
+            status = new StartStatus<T>(old, this);
+            old.spawn(fn as (...args: unknown[]) => unknown, [...args, status]);
+          },
+          { strictExceptionGroups: false },
+        );
+      } catch (err) {
+        // One task lives in start()'s own nursery, so one error: more means someone spawned
+        // into it (it is the task's parentNursery until started()). Trio calls that internal.
+        if (own!.errors.length > 1 && err instanceof ExceptionGroup) {
+          throw new this.runner.internalErrorClass(
+            "start()'s own nursery got more than one task: tasks were spawned into the nursery " +
+              'a task runs in before it calls taskStatus.started()',
+            { cause: err },
+          );
+        }
+        throw err;
+      }
       if (!status!.called)
         throw new RuntimeError('the task returned without calling taskStatus.started()');
       return status!.value as T;

@@ -7,7 +7,7 @@ import { currentTaskOrUndefined } from './context';
 import type { DebugOptions } from './debug';
 import { diagnosticsObserved } from './diagnostics';
 import type { Clock } from './clock';
-import { RuntimeError } from './errors';
+import { RuntimeError, type KernelInternalError } from './errors';
 import type { Instrument } from './instruments';
 import { Runner } from './runner';
 import { checkFunction, checkOptions, checkSignal } from './validate';
@@ -45,6 +45,12 @@ export interface RunOptions {
    * and `run()` rejects with a `Cancelled` whose message is the signal's reason.
    */
   signal?: AbortSignal;
+  /**
+   * The class of the internal errors the run raises (`KernelInternalError` by default): a facade
+   * passes its own subclass, as `@duet/trio` passes `TrioInternalError`, so that errors raised
+   * inside the run (such as `Nursery.start`'s) are of the facade's class too.
+   */
+  internalErrorClass?: new (message: string, options?: { cause?: unknown }) => KernelInternalError;
 }
 
 /** The keys of {@link RunOptions}; facades add their own to check theirs. */
@@ -55,6 +61,7 @@ export const RUN_OPTIONS: readonly string[] = [
   'hangDetection',
   'dumpOnSignal',
   'signal',
+  'internalErrorClass',
 ];
 
 /** The runs still pending, told when Node's event loop runs dry: one process listener for all. */

@@ -73,6 +73,11 @@ export class Runner {
   /** @internal Hang detection and the signal dump, or null when the run asked for neither. */
   watchdog: Watchdog | null = null;
   private readonly outsideSignal: AbortSignal | null;
+  /** The class of this run's internal errors (see `RunOptions.internalErrorClass`). */
+  readonly internalErrorClass: new (
+    message: string,
+    options?: { cause?: unknown },
+  ) => KernelInternalError;
 
   /** @internal Made by `run()`, which then calls {@link Runner.start}. */
   constructor(
@@ -90,6 +95,7 @@ export class Runner {
       this.settle = { resolve, reject };
     });
     this.outsideSignal = options.signal ?? null;
+    this.internalErrorClass = options.internalErrorClass ?? KernelInternalError;
     this.rootScope = CancelScope.root(this);
     this.rootTask = new Task(this, null, this.rootScope, fn, args, fn.name || 'main');
     this.rootScope.ownedBy(this.rootTask);
@@ -237,7 +243,7 @@ export class Runner {
       this.settle.reject(this.internalError);
     } else if (this.internalError !== NO_ERROR) {
       this.settle.reject(
-        new KernelInternalError('a system task or kernel callback failed; the run was cancelled', {
+        new this.internalErrorClass('a system task or kernel callback failed; the run was cancelled', {
           cause: this.internalError,
         }),
       );

@@ -10,6 +10,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { takeCancellation } from './cancel-delivery';
+import { runAsTask } from './context';
 import type { Outcome } from './park';
 import type { Runner } from './runner';
 import type { Task } from './task';
@@ -270,7 +271,8 @@ export class Scheduler {
     if (task.done) return;
     this.beginStep(task);
     const instruments = this.runner.instruments;
-    if (instruments.list.length !== 0) instruments.call('beforeTaskStep', task);
+    // In the task's context, so that the hook sees it as the current task (as Trio).
+    if (instruments.list.length !== 0) runAsTask(task, callBeforeTaskStep);
     if (!task.started) {
       startTask(task);
       return;
@@ -302,6 +304,10 @@ export class Scheduler {
     if (task.wakeFailed) reject(value);
     else resolve(value);
   }
+}
+
+function callBeforeTaskStep(task: Task): void {
+  task.runner.instruments.call('beforeTaskStep', task);
 }
 
 function outcomeOf(failed: boolean, value: unknown): Outcome {

@@ -101,12 +101,13 @@ export function taskExited(task: Task, failed: boolean, result: unknown): void {
     task.exitWatchers = null;
     for (const watcher of watchers) watcher.taskExited(task);
   }
-  if (runner.instruments.list.length !== 0) {
-    runner.instruments.call('afterTaskStep', task);
-    runner.instruments.call('taskExited', task);
-  }
   if (task === runner.rootTask) runner.systemNursery.closeSystem();
   else task.parentNursery!.childFinished(task, failed, result);
+  // As Trio: the nursery hears first, then taskExited, then the step's afterTaskStep.
+  if (runner.instruments.list.length !== 0) {
+    runner.instruments.call('taskExited', task);
+    runner.instruments.call('afterTaskStep', task);
+  }
   if (runner.liveTasks === 0) runner.finish();
   else if (!runner.scheduler.hasWork()) runner.idle.schedule();
   runner.scheduler.stepEnded();

@@ -1,0 +1,302 @@
+// Run-loop behaviours that Trio's own suite checks (trio/_core/_tests/test_run.py and
+// test_instrumentation.py: instruments, the task tree, naming tasks, system tasks, statistics,
+// the run token), written afresh against Duet's API. Session 16's files cover cancel scopes,
+// nurseries and start(); this one covers what they leave out.
+import {
+  ExceptionGroup,
+  TrioInternalError,
+  checkpoint,
+  currentTask,
+  openNursery,
+  run,
+  type Instrument,
+  type TaskStatus,
+} from '@duet/trio';
+import { addInstrument, removeInstrument, type Task } from '@duet/trio/lowlevel';
+import { trioTest } from '@duet/trio/testing';
+
+/** The errors of a group, or the error itself when it is not one. */
+const leaves = (err: unknown): unknown[] =>
+  err instanceof ExceptionGroup ? err.exceptions.flatMap(leaves) : [err];
+
+async function failure(p: Promise<unknown>): Promise<unknown> {
+  return p.then(
+    () => {
+      throw new Error('expected a rejection');
+    },
+    (err: unknown) => err,
+  );
+}
+
+/** The current task, or null where there is none (a hook called from outside any task). */
+function taskOrNull(): Task | null {
+  try {
+    return currentTask();
+  } catch {
+    return null;
+  }
+}
+
+type Entry = [string, Task | null];
+
+/** An instrument recording the scheduling hooks, as Trio's suite's TaskRecorder. */
+class TaskRecorder implements Instrument {
+  readonly record: Entry[] = [];
+  /** Hooks called while some other task (or none) was current. */
+  readonly notCurrent: Entry[] = [];
+
+  beforeRun(): void {
+    this.record.push(['beforeRun', null]);
+  }
+  taskScheduled(task: Task): void {
+    this.record.push(['schedule', task]);
+  }
+  beforeTaskStep(task: Task): void {
+    if (taskOrNull() !== task) this.notCurrent.push(['before', task]);
+    this.record.push(['before', task]);
+  }
+  afterTaskStep(task: Task): void {
+    if (taskOrNull() !== task) this.notCurrent.push(['after', task]);
+    this.record.push(['after', task]);
+  }
+  afterRun(): void {
+    this.record.push(['afterRun', null]);
+  }
+  /** The entries about `tasks`, plus beforeRun / afterRun. */
+  filter(tasks: readonly Task[]): Entry[] {
+    return this.record.filter(([, t]) => t === null || tasks.includes(t));
+  }
+}
+
+describe('instruments', () => {
+  test('a task that checkpoints 5 times: schedule comes between before and after each step', async () => {
+    const r1 = new TaskRecorder();
+    const r2 = new TaskRecorder();
+    const r3 = new TaskRecorder();
+    let task: Task | undefined;
+    let removeTwice: unknown;
+    await run({ instruments: [r1, r2] }, () =>
+      openNursery((nursery) => {
+        nursery.startSoon(async () => {
+          task = currentTask();
+          for (let i = 0; i < 4; i++) await checkpoint();
+          // Swap r2 for r3 mid-run; adding twice is the same as once.
+          removeInstrument(r2);
+          try {
+            removeInstrument(r2);
+          } catch (err) {
+            removeTwice = err;
+          }
+          addInstrument(r3);
+          addInstrument(r3);
+          await checkpoint();
+        });
+      }),
+    );
+    expect(removeTwice).toBeInstanceOf(Error);
+    const t = task!;
+    const expected: Entry[] = [
+      ['beforeRun', null],
+      ['schedule', t],
+      ...Array.from({ length: 5 }, (): Entry[] => [
+        ['before', t],
+        ['schedule', t],
+        ['after', t],
+      ]).flat(),
+      ['before', t],
+      ['after', t],
+      ['afterRun', null],
+    ];
+    expect(r1.filter([t])).toEqual(expected);
+    expect(r1.record).toEqual([...r2.record, ...r3.record]);
+    expect(r1.notCurrent).toEqual([]);
+  });
+
+  test('before/afterTaskStep run with the stepping task current; a task exits before its last after', async () => {
+    const record: string[] = [];
+    const recorder: Instrument = {
+      beforeTaskStep: (t) => record.push(`before ${t.name} ${taskOrNull() === t}`),
+      afterTaskStep: (t) => record.push(`after ${t.name} ${taskOrNull() === t}`),
+      taskExited: (t) => record.push(`exited ${t.name}`),
+    };
+    await run({ instruments: [recorder] }, async function main() {
+      await checkpoint();
+    });
+    expect(record).toEqual([
+      'before main true',
+      'after main true',
+      'before main true',
+      'exited main',
+      'after main true',
+    ]);
+  });
+
+  test('two tasks interleave their steps; each step is bracketed by its own before and after', async () => {
+    const r = new TaskRecorder();
+    const tasks: Task[] = [];
+    const twoStep = async (): Promise<void> => {
+      tasks.push(currentTask());
+      await checkpoint();
+    };
+    await run({ instruments: [r] }, () =>
+      openNursery((nursery) => {
+        nursery.startSoon(twoStep);
+        nursery.startSoon(twoStep);
+      }),
+    );
+    const [t1, t2] = tasks as [Task, Task];
+    const got = r.filter([t1, t2]);
+    expect(got.slice(0, 3)).toEqual([
+      ['beforeRun', null],
+      ['schedule', t1],
+      ['schedule', t2],
+    ]);
+    const sorted = (entries: Entry[]): string[] =>
+      entries.map(([what, t]) => `${what} ${t === t1 ? 1 : 2}`).sort();
+    expect(sorted(got.slice(3, 9))).toEqual(
+      sorted([
+        ['before', t1],
+        ['schedule', t1],
+        ['after', t1],
+        ['before', t2],
+        ['schedule', t2],
+        ['after', t2],
+      ]),
+    );
+    expect(sorted(got.slice(9, 13))).toEqual(
+      sorted([
+        ['before', t1],
+        ['after', t1],
+        ['before', t2],
+        ['after', t2],
+      ]),
+    );
+    expect(got[13]).toEqual(['afterRun', null]);
+    expect(got).toHaveLength(14);
+  });
+
+  test('an instrument with none of the hooks is fine; beforeRun and afterRun bracket the run', async () => {
+    const record: string[] = [];
+    await run({ instruments: [{}] }, () => checkpoint());
+    await run(
+      {
+        instruments: [
+          { beforeRun: () => record.push('beforeRun'), afterRun: () => record.push('afterRun') },
+        ],
+      },
+      () => undefined,
+    );
+    expect(record).toEqual(['beforeRun', 'afterRun']);
+  });
+
+  test('taskSpawned and taskExited see the root task', async () => {
+    const record: Entry[] = [];
+    const main = await run(
+      {
+        instruments: [
+          {
+            taskSpawned: (t) => record.push(['spawned', t]),
+            taskExited: (t) => record.push(['exited', t]),
+          },
+        ],
+      },
+      () => currentTask(),
+    );
+    expect(record).toContainEqual(['spawned', main]);
+    expect(record).toContainEqual(['exited', main]);
+  });
+
+  test('an instrument whose hook throws is removed with a warning; the run and other instruments go on', async () => {
+    const record: string[] = [];
+    const warnings: string[] = [];
+    const spy = jest.spyOn(process, 'emitWarning').mockImplementation(((w: string | Error) => {
+      warnings.push(String(w));
+    }) as typeof process.emitWarning);
+    try {
+      const r = new TaskRecorder();
+      const broken: Instrument = {
+        taskScheduled() {
+          record.push('scheduled');
+          throw new Error('oops');
+        },
+      };
+      const main = await run({ instruments: [r, broken] }, () => {
+        record.push('main ran');
+        return currentTask();
+      });
+      expect(record).toEqual(['scheduled', 'main ran']);
+      expect(r.record).toContainEqual(['after', main]);
+      expect(r.record).toContainEqual(['afterRun', null]);
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatch(/oops/);
+      expect(warnings[0]).toMatch(/instrument has been disabled/i);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  test('hooks are read when the instrument is added: a hook set later is called only after re-adding it', async () => {
+    const instrument: Instrument = {};
+    await run({ instruments: [instrument] }, async () => {
+      const me = currentTask();
+      const record: Task[] = [];
+      instrument.beforeTaskStep = (t) => record.push(t);
+      await checkpoint();
+      await checkpoint();
+      expect(record).toHaveLength(0);
+      removeInstrument(instrument);
+      addInstrument(instrument);
+      await checkpoint();
+      await checkpoint();
+      expect(record.filter((t) => t === me)).toHaveLength(2);
+      removeInstrument(instrument);
+      await checkpoint();
+      await checkpoint();
+      expect(record.filter((t) => t === me)).toHaveLength(2);
+    });
+  });
+
+  test('an instrument whose hook getter throws is not added, and none of its hooks is called', async () => {
+    let exitedCalls = 0;
+    await run(async () => {
+      const evil = {
+        taskExited() {
+          exitedCalls++;
+        },
+        get afterRun(): () => void {
+          throw new Error('oops');
+        },
+      };
+      expect(() => addInstrument(evil)).toThrow(/^oops$/);
+      await checkpoint();
+    });
+    expect(exitedCalls).toBe(0);
+  });
+});
+
+describe('start() and its own nursery', () => {
+  test(
+    'two tasks failing in the nursery start() runs its task in is a TrioInternalError caused by both',
+    trioTest(async () => {
+      const errorFn = () => {
+        throw new Error('ValueError');
+      };
+      // Before started(), the task's parent nursery is start()'s own: Trio's suite reaches it so.
+      const spawnInOldNursery = (_status: TaskStatus) => {
+        const old = currentTask().parentNursery!;
+        old.startSoon(errorFn);
+        old.startSoon(errorFn);
+      };
+      await openNursery(async (nursery) => {
+        const err = await failure(nursery.start(spawnInOldNursery));
+        expect(err).toBeInstanceOf(TrioInternalError);
+        const cause = (err as TrioInternalError).cause;
+        expect(cause).toBeInstanceOf(ExceptionGroup);
+        expect(leaves(cause).map((e) => (e as Error).message)).toEqual([
+          'ValueError',
+          'ValueError',
+        ]);
+      });
+    }),
+  );
+});
