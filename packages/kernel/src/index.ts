@@ -58,6 +58,7 @@ export {
   TASK_STATUS_IGNORED,
   openNursery,
   type NurseryOptions,
+  type SpawnOptions,
   type TaskStatus,
 } from './nursery';
 export { Runner } from './runner';

@@ -88,7 +88,8 @@ export class InstrumentSet {
       found.push([hook, fn as HookFn]);
     }
     this.list = [...this.list, instrument];
-    for (const [hook, fn] of found) this.byHook[hook] = [...(this.byHook[hook] ?? []), [instrument, fn]];
+    for (const [hook, fn] of found)
+      this.byHook[hook] = [...(this.byHook[hook] ?? []), [instrument, fn]];
   }
 
   /** Removes `instrument`; returns false if it was not installed. */

@@ -50,6 +50,52 @@ export const NURSERY_OPTIONS: readonly string[] = [
 ];
 
 /**
+ * Options of `Nursery.startSoon`, `Nursery.start` and `spawnSystemTask`, passed before the
+ * function: `nursery.startSoon({ name: 'worker 1' }, worker, 1)`. They come first because the
+ * function's arguments are positional: a trailing object would be taken for an argument.
+ */
+export interface SpawnOptions {
+  /**
+   * The task's name (`Task.name`), as Trio's `name=`: a string as it is, a function by its name,
+   * anything else as `String(value)`. By default, the function's name.
+   */
+  name?: unknown;
+}
+
+const SPAWN_OPTIONS = ['name'];
+
+/** `fn`, its arguments and the task's name from a spawn call's arguments (options first or not). */
+export function spawnArguments(
+  api: string,
+  first: unknown,
+  rest: unknown[],
+): { fn: (...args: unknown[]) => unknown; args: unknown[]; name: TaskName | undefined } {
+  if (typeof first === 'function') {
+    return { fn: first as (...args: unknown[]) => unknown, args: rest, name: undefined };
+  }
+  // A Promise (or anything that is not an options object) gets checkFunction's hint.
+  if (
+    first === null ||
+    typeof first !== 'object' ||
+    typeof (first as PromiseLike<unknown>).then === 'function'
+  )
+    checkFunction(api, first);
+  checkOptions(api, first, SPAWN_OPTIONS);
+  const fn = rest[0];
+  checkFunction(api, fn);
+  const given = (first as SpawnOptions).name;
+  const name =
+    given === undefined
+      ? undefined
+      : typeof given === 'string'
+        ? given
+        : typeof given === 'function'
+          ? given.name || 'anonymous'
+          : String(given);
+  return { fn: fn as (...args: unknown[]) => unknown, args: rest.slice(1), name };
+}
+
+/**
  * What `Nursery.start` passes to the task it starts, as its last argument: the task calls
  * `started(value)` once it is ready, and `start` then resolves with `value`.
  */
@@ -165,11 +211,28 @@ export class Nursery {
 
   /**
    * Starts `fn(...args)` as a child task. It begins at the next schedule point, not now; the
-   * caller goes on at once.
+   * caller goes on at once. Options may come first: `startSoon({ name }, fn, ...args)` names the
+   * task (see {@link SpawnOptions}).
+   *
+   * @example
+   * ```ts
+   * nursery.startSoon(worker, 1);
+   * nursery.startSoon({ name: 'worker 2' }, worker, 2);
+   * ```
    */
-  startSoon<A extends unknown[]>(fn: (...args: A) => unknown, ...args: A): void {
-    checkFunction('startSoon()', fn);
-    this.spawn(fn, args);
+  startSoon<A extends unknown[]>(fn: (...args: A) => unknown, ...args: A): void;
+  startSoon<A extends unknown[]>(
+    options: SpawnOptions,
+    fn: (...args: A) => unknown,
+    ...args: A
+  ): void;
+  startSoon(first: unknown, ...rest: unknown[]): void {
+    if (typeof first === 'function') {
+      this.spawn(first as (...args: unknown[]) => unknown, rest);
+      return;
+    }
+    const { fn, args, name } = spawnArguments('startSoon()', first, rest);
+    this.spawn(fn, args, name);
   }
 
   /**
@@ -210,13 +273,20 @@ export class Nursery {
    * Starts `fn(...args, taskStatus)` and resolves with the value it passes to
    * `taskStatus.started(value)`, at which point the task moves into this nursery. Until then it
    * runs in the caller's context: cancelling the caller cancels it, and an error it raises before
-   * `started` is raised here. Returning without calling `started` is an error.
+   * `started` is raised here. Returning without calling `started` is an error. Options may come
+   * first: `start({ name }, fn, ...args)` names the task (see {@link SpawnOptions}).
    */
-  async start<T, A extends unknown[]>(
+  start<T, A extends unknown[]>(
     fn: (...args: [...A, TaskStatus<T>]) => unknown,
     ...args: A
-  ): Promise<T> {
-    checkFunction('start()', fn);
+  ): Promise<T>;
+  start<T, A extends unknown[]>(
+    options: SpawnOptions,
+    fn: (...args: [...A, TaskStatus<T>]) => unknown,
+    ...args: A
+  ): Promise<T>;
+  async start<T>(first: unknown, ...rest: unknown[]): Promise<T> {
+    const { fn, args, name } = spawnArguments('start()', first, rest);
     if (this.closed) throw new RuntimeError('this nursery is closed to new arrivals');
     this.pendingStarts++;
     try {
@@ -227,7 +297,7 @@ export class Nursery {
           (old) => {
             own = old;
             status = new StartStatus<T>(old, this);
-            old.spawn(fn as (...args: unknown[]) => unknown, [...args, status]);
+            old.spawn(fn, [...args, status], name);
           },
           { strictExceptionGroups: false },
         );

@@ -243,9 +243,12 @@ export class Runner {
       this.settle.reject(this.internalError);
     } else if (this.internalError !== NO_ERROR) {
       this.settle.reject(
-        new this.internalErrorClass('a system task or kernel callback failed; the run was cancelled', {
-          cause: this.internalError,
-        }),
+        new this.internalErrorClass(
+          'a system task or kernel callback failed; the run was cancelled',
+          {
+            cause: this.internalError,
+          },
+        ),
       );
     } else if (root.failed && this.cancelledFromOutside(root.result)) {
       // The outside signal cancelled the run: one Cancelled with its reason, not a group of them.

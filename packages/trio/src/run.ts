@@ -49,7 +49,10 @@ export interface OpenNurseryOptions {
 }
 
 // The internal errors of a Trio run are always TrioInternalError: the caller does not choose.
-const RUN_KEYS = [...RUN_OPTIONS.filter((k) => k !== 'internalErrorClass'), 'strictExceptionGroups'];
+const RUN_KEYS = [
+  ...RUN_OPTIONS.filter((k) => k !== 'internalErrorClass'),
+  'strictExceptionGroups',
+];
 const NURSERY_KEYS = ['strictExceptionGroups', 'signal'];
 
 const GROUP_MESSAGE = 'Exceptions from Trio nursery';

@@ -12,8 +12,8 @@ import {
   type Instrument,
   type TaskStatus,
 } from '@duet/trio';
-import { addInstrument, removeInstrument, type Task } from '@duet/trio/lowlevel';
-import { trioTest } from '@duet/trio/testing';
+import { addInstrument, removeInstrument, spawnSystemTask, type Task } from '@duet/trio/lowlevel';
+import { trioTest, waitAllTasksBlocked } from '@duet/trio/testing';
 
 /** The errors of a group, or the error itself when it is not one. */
 const leaves = (err: unknown): unknown[] =>
@@ -296,6 +296,76 @@ describe('start() and its own nursery', () => {
           'ValueError',
           'ValueError',
         ]);
+      });
+    }),
+  );
+});
+
+describe('naming tasks', () => {
+  // Trio's start_soon(fn, *args, name=...): Duet's options come before the function.
+  const check = async (spawn: (...a: unknown[]) => unknown): Promise<string[]> => {
+    const names: string[] = [];
+    const func1 = (expected: string) => {
+      names.push(currentTask().name);
+      expect(currentTask().name).toContain(expected);
+    };
+    const func2 = () => undefined;
+    spawn(func1, 'func1');
+    spawn({ name: func2 }, func1, 'func2');
+    spawn({ name: 'func3' }, func1, 'func3');
+    spawn(func1.bind(null, 'func1'));
+    spawn({ name: {} }, func1, 'object');
+    spawn({ name: 42 }, func1, '42');
+    await waitAllTasksBlocked();
+    return names;
+  };
+
+  test(
+    'startSoon({ name }, fn, ...args): a string, a function by its name, anything else as a string',
+    trioTest(async () => {
+      let names: string[] = [];
+      await openNursery(async (nursery) => {
+        names = await check((...a) => (nursery.startSoon as (...b: unknown[]) => void)(...a));
+      });
+      expect(names).toHaveLength(6);
+    }),
+  );
+
+  test(
+    'spawnSystemTask({ name }, fn, ...args) names the system task the same way',
+    trioTest(async () => {
+      const names = await check((...a) => (spawnSystemTask as (...b: unknown[]) => Task)(...a));
+      expect(names).toHaveLength(6);
+    }),
+  );
+
+  test(
+    'start({ name }, fn, ...args) names the started task; the value still comes back',
+    trioTest(async () => {
+      await openNursery(async (nursery) => {
+        const name = await nursery.start(
+          { name: 'server' },
+          (port: number, status: TaskStatus<string>) => {
+            expect(port).toBe(80);
+            status.started(currentTask().name);
+          },
+          80,
+        );
+        expect(name).toBe('server');
+        expect([...nursery.childTasks].map((t) => t.name)).toEqual([]);
+      });
+    }),
+  );
+
+  test(
+    'a bad options object or a missing function is a TypeError at the call',
+    trioTest(async () => {
+      await openNursery((nursery) => {
+        const startSoon = nursery.startSoon as (...a: unknown[]) => void;
+        expect(() => startSoon({ nmae: 'x' }, () => undefined)).toThrow(TypeError);
+        expect(() => startSoon({ name: 'x' })).toThrow(TypeError);
+        expect(() => startSoon({ name: 'x' }, 'not a function')).toThrow(TypeError);
+        expect(() => startSoon(null)).toThrow(TypeError);
       });
     }),
   );
