@@ -120,10 +120,12 @@ export const TASK_STATUS_IGNORED: TaskStatus<never> = Object.freeze({ started():
 class StartStatus<T> implements TaskStatus<T> {
   value: T | undefined = undefined;
   called = false;
+  /** The task `start()` started, once spawned. */
+  task: Task | null = null;
 
   constructor(
     private readonly oldNursery: Nursery,
-    private readonly newNursery: Nursery,
+    readonly newNursery: Nursery,
   ) {}
 
   started(value?: T): void {
@@ -183,6 +185,8 @@ export class Nursery {
   private pendingStarts = 0;
   /** @internal The parent is parked in {@link Nursery.join}. */
   parentWaiting = false;
+  /** @internal In start()'s own nursery: the status of the task it starts (else null). */
+  starting: StartStatus<unknown> | null = null;
   private readonly system: boolean;
 
   /** @internal Made by `openNursery` (and by the runner for its system nursery). */
@@ -297,7 +301,8 @@ export class Nursery {
           (old) => {
             own = old;
             status = new StartStatus<T>(old, this);
-            old.spawn(fn, [...args, status], name);
+            old.starting = status as StartStatus<unknown>;
+            status.task = old.spawn(fn, [...args, status], name);
           },
           { strictExceptionGroups: false },
         );

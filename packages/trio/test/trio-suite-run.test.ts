@@ -4,12 +4,15 @@
 // nurseries and start(); this one covers what they leave out.
 import {
   ExceptionGroup,
+  TASK_STATUS_IGNORED,
   TrioInternalError,
   checkpoint,
+  currentRootTask,
   currentTask,
   openNursery,
   run,
   type Instrument,
+  type Nursery,
   type TaskStatus,
 } from '@duet/trio';
 import { addInstrument, removeInstrument, spawnSystemTask, type Task } from '@duet/trio/lowlevel';
@@ -366,6 +369,91 @@ describe('naming tasks', () => {
         expect(() => startSoon({ name: 'x' })).toThrow(TypeError);
         expect(() => startSoon({ name: 'x' }, 'not a function')).toThrow(TypeError);
         expect(() => startSoon(null)).toThrow(TypeError);
+      });
+    }),
+  );
+});
+
+describe('the task tree', () => {
+  test(
+    'parents, children and the eventual parent of a task under start(); upward links outlive the tasks',
+    trioTest(async () => {
+      const tasks: Record<string, Task> = {};
+      const nurseries: Record<string, Nursery> = {};
+
+      const child2 = () => {
+        tasks['child2'] = currentTask();
+        expect([...tasks['parent']!.openNurseries]).toEqual([nurseries['parent']]);
+        expect([...nurseries['parent']!.childTasks]).toEqual([tasks['child1']]);
+        expect([...tasks['child1']!.openNurseries]).toEqual([nurseries['child1']]);
+        expect([...nurseries['child1']!.childTasks]).toEqual([tasks['child2']]);
+        expect([...tasks['child2']!.openNurseries]).toEqual([]);
+      };
+
+      const child1 = async (status: TaskStatus = TASK_STATUS_IGNORED) => {
+        const me = (tasks['child1'] = currentTask());
+        expect(me.parentNursery!.parentTask).toBe(tasks['parent']);
+        expect(me.parentNursery).not.toBe(nurseries['parent']);
+        expect(me.eventualParentNursery).toBe(nurseries['parent']);
+        status.started();
+        expect(me.parentNursery).toBe(nurseries['parent']);
+        expect(me.eventualParentNursery).toBeNull();
+        // Let start() return and close its own nursery first.
+        await waitAllTasksBlocked();
+        await openNursery((nursery) => {
+          nurseries['child1'] = nursery;
+          nursery.startSoon(child2);
+        });
+      };
+
+      const parent = async () => {
+        const me = (tasks['parent'] = currentTask());
+        expect([...me.openNurseries]).toEqual([]);
+        await openNursery(async (n1) => {
+          await openNursery((n2) => {
+            expect([...me.openNurseries]).toEqual([n1, n2]);
+          });
+        });
+        expect([...me.openNurseries]).toEqual([]);
+        await openNursery(async (nursery) => {
+          nurseries['parent'] = nursery;
+          await nursery.start(child1);
+        });
+        expect(nurseries['parent']!.parentTask).toBe(me);
+        expect(tasks['child1']!.parentNursery).toBe(nurseries['parent']);
+        expect(nurseries['child1']!.parentTask).toBe(tasks['child1']);
+        expect(tasks['child2']!.parentNursery).toBe(nurseries['child1']);
+        // Walking up ends at the root task, whose parent nursery is null.
+        let nursery = currentTask().parentNursery;
+        while (nursery !== null) nursery = nursery.parentTask.parentNursery;
+      };
+
+      await openNursery((nursery) => {
+        nursery.startSoon(parent);
+      });
+      for (const task of Object.values(tasks)) expect(task.eventualParentNursery).toBeNull();
+      const root = currentRootTask();
+      expect(root.parentNursery).toBeNull();
+      expect(root.eventualParentNursery).toBeNull();
+    }),
+  );
+
+  test(
+    'only the task start() started has an eventual parent, not others spawned beside it',
+    trioTest(async () => {
+      await openNursery(async (target) => {
+        await target.start(async (status: TaskStatus) => {
+          const me = currentTask();
+          const own = me.parentNursery!;
+          let sibling: Task | undefined;
+          own.startSoon(() => {
+            sibling = currentTask();
+          });
+          await waitAllTasksBlocked();
+          expect(me.eventualParentNursery).toBe(target);
+          expect(sibling!.eventualParentNursery).toBeNull();
+          status.started();
+        });
       });
     }),
   );
