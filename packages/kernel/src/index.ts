@@ -61,7 +61,7 @@ export {
   type SpawnOptions,
   type TaskStatus,
 } from './nursery';
-export { Runner } from './runner';
+export { Runner, type RunStatistics } from './runner';
 export { TimerHandle, callAt } from './call-at';
 export { RUN_OPTIONS, run, runArguments, type RunArguments, type RunOptions } from './run';
 export {

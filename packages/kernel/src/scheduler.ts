@@ -77,6 +77,17 @@ export class Scheduler {
     this.scheduleBatch();
   }
 
+  /** How many tasks are queued for a step: in the next batch, or not yet reached in this one. */
+  queuedTasks(): number {
+    let n = 0;
+    for (const item of this.ready) if (typeof item !== 'function') n++;
+    const batch = this.current;
+    if (batch !== null) {
+      for (let i = this.cursor; i < batch.length; i++) if (typeof batch[i] !== 'function') n++;
+    }
+    return n;
+  }
+
   /** Queues `task`'s next step (its wake-up is already set on it) for the next batch. */
   enqueue(task: Task): void {
     task.queued = true;

@@ -108,7 +108,8 @@ export function taskExited(task: Task, failed: boolean, result: unknown): void {
     runner.instruments.call('taskExited', task);
     runner.instruments.call('afterTaskStep', task);
   }
-  if (runner.liveTasks === 0) runner.finish();
+  // Calls queued with callSoonHoldingRun still run first; the last of them finishes the run.
+  if (runner.liveTasks === 0 && runner.heldCallbacks === 0) runner.finish();
   else if (!runner.scheduler.hasWork()) runner.idle.schedule();
   runner.scheduler.stepEnded();
 }

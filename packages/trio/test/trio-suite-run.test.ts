@@ -3,19 +3,40 @@
 // the run token), written afresh against Duet's API. Session 16's files cover cancel scopes,
 // nurseries and start(); this one covers what they leave out.
 import {
+  CancelScope,
+  Cancelled,
+  Event,
   ExceptionGroup,
+  RunFinishedError,
   TASK_STATUS_IGNORED,
   TrioInternalError,
   checkpoint,
   currentRootTask,
   currentTask,
+  currentTime,
+  failAfter,
+  sleepForever,
   openNursery,
   run,
   type Instrument,
   type Nursery,
   type TaskStatus,
 } from '@duet/trio';
-import { addInstrument, removeInstrument, spawnSystemTask, type Task } from '@duet/trio/lowlevel';
+import {
+  Abort,
+  TrioToken,
+  addInstrument,
+  currentStatistics,
+  currentTrioToken,
+  inTrioRun,
+  inTrioTask,
+  removeInstrument,
+  reschedule,
+  spawnSystemTask,
+  waitTaskRescheduled,
+  type Outcome,
+  type Task,
+} from '@duet/trio/lowlevel';
 import { trioTest, waitAllTasksBlocked } from '@duet/trio/testing';
 
 /** The errors of a group, or the error itself when it is not one. */
@@ -457,4 +478,248 @@ describe('the task tree', () => {
       });
     }),
   );
+});
+
+describe('the run token', () => {
+  test('one token per run: the same object for every call in a run, another in the next', async () => {
+    const get = () => {
+      const token = currentTrioToken();
+      expect(currentTrioToken()).toBe(token);
+      return token;
+    };
+    const t1 = await run(get);
+    const t2 = await run(get);
+    expect(t1).toBeInstanceOf(TrioToken);
+    expect(t1).not.toBe(t2);
+  });
+
+  test(
+    'runSyncSoon queues a call with its arguments; it runs soon, not at once',
+    trioTest(async () => {
+      const record: unknown[] = [];
+      currentTrioToken().runSyncSoon((x: number) => record.push(['cb', x]), 1);
+      expect(record).toEqual([]);
+      await waitAllTasksBlocked();
+      expect(record).toEqual([['cb', 1]]);
+    }),
+  );
+
+  test('runSyncSoon after the run has finished is a RunFinishedError', async () => {
+    const token = await run(() => currentTrioToken());
+    expect(() => token.runSyncSoon(() => undefined)).toThrow(RunFinishedError);
+  });
+
+  test(
+    'idempotent calls: a duplicate of a queued call is dropped; the queue stays FIFO',
+    trioTest(async () => {
+      let record: number[] = [];
+      const cb = (x: number) => record.push(x);
+      const token = currentTrioToken();
+      token.runSyncSoon(cb, 1);
+      token.runSyncSoon({ idempotent: true }, cb, 1);
+      token.runSyncSoon({ idempotent: true }, cb, 1);
+      token.runSyncSoon({ idempotent: true }, cb, 1);
+      token.runSyncSoon({ idempotent: true }, cb, 2);
+      token.runSyncSoon({ idempotent: true }, cb, 2);
+      await waitAllTasksBlocked();
+      expect(record).toHaveLength(3);
+      expect([...record].sort()).toEqual([1, 1, 2]);
+
+      record = [];
+      for (let round = 0; round < 3; round++)
+        for (let i = 0; i < 100; i++) token.runSyncSoon({ idempotent: true }, cb, i);
+      await waitAllTasksBlocked();
+      expect(record).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    }),
+  );
+
+  test('an idempotent call queued again once it has started runs again', async () => {
+    let calls = 0;
+    await run(async () => {
+      const token = currentTrioToken();
+      const redo = () => {
+        calls++;
+        try {
+          token.runSyncSoon({ idempotent: true }, redo);
+        } catch (err) {
+          if (!(err instanceof RunFinishedError)) throw err;
+        }
+      };
+      token.runSyncSoon({ idempotent: true }, redo);
+      await checkpoint();
+      await checkpoint();
+      await checkpoint();
+    });
+    expect(calls).toBeGreaterThanOrEqual(2);
+  });
+
+  test('a call queued just before the root task fails still runs', async () => {
+    const record: string[] = [];
+    const err = await failure(
+      run(() => {
+        currentTrioToken().runSyncSoon(() => record.push('sync-cb'));
+        throw new Error('error text');
+      }),
+    );
+    expect((err as Error).message).toBe('error text');
+    expect(record).toEqual(['sync-cb']);
+  });
+
+  test('a call that throws fails the run with TrioInternalError; later calls still run and the tasks are cancelled', async () => {
+    const record = new Set<string>();
+    const keyError = new Error('KeyError');
+    const err = await failure(
+      run(async () => {
+        const token = currentTrioToken();
+        token.runSyncSoon(() => {
+          throw keyError;
+        });
+        token.runSyncSoon(() => record.add('2nd runSyncSoon ran'));
+        try {
+          await sleepForever();
+        } catch (e) {
+          if (e instanceof Cancelled) record.add('cancelled!');
+          throw e;
+        }
+      }),
+    );
+    expect(err).toBeInstanceOf(TrioInternalError);
+    expect(leaves((err as TrioInternalError).cause)).toEqual([keyError]);
+    expect(record).toEqual(new Set(['2nd runSyncSoon ran', 'cancelled!']));
+  });
+
+  test(
+    'many calls run in the order queued',
+    trioTest(async () => {
+      const token = currentTrioToken();
+      let counter = 0;
+      const cb = (i: number) => {
+        expect(counter).toBe(i);
+        counter++;
+      };
+      for (let i = 0; i < 1000; i++) token.runSyncSoon(cb, i);
+      await waitAllTasksBlocked();
+      expect(counter).toBe(1000);
+    }),
+  );
+
+  test('calls that keep queueing themselves do not starve the tasks, and stop when the run ends', async () => {
+    const record: [string, number][] = [];
+    let token: TrioToken | undefined;
+    const naughty = (i: number) => {
+      try {
+        token!.runSyncSoon(naughty, i + 1);
+      } catch (err) {
+        if (!(err instanceof RunFinishedError)) throw err;
+        record.push(['run finished', i]);
+      }
+    };
+    await run(async () => {
+      token = currentTrioToken();
+      token.runSyncSoon(naughty, 0);
+      record.push(['starting', 0]);
+      for (let i = 0; i < 20; i++) await checkpoint();
+    });
+    expect(record).toHaveLength(2);
+    expect(record[0]).toEqual(['starting', 0]);
+    expect(record[1]![0]).toBe('run finished');
+    expect(record[1]![1]).toBeGreaterThanOrEqual(19);
+  });
+
+  test(
+    'a call from a host callback (a timer) reaches the run and wakes a task through an Event',
+    trioTest(
+      async () => {
+        const token = currentTrioToken();
+        const event = new Event();
+        const timer = setTimeout(() => token.runSyncSoon(() => event.set()), 5);
+        try {
+          await failAfter(5, () => event.wait());
+        } finally {
+          clearTimeout(timer);
+        }
+        expect(event.isSet()).toBe(true);
+      },
+      { clock: 'system' },
+    ),
+  );
+
+  test(
+    'a slow abort: the abort fails, a queued call reschedules the task with the cancellation',
+    trioTest(async () => {
+      await new CancelScope().run(async (scope) => {
+        scope.cancel();
+        const task = currentTask();
+        const token = currentTrioToken();
+        await expect(
+          waitTaskRescheduled((raiseCancel) => {
+            let outcome: Outcome;
+            try {
+              raiseCancel();
+              outcome = { ok: true, value: undefined };
+            } catch (error) {
+              outcome = { ok: false, error };
+            }
+            token.runSyncSoon(reschedule, task, outcome);
+            return Abort.FAILED;
+          }),
+        ).rejects.toBeInstanceOf(Cancelled);
+      });
+    }),
+  );
+});
+
+describe('run statistics and context', () => {
+  test(
+    'currentStatistics: tasks living and runnable, queued calls, the next deadline',
+    trioTest(async () => {
+      await waitAllTasksBlocked();
+      const child = async () => {
+        try {
+          await sleepForever();
+        } catch (err) {
+          if (!(err instanceof Cancelled)) throw err;
+        }
+      };
+      let stats = currentStatistics();
+      // Duet has no system tasks of its own: the test's task alone (Trio counts 2 more).
+      expect(stats.tasksLiving).toBe(1);
+      expect(stats.runSyncSoonQueueSize).toBe(0);
+      expect(stats.ioStatistics.backend).toBe('node');
+      await openNursery(async (nursery) => {
+        nursery.startSoon(child);
+        await waitAllTasksBlocked();
+        const token = currentTrioToken();
+        token.runSyncSoon(() => undefined);
+        token.runSyncSoon({ idempotent: true }, () => undefined);
+        stats = currentStatistics();
+        expect(stats.tasksLiving).toBe(2);
+        expect(stats.tasksRunnable).toBe(0);
+        expect(stats.runSyncSoonQueueSize).toBe(2);
+        nursery.cancelScope.cancel();
+        expect(currentStatistics().tasksRunnable).toBe(1);
+      });
+      await checkpoint();
+      await checkpoint();
+      expect(currentStatistics().runSyncSoonQueueSize).toBe(0);
+      await new CancelScope({ deadline: currentTime() + 5 }).run(() => {
+        expect(currentStatistics().secondsToNextDeadline).toBe(5);
+      });
+      expect(currentStatistics().secondsToNextDeadline).toBe(Infinity);
+    }),
+  );
+
+  test('inTrioRun / inTrioTask: true in a task and what it calls, false outside a run', async () => {
+    expect(inTrioRun()).toBe(false);
+    expect(inTrioTask()).toBe(false);
+    const seen: boolean[] = [];
+    await run(async () => {
+      seen.push(inTrioRun(), inTrioTask());
+      const inner = () => seen.push(inTrioRun(), inTrioTask());
+      inner();
+      await checkpoint();
+    });
+    expect(seen).toEqual([true, true, true, true]);
+    expect(inTrioRun()).toBe(false);
+  });
 });
