@@ -48,7 +48,28 @@ function taskMain(task: Task): void {
     taskExited(task, true, err);
     return;
   }
+  if (!(result instanceof Promise) && isAsyncGenerator(result)) {
+    // As Trio: an async generator function returns at once with a generator nobody iterates.
+    taskExited(
+      task,
+      true,
+      new TypeError(
+        `expected an async function but got an async generator (from ${fn.name || 'an anonymous function'}): iterate it inside an async function`,
+      ),
+    );
+    return;
+  }
   void Promise.resolve(result).then(taskReturned, taskThrew);
+}
+
+function isAsyncGenerator(value: unknown): boolean {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as AsyncGenerator)[Symbol.asyncIterator] === 'function' &&
+    typeof (value as AsyncGenerator).next === 'function' &&
+    typeof (value as PromiseLike<unknown>).then !== 'function'
+  );
 }
 
 function taskReturned(value: unknown): void {

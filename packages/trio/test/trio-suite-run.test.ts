@@ -723,3 +723,56 @@ describe('run statistics and context', () => {
     expect(inTrioRun()).toBe(false);
   });
 });
+
+describe('bad calls', () => {
+  test('an abort function that returns something else than an Abort breaks the run: TrioInternalError', async () => {
+    const err = await failure(
+      run(async () => {
+        await checkpoint();
+        await new CancelScope().run(async (scope) => {
+          scope.cancel();
+          await waitTaskRescheduled((() => null) as never);
+        });
+      }),
+    );
+    expect(err).toBeInstanceOf(TrioInternalError);
+    expect(((err as TrioInternalError).cause as Error).message).toMatch(
+      /Abort\.SUCCEEDED or Abort\.FAILED/,
+    );
+  });
+
+  test('an async generator function given to run() or startSoon() is a TypeError', async () => {
+    async function* agen(x: number) {
+      yield x;
+    }
+    const err = await failure(run(agen as never, 0));
+    expect(err).toBeInstanceOf(TypeError);
+    expect((err as Error).message).toMatch(/expected an async function but got an async generator/);
+    const grouped = await failure(
+      run(() =>
+        openNursery((nursery) => {
+          nursery.startSoon(agen as never, 0);
+        }),
+      ),
+    );
+    expect(grouped).toBeInstanceOf(ExceptionGroup);
+    expect(leaves(grouped)).toHaveLength(1);
+    expect((leaves(grouped)[0] as Error).message).toMatch(/async generator/);
+  });
+
+  test('a started Promise instead of a function: a TypeError that says so', async () => {
+    const f = async () => undefined;
+    const p = f();
+    expect(() => run(p as never)).toThrow(/expects a function.*not the Promise/);
+    const grouped = await failure(
+      run(() =>
+        openNursery((nursery) => {
+          nursery.startSoon(f() as never);
+        }),
+      ),
+    );
+    expect(grouped).toBeInstanceOf(ExceptionGroup);
+    expect(leaves(grouped)[0]).toBeInstanceOf(TypeError);
+    await p;
+  });
+});
