@@ -61,9 +61,17 @@ export {
   type SpawnOptions,
   type TaskStatus,
 } from './nursery';
-export { Runner, type RunStatistics } from './runner';
+export { Runner } from './runner';
+export { callSoonHoldingRun, runStatistics, type RunStatistics } from './held';
 export { TimerHandle, callAt } from './call-at';
-export { RUN_OPTIONS, run, runArguments, type RunArguments, type RunOptions } from './run';
+export {
+  RUN_OPTIONS,
+  run,
+  runArguments,
+  type InternalErrorClass,
+  type RunArguments,
+  type RunOptions,
+} from './run';
 export {
   addInstrument,
   currentClock,

@@ -311,8 +311,7 @@ export class Nursery {
         // into it (it is the task's parentNursery until started()). Trio calls that internal.
         if (own!.errors.length > 1 && err instanceof ExceptionGroup) {
           throw new this.runner.internalErrorClass(
-            "start()'s own nursery got more than one task: tasks were spawned into the nursery " +
-              'a task runs in before it calls taskStatus.started()',
+            "tasks were spawned into start()'s own nursery",
             { cause: err },
           );
         }

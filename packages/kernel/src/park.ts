@@ -93,9 +93,7 @@ class CallbackWait implements Waitable {
     if (answer !== Abort.SUCCEEDED && answer !== Abort.FAILED) {
       // As Trio: a broken abort function breaks the run. The task gets the error too, so that
       // the run ends (with the internal error) instead of waiting for a wake-up that never comes.
-      const err = new TypeError(
-        `the abort function of waitTaskRescheduled must return Abort.SUCCEEDED or Abort.FAILED, got ${String(answer)}`,
-      );
+      const err = new TypeError(`abort functions must return an Abort, got ${String(answer)}`);
       task.runner.crash(err);
       throw err;
     }

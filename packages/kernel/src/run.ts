@@ -12,6 +12,12 @@ import type { Instrument } from './instruments';
 import { Runner } from './runner';
 import { checkFunction, checkOptions, checkSignal } from './validate';
 
+/** A subclass of `KernelInternalError` (its constructor), for `RunOptions.internalErrorClass`. */
+export interface InternalErrorClass {
+  /** Makes the error from its message and its `cause` (the failure that broke the run). */
+  new (message: string, options?: { cause?: unknown }): KernelInternalError;
+}
+
 /** Options of {@link run}. */
 export interface RunOptions {
   /** The clock of the run; a {@link @duet/kernel!SystemClock} by default. */
@@ -50,7 +56,7 @@ export interface RunOptions {
    * passes its own subclass, as `@duet/trio` passes `TrioInternalError`, so that errors raised
    * inside the run (such as `Nursery.start`'s) are of the facade's class too.
    */
-  internalErrorClass?: new (message: string, options?: { cause?: unknown }) => KernelInternalError;
+  internalErrorClass?: InternalErrorClass;
 }
 
 /** The keys of {@link RunOptions}; facades add their own to check theirs. */

@@ -20,7 +20,6 @@ import {
   type Cancelled,
   HangError,
   KernelInternalError,
-  RunFinishedError,
   ValueError,
   isCancelled,
   newCancelled,
@@ -30,34 +29,12 @@ import { Nursery } from './nursery';
 import type { Waitable } from './park';
 import { HostTimer } from './host-timer';
 import { Idleness } from './idle';
-import type { RunOptions } from './run';
+import type { InternalErrorClass, RunOptions } from './run';
 import { Scheduler } from './scheduler';
 import { Task, type TaskName, type TaskSink } from './task';
 import * as taskLife from './task-life';
 import * as waits from './waits';
 import type { Watchdog } from './watchdog';
-
-/** What {@link Runner.statistics} returns. */
-export interface RunStatistics {
-  /** Tasks spawned (the root and system tasks included) that have not exited. */
-  tasksLiving: number;
-  /** Tasks queued to take a step. */
-  tasksRunnable: number;
-  /** Seconds from now to the earliest pending deadline; `Infinity` if there is none. */
-  secondsToNextDeadline: number;
-}
-
-type HeldCall = [Runner, (arg: unknown) => void, unknown];
-
-function runHeld([runner, callback, arg]: HeldCall): void {
-  try {
-    callback(arg);
-  } catch (err) {
-    // Recorded before the run may finish below, so that it fails the run.
-    runner.crash(err);
-  }
-  runner.heldCallbackDone();
-}
 
 /** The engine of one run. Reach it with {@link currentRunner}; user code rarely needs it. */
 export class Runner {
@@ -87,7 +64,7 @@ export class Runner {
   liveTasks = 0;
   /** @internal Tasks parked in kernel waits (not foreign ones). */
   blockedTasks = 0;
-  /** @internal Calls of {@link Runner.callSoonHoldingRun} not yet run: the run waits for them. */
+  /** @internal Calls of `callSoonHoldingRun` not yet run: the run waits for them. */
   heldCallbacks = 0;
   private internalError: unknown = NO_ERROR;
   private settle!: { resolve(value: unknown): void; reject(err: unknown): void };
@@ -99,10 +76,7 @@ export class Runner {
   watchdog: Watchdog | null = null;
   private readonly outsideSignal: AbortSignal | null;
   /** The class of this run's internal errors (see `RunOptions.internalErrorClass`). */
-  readonly internalErrorClass: new (
-    message: string,
-    options?: { cause?: unknown },
-  ) => KernelInternalError;
+  readonly internalErrorClass: InternalErrorClass;
 
   /** @internal Made by `run()`, which then calls {@link Runner.start}. */
   constructor(
@@ -186,38 +160,6 @@ export class Runner {
   callSoon(callback: (arg: unknown) => void, arg?: unknown): void {
     if (typeof callback !== 'function') throw new TypeError('callSoon expects a function');
     this.scheduler.callSoon(callback, arg);
-  }
-
-  /**
-   * Runs `callback(arg)` at the next batch, as {@link Runner.callSoon}, and keeps the run from
-   * finishing until it has run: for calls that must happen even if the last task ends first
-   * (Trio's `TrioToken.runSyncSoon`). A `RunFinishedError` once the run has finished.
-   */
-  callSoonHoldingRun<A>(callback: (arg: A) => void, arg: A): void {
-    if (typeof callback !== 'function')
-      throw new TypeError('callSoonHoldingRun expects a function');
-    if (this.finished) throw new RunFinishedError('the run has finished');
-    this.heldCallbacks++;
-    this.scheduler.callSoon(runHeld, [this, callback, arg] as HeldCall);
-  }
-
-  /** @internal The callback of a held call has run: the run may end now if nothing else is left. */
-  heldCallbackDone(): void {
-    if (--this.heldCallbacks === 0 && this.liveTasks === 0 && !this.finished) this.finish();
-  }
-
-  /**
-   * Counts of the run's work now (Trio's `current_statistics`): tasks alive, tasks queued to run,
-   * and the seconds until the earliest pending deadline (a scope's, a sleep's or a timer's;
-   * `Infinity` if none).
-   */
-  statistics(): RunStatistics {
-    const next = this.deadlines.peek();
-    return {
-      tasksLiving: this.liveTasks,
-      tasksRunnable: this.scheduler.queuedTasks(),
-      secondsToNextDeadline: next === undefined ? Infinity : next.when - this.clock.currentTime(),
-    };
   }
 
   /**

@@ -22,14 +22,15 @@ const HOST_TURN_MS = 0;
 const WORK_PER_TIME_CHECK = 1;
 
 type Callback = (arg: unknown) => void;
-type ReadyItem = Task | Callback;
+/** An item of the ready queue: a task to step, or a callback to call. */
+export type ReadyItem = Task | Callback;
 
 const SETTLED: Promise<void> = Promise.resolve();
 
 /** @internal Owned by the {@link Runner}: its ready queue, batches and host turns. */
 export class Scheduler {
-  /** The items of the next batch. */
-  private ready: ReadyItem[] = [];
+  /** @internal The items of the next batch (read by `runStatistics`). */
+  ready: ReadyItem[] = [];
   /** The array of the last batch, emptied, to be the next `ready`: no array per batch. */
   private spare: ReadyItem[] = [];
   /**
@@ -45,9 +46,9 @@ export class Scheduler {
   /** Steps that began in the current host turn and are not over. */
   private freshSteps = 0;
   /** The batch in progress (paused at a callback while tasks before it finish their steps), or null. */
-  private current: ReadyItem[] | null = null;
+  current: ReadyItem[] | null = null;
   /** The next item of the current batch. */
-  private cursor = 0;
+  cursor = 0;
   /** {@link Scheduler.continueBatch} is running: a step that ends inside it needs no help to go on. */
   private inBatch = false;
   /** The arguments of the current batch's callbacks, and the next one's index. */
@@ -75,17 +76,6 @@ export class Scheduler {
     this.ready.push(callback as Callback);
     this.readyArgs.push(arg);
     this.scheduleBatch();
-  }
-
-  /** How many tasks are queued for a step: in the next batch, or not yet reached in this one. */
-  queuedTasks(): number {
-    let n = 0;
-    for (const item of this.ready) if (typeof item !== 'function') n++;
-    const batch = this.current;
-    if (batch !== null) {
-      for (let i = this.cursor; i < batch.length; i++) if (typeof batch[i] !== 'function') n++;
-    }
-    return n;
   }
 
   /** Queues `task`'s next step (its wake-up is already set on it) for the next batch. */

@@ -50,13 +50,7 @@ function taskMain(task: Task): void {
   }
   if (!(result instanceof Promise) && isAsyncGenerator(result)) {
     // As Trio: an async generator function returns at once with a generator nobody iterates.
-    taskExited(
-      task,
-      true,
-      new TypeError(
-        `expected an async function but got an async generator (from ${fn.name || 'an anonymous function'}): iterate it inside an async function`,
-      ),
-    );
+    taskExited(task, true, new TypeError('expected an async function but got an async generator'));
     return;
   }
   void Promise.resolve(result).then(taskReturned, taskThrew);

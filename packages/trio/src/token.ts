@@ -5,6 +5,8 @@
  */
 import {
   RunFinishedError,
+  callSoonHoldingRun,
+  runStatistics,
   checkBoolean,
   checkFunction,
   checkOptions,
@@ -99,7 +101,7 @@ export class TrioToken {
     if (idempotent) this.idempotentQueued.push(call);
     this.pending++;
     // Held: the run does not end before the call has run, even if its last task ends first.
-    this.runner.callSoonHoldingRun(invoke, call);
+    callSoonHoldingRun(this.runner, invoke, call);
   }
 
   /** @internal `call` is starting: it no longer counts as queued. */
@@ -142,12 +144,18 @@ export function currentTrioToken(): TrioToken {
   return token;
 }
 
+/** The `ioStatistics` of {@link RunStatistics}. */
+export interface IoStatistics {
+  /** Which I/O backend the run uses: always `'node'` (Node's event loop). */
+  backend: string;
+}
+
 /** What {@link currentStatistics} returns (Trio's `RunStatistics`). */
 export interface RunStatistics extends KernelRunStatistics {
   /** Calls queued with `TrioToken.runSyncSoon` that have not started. */
   runSyncSoonQueueSize: number;
-  /** About the I/O backend: Node's event loop (`backend: 'node'`). */
-  ioStatistics: { backend: string };
+  /** About the I/O backend. */
+  ioStatistics: IoStatistics;
 }
 
 /**
@@ -163,7 +171,7 @@ export interface RunStatistics extends KernelRunStatistics {
 export function currentStatistics(): RunStatistics {
   const runner = currentRunner();
   return {
-    ...runner.statistics(),
+    ...runStatistics(runner),
     runSyncSoonQueueSize: tokens.get(runner)?.queueSize ?? 0,
     ioStatistics: { backend: 'node' },
   };

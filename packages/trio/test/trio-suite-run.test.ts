@@ -737,7 +737,7 @@ describe('bad calls', () => {
     );
     expect(err).toBeInstanceOf(TrioInternalError);
     expect(((err as TrioInternalError).cause as Error).message).toMatch(
-      /Abort\.SUCCEEDED or Abort\.FAILED/,
+      /must return an Abort, got null/
     );
   });
 
