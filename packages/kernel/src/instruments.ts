@@ -65,53 +65,41 @@ type HookFn = (task?: Task, subject?: CancelScope | Nursery) => void;
 export class InstrumentSet {
   /** The installed instruments, in the order added. Replaced on change, never mutated. */
   list: readonly Instrument[] = [];
-  /**
-   * Per hook, the instruments that had it when added, with the function read then. Replaced on
-   * change (never mutated), so a call iterates the array it started with while hooks add or remove.
-   */
-  private byHook: Partial<Record<InstrumentHook, readonly (readonly [Instrument, HookFn])[]>> = {};
+  /** Each installed instrument's hooks, as read when it was added. */
+  private readonly hooks = new Map<Instrument, Partial<Record<InstrumentHook, HookFn>>>();
 
   add(instrument: Instrument): void {
     if (instrument === null || typeof instrument !== 'object') {
       throw new TypeError('an instrument is an object with hook methods');
     }
-    if (this.list.includes(instrument)) return;
-    // Read every hook before installing any: a getter that throws leaves nothing behind, and a
-    // hook that is not a function would fail at its first call, far from the mistake.
-    const found: [InstrumentHook, HookFn][] = [];
+    if (this.hooks.has(instrument)) return;
+    // Every hook is read before any is installed: a getter that throws leaves nothing behind, and
+    // a hook that is not a function would fail at its first call, far from the mistake.
+    const hooks: Partial<Record<InstrumentHook, HookFn>> = {};
     for (const hook of HOOKS) {
       const fn: unknown = instrument[hook];
       if (fn === undefined) continue;
       if (typeof fn !== 'function') {
         throw new TypeError(`an instrument's ${hook} must be a function, got ${typeof fn}`);
       }
-      found.push([hook, fn as HookFn]);
+      hooks[hook] = fn as HookFn;
     }
+    this.hooks.set(instrument, hooks);
     this.list = [...this.list, instrument];
-    for (const [hook, fn] of found)
-      this.byHook[hook] = [...(this.byHook[hook] ?? []), [instrument, fn]];
   }
 
   /** Removes `instrument`; returns false if it was not installed. */
   remove(instrument: Instrument): boolean {
-    if (!this.list.includes(instrument)) return false;
+    if (!this.hooks.delete(instrument)) return false;
     this.list = this.list.filter((i) => i !== instrument);
-    for (const hook of HOOKS) {
-      const entries = this.byHook[hook];
-      if (entries === undefined) continue;
-      const kept = entries.filter(([i]) => i !== instrument);
-      if (kept.length === 0) delete this.byHook[hook];
-      else this.byHook[hook] = kept;
-    }
     return true;
   }
 
   call(hook: InstrumentHook, task?: Task, subject?: CancelScope | Nursery): void {
-    const entries = this.byHook[hook];
-    if (entries === undefined) return;
-    for (const [instrument, fn] of entries) {
-      // An earlier hook of this call may have removed it.
-      if (!this.list.includes(instrument)) continue;
+    // `list` is replaced, not changed, when a hook adds or removes an instrument.
+    for (const instrument of this.list) {
+      const fn = this.hooks.get(instrument)?.[hook]; // undefined once removed by an earlier hook
+      if (fn === undefined) continue;
       try {
         fn.call(instrument, task, subject);
       } catch (err) {

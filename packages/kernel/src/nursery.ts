@@ -12,7 +12,7 @@ import {
   nonStrictGroups,
   unwrapDisposalCancel,
 } from './errors';
-import { checkFunction, checkOptions, checkSignal } from './validate';
+import { checkFunction, checkOptions, checkSignal, optionsFirst } from './validate';
 import { Abort, type Waitable } from './park';
 import type { Runner } from './runner';
 import { Task, type TaskName, type TaskSink } from './task';
@@ -70,29 +70,20 @@ export function spawnArguments(
   first: unknown,
   rest: unknown[],
 ): { fn: (...args: unknown[]) => unknown; args: unknown[]; name: TaskName | undefined } {
-  if (typeof first === 'function') {
-    return { fn: first as (...args: unknown[]) => unknown, args: rest, name: undefined };
-  }
-  // A Promise (or anything that is not an options object) gets checkFunction's hint.
-  if (
-    first === null ||
-    typeof first !== 'object' ||
-    typeof (first as PromiseLike<unknown>).then === 'function'
-  )
-    checkFunction(api, first);
-  checkOptions(api, first, SPAWN_OPTIONS);
-  const fn = rest[0];
+  const { options, fn, args } = optionsFirst<SpawnOptions>(api, first, rest);
+  checkOptions(api, options, SPAWN_OPTIONS);
   checkFunction(api, fn);
-  const given = (first as SpawnOptions).name;
-  const name =
-    given === undefined
-      ? undefined
-      : typeof given === 'string'
-        ? given
-        : typeof given === 'function'
-          ? given.name || 'anonymous'
-          : String(given);
-  return { fn: fn as (...args: unknown[]) => unknown, args: rest.slice(1), name };
+  const name = options.name;
+  return {
+    fn: fn as (...args: unknown[]) => unknown,
+    args,
+    name:
+      name === undefined
+        ? name
+        : typeof name === 'function'
+          ? name.name || 'anonymous'
+          : String(name),
+  };
 }
 
 /**

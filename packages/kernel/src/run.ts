@@ -10,7 +10,7 @@ import type { Clock } from './clock';
 import { RuntimeError, type KernelInternalError } from './errors';
 import type { Instrument } from './instruments';
 import { Runner } from './runner';
-import { checkFunction, checkOptions, checkSignal } from './validate';
+import { checkFunction, checkOptions, checkSignal, optionsFirst } from './validate';
 
 /** A subclass of `KernelInternalError` (its constructor), for `RunOptions.internalErrorClass`. */
 export interface InternalErrorClass {
@@ -106,7 +106,8 @@ export interface RunArguments<O> {
 /**
  * The arguments of a `run([options,] fn, ...args)` taken apart: an options object may come first.
  * A first argument that is neither a function nor an options object (a started Promise, say) is
- * the `TypeError` of a missing function, with its hint. For facades whose `run` adds options.
+ * the `TypeError` of a missing function, with its hint, naming `api`. For facades whose `run` adds
+ * options, and for the spawn calls (`startSoon({ name }, fn, ...args)`).
  *
  * @example
  * ```ts
@@ -116,16 +117,9 @@ export interface RunArguments<O> {
 export function runArguments<O extends object = RunOptions>(
   first: unknown,
   rest: unknown[],
+  api = 'run()',
 ): RunArguments<O> {
-  if (typeof first === 'function') return { options: {} as O, fn: first, args: rest };
-  if (
-    first === null ||
-    typeof first !== 'object' ||
-    typeof (first as PromiseLike<unknown>).then === 'function'
-  ) {
-    checkFunction('run()', first);
-  }
-  return { options: first as O, fn: rest[0], args: rest.slice(1) };
+  return optionsFirst<O>(api, first, rest);
 }
 
 /**

@@ -48,22 +48,15 @@ function taskMain(task: Task): void {
     taskExited(task, true, err);
     return;
   }
-  if (!(result instanceof Promise) && isAsyncGenerator(result)) {
+  if (
+    !(result instanceof Promise) &&
+    typeof (result as AsyncGenerator | null)?.[Symbol.asyncIterator] === 'function'
+  ) {
     // As Trio: an async generator function returns at once with a generator nobody iterates.
     taskExited(task, true, new TypeError('expected an async function but got an async generator'));
     return;
   }
   void Promise.resolve(result).then(taskReturned, taskThrew);
-}
-
-function isAsyncGenerator(value: unknown): boolean {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as AsyncGenerator)[Symbol.asyncIterator] === 'function' &&
-    typeof (value as AsyncGenerator).next === 'function' &&
-    typeof (value as PromiseLike<unknown>).then !== 'function'
-  );
 }
 
 function taskReturned(value: unknown): void {

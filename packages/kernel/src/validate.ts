@@ -359,3 +359,23 @@ export function checkStdio(
   const types = new Set<string>(['number', ...tokens.map((t) => typeof t)]);
   throw types.has(typeof value) ? new ValueError(message) : new TypeError(message);
 }
+
+/**
+ * `[options,] fn, ...args` taken apart (see `runArguments`): a first argument that is neither a
+ * function nor an options object (a started Promise, say) is `checkFunction`'s `TypeError`.
+ */
+export function optionsFirst<O extends object>(
+  api: string,
+  first: unknown,
+  rest: unknown[],
+): { options: O; fn: unknown; args: unknown[] } {
+  if (typeof first === 'function') return { options: {} as O, fn: first, args: rest };
+  if (
+    first === null ||
+    typeof first !== 'object' ||
+    typeof (first as PromiseLike<unknown>).then === 'function'
+  ) {
+    checkFunction(api, first);
+  }
+  return { options: first as O, fn: rest[0], args: rest.slice(1) };
+}
