@@ -150,6 +150,7 @@ export {
   checkSignal,
   checkStdio,
   checkString,
+  optionsFirst,
   type CheckNumberOptions,
 } from './validate';
 export { type DebugCheck, type DebugOptions } from './debug';

@@ -362,7 +362,13 @@ export function checkStdio(
 
 /**
  * `[options,] fn, ...args` taken apart (see `runArguments`): a first argument that is neither a
- * function nor an options object (a started Promise, say) is `checkFunction`'s `TypeError`.
+ * function nor an options object (a started Promise, say) is `checkFunction`'s `TypeError`,
+ * naming `api`. The caller checks the options and `fn`.
+ *
+ * @example
+ * ```ts
+ * const { options, fn, args } = optionsFirst<{ idempotent?: boolean }>('runSyncSoon()', first, rest);
+ * ```
  */
 export function optionsFirst<O extends object>(
   api: string,

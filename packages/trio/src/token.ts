@@ -12,6 +12,7 @@ import {
   checkOptions,
   currentRunner,
   currentTaskOrUndefined,
+  optionsFirst,
   type RunStatistics as KernelRunStatistics,
   type Runner,
 } from '@duet/kernel';
@@ -76,16 +77,9 @@ export class TrioToken {
     ...args: A
   ): void;
   runSyncSoon(first: unknown, ...rest: unknown[]): void {
-    let options: RunSyncSoonOptions = {};
-    let fn = first;
-    let args = rest;
-    if (typeof first !== 'function' && first !== null && typeof first === 'object') {
-      checkOptions('runSyncSoon()', first, ['idempotent']);
-      options = first as RunSyncSoonOptions;
-      checkBoolean('runSyncSoon()', 'idempotent', options.idempotent, true);
-      fn = rest[0];
-      args = rest.slice(1);
-    }
+    const { options, fn, args } = optionsFirst<RunSyncSoonOptions>('runSyncSoon()', first, rest);
+    checkOptions('runSyncSoon()', options, ['idempotent']);
+    checkBoolean('runSyncSoon()', 'idempotent', options.idempotent, true);
     checkFunction('runSyncSoon()', fn);
     if (this.runner.finished || this.runner.rootTask.state === 'done') {
       throw new RunFinishedError('the run has finished: runSyncSoon() can no longer queue calls');

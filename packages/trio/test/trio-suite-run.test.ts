@@ -38,19 +38,7 @@ import {
   type Task,
 } from '@duet/trio/lowlevel';
 import { trioTest, waitAllTasksBlocked } from '@duet/trio/testing';
-
-/** The errors of a group, or the error itself when it is not one. */
-const leaves = (err: unknown): unknown[] =>
-  err instanceof ExceptionGroup ? err.exceptions.flatMap(leaves) : [err];
-
-async function failure(p: Promise<unknown>): Promise<unknown> {
-  return p.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (err: unknown) => err,
-  );
-}
+import { failure, leaves } from './helpers-errors';
 
 /** The current task, or null where there is none (a hook called from outside any task). */
 function taskOrNull(): Task | null {
@@ -737,7 +725,7 @@ describe('bad calls', () => {
     );
     expect(err).toBeInstanceOf(TrioInternalError);
     expect(((err as TrioInternalError).cause as Error).message).toMatch(
-      /must return an Abort, got null/
+      /must return an Abort, got null/,
     );
   });
 

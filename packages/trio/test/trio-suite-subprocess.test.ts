@@ -12,6 +12,7 @@ import {
   runProcess,
   sleepForever,
 } from '@duet/trio';
+import { failure, leaves } from './helpers-errors';
 
 const node = process.execPath;
 const js = (code: string): string[] => [node, '-e', code];
@@ -21,18 +22,6 @@ const COPY_AND_BACKWARD = js(
     ' const data = Buffer.concat(c); process.stdout.write(data);' +
     ' process.stderr.write(Buffer.from(data).reverse()); });',
 );
-
-const leaves = (err: unknown): unknown[] =>
-  err instanceof ExceptionGroup ? err.exceptions.flatMap(leaves) : [err];
-
-async function failure(p: Promise<unknown>): Promise<unknown> {
-  return p.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (err: unknown) => err,
-  );
-}
 
 describe('runProcess in the background (nursery.start)', () => {
   test('start() returns the Process; its pipes are yours; the nursery waits for it', async () => {
