@@ -152,6 +152,7 @@ export {
   checkString,
   optionsFirst,
   type CheckNumberOptions,
+  type OptionsFirst,
 } from './validate';
 export { type DebugCheck, type DebugOptions } from './debug';
 export {

@@ -360,6 +360,16 @@ export function checkStdio(
   throw types.has(typeof value) ? new ValueError(message) : new TypeError(message);
 }
 
+/** What {@link optionsFirst} returns. */
+export interface OptionsFirst<O> {
+  /** The options, or `{}` when the first argument was the function. */
+  options: O;
+  /** What should be the function (unchecked). */
+  fn: unknown;
+  /** The arguments for the function. */
+  args: unknown[];
+}
+
 /**
  * `[options,] fn, ...args` taken apart (see `runArguments`): a first argument that is neither a
  * function nor an options object (a started Promise, say) is `checkFunction`'s `TypeError`,
@@ -374,7 +384,7 @@ export function optionsFirst<O extends object>(
   api: string,
   first: unknown,
   rest: unknown[],
-): { options: O; fn: unknown; args: unknown[] } {
+): OptionsFirst<O> {
   if (typeof first === 'function') return { options: {} as O, fn: first, args: rest };
   if (
     first === null ||
