@@ -7,7 +7,7 @@ import { requireTask } from './context';
 import type { Instrument } from './instruments';
 import type { Runner } from './runner';
 import type { Task } from './task';
-import { checkFunction } from './validate';
+import { spawnArguments, type SpawnOptions } from './nursery';
 
 /** The runner of the current run. */
 export function currentRunner(): Runner {
@@ -34,13 +34,24 @@ export function currentClock(): Clock {
   return requireTask('currentClock()').runner.clock;
 }
 
-/** Starts `fn(...args)` as a system task of the current run (see {@link Runner.spawnSystemTask}). */
+/**
+ * Starts `fn(...args)` as a system task of the current run (see {@link Runner.spawnSystemTask}).
+ * Options may come first: `spawnSystemTask({ name }, fn, ...args)` names the task.
+ *
+ * @example
+ * ```ts
+ * spawnSystemTask({ name: 'reaper' }, reap, queue);
+ * ```
+ */
+export function spawnSystemTask<A extends unknown[]>(fn: (...args: A) => unknown, ...args: A): Task;
 export function spawnSystemTask<A extends unknown[]>(
+  options: SpawnOptions,
   fn: (...args: A) => unknown,
   ...args: A
-): Task {
-  checkFunction('spawnSystemTask()', fn);
-  return requireTask('spawnSystemTask()').runner.spawnSystemTask(fn, args);
+): Task;
+export function spawnSystemTask(first: unknown, ...rest: unknown[]): Task {
+  const { fn, args, name } = spawnArguments('spawnSystemTask()', first, rest);
+  return requireTask('spawnSystemTask()').runner.spawnSystemTask(fn, args, name);
 }
 
 /** Adds an instrument to the current run. */

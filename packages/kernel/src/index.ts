@@ -59,11 +59,20 @@ export {
   TASK_STATUS_IGNORED,
   openNursery,
   type NurseryOptions,
+  type SpawnOptions,
   type TaskStatus,
 } from './nursery';
 export { Runner } from './runner';
+export { callSoonHoldingRun, runStatistics, type RunStatistics } from './held';
 export { TimerHandle, callAt } from './call-at';
-export { RUN_OPTIONS, run, runArguments, type RunArguments, type RunOptions } from './run';
+export {
+  RUN_OPTIONS,
+  run,
+  runArguments,
+  type InternalErrorClass,
+  type RunArguments,
+  type RunOptions,
+} from './run';
 export {
   addInstrument,
   currentClock,
@@ -142,7 +151,9 @@ export {
   checkSignal,
   checkStdio,
   checkString,
+  optionsFirst,
   type CheckNumberOptions,
+  type OptionsFirst,
 } from './validate';
 export { type DebugCheck, type DebugOptions } from './debug';
 export {

@@ -55,43 +55,57 @@ const HOOKS: readonly InstrumentHook[] = [
   'afterIdle',
 ];
 
-/** The instruments of one run. A hook that throws removes its instrument, with a warning. */
+type HookFn = (task?: Task, subject?: CancelScope | Nursery) => void;
+
+/**
+ * The instruments of one run. Each hook is read once, when its instrument is added (as Trio): a
+ * hook set on the object later is not called until the instrument is removed and added again. A
+ * hook that throws removes its instrument, with a warning.
+ */
 export class InstrumentSet {
-  readonly list: Instrument[] = [];
+  /** The installed instruments, in the order added. Replaced on change, never mutated. */
+  list: readonly Instrument[] = [];
+  /** Each installed instrument's hooks, as read when it was added. */
+  private readonly hooks = new Map<Instrument, Partial<Record<InstrumentHook, HookFn>>>();
 
   add(instrument: Instrument): void {
     if (instrument === null || typeof instrument !== 'object') {
       throw new TypeError('an instrument is an object with hook methods');
     }
-    // A hook that is not a function would fail at its first call, far from the mistake.
+    if (this.hooks.has(instrument)) return;
+    // Every hook is read before any is installed: a getter that throws leaves nothing behind, and
+    // a hook that is not a function would fail at its first call, far from the mistake.
+    const hooks: Partial<Record<InstrumentHook, HookFn>> = {};
     for (const hook of HOOKS) {
-      const fn = instrument[hook];
-      if (fn !== undefined && typeof fn !== 'function') {
+      const fn: unknown = instrument[hook];
+      if (fn === undefined) continue;
+      if (typeof fn !== 'function') {
         throw new TypeError(`an instrument's ${hook} must be a function, got ${typeof fn}`);
       }
+      hooks[hook] = fn as HookFn;
     }
-    if (!this.list.includes(instrument)) this.list.push(instrument);
+    this.hooks.set(instrument, hooks);
+    this.list = [...this.list, instrument];
   }
 
   /** Removes `instrument`; returns false if it was not installed. */
   remove(instrument: Instrument): boolean {
-    const i = this.list.indexOf(instrument);
-    if (i < 0) return false;
-    this.list.splice(i, 1);
+    if (!this.hooks.delete(instrument)) return false;
+    this.list = this.list.filter((i) => i !== instrument);
     return true;
   }
 
   call(hook: InstrumentHook, task?: Task, subject?: CancelScope | Nursery): void {
-    for (const instrument of [...this.list]) {
-      const fn = instrument[hook] as
-        ((task?: Task, subject?: CancelScope | Nursery) => void) | undefined;
+    // `list` is replaced, not changed, when a hook adds or removes an instrument.
+    for (const instrument of this.list) {
+      const fn = this.hooks.get(instrument)?.[hook]; // undefined once removed by an earlier hook
       if (fn === undefined) continue;
       try {
         fn.call(instrument, task, subject);
       } catch (err) {
         this.remove(instrument);
         process.emitWarning(
-          `Duet: instrument removed after its ${hook} hook threw: ${String(err)}`,
+          `Duet: an instrument's ${hook} hook threw, so the instrument has been disabled: ${String(err)}`,
         );
       }
     }

@@ -12,7 +12,7 @@ import {
   nonStrictGroups,
   unwrapDisposalCancel,
 } from './errors';
-import { checkFunction, checkOptions, checkSignal } from './validate';
+import { checkFunction, checkOptions, checkSignal, optionsFirst } from './validate';
 import { Abort, type Waitable } from './park';
 import type { Runner } from './runner';
 import { Task, type TaskName, type TaskSink } from './task';
@@ -50,6 +50,43 @@ export const NURSERY_OPTIONS: readonly string[] = [
 ];
 
 /**
+ * Options of `Nursery.startSoon`, `Nursery.start` and `spawnSystemTask`, passed before the
+ * function: `nursery.startSoon({ name: 'worker 1' }, worker, 1)`. They come first because the
+ * function's arguments are positional: a trailing object would be taken for an argument.
+ */
+export interface SpawnOptions {
+  /**
+   * The task's name (`Task.name`), as Trio's `name=`: a string as it is, a function by its name,
+   * anything else as `String(value)`. By default, the function's name.
+   */
+  name?: unknown;
+}
+
+const SPAWN_OPTIONS = ['name'];
+
+/** `fn`, its arguments and the task's name from a spawn call's arguments (options first or not). */
+export function spawnArguments(
+  api: string,
+  first: unknown,
+  rest: unknown[],
+): { fn: (...args: unknown[]) => unknown; args: unknown[]; name: TaskName | undefined } {
+  const { options, fn, args } = optionsFirst<SpawnOptions>(api, first, rest);
+  checkOptions(api, options, SPAWN_OPTIONS);
+  checkFunction(api, fn);
+  const name = options.name;
+  return {
+    fn: fn as (...args: unknown[]) => unknown,
+    args,
+    name:
+      name === undefined
+        ? name
+        : typeof name === 'function'
+          ? name.name || 'anonymous'
+          : String(name),
+  };
+}
+
+/**
  * What `Nursery.start` passes to the task it starts, as its last argument: the task calls
  * `started(value)` once it is ready, and `start` then resolves with `value`.
  */
@@ -74,10 +111,12 @@ export const TASK_STATUS_IGNORED: TaskStatus<never> = Object.freeze({ started():
 class StartStatus<T> implements TaskStatus<T> {
   value: T | undefined = undefined;
   called = false;
+  /** The task `start()` started, once spawned. */
+  task: Task | null = null;
 
   constructor(
     private readonly oldNursery: Nursery,
-    private readonly newNursery: Nursery,
+    readonly newNursery: Nursery,
   ) {}
 
   started(value?: T): void {
@@ -137,6 +176,8 @@ export class Nursery {
   private pendingStarts = 0;
   /** @internal The parent is parked in {@link Nursery.join}. */
   parentWaiting = false;
+  /** @internal In start()'s own nursery: the status of the task it starts (else null). */
+  starting: StartStatus<unknown> | null = null;
   private readonly system: boolean;
 
   /** @internal Made by `openNursery` (and by the runner for its system nursery). */
@@ -165,11 +206,28 @@ export class Nursery {
 
   /**
    * Starts `fn(...args)` as a child task. It begins at the next schedule point, not now; the
-   * caller goes on at once.
+   * caller goes on at once. Options may come first: `startSoon({ name }, fn, ...args)` names the
+   * task (see {@link SpawnOptions}).
+   *
+   * @example
+   * ```ts
+   * nursery.startSoon(worker, 1);
+   * nursery.startSoon({ name: 'worker 2' }, worker, 2);
+   * ```
    */
-  startSoon<A extends unknown[]>(fn: (...args: A) => unknown, ...args: A): void {
-    checkFunction('startSoon()', fn);
-    this.spawn(fn, args);
+  startSoon<A extends unknown[]>(fn: (...args: A) => unknown, ...args: A): void;
+  startSoon<A extends unknown[]>(
+    options: SpawnOptions,
+    fn: (...args: A) => unknown,
+    ...args: A
+  ): void;
+  startSoon(first: unknown, ...rest: unknown[]): void {
+    if (typeof first === 'function') {
+      this.spawn(first as (...args: unknown[]) => unknown, rest);
+      return;
+    }
+    const { fn, args, name } = spawnArguments('startSoon()', first, rest);
+    this.spawn(fn, args, name);
   }
 
   /**
@@ -210,24 +268,46 @@ export class Nursery {
    * Starts `fn(...args, taskStatus)` and resolves with the value it passes to
    * `taskStatus.started(value)`, at which point the task moves into this nursery. Until then it
    * runs in the caller's context: cancelling the caller cancels it, and an error it raises before
-   * `started` is raised here. Returning without calling `started` is an error.
+   * `started` is raised here. Returning without calling `started` is an error. Options may come
+   * first: `start({ name }, fn, ...args)` names the task (see {@link SpawnOptions}).
    */
-  async start<T, A extends unknown[]>(
+  start<T, A extends unknown[]>(
     fn: (...args: [...A, TaskStatus<T>]) => unknown,
     ...args: A
-  ): Promise<T> {
-    checkFunction('start()', fn);
+  ): Promise<T>;
+  start<T, A extends unknown[]>(
+    options: SpawnOptions,
+    fn: (...args: [...A, TaskStatus<T>]) => unknown,
+    ...args: A
+  ): Promise<T>;
+  async start<T>(first: unknown, ...rest: unknown[]): Promise<T> {
+    const { fn, args, name } = spawnArguments('start()', first, rest);
     if (this.closed) throw new RuntimeError('this nursery is closed to new arrivals');
     this.pendingStarts++;
     try {
       let status: StartStatus<T> | undefined;
-      await openNursery(
-        (old) => {
-          status = new StartStatus<T>(old, this);
-          old.spawn(fn as (...args: unknown[]) => unknown, [...args, status]);
-        },
-        { strictExceptionGroups: false },
-      );
+      let own: Nursery | undefined;
+      try {
+        await openNursery(
+          (old) => {
+            own = old;
+            status = new StartStatus<T>(old, this);
+            old.starting = status as StartStatus<unknown>;
+            status.task = old.spawn(fn, [...args, status], name);
+          },
+          { strictExceptionGroups: false },
+        );
+      } catch (err) {
+        // One task lives in start()'s own nursery, so one error: more means someone spawned
+        // into it (it is the task's parentNursery until started()). Trio calls that internal.
+        if (own!.errors.length > 1 && err instanceof ExceptionGroup) {
+          throw new this.runner.internalErrorClass(
+            "tasks were spawned into start()'s own nursery",
+            { cause: err },
+          );
+        }
+        throw err;
+      }
       if (!status!.called)
         throw new RuntimeError('the task returned without calling taskStatus.started()');
       return status!.value as T;

@@ -87,9 +87,17 @@ class CallbackWait implements Waitable {
   constructor(private readonly fn: AbortFn) {}
 
   abortWait(task: Task): Abort {
-    return this.fn(() => {
+    const answer = this.fn(() => {
       throw task.runner.takeCancellation(task) ?? new RuntimeError('no cancellation is pending');
     });
+    if (answer !== Abort.SUCCEEDED && answer !== Abort.FAILED) {
+      // As Trio: a broken abort function breaks the run. The task gets the error too, so that
+      // the run ends (with the internal error) instead of waiting for a wake-up that never comes.
+      const err = new TypeError(`abort functions must return an Abort, got ${String(answer)}`);
+      task.runner.crash(err);
+      throw err;
+    }
+    return answer;
   }
 
   describeWait(): string {

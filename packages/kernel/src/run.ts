@@ -7,10 +7,16 @@ import { currentTaskOrUndefined } from './context';
 import type { DebugOptions } from './debug';
 import { diagnosticsObserved } from './diagnostics';
 import type { Clock } from './clock';
-import { RuntimeError } from './errors';
+import { RuntimeError, type KernelInternalError } from './errors';
 import type { Instrument } from './instruments';
 import { Runner } from './runner';
-import { checkBoolean, checkFunction, checkOptions, checkSignal } from './validate';
+import { checkBoolean, checkFunction, checkOptions, checkSignal, optionsFirst } from './validate';
+
+/** A subclass of `KernelInternalError` (its constructor), for `RunOptions.internalErrorClass`. */
+export interface InternalErrorClass {
+  /** Makes the error from its message and its `cause` (the failure that broke the run). */
+  new (message: string, options?: { cause?: unknown }): KernelInternalError;
+}
 
 /** Options of {@link run}. */
 export interface RunOptions {
@@ -53,6 +59,12 @@ export interface RunOptions {
    * alone.
    */
   handleSigint?: boolean;
+  /**
+   * The class of the internal errors the run raises (`KernelInternalError` by default): a facade
+   * passes its own subclass, as `@duet/trio` passes `TrioInternalError`, so that errors raised
+   * inside the run (such as `Nursery.start`'s) are of the facade's class too.
+   */
+  internalErrorClass?: InternalErrorClass;
 }
 
 /** The keys of {@link RunOptions}; facades add their own to check theirs. */
@@ -64,6 +76,7 @@ export const RUN_OPTIONS: readonly string[] = [
   'dumpOnSignal',
   'signal',
   'handleSigint',
+  'internalErrorClass',
 ];
 
 /** The runs still pending, told when Node's event loop runs dry: one process listener for all. */
@@ -102,7 +115,8 @@ export interface RunArguments<O> {
 /**
  * The arguments of a `run([options,] fn, ...args)` taken apart: an options object may come first.
  * A first argument that is neither a function nor an options object (a started Promise, say) is
- * the `TypeError` of a missing function, with its hint. For facades whose `run` adds options.
+ * the `TypeError` of a missing function, with its hint, naming `api`. For facades whose `run` adds
+ * options, and for the spawn calls (`startSoon({ name }, fn, ...args)`).
  *
  * @example
  * ```ts
@@ -112,16 +126,9 @@ export interface RunArguments<O> {
 export function runArguments<O extends object = RunOptions>(
   first: unknown,
   rest: unknown[],
+  api = 'run()',
 ): RunArguments<O> {
-  if (typeof first === 'function') return { options: {} as O, fn: first, args: rest };
-  if (
-    first === null ||
-    typeof first !== 'object' ||
-    typeof (first as PromiseLike<unknown>).then === 'function'
-  ) {
-    checkFunction('run()', first);
-  }
-  return { options: first as O, fn: rest[0], args: rest.slice(1) };
+  return optionsFirst<O>(api, first, rest);
 }
 
 /**

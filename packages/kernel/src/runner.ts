@@ -31,7 +31,7 @@ import { Nursery } from './nursery';
 import type { Waitable } from './park';
 import { HostTimer } from './host-timer';
 import { Idleness } from './idle';
-import type { RunOptions } from './run';
+import type { InternalErrorClass, RunOptions } from './run';
 import { Scheduler } from './scheduler';
 import { Task, type TaskName, type TaskSink } from './task';
 import * as taskLife from './task-life';
@@ -68,6 +68,8 @@ export class Runner {
   blockedTasks = 0;
   /** @internal Tasks parked in foreign waits (a socket, a Promise, a thread): the host wakes them. */
   hostWaits = 0;
+  /** @internal Calls of `callSoonHoldingRun` not yet run: the run waits for them. */
+  heldCallbacks = 0;
   private internalError: unknown = NO_ERROR;
   private settle!: { resolve(value: unknown): void; reject(err: unknown): void };
   /** @internal Resolves when the run has finished. */
@@ -82,6 +84,8 @@ export class Runner {
   private interrupted = false;
   /** Stops routing SIGINT to this run (see interrupt.ts), or null. */
   private releaseSigint: (() => void) | null = null;
+  /** The class of this run's internal errors (see `RunOptions.internalErrorClass`). */
+  readonly internalErrorClass: InternalErrorClass;
 
   /** @internal Made by `run()`, which then calls {@link Runner.start}. */
   constructor(
@@ -100,6 +104,7 @@ export class Runner {
     });
     this.outsideSignal = options.signal ?? null;
     this.handleSigint = options.handleSigint ?? true;
+    this.internalErrorClass = options.internalErrorClass ?? KernelInternalError;
     this.rootScope = CancelScope.root(this);
     this.rootTask = new Task(this, null, this.rootScope, fn, args, fn.name || 'main');
     this.rootScope.ownedBy(this.rootTask);
@@ -255,9 +260,12 @@ export class Runner {
       this.settle.reject(this.internalError);
     } else if (this.internalError !== NO_ERROR) {
       this.settle.reject(
-        new KernelInternalError('a system task or kernel callback failed; the run was cancelled', {
-          cause: this.internalError,
-        }),
+        new this.internalErrorClass(
+          'a system task or kernel callback failed; the run was cancelled',
+          {
+            cause: this.internalError,
+          },
+        ),
       );
     } else if (root.failed && this.interrupted && isCancelled(root.result)) {
       this.settle.reject(new KeyboardInterrupt('the run was interrupted (SIGINT)'));

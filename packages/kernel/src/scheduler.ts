@@ -10,6 +10,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { takeCancellation } from './cancel-delivery';
+import { runAsTask } from './context';
 import type { Outcome } from './park';
 import type { Runner } from './runner';
 import type { Task } from './task';
@@ -34,14 +35,15 @@ const MAX_WORK_PER_TIME_CHECK = 16;
 const CHEAP_STRETCH_MS = HOST_TURN_MS / 8;
 
 type Callback = (arg: unknown) => void;
-type ReadyItem = Task | Callback;
+/** An item of the ready queue: a task to step, or a callback to call. */
+export type ReadyItem = Task | Callback;
 
 const SETTLED: Promise<void> = Promise.resolve();
 
 /** @internal Owned by the {@link Runner}: its ready queue, batches and host turns. */
 export class Scheduler {
-  /** The items of the next batch. */
-  private ready: ReadyItem[] = [];
+  /** @internal The items of the next batch (read by `runStatistics`). */
+  ready: ReadyItem[] = [];
   /** The array of the last batch, emptied, to be the next `ready`: no array per batch. */
   private spare: ReadyItem[] = [];
   /**
@@ -57,9 +59,9 @@ export class Scheduler {
   /** Steps that began in the current host turn and are not over. */
   private freshSteps = 0;
   /** The batch in progress (paused at a callback while tasks before it finish their steps), or null. */
-  private current: ReadyItem[] | null = null;
+  current: ReadyItem[] | null = null;
   /** The next item of the current batch. */
-  private cursor = 0;
+  cursor = 0;
   /** {@link Scheduler.continueBatch} is running: a step that ends inside it needs no help to go on. */
   private inBatch = false;
   /** The arguments of the current batch's callbacks, and the next one's index. */
@@ -293,7 +295,8 @@ export class Scheduler {
     if (task.done) return;
     this.beginStep(task);
     const instruments = this.runner.instruments;
-    if (instruments.list.length !== 0) instruments.call('beforeTaskStep', task);
+    // In the task's context, so that the hook sees it as the current task (as Trio).
+    if (instruments.list.length !== 0) runAsTask(task, callBeforeTaskStep);
     if (!task.started) {
       startTask(task);
       return;
@@ -325,6 +328,10 @@ export class Scheduler {
     if (task.wakeFailed) reject(value);
     else resolve(value);
   }
+}
+
+function callBeforeTaskStep(task: Task): void {
+  task.runner.instruments.call('beforeTaskStep', task);
 }
 
 function outcomeOf(failed: boolean, value: unknown): Outcome {

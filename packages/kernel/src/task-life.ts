@@ -48,6 +48,14 @@ function taskMain(task: Task): void {
     taskExited(task, true, err);
     return;
   }
+  if (
+    !(result instanceof Promise) &&
+    typeof (result as AsyncGenerator | null)?.[Symbol.asyncIterator] === 'function'
+  ) {
+    // As Trio: an async generator function returns at once with a generator nobody iterates.
+    taskExited(task, true, new TypeError('expected an async function but got an async generator'));
+    return;
+  }
   void Promise.resolve(result).then(taskReturned, taskThrew);
 }
 
@@ -101,13 +109,15 @@ export function taskExited(task: Task, failed: boolean, result: unknown): void {
     task.exitWatchers = null;
     for (const watcher of watchers) watcher.taskExited(task);
   }
-  if (runner.instruments.list.length !== 0) {
-    runner.instruments.call('afterTaskStep', task);
-    runner.instruments.call('taskExited', task);
-  }
   if (task === runner.rootTask) runner.systemNursery.closeSystem();
   else task.parentNursery!.childFinished(task, failed, result);
-  if (runner.liveTasks === 0) runner.finish();
+  // As Trio: the nursery hears first, then taskExited, then the step's afterTaskStep.
+  if (runner.instruments.list.length !== 0) {
+    runner.instruments.call('taskExited', task);
+    runner.instruments.call('afterTaskStep', task);
+  }
+  // Calls queued with callSoonHoldingRun still run first; the last of them finishes the run.
+  if (runner.liveTasks === 0 && runner.heldCallbacks === 0) runner.finish();
   else if (!runner.scheduler.hasWork()) runner.idle.schedule();
   runner.scheduler.stepEnded();
 }

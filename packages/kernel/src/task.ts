@@ -196,6 +196,15 @@ export class Task {
     return this.parentNursery?.parentTask ?? null;
   }
 
+  /**
+   * The nursery this task will belong to once it calls `taskStatus.started()`, while it runs
+   * under `nursery.start()` (in `start`'s own nursery); `null` otherwise, and once started.
+   */
+  get eventualParentNursery(): Nursery | null {
+    const starting = this.parentNursery?.starting;
+    return starting != null && starting.task === this ? starting.newNursery : null;
+  }
+
   /** What the task is waiting for, in words (for dumps), or `null` when it is not parked. */
   get waitingOn(): string | null {
     const on = this.parkedOn;

@@ -359,3 +359,39 @@ export function checkStdio(
   const types = new Set<string>(['number', ...tokens.map((t) => typeof t)]);
   throw types.has(typeof value) ? new ValueError(message) : new TypeError(message);
 }
+
+/** What {@link optionsFirst} returns. */
+export interface OptionsFirst<O> {
+  /** The options, or `{}` when the first argument was the function. */
+  options: O;
+  /** What should be the function (unchecked). */
+  fn: unknown;
+  /** The arguments for the function. */
+  args: unknown[];
+}
+
+/**
+ * `[options,] fn, ...args` taken apart (see `runArguments`): a first argument that is neither a
+ * function nor an options object (a started Promise, say) is `checkFunction`'s `TypeError`,
+ * naming `api`. The caller checks the options and `fn`.
+ *
+ * @example
+ * ```ts
+ * const { options, fn, args } = optionsFirst<{ idempotent?: boolean }>('runSyncSoon()', first, rest);
+ * ```
+ */
+export function optionsFirst<O extends object>(
+  api: string,
+  first: unknown,
+  rest: unknown[],
+): OptionsFirst<O> {
+  if (typeof first === 'function') return { options: {} as O, fn: first, args: rest };
+  if (
+    first === null ||
+    typeof first !== 'object' ||
+    typeof (first as PromiseLike<unknown>).then === 'function'
+  ) {
+    checkFunction(api, first);
+  }
+  return { options: first as O, fn: rest[0], args: rest.slice(1) };
+}

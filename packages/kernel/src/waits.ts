@@ -4,7 +4,7 @@
  * step). A task waits for one thing at a time; a second wait means a Duet call was not awaited,
  * and the task is stopped with an error naming both ({@link canPark}).
  */
-import { KernelInternalError, RuntimeError } from './errors';
+import { RuntimeError } from './errors';
 import { Abort, NEVER, type Waitable } from './park';
 import type { Task } from './task';
 
@@ -112,8 +112,9 @@ export function yieldTask(task: Task, check: boolean, value?: unknown): Promise<
   task.wakeFailed = false;
   task.wakeValue = value;
   task.wakeCheck = check;
-  if (runner.instruments.list.length !== 0) runner.instruments.call('afterTaskStep', task);
+  // As Trio: a checkpoint reschedules the task before its step ends (taskScheduled, then afterTaskStep).
   runner.scheduler.enqueue(task);
+  if (runner.instruments.list.length !== 0) runner.instruments.call('afterTaskStep', task);
   runner.scheduler.stepEnded();
   return promise;
 }
@@ -158,7 +159,7 @@ export function wakeWithError(task: Task, error: unknown): void {
 /** Takes `task` out of its wait (the waitable has already let it go); returns what it waited on. */
 export function unpark(task: Task): Waitable {
   const on = task.parkedOn;
-  if (on === null) throw new KernelInternalError(`${task} was woken but is not parked`);
+  if (on === null) throw new task.runner.internalErrorClass(`${task} was woken but is not parked`);
   task.parkedOn = null;
   if (task.foreignWait) task.runner.hostWaits--;
   else task.runner.blockedTasks--;

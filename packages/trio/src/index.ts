@@ -48,6 +48,7 @@ export {
   type CancelScopeOptions,
   type Clock,
   type Instrument,
+  type SpawnOptions,
   type TaskStatus,
 } from '@duet/kernel';
 export { run, openNursery, type RunOptions, type OpenNurseryOptions } from './run';

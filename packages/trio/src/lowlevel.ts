@@ -13,6 +13,16 @@
 import { formatTaskTree, taskTree } from '@duet/kernel';
 
 export {
+  TrioToken,
+  currentStatistics,
+  currentTrioToken,
+  inTrioRun,
+  inTrioTask,
+  type RunStatistics,
+  type RunSyncSoonOptions,
+} from './token';
+
+export {
   Abort,
   LookupError,
   ParkingLot,
@@ -39,6 +49,7 @@ export {
   type InstrumentHook,
   type Outcome,
   type ParkingLotStatistics,
+  type SpawnOptions,
   type TaskStatus,
 } from '@duet/kernel';
 

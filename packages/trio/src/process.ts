@@ -24,6 +24,7 @@ import {
   type NodeSignal,
 } from '@duet/kernel';
 import { ReadableReceiveStream, WritableSendStream } from './node-streams';
+import { StapledStream } from './stapled';
 import type { AsyncResource } from './stream-abc';
 
 /**
@@ -88,6 +89,11 @@ export class Process implements AsyncResource {
   readonly stdout: ReadableReceiveStream | null;
   /** Its stderr, when opened with `'pipe'`. */
   readonly stderr: ReadableReceiveStream | null;
+  /**
+   * Its stdin and stdout stapled into one stream (Trio's `Process.stdio`), when both are pipes;
+   * else `null`.
+   */
+  readonly stdio: StapledStream | null;
   private readonly exit: ChildExit;
 
   /** @internal Use {@link openProcess}. */
@@ -105,6 +111,10 @@ export class Process implements AsyncResource {
       ? new ReadableReceiveStream(merge ? mergePipes(child.stdout, child.stderr!) : child.stdout)
       : null;
     this.stderr = child.stderr && !merge ? new ReadableReceiveStream(child.stderr) : null;
+    this.stdio =
+      this.stdin !== null && this.stdout !== null
+        ? new StapledStream(this.stdin, this.stdout)
+        : null;
     // Left open at the end of the run, the child goes on running, as under Trio, but it no longer
     // holds Node (nor do our ends of its pipes, which the child then sees closed).
     this.exit = new ChildExit(child, 'detach');

@@ -3,7 +3,17 @@
  * capturing output. Cancelling it terminates the child (SIGTERM, then SIGKILL after a real-time
  * grace period) and waits for it to exit, so no child outlives the call.
  */
-import { ValueError, checkBoolean, checkBytes, checkNumber, type NodeBuffer } from '@duet/kernel';
+import {
+  CancelScope,
+  TASK_STATUS_IGNORED,
+  ValueError,
+  checkBoolean,
+  checkBytes,
+  checkFunction,
+  checkNumber,
+  type NodeBuffer,
+  type TaskStatus,
+} from '@duet/kernel';
 import { BrokenResourceError } from './errors';
 import type { ReadableReceiveStream } from './node-streams';
 import {
@@ -12,6 +22,8 @@ import {
   checkProcessArgs,
   openProcess,
   type OpenProcessOptions,
+  type Process,
+  type StdioSpec,
 } from './process';
 import { openNursery } from './run';
 import { toBuffer, type Bytes } from './stream-abc';
@@ -24,6 +36,7 @@ const RUN_PROCESS_OPTIONS = [
   'captureStderr',
   'check',
   'terminateGrace',
+  'deliverCancel',
 ] as const;
 
 /**
@@ -92,7 +105,13 @@ export class CalledProcessError extends Error {
  * await runProcess(['sort'], { input: 'b\na\n', captureStdout: true, check: false });
  * ```
  */
-export interface RunProcessOptions extends OpenProcessOptions {
+export interface RunProcessOptions extends Omit<OpenProcessOptions, 'stdin'> {
+  /**
+   * The child's stdin: bytes to feed it (as Trio's `stdin=b"..."`, the same as `input`), or where
+   * it comes from. Empty (`'ignore'`) by default. `'pipe'` only with `nursery.start`, which gives
+   * you the `Process` to write to.
+   */
+  stdin?: StdioSpec | Uint8Array;
   /** Bytes (or a UTF-8 string) to feed to stdin, which is then closed. Without it stdin is empty (`/dev/null`) unless `stdin` says otherwise. */
   input?: Bytes;
   /** Capture both stdout and stderr. */
@@ -105,6 +124,21 @@ export interface RunProcessOptions extends OpenProcessOptions {
   check?: boolean;
   /** Real seconds between SIGTERM and SIGKILL when the call is cancelled; 5 by default. */
   terminateGrace?: number;
+  /**
+   * What to do to the child when the call is cancelled (Trio's `deliver_cancel`), instead of
+   * SIGTERM then SIGKILL: called with the `Process`, in a task that is cancelled once the child
+   * has exited; `runProcess` waits for the exit (shielded). If it throws, the error is raised
+   * (in a group) and the child, if still running, is terminated as by default.
+   */
+  deliverCancel?: (process: Process) => unknown;
+}
+
+function isTaskStatus(value: unknown): value is TaskStatus<Process> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as TaskStatus<Process>).started === 'function'
+  );
 }
 
 async function readAll(stream: ReadableReceiveStream, into: Buffer[]): Promise<void> {
@@ -118,32 +152,58 @@ async function readAll(stream: ReadableReceiveStream, into: Buffer[]): Promise<v
 /**
  * `trio.run_process`: runs a command to completion and returns a {@link CompletedProcess}. If the
  * call is cancelled, the child is terminated (SIGTERM, then SIGKILL after `terminateGrace` real
- * seconds) and waited for before `Cancelled` propagates.
+ * seconds, or `deliverCancel`) and waited for before `Cancelled` propagates.
+ *
+ * With `nursery.start` (a `TaskStatus` last), it runs in the background: `start` returns the
+ * {@link Process} once it has started, pipes (`'pipe'`) are allowed and are yours to use, and a
+ * failure (`CalledProcessError` with `check`) is raised into the nursery.
  *
  * @example
  * ```ts
  * const result = await runProcess([process.execPath, '-e', 'console.log(6 * 7)'], { captureStdout: true });
  * result.stdout!.toString(); // '42\n'
+ * const proc = await nursery.start(runProcess, ['cat'], { stdin: 'pipe', check: false });
  * ```
  */
 export async function runProcess(
   command: readonly string[] | string,
-  options: RunProcessOptions = {},
+  optionsOrStatus: RunProcessOptions | TaskStatus<Process> = {},
+  taskStatus: TaskStatus<Process> = TASK_STATUS_IGNORED,
 ): Promise<CompletedProcess> {
+  // nursery.start(runProcess, command) passes the status where the options go.
+  let options: RunProcessOptions;
+  if (isTaskStatus(optionsOrStatus)) {
+    taskStatus = optionsOrStatus;
+    options = {};
+  } else {
+    options = optionsOrStatus;
+  }
+  const background = taskStatus !== TASK_STATUS_IGNORED;
+  const api = 'runProcess()';
+  // As Trio, stdin may be the bytes to feed.
+  const stdinBytes = options.stdin instanceof Uint8Array ? options.stdin : undefined;
+  if (stdinBytes !== undefined && options.input !== undefined)
+    throw new ValueError(`${api}: can't specify both stdin (as bytes) and input: pass one`);
   const {
-    input,
+    input = stdinBytes,
     capture = false,
     captureStdout = capture,
     captureStderr = capture,
     check = true,
     terminateGrace = GRACE_SECONDS,
-    ...rest
+    deliverCancel,
+    ...given
   } = options;
-  const api = 'runProcess()';
-  checkProcessArgs(api, command, options, RUN_PROCESS_OPTIONS);
+  const { stdin: givenStdin, ...others } = given;
+  const rest: OpenProcessOptions =
+    stdinBytes !== undefined || givenStdin === undefined
+      ? others
+      : { ...others, stdin: givenStdin as StdioSpec };
+  checkProcessArgs(api, command, rest, RUN_PROCESS_OPTIONS);
   for (const [name, value] of Object.entries({ capture, captureStdout, captureStderr, check }))
     checkBoolean(api, name, value);
   checkNumber(api, 'terminateGrace', terminateGrace, { min: 0, unit: 'seconds' });
+  if (deliverCancel !== undefined) checkFunction(`${api} deliverCancel`, deliverCancel);
   if (input !== undefined) checkBytes(api, 'input', input);
   // As Trio: a stream is redirected in one way only.
   for (const [name, taken, option] of [
@@ -153,6 +213,13 @@ export async function runProcess(
   ] as const) {
     if (taken && rest[name] !== undefined)
       throw new ValueError(`${api}: can't specify both ${name} and ${option}: leave ${name} out`);
+    // Only nursery.start hands out the Process: a pipe nobody can reach would block the child.
+    if (!background && rest[name] === 'pipe') {
+      throw new ValueError(
+        `${api}: ${name}: 'pipe' is only valid with nursery.start, since that's the only way to ` +
+          `reach the pipe; use nursery.start or ${name === 'stdin' ? 'pass the data to write as input' : `use ${option}`}`,
+      );
+    }
   }
   const inputBytes = input === undefined ? undefined : toBuffer(input, api, 'input');
   const openOptions: OpenProcessOptions = {
@@ -179,13 +246,17 @@ export async function runProcess(
       }
       if (captureStdout) nursery.startSoon(readAll, proc.stdout!, out);
       if (captureStderr && proc.stderr) nursery.startSoon(readAll, proc.stderr, err);
+      taskStatus.started(proc);
       await proc.wait();
     });
   } finally {
-    await proc.terminateAndWait(terminateGrace);
-    proc.stdin?.closeNow();
-    proc.stdout?.closeNow();
-    proc.stderr?.closeNow();
+    try {
+      if (proc.returncode === null) await stopChild(proc, terminateGrace, deliverCancel);
+    } finally {
+      proc.stdin?.closeNow();
+      proc.stdout?.closeNow();
+      proc.stderr?.closeNow();
+    }
   }
   const result = new CompletedProcess(
     command,
@@ -195,4 +266,27 @@ export async function runProcess(
   );
   if (check) result.checkReturncode();
   return result;
+}
+
+/** The call is ending while the child runs (cancelled, or it failed): stop the child, wait for it. */
+async function stopChild(
+  proc: Process,
+  grace: number,
+  deliverCancel: ((process: Process) => unknown) | undefined,
+): Promise<void> {
+  if (deliverCancel === undefined) return proc.terminateAndWait(grace);
+  try {
+    await new CancelScope({ shield: true }).run(() =>
+      openNursery(async (nursery) => {
+        nursery.startSoon(async () => {
+          await deliverCancel(proc);
+        });
+        await proc.wait();
+        nursery.cancelScope.cancel(); // the child has exited: deliverCancel is done
+      }),
+    );
+  } finally {
+    // deliverCancel failed: no child outlives the call all the same.
+    await proc.terminateAndWait(grace);
+  }
 }

@@ -3,7 +3,6 @@
  * message Trio uses.
  */
 import {
-  KernelInternalError,
   RUN_OPTIONS,
   checkBoolean,
   checkOptions,
@@ -25,7 +24,7 @@ import { TrioInternalError } from './errors';
  * await run({ clock: new MockClock(), strictExceptionGroups: false }, main);
  * ```
  */
-export interface RunOptions extends KernelRunOptions {
+export interface RunOptions extends Omit<KernelRunOptions, 'internalErrorClass'> {
   /**
    * When true (the default, as Trio >= 0.25), a nursery always raises an `ExceptionGroup`, even for
    * one error; when false, a nursery with exactly one error raises that error itself. Each
@@ -49,7 +48,11 @@ export interface OpenNurseryOptions {
   signal?: AbortSignal;
 }
 
-const RUN_KEYS = [...RUN_OPTIONS, 'strictExceptionGroups'];
+// The internal errors of a Trio run are always TrioInternalError: the caller does not choose.
+const RUN_KEYS = [
+  ...RUN_OPTIONS.filter((k) => k !== 'internalErrorClass'),
+  'strictExceptionGroups',
+];
 const NURSERY_KEYS = ['strictExceptionGroups', 'signal'];
 
 const GROUP_MESSAGE = 'Exceptions from Trio nursery';
@@ -86,7 +89,8 @@ export function run<A extends unknown[], R>(
 export function run(first: unknown, ...rest: unknown[]): Promise<unknown> {
   const { options, fn, args } = runArguments<RunOptions>(first, rest);
   checkOptions('run()', options, RUN_KEYS);
-  const { strictExceptionGroups, ...kernelOptions } = options;
+  const { strictExceptionGroups, ...given } = options;
+  const kernelOptions: KernelRunOptions = { ...given, internalErrorClass: TrioInternalError };
   checkBoolean('run()', 'strictExceptionGroups', strictExceptionGroups, true);
   if (typeof fn !== 'function') {
     // Let the kernel report the bad argument in its words (with its hint for a started Promise).
@@ -98,12 +102,7 @@ export function run(first: unknown, ...rest: unknown[]): Promise<unknown> {
     return (fn as (...a: unknown[]) => unknown)(...a);
   };
   Object.defineProperty(root, 'name', { value: fn.name || 'main' });
-  return kernelRun(kernelOptions, root, ...args).catch((err: unknown) => {
-    if (err instanceof KernelInternalError && !(err instanceof TrioInternalError)) {
-      throw new TrioInternalError(err.message, { cause: err.cause });
-    }
-    throw err;
-  });
+  return kernelRun(kernelOptions, root, ...args);
 }
 
 /**

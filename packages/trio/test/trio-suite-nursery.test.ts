@@ -20,19 +20,7 @@ import {
 } from '@duet/trio';
 import { Abort, reschedule, waitTaskRescheduled, type Task } from '@duet/trio/lowlevel';
 import { trioTest, waitAllTasksBlocked } from '@duet/trio/testing';
-
-/** The errors of a group, or the error itself when it is not one. */
-const leaves = (err: unknown): unknown[] =>
-  err instanceof ExceptionGroup ? err.exceptions.flatMap(leaves) : [err];
-
-async function failure(p: Promise<unknown>): Promise<unknown> {
-  return p.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (err: unknown) => err,
-  );
-}
+import { failure, leaves } from './helpers-errors';
 
 describe('crashes', () => {
   test(
