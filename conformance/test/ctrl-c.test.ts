@@ -110,21 +110,6 @@ describe('asyncio style', () => {
     expect(o.lines).toEqual(['42']);
   });
 
-  test('a main task also cancelled by its own code ends in CancelledError (not KeyboardInterrupt), as in CPython 3.13', async () => {
-    const o = await runChildScript(`
-      console.log(await failure(() => a.run(async () => {
-        const main = a.currentTask();
-        a.createTask(async () => {
-          await a.sleep(0);
-          main.cancel();
-          process.kill(process.pid, 'SIGINT');
-        });
-        await a.sleep(10);
-      })));
-    `);
-    expect(o.lines).toEqual([expect.stringMatching(/^Cancelled:/)]); // CancelledError is the kernel's Cancelled
-  });
-
   test('other tasks are cancelled at shutdown as usual; handleSigint: false leaves SIGINT alone', async () => {
     const o = await runChildScript(`
       console.log(await failure(() => a.run(async () => {
