@@ -211,5 +211,5 @@ describe('signals', () => {
         });
       }
     });
-  });
+  }, 30_000); // three child processes one after another: slow to start on a loaded CI machine
 });
