@@ -72,12 +72,12 @@ export class Idleness {
     let delay = cushion ?? Infinity;
     let jump = false;
     const clock = this.jumping;
-    const hostWaits = runner.hostWaits !== 0;
+    const hostMayWake = runner.hostWaits !== 0;
     // As Trio: while a task waits in waitAllTasksBlocked, it wakes first and time does not jump,
     // whatever its cushion (real seconds) and the threshold.
     if (
       clock !== null &&
-      !hostWaits &&
+      !hostMayWake &&
       cushion === undefined &&
       runner.deadlines.size !== 0 &&
       clock.autojumpThreshold < delay
@@ -90,7 +90,7 @@ export class Idleness {
       if (
         watchdog !== null &&
         watchdog.detectsDeadlock &&
-        !hostWaits &&
+        !hostMayWake &&
         runner.deadlines.size === 0
       )
         watchdog.deadlocked();

@@ -35,7 +35,8 @@ function checkHook(api: string, hook: unknown): void {
  */
 export class ByteQueue {
   private data: Buffer = EMPTY;
-  private closed = false;
+  /** Takes no more data (the send stream was closed, or the receive stream got its end). */
+  closed = false;
   private readonly lot = new ParkingLot('data in a memory stream');
   private readonly fetching = new ConflictDetector('another task is already fetching data');
 
@@ -139,7 +140,6 @@ export class MemorySendStream extends ClosesAtOnce implements SendStream {
   closeHook: (() => void) | null;
   private readonly outgoing = new ByteQueue();
   private readonly using = new ConflictDetector('another task is using this stream');
-  private closed = false;
 
   constructor(options: MemorySendStreamOptions = {}) {
     super();
@@ -170,14 +170,13 @@ export class MemorySendStream extends ClosesAtOnce implements SendStream {
   async waitSendAllMightNotBlock(): Promise<void> {
     await this.using.run(async () => {
       await checkpoint();
-      if (this.closed) throw new ClosedResourceError('virtual connection closed');
+      if (this.outgoing.closed) throw new ClosedResourceError('virtual connection closed');
       if (this.waitSendAllMightNotBlockHook !== null) await this.waitSendAllMightNotBlockHook();
     });
   }
 
   /** Closes the stream at once (no checkpoint), then calls {@link MemorySendStream.closeHook}. */
   close(): void {
-    this.closed = true;
     this.outgoing.close();
     if (this.closeHook !== null) this.closeHook();
   }

@@ -112,16 +112,11 @@ async function sendUntilBroken(rule: string, s: SendStream): Promise<void> {
   });
 }
 
-/** Runs `fn` in a scope cancelled from the start. */
-async function inCancelledScope(fn: () => Promise<unknown>): Promise<void> {
-  const scope = new CancelScope();
-  scope.cancel();
-  await scope.run(fn);
-}
-
 /** Runs `fn` in a cancelled scope; it must raise `Cancelled` (it is a checkpoint). */
 async function expectCancelled(rule: string, fn: () => Promise<unknown>): Promise<void> {
-  await inCancelledScope(() => expectFailure(rule, [Cancelled], fn));
+  const scope = new CancelScope();
+  scope.cancel();
+  await scope.run(() => expectFailure(rule, [Cancelled], fn));
 }
 
 async function checkDataFlow(maker: StreamMaker<SendStream, ReceiveStream>): Promise<void> {
@@ -232,8 +227,8 @@ async function checkClosing(maker: StreamMaker<SendStream, ReceiveStream>): Prom
   });
 
   await withPair(maker, async (s, r) => {
-    await inCancelledScope(() => r.aclose());
-    await inCancelledScope(() => s.aclose());
+    await acloseForcefully(r); // an aclose in a cancelled scope
+    await acloseForcefully(s);
     const rule = 'a cancelled aclose still closes';
     await expectFailure(rule, [ClosedResourceError], () => s.sendAll('123'));
     await expectFailure(rule, [ClosedResourceError], () => r.receiveSome(4096));
