@@ -5,9 +5,11 @@
  */
 import {
   Cancelled,
+  RuntimeError,
   callAt as kernelCallAt,
   checkFunction,
   checkNumber,
+  type Clock,
   type Runner as KernelRunner,
   type TimerHandle as KernelTimerHandle,
 } from '@duet/kernel';
@@ -120,6 +122,35 @@ export class TimerHandle extends Handle {
     super.cancel();
     this.kernelHandle?.cancel();
   }
+
+  /** @internal Hands the callback to the kernel run, due at `when()`. */
+  _schedule(runner: KernelRunner): void {
+    this.kernelHandle = kernelCallAt(runner, this.due, () => this._run());
+  }
+}
+
+/**
+ * What a loop made by `Runner.getLoop()` before the runner's first `run()` stands on until its
+ * kernel run starts (CPython makes the loop there, lazily; Duet's loop is a view of a kernel run,
+ * which does not exist yet). It has the run's clock, queues what is scheduled meanwhile, and
+ * refuses tasks: a Task is a kernel task, so it can only be made inside the run.
+ */
+class NotStarted {
+  /** Kernel callbacks (`callSoon`, done callbacks) and timers, in the order they were scheduled. */
+  readonly queued: (readonly [(arg: never) => void, unknown] | TimerHandle)[] = [];
+
+  constructor(readonly clock: Clock) {}
+
+  callSoon(fn: (arg: never) => void, arg: unknown): void {
+    this.queued.push([fn, arg]);
+  }
+
+  spawnSystemTask(): never {
+    throw new RuntimeError(
+      "createTask() before the Runner's first run(): a Task runs in the Runner's kernel run, " +
+        'which starts with run(); create tasks from inside it',
+    );
+  }
 }
 
 /**
@@ -142,11 +173,31 @@ export class EventLoop {
   /** @internal */
   _taskCounter = 0;
 
-  /** @internal */
-  constructor(
-    /** @internal The kernel runner under this loop. */
-    readonly _runner: KernelRunner,
-  ) {}
+  /**
+   * @internal The kernel runner under this loop (a {@link NotStarted} stand-in for a loop made
+   * before its run, replaced by the run's runner in `_start`).
+   */
+  _runner: KernelRunner;
+
+  /** @internal A loop of `runner`; with `null`, one whose run (on `clock`) has not started yet. */
+  constructor(runner: KernelRunner | null, clock?: Clock) {
+    this._runner = runner ?? (new NotStarted(clock!) as unknown as KernelRunner);
+  }
+
+  /**
+   * @internal Binds a loop made before its run to the run, handing it what was scheduled; true if
+   * there was anything.
+   */
+  _start(runner: KernelRunner): boolean {
+    const pending = this._runner as unknown as NotStarted;
+    this._runner = runner;
+    for (const item of pending.queued) {
+      if (item instanceof TimerHandle) {
+        if (!item.cancelled()) item._schedule(runner);
+      } else runner.callSoon(item[0], item[1] as never);
+    }
+    return pending.queued.length !== 0;
+  }
 
   /** The loop's time: seconds on the run's clock (a `MockClock` in tests). */
   time(): number {
@@ -186,7 +237,9 @@ export class EventLoop {
     checkNumber('callAt()', 'when', when, { unit: 'seconds' });
     checkFunction('callAt()', callback);
     const handle = new TimerHandle(callback as (...args: never[]) => unknown, args, this, when);
-    handle.kernelHandle = kernelCallAt(this._runner, when, () => handle._run());
+    const runner: unknown = this._runner;
+    if (runner instanceof NotStarted) runner.queued.push(handle);
+    else handle._schedule(this._runner);
     return handle;
   }
 

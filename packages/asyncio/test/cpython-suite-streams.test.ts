@@ -13,9 +13,7 @@ import type { StreamWriter } from '../src/stream-writer';
 const HOST = '127.0.0.1';
 
 /** A server whose handler closes each connection after `delay` seconds. */
-async function closingServer(
-  delay: number,
-): Promise<{ port: number; close(): Promise<void> }> {
+async function closingServer(delay: number): Promise<{ port: number; close(): Promise<void> }> {
   const server = await startServer(
     async (_r: StreamReader, w: StreamWriter) => {
       await sleep(delay);
