@@ -45,7 +45,7 @@ async function rest(reader: StreamReader): Promise<string> {
 }
 
 /** What awaiting `aw` gives: its value, or the error it raised. */
-async function caught(aw: Promise<unknown>): Promise<unknown> {
+async function caught(aw: PromiseLike<unknown>): Promise<unknown> {
   try {
     return await aw;
   } catch (err) {
