@@ -37,6 +37,8 @@ export interface ExceptionContext {
   task?: Task<unknown>;
   /** The handle of the callback concerned, if any. */
   handle?: Handle;
+  /** The transport concerned (a Node socket), if any. */
+  transport?: unknown;
 }
 
 /**

@@ -155,11 +155,9 @@ export class StreamWriter {
     return this.closing || this.transport.destroyed;
   }
 
-  /** Waits until the transport has closed. */
+  /** Waits until the transport has closed; once it has, returns without yielding, as CPython's. */
   async waitClosed(): Promise<void> {
-    if (this.transport.closed) {
-      await checkpoint();
-    } else {
+    if (!this.transport.closed) {
       const wait = new HostWait('StreamWriter.waitClosed', {
         onAbort: () => this.closeWaiters.delete(wait),
       });
