@@ -86,9 +86,14 @@ export class Handle {
     this.loop._runGuarded(this.callback, undefined, this);
   }
 
-  /** A short description, for logs and debugging. */
+  /** A short description, as CPython's repr: `<Handle callback()>`, or `<Handle cancelled>`. */
   toString(): string {
-    return `<Handle ${this.callback.name || 'anonymous'}>`;
+    return this.cancelledFlag ? '<Handle cancelled>' : `<Handle ${this._callbackName()}>`;
+  }
+
+  /** @internal The callback as a repr shows it. */
+  _callbackName(): string {
+    return `${this.callback.name || 'anonymous'}()`;
   }
 }
 
@@ -123,6 +128,13 @@ export class TimerHandle extends Handle {
   override cancel(): void {
     super.cancel();
     this.kernelHandle?.cancel();
+  }
+
+  /** `<TimerHandle when=12.5 callback()>`, or `<TimerHandle cancelled when=12.5>`, as CPython's. */
+  override toString(): string {
+    return this.cancelled()
+      ? `<TimerHandle cancelled when=${this.due}>`
+      : `<TimerHandle when=${this.due} ${this._callbackName()}>`;
   }
 
   /** @internal Hands the callback to the kernel run, due at `when()`. */
@@ -344,7 +356,9 @@ export class EventLoop {
       this.callExceptionHandler({
         message: `${isTask ? 'Task' : 'Future'} exception was never retrieved`,
         exception: fut._exceptionValue(),
-        ...(isTask ? { task: fut as Task<unknown> } : { future: fut }),
+        // CPython names the task under 'future'; 'task' too, as Duet always has.
+        future: fut,
+        ...(isTask ? { task: fut as Task<unknown> } : {}),
       });
     }
   }
