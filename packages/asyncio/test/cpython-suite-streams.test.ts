@@ -15,7 +15,7 @@ import {
 } from '@duet/asyncio';
 import { startServer } from '../src/server';
 import { openConnection } from '../src/connection';
-import { ConnectionResetError } from '../src/stream-errors';
+import { ConnectionError, ConnectionResetError } from '../src/stream-errors';
 import type { StreamReader } from '../src/stream-reader';
 import type { StreamWriter } from '../src/stream-writer';
 
@@ -346,5 +346,107 @@ describe('CPython test_streams: StreamWriter close', () => {
       return order;
     });
     expect(got).toEqual(['waitClosed', 'other']);
+  });
+});
+
+describe('CPython test_streams: connections', () => {
+  // test_open_connection_error: the connection is lost with an error; reads raise it.
+  test('a connection lost with an error: read() and drain() raise that error', async () => {
+    const got = await run(async () => {
+      const server = await closingServer(0.5);
+      const [reader, writer] = await openConnection(HOST, server.port);
+      const lost = new RangeError('lost');
+      (writer.transport as unknown as { destroy(e: Error): void }).destroy(lost);
+      const read = await reader.read().catch((e: unknown) => e);
+      const drained = await writer.drain().catch((e: unknown) => e);
+      await server.close();
+      return [read === lost, drained === lost];
+    });
+    expect(got).toEqual([true, true]);
+  });
+
+  // test_drain_raises: the peer has gone; a write/drain loop ends in a ConnectionError.
+  test('write() and drain() in a loop to a peer that closed: a ConnectionError ends the loop', async () => {
+    const got = await run(async () => {
+      const server = await startServer(
+        async (_r: StreamReader, w: StreamWriter) => {
+          w.close();
+        },
+        HOST,
+        0,
+      );
+      const [, port] = server.sockets[0]!.getsockname();
+      const [, writer] = await openConnection(HOST, port);
+      let err: unknown = null;
+      for (let i = 0; i < 100_000 && err === null; i++) {
+        writer.write('foo\n');
+        try {
+          await writer.drain();
+          if (i % 100 === 0) await sleep(0.001);
+        } catch (e) {
+          err = e;
+        }
+      }
+      writer.close();
+      server.close();
+      await server.waitClosed();
+      return err;
+    });
+    expect(got).toBeInstanceOf(ConnectionError);
+  });
+
+  // test_multiple_drain: several tasks wait in drain() on one paused writer; all wake.
+  test('several tasks waiting in drain() on a full buffer all return once it drains', async () => {
+    const got = await run(async () => {
+      let serverReader = null as StreamReader | null;
+      const server = await startServer(
+        async (r: StreamReader) => {
+          serverReader = r;
+        },
+        HOST,
+        0,
+      );
+      const [, port] = server.sockets[0]!.getsockname();
+      const [, writer] = await openConnection(HOST, port);
+      const total = 4 * 1024 * 1024;
+      writer.write(Buffer.alloc(total, 1));
+      const drains = [0, 1, 2].map(() => createTask(() => writer.drain()));
+      await sleep(0.01);
+      const waiting = drains.every((t) => !t.done());
+      await until(() => serverReader !== null);
+      let read = 0;
+      while (read < total) read += (await serverReader!.read(1 << 20)).length;
+      for (const t of drains) await t;
+      writer.close();
+      server.close();
+      server.closeClients();
+      await server.waitClosed();
+      return [waiting, read];
+    });
+    expect(got).toEqual([true, 4 * 1024 * 1024]);
+  });
+
+  test('a reader over a socket: readline with a small limit, then iteration to EOF', async () => {
+    const got = await run(async () => {
+      const server = await startServer(
+        async (_r: StreamReader, w: StreamWriter) => {
+          w.write('x'.repeat(20) + '\nshort\nlast');
+          await w.drain();
+          w.close();
+        },
+        HOST,
+        0,
+      );
+      const [, port] = server.sockets[0]!.getsockname();
+      const [reader, writer] = await openConnection(HOST, port, { limit: 8 });
+      const first = await reader.readline().catch((e: unknown) => e);
+      const lines: string[] = [];
+      for await (const line of reader) lines.push(line.toString());
+      writer.close();
+      server.close();
+      await server.waitClosed();
+      return [first instanceof ValueError, lines];
+    });
+    expect(got).toEqual([true, ['short\n', 'last']]);
   });
 });
