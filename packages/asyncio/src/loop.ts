@@ -316,20 +316,30 @@ export class EventLoop {
   _runGuarded(fn: (...args: never[]) => unknown, arg: unknown, handle?: Handle): void {
     const started = this._debug ? performance.now() : 0;
     try {
-      if (handle === undefined) (fn as (arg: unknown) => unknown)(arg);
-      else (fn as (...args: unknown[]) => unknown)(...handle.args);
+      const result =
+        handle === undefined
+          ? (fn as (arg: unknown) => unknown)(arg)
+          : (fn as (...args: unknown[]) => unknown)(...handle.args);
+      // An async callback runs on by itself: its rejection is this callback's error, reported
+      // here rather than left to Node as an unhandled rejection.
+      if (result instanceof Promise)
+        result.then(undefined, (err: unknown) => this.callbackFailed(fn, err, handle));
     } catch (err) {
-      this.callExceptionHandler({
-        message: `Exception in callback ${fn.name || 'anonymous'}`,
-        exception: err,
-        ...(handle === undefined ? {} : { handle }),
-      });
+      this.callbackFailed(fn, err, handle);
     }
     if (this._debug) {
       const ms = performance.now() - started;
       if (ms > this.slowCallbackDuration * 1000)
         debugWarn(`callback ${fn.name || 'anonymous'} blocked the loop for ${ms.toFixed(0)} ms`);
     }
+  }
+
+  private callbackFailed(fn: (...args: never[]) => unknown, err: unknown, handle?: Handle): void {
+    this.callExceptionHandler({
+      message: `Exception in callback ${fn.name || 'anonymous'}`,
+      exception: err,
+      ...(handle === undefined ? {} : { handle }),
+    });
   }
 
   /**

@@ -185,6 +185,37 @@ describe('CPython test_base_events: the exception handler', () => {
     expect(byMessage['Future exception was never retrieved']!.future).toBe(future);
   });
 
+  // CPython (outside debug mode) makes a coroutine of an async callback and never runs it; in
+  // JavaScript it runs, and a rejection it ends in must reach the handler, not Node.
+  test('an async callback that rejects is reported as a failing callback, never as an unhandled rejection', async () => {
+    const got = await run(
+      async () => {
+        const loop = getRunningLoop();
+        const seen: ExceptionContext[] = [];
+        loop.setExceptionHandler((_l, c) => seen.push(c));
+        const h = loop.callSoon(async function later() {
+          await Promise.resolve();
+          throw new RangeError('async cb');
+        });
+        const fut = loop.createFuture();
+        fut.addDoneCallback(async function onDone() {
+          throw new RangeError('async done cb');
+        });
+        fut.setResult(1);
+        await sleep(0.01);
+        // In the order the rejections come (microtasks): sorted, as only the reports matter.
+        return seen
+          .map((c) => [c.message, (c.exception as Error).message, c.handle === h])
+          .sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+      },
+      { clock: clock() },
+    );
+    expect(got).toEqual([
+      ['Exception in callback later', 'async cb', true],
+      ['Exception in callback onDone', 'async done cb', false],
+    ]);
+  });
+
   test('a handler that raises: the default handler reports both; setExceptionHandler checks its argument', async () => {
     const writes: string[] = [];
     const spy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
