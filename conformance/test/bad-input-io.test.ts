@@ -829,7 +829,7 @@ const asyncioRows: Row[] = [
         "reader.readuntil('')",
         (r) => r.readuntil(''),
         ValueError,
-        /readuntil\(\): separator must be a non-empty/,
+        /readuntil\(\): separator should be at least one-byte string/,
       ],
       [
         'reader.readuntil(5)',

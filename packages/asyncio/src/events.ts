@@ -20,6 +20,11 @@ export function _setLoopFactory(factory: (runner: Runner) => EventLoop): void {
   newLoop = factory;
 }
 
+/** @internal Makes `loop` (one made before its run, by `Runner.getLoop()`) the loop of `runner`. */
+export function _setRunLoop(runner: Runner, loop: EventLoop): void {
+  loopOfRun.set(runner, loop);
+}
+
 /**
  * The loop of the current run. A `RuntimeError` outside `run()`, as in asyncio.
  *

@@ -80,6 +80,7 @@ export { LifoQueue, PriorityQueue, Queue, defaultCompare, type Compare } from '.
 export {
   BrokenPipeError,
   ConnectionError,
+  ProcessLookupError,
   ConnectionRefusedError,
   ConnectionResetError,
   IncompleteReadError,

@@ -5,9 +5,11 @@
  */
 import {
   Cancelled,
+  RuntimeError,
   callAt as kernelCallAt,
   checkFunction,
   checkNumber,
+  type Clock,
   type Runner as KernelRunner,
   type TimerHandle as KernelTimerHandle,
 } from '@duet/kernel';
@@ -35,6 +37,8 @@ export interface ExceptionContext {
   task?: Task<unknown>;
   /** The handle of the callback concerned, if any. */
   handle?: Handle;
+  /** The transport concerned (a Node socket), if any. */
+  transport?: unknown;
 }
 
 /**
@@ -82,9 +86,14 @@ export class Handle {
     this.loop._runGuarded(this.callback, undefined, this);
   }
 
-  /** A short description, for logs and debugging. */
+  /** A short description, as CPython's repr: `<Handle callback()>`, or `<Handle cancelled>`. */
   toString(): string {
-    return `<Handle ${this.callback.name || 'anonymous'}>`;
+    return this.cancelledFlag ? '<Handle cancelled>' : `<Handle ${this._callbackName()}>`;
+  }
+
+  /** @internal The callback as a repr shows it. */
+  _callbackName(): string {
+    return `${this.callback.name || 'anonymous'}()`;
   }
 }
 
@@ -120,6 +129,42 @@ export class TimerHandle extends Handle {
     super.cancel();
     this.kernelHandle?.cancel();
   }
+
+  /** `<TimerHandle when=12.5 callback()>`, or `<TimerHandle cancelled when=12.5>`, as CPython's. */
+  override toString(): string {
+    return this.cancelled()
+      ? `<TimerHandle cancelled when=${this.due}>`
+      : `<TimerHandle when=${this.due} ${this._callbackName()}>`;
+  }
+
+  /** @internal Hands the callback to the kernel run, due at `when()`. */
+  _schedule(runner: KernelRunner): void {
+    this.kernelHandle = kernelCallAt(runner, this.due, () => this._run());
+  }
+}
+
+/**
+ * What a loop made by `Runner.getLoop()` before the runner's first `run()` stands on until its
+ * kernel run starts (CPython makes the loop there, lazily; Duet's loop is a view of a kernel run,
+ * which does not exist yet). It has the run's clock, queues what is scheduled meanwhile, and
+ * refuses tasks: a Task is a kernel task, so it can only be made inside the run.
+ */
+class NotStarted {
+  /** Kernel callbacks (`callSoon`, done callbacks) and timers, in the order they were scheduled. */
+  readonly queued: (readonly [(arg: never) => void, unknown] | TimerHandle)[] = [];
+
+  constructor(readonly clock: Clock) {}
+
+  callSoon(fn: (arg: never) => void, arg: unknown): void {
+    this.queued.push([fn, arg]);
+  }
+
+  spawnSystemTask(): never {
+    throw new RuntimeError(
+      "createTask() before the Runner's first run(): a Task runs in the Runner's kernel run, " +
+        'which starts with run(); create tasks from inside it',
+    );
+  }
 }
 
 /**
@@ -144,11 +189,31 @@ export class EventLoop {
   /** @internal `runWithTaskNursery` ran here: a new Task must look for its creator's home. */
   _taskHomes = false;
 
-  /** @internal */
-  constructor(
-    /** @internal The kernel runner under this loop. */
-    readonly _runner: KernelRunner,
-  ) {}
+  /**
+   * @internal The kernel runner under this loop (a {@link NotStarted} stand-in for a loop made
+   * before its run, replaced by the run's runner in `_start`).
+   */
+  _runner: KernelRunner;
+
+  /** @internal A loop of `runner`; with `null`, one whose run (on `clock`) has not started yet. */
+  constructor(runner: KernelRunner | null, clock?: Clock) {
+    this._runner = runner ?? (new NotStarted(clock!) as unknown as KernelRunner);
+  }
+
+  /**
+   * @internal Binds a loop made before its run to the run, handing it what was scheduled; true if
+   * there was anything.
+   */
+  _start(runner: KernelRunner): boolean {
+    const pending = this._runner as unknown as NotStarted;
+    this._runner = runner;
+    for (const item of pending.queued) {
+      if (item instanceof TimerHandle) {
+        if (!item.cancelled()) item._schedule(runner);
+      } else runner.callSoon(item[0], item[1] as never);
+    }
+    return pending.queued.length !== 0;
+  }
 
   /** The loop's time: seconds on the run's clock (a `MockClock` in tests). */
   time(): number {
@@ -188,7 +253,9 @@ export class EventLoop {
     checkNumber('callAt()', 'when', when, { unit: 'seconds' });
     checkFunction('callAt()', callback);
     const handle = new TimerHandle(callback as (...args: never[]) => unknown, args, this, when);
-    handle.kernelHandle = kernelCallAt(this._runner, when, () => handle._run());
+    const runner: unknown = this._runner;
+    if (runner instanceof NotStarted) runner.queued.push(handle);
+    else handle._schedule(this._runner);
     return handle;
   }
 
@@ -251,20 +318,30 @@ export class EventLoop {
   _runGuarded(fn: (...args: never[]) => unknown, arg: unknown, handle?: Handle): void {
     const started = this._debug ? performance.now() : 0;
     try {
-      if (handle === undefined) (fn as (arg: unknown) => unknown)(arg);
-      else (fn as (...args: unknown[]) => unknown)(...handle.args);
+      const result =
+        handle === undefined
+          ? (fn as (arg: unknown) => unknown)(arg)
+          : (fn as (...args: unknown[]) => unknown)(...handle.args);
+      // An async callback runs on by itself: its rejection is this callback's error, reported
+      // here rather than left to Node as an unhandled rejection.
+      if (result instanceof Promise)
+        result.then(undefined, (err: unknown) => this.callbackFailed(fn, err, handle));
     } catch (err) {
-      this.callExceptionHandler({
-        message: `Exception in callback ${fn.name || 'anonymous'}`,
-        exception: err,
-        ...(handle === undefined ? {} : { handle }),
-      });
+      this.callbackFailed(fn, err, handle);
     }
     if (this._debug) {
       const ms = performance.now() - started;
       if (ms > this.slowCallbackDuration * 1000)
         debugWarn(`callback ${fn.name || 'anonymous'} blocked the loop for ${ms.toFixed(0)} ms`);
     }
+  }
+
+  private callbackFailed(fn: (...args: never[]) => unknown, err: unknown, handle?: Handle): void {
+    this.callExceptionHandler({
+      message: `Exception in callback ${fn.name || 'anonymous'}`,
+      exception: err,
+      ...(handle === undefined ? {} : { handle }),
+    });
   }
 
   /**
@@ -291,7 +368,9 @@ export class EventLoop {
       this.callExceptionHandler({
         message: `${isTask ? 'Task' : 'Future'} exception was never retrieved`,
         exception: fut._exceptionValue(),
-        ...(isTask ? { task: fut as Task<unknown> } : { future: fut }),
+        // CPython names the task under 'future'; 'task' too, as Duet always has.
+        future: fut,
+        ...(isTask ? { task: fut as Task<unknown> } : {}),
       });
     }
   }

@@ -8,9 +8,11 @@ import {
   Cancelled,
   KeyboardInterrupt,
   RuntimeError,
+  SystemClock,
   checkBoolean,
   checkOptions,
   checkSignal,
+  checkpoint,
   currentTask as currentKernelTask,
   currentTaskOrUndefined,
   run as kernelRun,
@@ -24,8 +26,8 @@ import {
 } from '@duet/kernel';
 import { catchInterrupt, currentWait, wake } from '@duet/kernel/lowlevel';
 import { debugWarn } from './debug';
-import { getRunningLoop } from './events';
-import type { EventLoop } from './loop';
+import { _setRunLoop } from './events';
+import { EventLoop } from './loop';
 import { pendingTasks, type Task } from './tasks';
 
 /**
@@ -134,12 +136,16 @@ export class Runner implements AsyncDisposable {
   private kernelDone: Promise<unknown> | null = null;
   private loop: EventLoop | null = null;
   private readonly jobWait = new JobWait();
+  /** The run's clock, known before the run starts so that `getLoop()` can tell the time. */
+  private readonly clock: Clock;
 
   constructor(private readonly options: RunOptions = {}) {
     checkOptions('Runner()', options, RUN_KEYS);
     checkSignal('Runner()', options.signal);
     checkBoolean('Runner()', 'debug', options.debug, true);
     checkBoolean('Runner()', 'handleSigint', options.handleSigint, true);
+    // The kernel's default, made here rather than by the kernel's run.
+    this.clock = options.clock ?? new SystemClock();
   }
 
   /**
@@ -170,10 +176,24 @@ export class Runner implements AsyncDisposable {
     return result;
   }
 
-  /** The loop of this runner; available once `run()` has started. */
+  /**
+   * The loop of this runner, made on first use as CPython's `Runner.get_loop()` does: before the
+   * first `run()` it already tells the time, takes callbacks (`callSoon`, `callLater`, `callAt`,
+   * futures' done callbacks), which run when the run starts, and makes futures; only
+   * `createTask()` waits for the run, since a Task is a kernel task. A `RuntimeError` after
+   * `close()`.
+   */
   getLoop(): EventLoop {
-    if (this.loop === null) throw new RuntimeError('the Runner has no loop yet: call run() first');
-    return this.loop;
+    if (this.state === 'closing' || this.state === 'closed')
+      throw new RuntimeError('Runner is closed');
+    return (this.loop ??= this.newLoop(null));
+  }
+
+  /** The loop, of `runner`, or (with `null`) to be bound to the run when it starts. */
+  private newLoop(runner: KernelTask['runner'] | null): EventLoop {
+    const loop = new EventLoop(runner, this.clock);
+    loop._debug = this.options.debug === true;
+    return loop;
   }
 
   /**
@@ -181,13 +201,15 @@ export class Runner implements AsyncDisposable {
    * loop's exception handler, and ends the loop. Idempotent.
    */
   async close(): Promise<void> {
-    if (this.state === 'initial') {
+    if (this.state === 'initial' && this.loop === null) {
       this.state = 'closed';
       return;
     }
-    if (this.state === 'running') {
-      this.state = 'closing';
+    // A loop made by getLoop() that never ran runs once to close, as CPython's close() runs its
+    // loop: the callbacks scheduled on it run.
+    if (this.state === 'initial' || this.state === 'running') {
       this.push(CLOSE);
+      this.state = 'closing';
     }
     await this.kernelDone;
     this.state = 'closed';
@@ -206,7 +228,7 @@ export class Runner implements AsyncDisposable {
         this.options.debug === true
           ? [new SlowStepInstrument(() => (this.loop?.slowCallbackDuration ?? 0.1) * 1000)]
           : [];
-      const clock = this.options.clock;
+      const clock = this.clock;
       const hangDetection = this.options.hangDetection;
       this.kernelDone = kernelRun(
         {
@@ -215,7 +237,7 @@ export class Runner implements AsyncDisposable {
           ...(this.options.debug === true
             ? { debug: { checks: ['neverAwaited'] as const, onWarning: debugWarn } }
             : {}),
-          ...(clock === undefined ? {} : { clock }),
+          clock,
           ...(hangDetection === undefined ? {} : { hangDetection }),
           // SIGINT cancels the main task (below), not the whole run as the kernel would.
           handleSigint: false,
@@ -235,10 +257,14 @@ export class Runner implements AsyncDisposable {
 
   /** The root task: runs the jobs one by one, then shuts the loop down. */
   private async main(): Promise<void> {
-    const loop = getRunningLoop();
-    loop._debug = this.options.debug === true;
-    this.loop = loop;
     this.root = currentKernelTask();
+    const runner = this.root.runner;
+    let loop = this.loop;
+    if (loop === null) loop = this.loop = this.newLoop(runner);
+    _setRunLoop(runner, loop);
+    // A loop made by getLoop() before the run: what was scheduled on it runs first, even when
+    // the first job is close() (CPython's close() runs the loop once more).
+    if (loop._runner !== runner && loop._start(runner)) await checkpoint();
     for (;;) {
       const job = this.jobs.shift();
       if (job === undefined) {

@@ -18,7 +18,7 @@ import {
   type NodeServer,
 } from '@duet/kernel';
 import { checkPort } from './connection';
-import { RuntimeError } from './errors';
+import { CancelledError, RuntimeError } from './errors';
 import { getRunningLoop } from './events';
 import type { EventLoop } from './loop';
 import { toPythonError } from './stream-errors';
@@ -78,11 +78,14 @@ export interface StartServerOptions {
  * ```
  */
 export class Server implements AsyncDisposable {
-  private readonly connections = new Set<StreamWriter>();
-  private readonly closeWaiters = new Set<HostWait>();
+  /** Each open connection, with the Task running its callback. */
+  private readonly connections = new Map<StreamWriter, AsyncioTask<unknown>>();
+  /** Tasks waiting for a change: a connection closed, a callback ended, the server closed. */
+  private readonly changeWaiters = new Set<HostWait>();
   private closed = false;
   private serving = false;
-  private readonly tasks = new Set<AsyncioTask<unknown>>();
+  /** Where `serveForever()` waits; `close()` fails it with `CancelledError`, as CPython's. */
+  private foreverWait: HostWait | null = null;
 
   /** @internal */
   constructor(
@@ -102,9 +105,10 @@ export class Server implements AsyncDisposable {
         ? new Promise<void>((resolve) => server.once('close', () => resolve()))
         : undefined;
       this.close();
-      return Promise.all([closed, destroyAll([...this.connections].map((w) => w.transport))]).then(
-        () => {},
-      );
+      return Promise.all([
+        closed,
+        destroyAll([...this.connections.keys()].map((w) => w.transport)),
+      ]).then(() => {});
     });
   }
 
@@ -117,21 +121,41 @@ export class Server implements AsyncDisposable {
     }
     socket.setNoDelay(true);
     const [reader, writer] = streamsFor(socket, this.limit);
-    this.connections.add(writer);
+    const task = this.loop.createTask(() => this.callback(reader, writer));
+    this.connections.set(writer, task as AsyncioTask<unknown>);
     socket.on('close', () => {
       this.connections.delete(writer);
-      this.checkClosed();
+      this.changed();
     });
-    const task = this.loop.createTask(async () => {
-      try {
-        await this.callback(reader, writer);
-      } catch (err) {
+    // As CPython's stream protocol: a callback that fails is reported at once (its error is
+    // then retrieved) and its connection closed; so is one that was cancelled.
+    task.addDoneCallback(() => {
+      if (task.cancelled()) writer.close();
+      else if (task.exception() !== null) {
+        this.loop.callExceptionHandler({
+          message: 'Unhandled exception in client_connected_cb',
+          exception: task.exception(),
+          transport: socket,
+        });
         writer.close();
-        throw err;
       }
+      this.changed();
     });
-    this.tasks.add(task as AsyncioTask<unknown>);
-    task.addDoneCallback(() => this.tasks.delete(task as AsyncioTask<unknown>));
+  }
+
+  private changed(): void {
+    if (this.closed && this.connections.size === 0) this.forget();
+    for (const w of this.changeWaiters) w.wake();
+    this.changeWaiters.clear();
+  }
+
+  /** Waits until `done()` holds, checked at each change. */
+  private async waitUntil(what: string, done: () => boolean): Promise<void> {
+    while (!done()) {
+      const wait = new HostWait(what, { onAbort: () => this.changeWaiters.delete(wait) });
+      this.changeWaiters.add(wait);
+      await wait.wait();
+    }
   }
 
   /** @internal */
@@ -162,21 +186,39 @@ export class Server implements AsyncDisposable {
 
   /** Starts accepting connections (if not already). */
   async startServing(): Promise<void> {
-    if (this.closed) throw new RuntimeError(`server ${String(this.server.address())} is closed`);
+    if (this.closed) throw new RuntimeError(`server ${String(this)} is closed`);
     if (!this.serving) await this._listen();
     else await checkpoint();
   }
 
-  /** Serves until cancelled; then closes and waits for the connections to end. */
+  /**
+   * Serves until cancelled, or until `close()` (which makes it raise `CancelledError`, as in
+   * CPython); then closes and, before raising, waits for the connections whose callbacks still
+   * run. A `RuntimeError` when closed, or while another `serveForever()` runs.
+   */
   async serveForever(): Promise<never> {
-    if (this.closed) throw new RuntimeError('server is closed');
-    await this.startServing();
+    if (this.foreverWait !== null)
+      throw new RuntimeError(`server ${String(this)} is already being awaited on serveForever()`);
+    if (this.closed) throw new RuntimeError(`server ${String(this)} is closed`);
+    const wait = new HostWait('Server.serveForever');
+    this.foreverWait = wait;
     try {
-      const wait = new HostWait('Server.serveForever');
+      await this.startServing();
+      if (this.closed) throw new CancelledError();
       await wait.wait();
       throw new RuntimeError('unreachable');
+    } catch (err) {
+      if (isCancelled(err)) {
+        this.close();
+        // CPython waits in waitClosed() for every connection; one whose callback has returned
+        // would only close when garbage-collected there, so this waits for the callbacks.
+        await this.waitUntil('Server.serveForever (closing)', () =>
+          [...this.connections.values()].every((task) => task.done()),
+        );
+      }
+      throw err;
     } finally {
-      this.close();
+      this.foreverWait = null;
     }
   }
 
@@ -186,43 +228,38 @@ export class Server implements AsyncDisposable {
     this.closed = true;
     this.serving = false;
     if (this.server.listening) this.server.close();
-    this.checkClosed();
+    this.foreverWait?.fail(new CancelledError());
+    this.changed();
   }
 
   /** Closes every client connection (after flushing). */
   closeClients(): void {
-    for (const w of this.connections) w.close();
+    for (const w of this.connections.keys()) w.close();
   }
 
   /** Drops every client connection at once. */
   abortClients(): void {
-    for (const w of this.connections) w.transport.destroy();
+    for (const w of this.connections.keys()) w.transport.destroy();
   }
 
-  private checkClosed(): void {
-    if (!this.closed || this.connections.size !== 0) return;
-    this.forget();
-    for (const w of this.closeWaiters) w.wake();
-    this.closeWaiters.clear();
-  }
-
-  /** Waits until the server is closed and all its connections have ended. */
+  /**
+   * Waits until the server is closed and all its connections have ended; once they have, it
+   * returns without yielding, as CPython's.
+   */
   async waitClosed(): Promise<void> {
-    if (this.closed && this.connections.size === 0) {
-      await checkpoint();
-      return;
-    }
-    const wait = new HostWait('Server.waitClosed', {
-      onAbort: () => this.closeWaiters.delete(wait),
-    });
-    this.closeWaiters.add(wait);
-    await wait.wait();
+    await this.waitUntil('Server.waitClosed', () => this.closed && this.connections.size === 0);
   }
 
   /** `close()`, then `waitClosed()`. */
   async [Symbol.asyncDispose](): Promise<void> {
     this.close();
     await this.waitClosed();
+  }
+
+  /** `<Server sockets=[host:port]>`, as CPython's repr. */
+  toString(): string {
+    const names = this.sockets.map((s) => s.getsockname().join(':'));
+    return `<Server sockets=[${names.join(', ')}]>`;
   }
 }
 

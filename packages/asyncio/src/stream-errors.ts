@@ -65,6 +65,20 @@ export class BrokenPipeError extends ConnectionError {
   override name = 'BrokenPipeError';
 }
 
+/**
+ * Python's `ProcessLookupError`: a signal sent to a subprocess that has already exited (and
+ * been waited for).
+ *
+ * @example
+ * ```ts
+ * try { proc.kill(); } catch (err) { if (!(err instanceof ProcessLookupError)) throw err; }
+ * ```
+ */
+export class ProcessLookupError extends Error {
+  /** The class name, `'ProcessLookupError'`. */
+  override name = 'ProcessLookupError';
+}
+
 /** @internal Node's error as the matching Python exception class (other errors pass unchanged). */
 export function toPythonError(err: unknown): unknown {
   const code = (err as { code?: unknown } | null)?.code;

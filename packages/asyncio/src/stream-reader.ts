@@ -28,6 +28,23 @@ export function checkLimit(api: string, limit: unknown): void {
   checkNumber(api, 'limit', limit, { integer: true, min: 1 });
 }
 
+/** readline()'s separator. */
+const NEWLINE: readonly Buffer[] = [Buffer.from('\n')];
+
+/** The separators of readuntil(), shortest first; a `ValueError` for none or an empty one. */
+function separatorsOf(separator: Uint8Array | string | readonly (Uint8Array | string)[]): Buffer[] {
+  const api = 'readuntil()';
+  const list = Array.isArray(separator)
+    ? (separator as readonly (Uint8Array | string)[]).map((s) => bytesOf(s, api, 'separator'))
+    : [bytesOf(separator as Uint8Array | string, api, 'separator')];
+  if (list.length === 0)
+    throw new ValueError(`${api}: separator should contain at least one element`);
+  list.sort((x, y) => x.length - y.length);
+  if (list[0]!.length === 0)
+    throw new ValueError(`${api}: separator should be at least one-byte string`);
+  return list;
+}
+
 /**
  * asyncio's `StreamReader`: a buffer of received bytes with `read`, `readline`, `readexactly`,
  * `readuntil`, and async iteration by line. A cancelled read consumes nothing. One reader at a
@@ -221,12 +238,13 @@ export class StreamReader implements AsyncIterable<NodeBuffer> {
    */
   async readline(): Promise<NodeBuffer> {
     try {
-      return await this.readuntil('\n');
+      return await this.readUntilAny(NEWLINE);
     } catch (err) {
       if (err instanceof IncompleteReadError) return err.partial;
       if (err instanceof LimitOverrunError) {
-        const at = this.buffer.indexOf(10, err.consumed);
-        this.take(at >= 0 ? at + 1 : this.buffer.length);
+        // As CPython: the line through its newline goes, or (none found yet) all that is buffered.
+        const found = this.buffer[err.consumed] === 10;
+        this.take(found ? err.consumed + 1 : this.buffer.length);
         throw new ValueError(err.message);
       }
       throw err;
@@ -234,34 +252,63 @@ export class StreamReader implements AsyncIterable<NodeBuffer> {
   }
 
   /**
-   * Reads until `separator` (returned with the data). At EOF before it: `IncompleteReadError`
-   * with what was read (consumed); past `limit` without it: `LimitOverrunError` (kept buffered).
+   * Reads until `separator` (returned with the data), or until the first of several separators
+   * to end in the data (Python 3.13's tuple of separators). At EOF before one:
+   * `IncompleteReadError` with what was read (consumed); past `limit` without one:
+   * `LimitOverrunError` (kept buffered), whose `consumed` counts the bytes that cannot begin a
+   * separator, as CPython's.
    */
-  async readuntil(separator: Uint8Array | string = '\n'): Promise<NodeBuffer> {
-    const sep = bytesOf(separator, 'readuntil()', 'separator');
-    if (sep.length === 0)
-      throw new ValueError('readuntil(): separator must be a non-empty string or bytes');
+  readuntil(
+    separator: Uint8Array | string | readonly (Uint8Array | string)[] = '\n',
+  ): Promise<NodeBuffer> {
+    let separators: Buffer[];
+    try {
+      separators = separatorsOf(separator);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.readUntilAny(separators);
+  }
+
+  /** readuntil() of `separators`, shortest first. */
+  private async readUntilAny(separators: readonly Buffer[]): Promise<NodeBuffer> {
     if (this.error !== null) throw this.error;
+    const shortest = separators[0]!.length;
+    const longest = separators[separators.length - 1]!.length;
     let from = 0;
     for (;;) {
-      const at = this.buffer.indexOf(sep, from);
-      if (at >= 0) {
-        if (at > this.limit) {
-          throw new LimitOverrunError('Separator is found, but chunk is longer than limit', at);
+      const buffered = this.buffer.length;
+      if (buffered - from >= shortest) {
+        let start = -1;
+        let end = -1;
+        for (const sep of separators) {
+          const at = this.buffer.indexOf(sep, from);
+          // The match that ends first wins (on a tie, the shorter separator).
+          if (at >= 0 && (end < 0 || at + sep.length < end)) {
+            start = at;
+            end = at + sep.length;
+          }
         }
-        return this.take(at + sep.length);
-      }
-      if (this.buffer.length > this.limit) {
-        throw new LimitOverrunError(
-          'Separator is not found, and chunk exceed the limit',
-          this.buffer.length,
-        );
+        if (end >= 0) {
+          if (start > this.limit) {
+            throw new LimitOverrunError(
+              'Separator is found, but chunk is longer than limit',
+              start,
+            );
+          }
+          return this.take(end);
+        }
+        // No separator can begin before here: the next search starts here, and the limit counts
+        // these bytes.
+        from = Math.max(0, buffered + 1 - longest);
+        if (from > this.limit) {
+          throw new LimitOverrunError('Separator is not found, and chunk exceed the limit', from);
+        }
       }
       if (this.eof) {
         const partial = this.take(this.buffer.length);
         throw new IncompleteReadError(partial, null);
       }
-      from = Math.max(0, this.buffer.length + 1 - sep.length);
       await this.waitForData('readuntil');
       if (this.error !== null) throw this.error;
     }
@@ -277,6 +324,21 @@ export class StreamReader implements AsyncIterable<NodeBuffer> {
       if (this.error !== null) throw this.error;
     }
     return this.take(n);
+  }
+
+  /**
+   * What the reader holds, as CPython's repr: e.g. `<StreamReader 4 bytes eof limit=123>`, with
+   * `waiter` while a read waits, `exception=...` and `paused`.
+   */
+  toString(): string {
+    const info = ['StreamReader'];
+    if (this.buffer.length !== 0) info.push(`${this.buffer.length} bytes`);
+    if (this.eof) info.push('eof');
+    if (this.limit !== DEFAULT_LIMIT) info.push(`limit=${this.limit}`);
+    if (this.waiter.waiting) info.push('waiter');
+    if (this.error !== null) info.push(`exception=${String(this.error)}`);
+    if (this.paused) info.push('paused');
+    return `<${info.join(' ')}>`;
   }
 
   /** Iterates over lines (as `readline`) until EOF. */

@@ -44,6 +44,8 @@ export class StreamWriter {
       this.drainWaiters.clear();
     };
     transport.on('drain', wakeDrain);
+    // Once closing, Node emits no 'drain': a drain() after close() waits for the flush to end.
+    transport.on('finish', wakeDrain);
     transport.on('error', (err: unknown) => {
       this.error ??= toPythonError(err);
       wakeDrain();
@@ -81,12 +83,17 @@ export class StreamWriter {
   }
 
   /**
-   * Waits until the write buffer is below its high-water mark. Raises the connection's error, or
-   * `ConnectionResetError('Connection lost')` once it is closed.
+   * Waits until the write buffer is below its high-water mark. As CPython's: raises the paired
+   * reader's exception if it has one, then the connection's error; once closing (`close()`
+   * called, or the connection lost), yields once and raises `ConnectionResetError('Connection
+   * lost')`, unless the buffer is still full, in which case it waits for it to drain first.
    */
   drain(): Promise<void> {
+    const readerError = this.reader === null ? null : this.reader.exception();
+    if (readerError !== null) return Promise.reject(readerError);
     if (this.error !== null) return Promise.reject(this.error);
-    if (this.transport.destroyed || this.transport.closed) return this.connectionLost();
+    if (this.closing || this.transport.destroyed || this.transport.closed)
+      return this.drainClosing();
     // Below the high-water mark there is nothing to wait for: CPython's drain() then returns
     // without yielding (no schedule point, no cancel point), and so does this one, with a promise
     // made once.
@@ -94,19 +101,39 @@ export class StreamWriter {
     return this.waitDrained();
   }
 
-  private async connectionLost(): Promise<never> {
+  private async drainClosing(): Promise<void> {
+    // CPython yields here so that the loss of the connection is seen: a loop of write() and
+    // drain() on a closed writer must fail rather than spin.
     await checkpoint();
+    const t = this.transport;
+    let waited = false;
+    // A full buffer still drains after close(), as CPython's paused protocol waits for it. Node
+    // emits no 'drain' once the stream is ending, so this waits for 'finish' (or 'close').
+    while (
+      this.error === null &&
+      !t.destroyed &&
+      !t.writableFinished &&
+      t.writableLength >= t.writableHighWaterMark
+    ) {
+      waited = true;
+      await this.waitForDrainEvent();
+    }
     if (this.error !== null) throw this.error;
-    throw new ConnectionResetError('Connection lost');
+    // With nothing left to wait for, the connection is as good as lost, as CPython finds it by now.
+    if (!waited) throw new ConnectionResetError('Connection lost');
+  }
+
+  private waitForDrainEvent(): Promise<unknown> {
+    const wait = new HostWait('StreamWriter.drain', {
+      onAbort: () => this.drainWaiters.delete(wait),
+    });
+    this.drainWaiters.add(wait);
+    return wait.wait();
   }
 
   private async waitDrained(): Promise<void> {
     while (this.transport.writableNeedDrain && !this.transport.destroyed) {
-      const wait = new HostWait('StreamWriter.drain', {
-        onAbort: () => this.drainWaiters.delete(wait),
-      });
-      this.drainWaiters.add(wait);
-      await wait.wait();
+      await this.waitForDrainEvent();
       if (this.error !== null) throw this.error;
     }
     if (this.transport.destroyed && this.error === null && !this.closing)
@@ -128,11 +155,9 @@ export class StreamWriter {
     return this.closing || this.transport.destroyed;
   }
 
-  /** Waits until the transport has closed. */
+  /** Waits until the transport has closed; once it has, returns without yielding, as CPython's. */
   async waitClosed(): Promise<void> {
-    if (this.transport.closed) {
-      await checkpoint();
-    } else {
+    if (!this.transport.closed) {
       const wait = new HostWait('StreamWriter.waitClosed', {
         onAbort: () => this.closeWaiters.delete(wait),
       });

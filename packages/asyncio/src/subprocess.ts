@@ -23,7 +23,7 @@ import {
   type NodeSignal,
 } from '@duet/kernel';
 import { ValueError } from './errors';
-import { ConnectionError, toPythonError } from './stream-errors';
+import { ConnectionError, ProcessLookupError, toPythonError } from './stream-errors';
 import { StreamReader, checkLimit } from './stream-reader';
 import { StreamWriter } from './stream-writer';
 
@@ -134,10 +134,12 @@ export class Process {
     return this.exit.returncode;
   }
 
-  /** Waits for the process to exit and returns its exit code. Cancelling does not stop the process. */
+  /**
+   * Waits for the process to exit and returns its exit code (once it has exited, without
+   * yielding, as CPython's). Cancelling does not stop the process.
+   */
   async wait(): Promise<number> {
     if (this.exit.returncode === null) await this.exit.exited();
-    else await checkpoint();
     return this.exit.returncode!;
   }
 
@@ -169,8 +171,10 @@ export class Process {
     return [out, err];
   }
 
-  /** Sends `signal` (unless it has exited). */
+  /** Sends `signal`; a {@link ProcessLookupError} once the process has exited, as CPython's. */
   sendSignal(signal: NodeSignal | number): void {
+    if (this.exit.returncode !== null)
+      throw new ProcessLookupError(`process ${this.pid} has already exited`);
     this.exit.sendSignal(signal);
   }
 
@@ -182,6 +186,11 @@ export class Process {
   /** Sends SIGKILL. */
   kill(): void {
     this.sendSignal('SIGKILL');
+  }
+
+  /** `<Process 1234>`, as CPython's repr. */
+  toString(): string {
+    return `<Process ${this.pid}>`;
   }
 }
 

@@ -157,3 +157,66 @@ describe('CPython test_runners: Runner', () => {
     expect([t.cancelled(), cleaned]).toEqual([true, ['cleaned']]);
   });
 });
+
+describe('CPython test_runners: Runner.getLoop()', () => {
+  // Runner.get_loop() initialises the runner lazily: the loop exists before the first run().
+  test('getLoop() before run() gives the loop the runs use', async () => {
+    const runner = new Runner({ clock: clock(), debug: true });
+    const loop = runner.getLoop();
+    expect(runner.getLoop()).toBe(loop);
+    expect([loop.getDebug(), loop.time()]).toEqual([true, 0]);
+    const inside = await runner.run(async () => getRunningLoop());
+    await runner.close();
+    expect(inside).toBe(loop);
+  });
+
+  test('callbacks scheduled on it before the first run() run when that run starts, before main', async () => {
+    const runner = new Runner({ clock: clock() });
+    const loop = runner.getLoop();
+    const log: string[] = [];
+    loop.callSoon((s: string) => log.push(s), 'soon');
+    loop.callLater(0.01, () => log.push(`later at ${loop.time()}`));
+    const fut = loop.createFuture<number>();
+    fut.addDoneCallback(() => log.push('done callback'));
+    fut.setResult(1);
+    const got = await runner.run(async () => {
+      log.push('main');
+      await sleep(0.02);
+      return fut.result();
+    });
+    await runner.close();
+    expect([got, log]).toEqual([1, ['soon', 'done callback', 'main', 'later at 0.01']]);
+  });
+
+  test('close() of a runner whose loop never ran still runs the callbacks already scheduled', async () => {
+    const runner = new Runner({ clock: clock() });
+    const log: string[] = [];
+    runner.getLoop().callSoon(() => log.push('soon'));
+    await runner.close();
+    expect(log).toEqual(['soon']);
+  });
+
+  // test_explicit_close
+  test('getLoop() after close() is a RuntimeError', async () => {
+    const runner = new Runner({ clock: clock() });
+    runner.getLoop();
+    await runner.close();
+    expect(() => runner.getLoop()).toThrow(/Runner is closed/);
+    const ran = new Runner({ clock: clock() });
+    await ran.run(async () => undefined);
+    await ran.close();
+    expect(() => ran.getLoop()).toThrow(/Runner is closed/);
+  });
+
+  // Duet's difference: a Task is a kernel task, which exists only inside the kernel run.
+  test('createTask() on it before the first run() is a RuntimeError that says why', async () => {
+    const runner = new Runner({ clock: clock() });
+    const loop = runner.getLoop();
+    expect(() => loop.createTask(async () => 1)).toThrow(RuntimeError);
+    expect(() => loop.createTask(async () => 1)).toThrow(/before the Runner's first run\(\)/);
+    await expect(
+      runner.run(async () => loop.createTask(async () => 2).then((v) => v)),
+    ).resolves.toBe(2);
+    await runner.close();
+  });
+});
