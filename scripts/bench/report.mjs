@@ -118,6 +118,17 @@ function targetRows(result, runtime) {
   return rows;
 }
 
+/** Which Python ran the asyncio rows and which ran the Trio rows (they may differ). */
+export function pythonLine(python) {
+  if (!python.version) return 'Python: absent';
+  const trio = python.trio
+    ? python.trioPython === python.version
+      ? `, Trio ${python.trio}`
+      : `; Trio ${python.trio} on ${python.trioPython}`
+    : ', no Trio';
+  return `Python: asyncio on ${python.version}${trio}`;
+}
+
 export function renderTerminal(result) {
   const out = [];
   for (const rt of result.runtimes) {
@@ -187,7 +198,7 @@ export function renderMarkdown(result, svgName) {
     `- Machine: ${m.cpu}, ${m.cores} cores (shared with other work), ${m.memoryGiB} GiB, ${m.os}; load average at the end ${m.load}.`,
   );
   lines.push(
-    `- Runtimes: ${result.runtimes.map((r) => `${r.id} = Node ${r.version}`).join(', ')}; Python: ${result.python.version ?? 'absent'}${result.python.trio ? `, Trio ${result.python.trio}` : ''}.`,
+    `- Runtimes: ${result.runtimes.map((r) => `${r.id} = Node ${r.version}`).join(', ')}; ${pythonLine(result.python)}.`,
   );
   lines.push(
     `- Sizes: W1 ${result.sizes.w1.toLocaleString('en-US')} tasks; W2 ${result.sizes.w2Tasks} tasks × ${result.sizes.w2Steps} checkpoints; W3 ${result.sizes.w3.toLocaleString('en-US')} messages; W4 ${result.sizes.w4.toLocaleString('en-US')} scopes; W5 ${result.sizes.w5.toLocaleString('en-US')} tasks; fan-out ${(result.sizes.fanout ?? 0).toLocaleString('en-US')} tasks, 100 permits; pipeline ${(result.sizes.pipeline ?? 0).toLocaleString('en-US')} items, 8 workers, buffers of 16${result.sizes.tcpecho ? `; TCP echo 100 connections × ${result.sizes.tcpecho.toLocaleString('en-US')} messages of 64 bytes` : ''}.${result.effectionScale !== 1 ? ` Effection runs at ${result.effectionScale} × these sizes: it takes 110–500 µs per task or scope, so full sizes would blow the time budget; its cost per operation is flat in size (W1: 121 and 113 µs per task at 10,000 and 30,000), so the throughput ratios stand — if anything in Effection's favour, as a smaller heap is easier on the GC.` : ''}`,

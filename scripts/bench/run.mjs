@@ -16,8 +16,11 @@
 //                      Node 22 / 24; node22-acf adds --experimental-async-context-frame)
 //   --effection-scale F  Effection runs at F × the sizes (default 0.1: its per-op cost is ~10-100× Duet's)
 //   --timeout S        seconds before one measurement is abandoned (default 240)
+//   --python BIN       an interpreter to try first for the Python rows (asyncio rows take the
+//                      newest of BIN, python3.13, python3.12, python3; Trio rows the first with Trio)
 //   --no-build         use the dist folders as they are
 //   --no-bundle        skip the bundle-size check (quick mode skips it unless --bundle)
+//   --help             print these flags and exit
 import { spawnSync } from 'node:child_process';
 import {
   cpSync,
@@ -32,6 +35,7 @@ import {
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { pythonLine } from './report.mjs';
 import {
   FULL_SIZES,
   QUICK_SIZES,
@@ -57,6 +61,17 @@ function option(name, fallback) {
   if (i < 0) return fallback;
   const a = argv[i];
   return a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[i + 1];
+}
+if (flag('help')) {
+  const own = readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n');
+  const end = own.findIndex((line, i) => i > 0 && !line.startsWith('//'));
+  console.log(
+    own
+      .slice(1, end)
+      .map((line) => line.replace(/^\/\/ ?/, ''))
+      .join('\n'),
+  );
+  process.exit(0);
 }
 const smoke = flag('smoke');
 const quick = flag('quick');
@@ -164,6 +179,11 @@ function version(bin, args = ['--version']) {
   const r = spawnSync(bin, args, { encoding: 'utf8' });
   return r.status === 0 ? r.stdout.trim() : null;
 }
+/** 'Python 3.13.0' → 3013, to sort interpreters by version. */
+function pyVersion(text) {
+  const [, major, minor] = /(\d+)\.(\d+)/.exec(text) ?? [0, 0, 0];
+  return Number(major) * 1000 + Number(minor);
+}
 function nodeBin(major) {
   const dir = path.join(
     process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'),
@@ -234,23 +254,35 @@ const runtimes = [];
     );
   }
 }
-const python = { version: version('python3'), trio: null };
-if (python.version) {
-  python.trio = version('python3', ['-c', 'import trio; print(trio.__version__)']);
-  const ok311 =
-    version('python3', ['-c', 'import sys; assert sys.version_info >= (3, 11)']) !== null;
-  if (!ok311) {
-    notes.push(
-      `${python.version} is older than 3.11 (no TaskGroup / asyncio.timeout): Python systems skipped.`,
-    );
-    python.version = null;
-  }
-}
+// Python's asyncio rows run on the newest interpreter on PATH (the targets name 3.13's asyncio);
+// the Trio rows on the first one that has Trio installed, which may be an older one.
+const pythons = [
+  ...new Set([option('python', 'python3.13'), 'python3.13', 'python3.12', 'python3']),
+]
+  .map((bin) => ({ bin, version: version(bin) }))
+  .filter(
+    (p) =>
+      p.version !== null &&
+      version(p.bin, ['-c', 'import sys; assert sys.version_info >= (3, 11)']) !== null,
+  )
+  .sort((a, b) => pyVersion(b.version) - pyVersion(a.version));
+const withTrio = pythons
+  .map((p) => ({ ...p, trio: version(p.bin, ['-c', 'import trio; print(trio.__version__)']) }))
+  .find((p) => p.trio !== null);
+const python = {
+  bin: pythons[0]?.bin ?? null,
+  version: pythons[0]?.version ?? null,
+  trioBin: withTrio?.bin ?? null,
+  trioPython: withTrio?.version ?? null,
+  trio: withTrio?.trio ?? null,
+};
 const systems = SYSTEMS.filter((s) => wantSystems.includes(s.id)).filter((s) => {
   if (s.kind !== 'python') return true;
   if (!python.version) {
     if (!notes.some((n) => n.includes('python3')))
-      notes.push('python3 is not installed: the Python asyncio and Trio rows are skipped.');
+      notes.push(
+        'no python3 of 3.11 or newer (TaskGroup, asyncio.timeout) is installed: the Python asyncio and Trio rows are skipped.',
+      );
     return false;
   }
   if (s.py === 'trio' && !python.trio) {
@@ -279,7 +311,10 @@ function measure(system, workload, runtime, rep) {
   const json = JSON.stringify(params);
   const [bin, args] =
     system.kind === 'python'
-      ? ['python3', [path.join(benchDir, 'systems/python_worker.py'), system.py, workload.id, json]]
+      ? [
+          system.py === 'trio' ? python.trioBin : python.bin,
+          [path.join(benchDir, 'systems/python_worker.py'), system.py, workload.id, json],
+        ]
       : [
           runtime.bin,
           [
@@ -332,7 +367,7 @@ function measure(system, workload, runtime, rep) {
 }
 
 console.log(
-  `\nmode ${mode}: ${reps} repetition(s); runtimes ${runtimes.map((r) => `${r.id} (${r.version})`).join(', ')}; python ${python.version ?? 'absent'}${python.trio ? `, trio ${python.trio}` : ''}`,
+  `\nmode ${mode}: ${reps} repetition(s); runtimes ${runtimes.map((r) => `${r.id} (${r.version})`).join(', ')}; ${pythonLine(python)}`,
 );
 for (let rep = 0; rep < reps; rep++) {
   for (const workload of workloads) {
