@@ -6,6 +6,8 @@
 //
 // --check  fail if a program is over its budget (BUDGETS) or its eagerly loaded code holds a part
 //          that must load lazily (LAZY_PARTS); CI runs this on the packages' dist.
+// --why    also list, per program, the source modules and declarations its eagerly loaded bytes
+//          come from (traced through the dist source maps; see bundle-why.mjs).
 import { builtinModules } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -13,6 +15,7 @@ import { gzipSync } from 'node:zlib';
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
 import { rollup } from 'rollup';
+import { attribute, distMaps } from './bundle-why.mjs';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
@@ -43,14 +46,19 @@ const LAZY_PARTS = {
   'debug mode': 'Duet debug:',
   'the diagnostics publisher': 'runId',
   'hang detection and the task tree': 'task tree at t=',
+  // The idle check's action once every task is parked (all-blocked.ts): the watchdog's chunk has it.
+  'autojump and the waitAllTasksBlocked wake-ups': 'firstCushion',
 };
 
-async function sizeOf(entry) {
+async function sizeOf(entry, { why = false } = {}) {
   const warnings = [];
   const build = await rollup({
     input: path.join(benchDir, 'bundle', entry),
     external: (id) => builtins.has(id),
-    plugins: [nodeResolve({ exportConditions: ['import', 'default'], preferBuiltins: true })],
+    plugins: [
+      nodeResolve({ exportConditions: ['import', 'default'], preferBuiltins: true }),
+      ...(why ? [distMaps()] : []),
+    ],
     onwarn: (w) => warnings.push(w),
   });
   const missing = warnings.find((w) => w.code === 'MISSING_EXPORT');
@@ -60,6 +68,7 @@ async function sizeOf(entry) {
   }
   const { output } = await build.generate({
     format: 'es',
+    sourcemap: why,
     plugins: [terser({ module: true, compress: { passes: 2 } })],
   });
   await build.close();
@@ -76,6 +85,7 @@ async function sizeOf(entry) {
   const code = [...loaded].map((c) => c.code).join('\n');
   const lazyCode = [...chunks.values()].filter((c) => !loaded.has(c)).map((c) => c.code);
   return {
+    ...(why ? { why: attribute(loaded, benchDir) } : {}),
     minBytes: Buffer.byteLength(code),
     gzipBytes: gzipSync(code, { level: 9 }).length,
     eager: Object.keys(LAZY_PARTS).filter((part) => code.includes(LAZY_PARTS[part])),
@@ -85,7 +95,7 @@ async function sizeOf(entry) {
   };
 }
 
-export async function bundleSizes() {
+export async function bundleSizes(options) {
   const out = [];
   for (const [facade, entry] of [
     ['@duet/trio', 'hello-trio.mjs'],
@@ -93,7 +103,7 @@ export async function bundleSizes() {
     ['@duet/kernel', 'hello-kernel.mjs'],
   ]) {
     try {
-      out.push({ facade, entry, ...(await sizeOf(entry)) });
+      out.push({ facade, entry, ...(await sizeOf(entry, options)) });
     } catch (err) {
       if (facade === '@duet/kernel') {
         out.push({ facade, entry, error: String(err.message).split('\n')[0].slice(0, 120) });
@@ -132,12 +142,29 @@ export function bundleProblems(sizes) {
   return problems;
 }
 
+/** Prints `--why`'s breakdown: gzip shares are the module's minified share of the whole. */
+function printWhy(b) {
+  const top = (map, n) => [...map].sort((x, y) => y[1] - x[1]).slice(0, n);
+  const gz = (bytes) => Math.round((bytes * b.gzipBytes) / b.minBytes);
+  for (const [mod, bytes] of top(b.why.modules, 40)) {
+    console.log(
+      `  ${String(bytes).padStart(6)} B min  ~${String(gz(bytes)).padStart(5)} B gz  ${mod}`,
+    );
+  }
+  console.log('  largest declarations:');
+  for (const [decl, bytes] of top(b.why.decls, Number(process.env.WHY_TOP ?? 40))) {
+    console.log(`  ${String(bytes).padStart(6)} B min  ${decl}`);
+  }
+}
+
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const sizes = await bundleSizes();
+  const why = process.argv.includes('--why');
+  const sizes = await bundleSizes({ why });
   for (const b of sizes) {
     console.log(
       `${b.facade.padEnd(14)} ${b.entry}: ${b.minBytes} B min, ${b.gzipBytes} B min+gzip`,
     );
+    if (why && b.why) printWhy(b);
   }
   if (process.argv.includes('--check')) {
     const problems = bundleProblems(sizes);
