@@ -21,25 +21,16 @@ const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
 
 /**
- * min+gzip bytes each program may take: the sizes measured when set, plus about 2 %. Set
- * 2026-12-02 after the issue 17 bundle round (Trio 12,003 B, asyncio 16,666 B, kernel 11,620 B;
- * from 12,639 / 17,178 / 11,897 B): the facades keep their per-run state in maps by runner rather
- * than `RunVar`s, and `callAt`, `currentSignal`'s signals and the `waitAllTasksBlocked` list left
- * the hot classes. Raised the same day by the session's other merges (Trio 12,523 B, asyncio
- * 17,328 B, kernel 12,142 B): what Trio's own tests ask of the kernel (misnested scope exits
- * repaired, non-strict groups collapsed, cancel-point counts, broken lots: ~320 B), one-by-one
- * stepping of a batch's tasks, and `callSoon(fn, arg)` with lazily named tasks. Lowered again
- * once hang detection, the signal dump and the task tree became the lazy watchdog chunk (Trio
- * 12,059 B, asyncio 16,865 B, kernel 11,687 B). Raised by session 17's Trio conformance sweep
- * (h3: Trio 12,603 B, asyncio 17,366 B, kernel 12,252 B, +565 B in the kernel): task names at
- * spawn (`startSoon({ name }, fn)`), instruments in Trio's order with hooks read at add,
- * `eventualParentNursery`, the internal error of `start()`'s own nursery, the async-generator
- * and broken-abort checks, the held calls of `runSyncSoon` (their code is its own module).
- * Raised in session 17 (2026-12-03) to the merged sizes plus 2 % (Trio 13,060 B, asyncio
- * 18,001 B, kernel 12,704 B): Ctrl-C handling in every run (catchInterrupt), host waits counted
- * for waitAllTasksBlocked, and the Trio sweep's named spawns, instrument order and start() errors.
+ * min+gzip bytes each program may take: the sizes measured when set, plus about 2 %. History, in
+ * short: 12,639 / 17,178 / 11,897 B (Trio / asyncio / kernel) before issue 17's first round
+ * (2026-12-02: per-run state in maps by runner, debug mode, the publisher and the watchdog lazy);
+ * raised by the Trio conformance sweeps, Ctrl-C handling in every run and host waits counted for
+ * waitAllTasksBlocked to 13,060 / 18,326 / 12,704 B (2026-12-03, session 17's merges). Lowered
+ * 2026-12-03 (session 18, h5) to 12,875 / 18,167 / 12,522 B: the idle check's all-blocked action
+ * (autojump, waitAllTasksBlocked wake-ups, deadlock) is installed only by what needs it. asyncio
+ * keeps its budget (1 % over its size). `--why` shows what the rest is made of.
  */
-const BUDGETS = { '@duet/trio': 13_320, '@duet/asyncio': 18_360, '@duet/kernel': 12_960 };
+const BUDGETS = { '@duet/trio': 13_130, '@duet/asyncio': 18_360, '@duet/kernel': 12_770 };
 
 /** Text only the lazily loaded chunks may hold, by the part it marks. */
 const LAZY_PARTS = {
