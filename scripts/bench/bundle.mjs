@@ -6,6 +6,8 @@
 //
 // --check  fail if a program is over its budget (BUDGETS) or its eagerly loaded code holds a part
 //          that must load lazily (LAZY_PARTS); CI runs this on the packages' dist.
+// --why    also list, per program, the source modules and declarations its eagerly loaded bytes
+//          come from (traced through the dist source maps; see bundle-why.mjs).
 import { builtinModules } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -13,44 +15,41 @@ import { gzipSync } from 'node:zlib';
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
 import { rollup } from 'rollup';
+import { attribute, distMaps } from './bundle-why.mjs';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
 
 /**
- * min+gzip bytes each program may take: the sizes measured when set, plus about 2 %. Set
- * 2026-12-02 after the issue 17 bundle round (Trio 12,003 B, asyncio 16,666 B, kernel 11,620 B;
- * from 12,639 / 17,178 / 11,897 B): the facades keep their per-run state in maps by runner rather
- * than `RunVar`s, and `callAt`, `currentSignal`'s signals and the `waitAllTasksBlocked` list left
- * the hot classes. Raised the same day by the session's other merges (Trio 12,523 B, asyncio
- * 17,328 B, kernel 12,142 B): what Trio's own tests ask of the kernel (misnested scope exits
- * repaired, non-strict groups collapsed, cancel-point counts, broken lots: ~320 B), one-by-one
- * stepping of a batch's tasks, and `callSoon(fn, arg)` with lazily named tasks. Lowered again
- * once hang detection, the signal dump and the task tree became the lazy watchdog chunk (Trio
- * 12,059 B, asyncio 16,865 B, kernel 11,687 B). Raised by session 17's Trio conformance sweep
- * (h3: Trio 12,603 B, asyncio 17,366 B, kernel 12,252 B, +565 B in the kernel): task names at
- * spawn (`startSoon({ name }, fn)`), instruments in Trio's order with hooks read at add,
- * `eventualParentNursery`, the internal error of `start()`'s own nursery, the async-generator
- * and broken-abort checks, the held calls of `runSyncSoon` (their code is its own module).
- * Raised in session 17 (2026-12-03) to the merged sizes plus 2 % (Trio 13,060 B, asyncio
- * 18,001 B, kernel 12,704 B): Ctrl-C handling in every run (catchInterrupt), host waits counted
- * for waitAllTasksBlocked, and the Trio sweep's named spawns, instrument order and start() errors.
+ * min+gzip bytes each program may take: the sizes measured when set, plus about 2 %. History, in
+ * short: 12,639 / 17,178 / 11,897 B (Trio / asyncio / kernel) before issue 17's first round
+ * (2026-12-02: per-run state in maps by runner, debug mode, the publisher and the watchdog lazy);
+ * raised by the Trio conformance sweeps, Ctrl-C handling in every run and host waits counted for
+ * waitAllTasksBlocked to 13,060 / 18,326 / 12,704 B (2026-12-03, session 17's merges). Lowered
+ * 2026-12-03 (session 18, h5) to 12,875 / 18,167 / 12,522 B: the idle check's all-blocked action
+ * (autojump, waitAllTasksBlocked wake-ups, deadlock) is installed only by what needs it. asyncio
+ * keeps its budget (1 % over its size). `--why` shows what the rest is made of.
  */
-const BUDGETS = { '@duet/trio': 13_320, '@duet/asyncio': 18_360, '@duet/kernel': 12_960 };
+const BUDGETS = { '@duet/trio': 13_130, '@duet/asyncio': 18_360, '@duet/kernel': 12_770 };
 
 /** Text only the lazily loaded chunks may hold, by the part it marks. */
 const LAZY_PARTS = {
   'debug mode': 'Duet debug:',
   'the diagnostics publisher': 'runId',
   'hang detection and the task tree': 'task tree at t=',
+  // The idle check's action once every task is parked (all-blocked.ts): the watchdog's chunk has it.
+  'autojump and the waitAllTasksBlocked wake-ups': 'firstCushion',
 };
 
-async function sizeOf(entry) {
+async function sizeOf(entry, { why = false } = {}) {
   const warnings = [];
   const build = await rollup({
     input: path.join(benchDir, 'bundle', entry),
     external: (id) => builtins.has(id),
-    plugins: [nodeResolve({ exportConditions: ['import', 'default'], preferBuiltins: true })],
+    plugins: [
+      nodeResolve({ exportConditions: ['import', 'default'], preferBuiltins: true }),
+      ...(why ? [distMaps()] : []),
+    ],
     onwarn: (w) => warnings.push(w),
   });
   const missing = warnings.find((w) => w.code === 'MISSING_EXPORT');
@@ -60,6 +59,7 @@ async function sizeOf(entry) {
   }
   const { output } = await build.generate({
     format: 'es',
+    sourcemap: why,
     plugins: [terser({ module: true, compress: { passes: 2 } })],
   });
   await build.close();
@@ -76,6 +76,7 @@ async function sizeOf(entry) {
   const code = [...loaded].map((c) => c.code).join('\n');
   const lazyCode = [...chunks.values()].filter((c) => !loaded.has(c)).map((c) => c.code);
   return {
+    ...(why ? { why: attribute(loaded, benchDir) } : {}),
     minBytes: Buffer.byteLength(code),
     gzipBytes: gzipSync(code, { level: 9 }).length,
     eager: Object.keys(LAZY_PARTS).filter((part) => code.includes(LAZY_PARTS[part])),
@@ -85,7 +86,7 @@ async function sizeOf(entry) {
   };
 }
 
-export async function bundleSizes() {
+export async function bundleSizes(options) {
   const out = [];
   for (const [facade, entry] of [
     ['@duet/trio', 'hello-trio.mjs'],
@@ -93,7 +94,7 @@ export async function bundleSizes() {
     ['@duet/kernel', 'hello-kernel.mjs'],
   ]) {
     try {
-      out.push({ facade, entry, ...(await sizeOf(entry)) });
+      out.push({ facade, entry, ...(await sizeOf(entry, options)) });
     } catch (err) {
       if (facade === '@duet/kernel') {
         out.push({ facade, entry, error: String(err.message).split('\n')[0].slice(0, 120) });
@@ -132,12 +133,29 @@ export function bundleProblems(sizes) {
   return problems;
 }
 
+/** Prints `--why`'s breakdown: gzip shares are the module's minified share of the whole. */
+function printWhy(b) {
+  const top = (map, n) => [...map].sort((x, y) => y[1] - x[1]).slice(0, n);
+  const gz = (bytes) => Math.round((bytes * b.gzipBytes) / b.minBytes);
+  for (const [mod, bytes] of top(b.why.modules, 40)) {
+    console.log(
+      `  ${String(bytes).padStart(6)} B min  ~${String(gz(bytes)).padStart(5)} B gz  ${mod}`,
+    );
+  }
+  console.log('  largest declarations:');
+  for (const [decl, bytes] of top(b.why.decls, Number(process.env.WHY_TOP ?? 40))) {
+    console.log(`  ${String(bytes).padStart(6)} B min  ${decl}`);
+  }
+}
+
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const sizes = await bundleSizes();
+  const why = process.argv.includes('--why');
+  const sizes = await bundleSizes({ why });
   for (const b of sizes) {
     console.log(
       `${b.facade.padEnd(14)} ${b.entry}: ${b.minBytes} B min, ${b.gzipBytes} B min+gzip`,
     );
+    if (why && b.why) printWhy(b);
   }
   if (process.argv.includes('--check')) {
     const problems = bundleProblems(sizes);

@@ -4,6 +4,8 @@
 // `performance` is read from globalThis at every call, not captured at import, so fake timers
 // installed later (`vi.useFakeTimers({ toFake: [..., 'performance'] })`, @sinonjs/fake-timers)
 // drive the system clock too.
+import { onAllBlocked } from './all-blocked';
+import type { Idleness } from './idle';
 import { checkNumber, checkOptions } from './validate';
 
 /** What a run needs from a clock. Implement it to drive a run on your own notion of time. */
@@ -37,6 +39,8 @@ export interface JumpingClock extends Clock {
   _onChange: (() => void) | null;
   readonly autojumpThreshold: number;
   _jumpTo(time: number): void;
+  /** The idle check's action once every task is parked: the autojump lives with the clock. */
+  readonly _allBlocked: (idle: Idleness) => void;
 }
 
 /** @internal `clock` as a {@link JumpingClock}, or null if it is not one. */
@@ -80,6 +84,8 @@ export class MockClock implements Clock {
   private thresholdValue: number;
   /** @internal Set by the runner using this clock, so that a jump or a new threshold wakes it. */
   _onChange: (() => void) | null = null;
+  /** @internal The autojump (see {@link JumpingClock}). */
+  readonly _allBlocked = onAllBlocked;
 
   constructor(options: MockClockOptions = {}) {
     checkOptions('new MockClock()', options, ['rate', 'autojumpThreshold']);

@@ -9,28 +9,40 @@ import type { JumpingClock } from './clock';
 import type { Runner } from './runner';
 import type { IdleWaiters } from './wait-all-blocked';
 
-/** Every live task is parked, in a kernel wait or a foreign one. */
-function allParked(runner: Runner): boolean {
+/** @internal Every live task is parked, in a kernel wait or a foreign one. */
+export function allParked(runner: Runner): boolean {
   return runner.liveTasks === runner.blockedTasks + runner.hostWaits;
 }
 
 /** @internal Owned by the {@link Runner}: its idle check, idle timer and idle waiters. */
 export class Idleness {
-  /** Batches started so far: an idle timer acts only if none started since it was armed. */
-  private activity = 0;
+  /**
+   * @internal Batches started so far: an idle timer acts only if none started since it was armed.
+   */
+  activity = 0;
   private immediate: NodeJS.Immediate | null = null;
-  private timer: NodeJS.Timeout | null = null;
+  /** @internal The idle timer (a cushion or an autojump threshold), or null. */
+  timer: NodeJS.Timeout | null = null;
   /**
    * @internal The `waitAllTasksBlocked` callers, made by the first of them: a run that has none
    * does not carry their code.
    */
   waiters: IdleWaiters | null = null;
+  /**
+   * @internal What to do once every task is parked (`onAllBlocked` of all-blocked.ts), or null
+   * for nothing: set by a jumping clock, the first `waitAllTasksBlocked` caller and deadlock
+   * detection, so that a run using none of them does not carry the code.
+   */
+  allBlocked: ((idle: Idleness) => void) | null;
 
   constructor(
-    private readonly runner: Runner,
-    /** The run's clock if it jumps (autojump drives it), else null. */
-    private readonly jumping: JumpingClock | null,
-  ) {}
+    /** @internal */
+    readonly runner: Runner,
+    /** @internal The run's clock if it jumps (autojump drives it), else null. */
+    readonly jumping: JumpingClock | null,
+  ) {
+    this.allBlocked = jumping?._allBlocked ?? null;
+  }
 
   /** Look at the next host turn whether the run is idle. */
   schedule(): void {
@@ -58,71 +70,9 @@ export class Idleness {
       if (runner.scheduler.hasWork()) return;
     }
     if (runner.instruments.list.length !== 0) runner.instruments.call('beforeIdle');
-    if (allParked(runner)) this.onAllBlocked();
+    if (this.allBlocked !== null && allParked(runner)) this.allBlocked(this);
     runner.hostTimer.arm();
   };
-
-  /**
-   * Every task is parked: wake `waitAllTasksBlocked` callers, or, if no task waits on the host
-   * (which may wake it at any time), autojump the clock or report a deadlock.
-   */
-  private onAllBlocked(): void {
-    const runner = this.runner;
-    const cushion = this.waiters?.firstCushion();
-    let delay = cushion ?? Infinity;
-    let jump = false;
-    const clock = this.jumping;
-    const hostMayWake = runner.hostWaits !== 0;
-    // As Trio: while a task waits in waitAllTasksBlocked, it wakes first and time does not jump,
-    // whatever its cushion (real seconds) and the threshold.
-    if (
-      clock !== null &&
-      !hostMayWake &&
-      cushion === undefined &&
-      runner.deadlines.size !== 0 &&
-      clock.autojumpThreshold < delay
-    ) {
-      delay = clock.autojumpThreshold;
-      jump = true;
-    }
-    if (delay === Infinity) {
-      const watchdog = runner.watchdog;
-      if (
-        watchdog !== null &&
-        watchdog.detectsDeadlock &&
-        !hostMayWake &&
-        runner.deadlines.size === 0
-      )
-        watchdog.deadlocked();
-      return;
-    }
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.timer = null;
-    if (delay === 0) {
-      this.act(jump);
-      return;
-    }
-    const activity = this.activity;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      // A jump also needs the host to wait on nobody still.
-      if (this.activity === activity && allParked(runner) && !(jump && runner.hostWaits !== 0))
-        this.act(jump);
-    }, delay * 1000);
-  }
-
-  private act(jump: boolean): void {
-    const runner = this.runner;
-    if (runner.instruments.list.length !== 0) runner.instruments.call('afterIdle');
-    if (jump) {
-      this.jumping!._jumpTo(runner.deadlines.peek()!.when);
-      runner.expireDeadlines();
-      // The expired deadlines may have woken nobody (an abort that said FAILED): look again.
-      if (!runner.scheduler.hasWork()) this.schedule();
-      return;
-    }
-    this.waiters!.wakeFirst();
-  }
 
   /** Stops the idle check and timer (the run has finished). */
   clear(): void {

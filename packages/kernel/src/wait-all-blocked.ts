@@ -3,6 +3,7 @@
  * wait. Its callers are kept by cushion in a list the run's idle check asks (see idle.ts); the
  * list is made by the first caller.
  */
+import { onAllBlocked } from './all-blocked';
 import { requireTask } from './context';
 import { Abort, NEVER, type Waitable } from './park';
 import type { Task } from './task';
@@ -68,7 +69,9 @@ export function waitAllTasksBlocked(cushion = 0): Promise<void> {
   checkNumber('waitAllTasksBlocked()', 'cushion', cushion, { min: 0, unit: 'seconds' });
   const task = requireTask('waitAllTasksBlocked()');
   if (!waits.canPark(task, 'waitAllTasksBlocked')) return NEVER;
-  const list = (task.runner.idle.waiters ??= new IdleWaiters());
+  const idle = task.runner.idle;
+  const list = (idle.waiters ??= new IdleWaiters());
+  idle.allBlocked = onAllBlocked;
   const waiter = new IdleWaiter(list, cushion, task);
   list.add(waiter);
   return waits.park(task, waiter, false) as Promise<void>;

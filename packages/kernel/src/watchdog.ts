@@ -3,6 +3,7 @@
  * run that asks for either starts, and when Node's event loop runs dry under a pending run; a
  * program that does neither does not carry it, nor the task-tree code it uses.
  */
+import { onAllBlocked } from './all-blocked';
 import { HangError } from './errors';
 import { formatTaskTree, taskTree } from './introspect';
 import type { Runner } from './runner';
@@ -44,7 +45,10 @@ export class Watchdog {
   constructor(
     private readonly runner: Runner,
     private readonly options: WatchdogOptions,
-  ) {}
+  ) {
+    // The idle check reports the deadlock (see all-blocked.ts).
+    if (options.deadlock) runner.idle.allBlocked = onAllBlocked;
+  }
 
   /** With deadlock detection on, a run whose tasks all wait with no deadline pending fails. */
   get detectsDeadlock(): boolean {
