@@ -46,8 +46,14 @@ export class Idleness {
 
   /** Look at the next host turn whether the run is idle. */
   schedule(): void {
-    if (this.immediate === null && !this.runner.finished) this.immediate = setImmediate(this.check);
+    if (this.immediate === null && !this.runner.finished)
+      this.immediate = setImmediate(this.onHostTurn);
   }
+
+  private readonly onHostTurn = (): void => {
+    this.immediate = null;
+    this.check();
+  };
 
   /** A batch starts: the run is busy, a pending idle timer is moot. */
   busy(): void {
@@ -58,10 +64,17 @@ export class Idleness {
     }
   }
 
-  /** Runs once microtasks have drained: if nothing is ready, arm the timer, autojump, wake idle waiters. */
-  readonly check = (): void => {
+  /**
+   * Runs once microtasks have drained: if nothing is ready, arm the timer, autojump, wake idle
+   * waiters. The host timer calls it too; a check still queued for the host turn is then moot, and
+   * would outlive a run that ends before that turn, so it is cancelled.
+   */
+  check(): void {
     const runner = this.runner;
-    this.immediate = null;
+    if (this.immediate !== null) {
+      clearImmediate(this.immediate);
+      this.immediate = null;
+    }
     runner.scheduler.lastHostTurn = performance.now();
     if (runner.debug !== null) runner.debug.hostTurn();
     if (runner.finished || runner.scheduler.hasWork()) return;
@@ -72,7 +85,7 @@ export class Idleness {
     if (runner.instruments.list.length !== 0) runner.instruments.call('beforeIdle');
     if (this.allBlocked !== null && allParked(runner)) this.allBlocked(this);
     runner.hostTimer.arm();
-  };
+  }
 
   /** Stops the idle check and timer (the run has finished). */
   clear(): void {

@@ -15,3 +15,16 @@ test('autojump still happens when the last batch ran only callbacks', async () =
   });
   expect(t).toBe(3);
 }, 2000);
+
+test('an idle check made early (by the host timer) leaves no immediate behind when the run ends', async () => {
+  const immediates = () => process.getActiveResourcesInfo().filter((r) => r === 'Immediate').length;
+  const before = immediates();
+  await run(async () => {
+    const runner = currentRunner();
+    // What the host timer does when it fires while an idle check is already queued for the host
+    // turn: it checks at once. The run then ends before that host turn comes.
+    runner.idle.schedule();
+    runner.idle.check();
+  });
+  expect(immediates()).toBe(before);
+});
