@@ -1,7 +1,7 @@
 /**
  * `@duet/trio/testing`: Trio's `trio.testing` — a virtual clock, waiting for everything to block,
  * forcing an order across tasks, checking that code checkpoints, in-memory and lockstep streams,
- * and a Jest adapter.
+ * matching exception groups, and a Jest adapter.
  *
  * @packageDocumentation
  * @module @duet/trio/testing
@@ -48,6 +48,15 @@ export {
 } from './memory-streams';
 export { lockstepStreamOneWayPair, lockstepStreamPair } from './lockstep-streams';
 export { assertCheckpoints, assertNoCheckpoints } from './checkpoint-asserts';
+export {
+  Matcher,
+  RaisesGroup,
+  type ErrorClass,
+  type ExpectedError,
+  type MatcherOptions,
+  type MessagePattern,
+  type RaisesGroupOptions,
+} from './raises-group';
 export {
   checkHalfCloseableStream,
   checkOneWayStream,
