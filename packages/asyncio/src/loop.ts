@@ -16,7 +16,7 @@ import {
 import { SLOW_SECONDS, debugWarn } from './debug';
 import { _setLoopFactory } from './events';
 import { Future } from './futures';
-import { NO_TASK_OPTIONS, Task, type TaskOptions } from './tasks';
+import { NO_TASK_OPTIONS, Task, type TaskFactory, type TaskOptions } from './tasks';
 
 /**
  * What an exception handler receives, as asyncio's context dict.
@@ -186,6 +186,8 @@ export class EventLoop {
   slowCallbackDuration = SLOW_SECONDS;
   /** @internal */
   _taskCounter = 0;
+  /** @internal The factory set with {@link EventLoop.setTaskFactory}, or `null`. */
+  _taskFactory: TaskFactory | null = null;
   /** @internal `runWithTaskNursery` ran here: a new Task must look for its creator's home. */
   _taskHomes = false;
 
@@ -267,6 +269,21 @@ export class EventLoop {
   /** Starts `fn()` as a Task of this loop (same as {@link createTask}). */
   createTask<T>(fn: () => T | PromiseLike<T>, options: TaskOptions = NO_TASK_OPTIONS): Task<T> {
     return Task._create(this, fn, options, null);
+  }
+
+  /**
+   * Sets the factory that makes the Task of every `createTask` on this loop (`TaskGroup`'s
+   * too), called as `factory(loop, fn, options)`; `null` restores the default (`new Task`). A
+   * `TypeError` if it is neither a function nor `null`.
+   */
+  setTaskFactory(factory: TaskFactory | null): void {
+    if (factory !== null) checkFunction('setTaskFactory() (a function or null)', factory);
+    this._taskFactory = factory;
+  }
+
+  /** The factory set with {@link EventLoop.setTaskFactory}, or `null` when the default is in use. */
+  getTaskFactory(): TaskFactory | null {
+    return this._taskFactory;
   }
 
   /** Sets the handler called for errors nobody else can receive; `null` restores the default. */

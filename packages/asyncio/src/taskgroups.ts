@@ -174,9 +174,14 @@ export class TaskGroup {
     if (this.exiting && (this.pending === 0 || this.nursery!.isClosed))
       throw new RuntimeError(`${String(this)} is finished`);
     if (this.aborting) throw new RuntimeError(`${String(this)} is shutting down`);
-    const task = Task._create(this.loop!, fn, options, this.nursery, this.settleChild);
+    // Counted first: an eager task may end (and reach settleChild) inside _create.
     this.pending++;
-    return task;
+    try {
+      return Task._create(this.loop!, fn, options, this.nursery, this.settleChild);
+    } catch (err) {
+      this.pending--;
+      throw err;
+    }
   }
 
   /**
