@@ -222,6 +222,20 @@ export class EventLoop {
     return this._runner.clock.currentTime();
   }
 
+  /**
+   * True while the loop's kernel run goes on: from its start to its end (for a `Runner`, from
+   * its first `run()` to `close()`, between runs too). False for a `Runner.getLoop()` loop before
+   * the first `run()`, and once the loop is closed.
+   */
+  isRunning(): boolean {
+    return !(this._runner instanceof NotStarted) && !this._runner.finished;
+  }
+
+  /** True once the loop's run has ended: `callSoon`, `callLater`, `callAt`, `createTask` then raise. */
+  isClosed(): boolean {
+    return this._runner.finished === true;
+  }
+
   /** True when the loop runs in debug mode (`run(main, { debug: true })`). */
   getDebug(): boolean {
     return this._debug;
@@ -230,6 +244,7 @@ export class EventLoop {
   /** Runs `callback(...args)` at the next loop iteration, in FIFO order with other callbacks and task steps. */
   callSoon<A extends unknown[]>(callback: (...args: A) => unknown, ...args: A): Handle {
     checkFunction('callSoon()', callback);
+    this._checkClosed();
     const handle = new Handle(callback as (...args: never[]) => unknown, args, this);
     this._runner.callSoon(runHandle, handle);
     return handle;
@@ -254,6 +269,7 @@ export class EventLoop {
   ): TimerHandle {
     checkNumber('callAt()', 'when', when, { unit: 'seconds' });
     checkFunction('callAt()', callback);
+    this._checkClosed();
     const handle = new TimerHandle(callback as (...args: never[]) => unknown, args, this, when);
     const runner: unknown = this._runner;
     if (runner instanceof NotStarted) runner.queued.push(handle);
@@ -268,7 +284,13 @@ export class EventLoop {
 
   /** Starts `fn()` as a Task of this loop (same as {@link createTask}). */
   createTask<T>(fn: () => T | PromiseLike<T>, options: TaskOptions = NO_TASK_OPTIONS): Task<T> {
+    this._checkClosed();
     return Task._create(this, fn, options, null);
+  }
+
+  /** @internal As CPython: nothing can be scheduled on a closed loop (it would never run). */
+  _checkClosed(): void {
+    if (this._runner.finished) throw new RuntimeError('Event loop is closed');
   }
 
   /**
