@@ -3,7 +3,15 @@
  * closed states, scheduling on a closed loop), restated for Duet's API. Each case was run on
  * CPython 3.13.0; the comments name the CPython test each one follows.
  */
-import { Future, Runner, RuntimeError, getRunningLoop, run, sleep, type EventLoop } from '@duet/asyncio';
+import {
+  Future,
+  Runner,
+  RuntimeError,
+  getRunningLoop,
+  run,
+  sleep,
+  type EventLoop,
+} from '@duet/asyncio';
 
 describe('CPython test_base_events: running and closed', () => {
   // test_run_until_complete_loop_orphan_future / is_running() inside and after asyncio.run

@@ -412,7 +412,13 @@ describe('CPython test_eager_task_factory: groups, gather, wait', () => {
       );
       return parts.reduce((a, b) => a + b, 0);
     };
-    const out = await eagerRun(async () => [await gatherTree(3, 3), await gather(() => 1, () => 2)]);
+    const out = await eagerRun(async () => [
+      await gatherTree(3, 3),
+      await gather(
+        () => 1,
+        () => 2,
+      ),
+    ]);
     expect(out).toEqual([27, [1, 2]]);
   });
 
