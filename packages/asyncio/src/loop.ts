@@ -16,7 +16,7 @@ import {
 import { SLOW_SECONDS, debugWarn } from './debug';
 import { _setLoopFactory } from './events';
 import { Future } from './futures';
-import { NO_TASK_OPTIONS, Task, type TaskFactory, type TaskOptions } from './tasks';
+import { CALLBACK_STATE, NO_TASK_OPTIONS, Task, type TaskFactory, type TaskOptions } from './tasks';
 
 /**
  * What an exception handler receives, as asyncio's context dict.
@@ -356,6 +356,8 @@ export class EventLoop {
    */
   _runGuarded(fn: (...args: never[]) => unknown, arg: unknown, handle?: Handle): void {
     const started = this._debug ? performance.now() : 0;
+    const outer = CALLBACK_STATE.running;
+    CALLBACK_STATE.running = true;
     try {
       const result =
         handle === undefined
@@ -368,6 +370,7 @@ export class EventLoop {
     } catch (err) {
       this.callbackFailed(fn, err, handle);
     }
+    CALLBACK_STATE.running = outer;
     if (this._debug) {
       const ms = performance.now() - started;
       if (ms > this.slowCallbackDuration * 1000)

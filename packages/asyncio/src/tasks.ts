@@ -114,6 +114,11 @@ const NO_ARGS = Object.freeze([]) as [];
 /** @internal The options of a task made without any: one shared object, not one per call. */
 export const NO_TASK_OPTIONS: TaskConstructorOptions = Object.freeze({});
 const TASK_HOME = Symbol('duet.asyncio.taskHome');
+/**
+ * @internal A loop callback (a Handle's or a done callback) is running: `currentTask()` is then
+ * `null`, as in CPython, whatever task's context the kernel runs the callback in.
+ */
+export const CALLBACK_STATE = { running: false };
 // The Future part of a Task gets its loop in this one object, which its constructor reads at once:
 // no options object per task.
 const FUTURE_OPTIONS: { loop: EventLoop | undefined } = { loop: undefined };
@@ -199,7 +204,13 @@ export class Task<T = unknown> extends Future<T> {
     // Tasks made by this task go to the same home (see runWithTaskNursery).
     if (home !== undefined) this._kernelTask.setLocal(TASK_HOME, home);
     // Last: the eager step sees this task as the current one, with its name and home.
-    if (options.eagerStart === true) startEagerly(this._kernelTask);
+    if (options.eagerStart === true) {
+      // Made by a callback, the eager step is still this task's, not the callback's.
+      const inCallback = CALLBACK_STATE.running;
+      CALLBACK_STATE.running = false;
+      startEagerly(this._kernelTask);
+      CALLBACK_STATE.running = inCallback;
+    }
   }
 
   /**
@@ -363,7 +374,7 @@ export function createTask<T>(
 
 /**
  * The Task running the calling code, or `null` when it is not an asyncio task (e.g. a plain
- * kernel or Trio task).
+ * kernel or Trio task) or when a loop callback (`callSoon`, a done callback) is running.
  *
  * @example
  * ```ts
@@ -374,6 +385,7 @@ export function currentTask(): Task<unknown> | null {
   const task = currentTaskOrUndefined();
   if (task === undefined)
     throw new RuntimeError('no running event loop: currentTask() must be called inside run()');
+  if (CALLBACK_STATE.running) return null;
   return (task.getLocal(TASK_KEY) as Task<unknown> | undefined) ?? null;
 }
 

@@ -1,17 +1,19 @@
 /**
  * Scenarios from CPython 3.13's Lib/test/test_asyncio/test_base_events.py (a loop's running and
- * closed states, scheduling on a closed loop), restated for Duet's API. Each case was run on
+ * closed states, scheduling on a closed loop, no current task in callbacks), restated for Duet's API. Each case was run on
  * CPython 3.13.0; the comments name the CPython test each one follows.
  */
 import {
   Future,
   Runner,
   RuntimeError,
+  currentTask,
   getRunningLoop,
   run,
   sleep,
   type EventLoop,
 } from '@duet/asyncio';
+import { vrun } from './helpers';
 
 describe('CPython test_base_events: running and closed', () => {
   // test_run_until_complete_loop_orphan_future / is_running() inside and after asyncio.run
@@ -64,6 +66,31 @@ describe('CPython test_base_events: running and closed', () => {
       'callAt: Event loop is closed',
       'createTask: Event loop is closed',
       'createFuture: a Future',
+    ]);
+  });
+
+  // BaseEventLoop runs a callback outside every task: current_task() is None there
+  test('currentTask() is null in callSoon, callLater and done callbacks, the task again after', async () => {
+    const out = await vrun(async () => {
+      const loop = getRunningLoop();
+      const seen: string[] = [];
+      const note = (where: string) => () => seen.push(`${where}: ${String(currentTask())}`);
+      loop.callSoon(note('callSoon'));
+      await sleep(0);
+      loop.callLater(0.01, note('callLater'));
+      await sleep(0.02);
+      const fut = loop.createFuture<number>();
+      fut.addDoneCallback(note('done callback'));
+      fut.setResult(1);
+      await sleep(0);
+      seen.push(`task: ${String(currentTask() === null)}`);
+      return seen;
+    });
+    expect(out).toEqual([
+      'callSoon: null',
+      'callLater: null',
+      'done callback: null',
+      'task: false',
     ]);
   });
 });

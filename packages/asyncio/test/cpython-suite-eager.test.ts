@@ -265,12 +265,13 @@ describe('CPython test_eager_task_factory: the eager step', () => {
     expect(order).toEqual(['outer', 'inner', 'outer again', 'creator']);
   });
 
-  test('an eager task made in a loop callback starts at once, as its own current task', async () => {
+  test('an eager task made in a loop callback starts at once, as its own current task; the callback has none', async () => {
     const out = await eagerRun(async () => {
       const loop = getRunningLoop();
       const log: unknown[] = [];
       const made = loop.createFuture<{ task: Task<number> }>();
       loop.callSoon(() => {
+        log.push(currentTask());
         const task = createTask(
           async () => {
             log.push(currentTask()?.getName());
@@ -279,14 +280,14 @@ describe('CPython test_eager_task_factory: the eager step', () => {
           },
           { name: 'from a callback' },
         );
-        log.push('callback goes on');
+        log.push('callback goes on', currentTask());
         made.setResult({ task });
       });
       const { task } = await made;
       log.push(await task);
       return log;
     });
-    expect(out).toEqual(['from a callback', 'callback goes on', 5]);
+    expect(out).toEqual([null, 'from a callback', 'callback goes on', null, 5]);
   });
 
   test('an eager task that awaits a Promise mid-step holds the others until it waits', async () => {
