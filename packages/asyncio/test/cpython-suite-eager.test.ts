@@ -15,8 +15,10 @@ import {
   createTask,
   currentTask,
   eagerTaskFactory,
+  asCompleted,
   gather,
   getRunningLoop,
+  shield,
   sleep,
   wait,
   type TaskFactory,
@@ -436,5 +438,65 @@ describe('CPython test_eager_task_factory: groups, gather, wait', () => {
       return [...first, b.result()];
     });
     expect(out).toEqual([true, true, 'b']);
+  });
+
+  test('gather: a child failing in its eager step rejects the gather, the others run on', async () => {
+    const out = await eagerRun(async () => {
+      const log: string[] = [];
+      const bad = async (): Promise<never> => {
+        throw new RangeError('v');
+      };
+      const slow = async (): Promise<void> => {
+        try {
+          await sleep(1);
+          log.push('slow done');
+        } catch (err) {
+          log.push('slow cancelled');
+          throw err;
+        }
+      };
+      try {
+        await gather(bad, slow);
+      } catch (err) {
+        log.push(`gather ${(err as Error).message}`);
+      }
+      await sleep(2);
+      const first = [...log];
+      const settled = await gather.withOptions({ returnExceptions: true }, bad, slow);
+      return [first, settled.map((r) => (r instanceof Error ? r.message : String(r)))];
+    });
+    expect(out).toEqual([
+      ['gather v', 'slow done'],
+      ['v', 'undefined'],
+    ]);
+  });
+
+  test('a task that cancels itself in its eager step ends cancelled at its first wait', async () => {
+    const out = await eagerRun(async () => {
+      const t = createTask(async () => {
+        currentTask()!.cancel('me');
+        await sleep(0);
+        return 'no';
+      });
+      const before = [t.done(), t.cancelling()];
+      const message = await t.then(
+        () => 'resolved',
+        (err: unknown) => (err instanceof CancelledError ? err.message : 'other'),
+      );
+      return [...before, message];
+    });
+    expect(out).toEqual([false, 1, 'me']);
+  });
+
+  test('shield and asCompleted of eagerly started functions', async () => {
+    const out = await eagerRun(async () => {
+      const shielded = await shield(() => sleep(0.1, 'sh'));
+      const after = (x: number, delay: number) => () => sleep(delay, x);
+      const order: number[] = [];
+      for (const next of asCompleted([after(1, 0.2), after(2, 0), after(3, 0.1)]))
+        order.push(await next);
+      return [shielded, order];
+    });
+    expect(out).toEqual(['sh', [2, 3, 1]]);
   });
 });
