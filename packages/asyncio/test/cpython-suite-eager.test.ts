@@ -8,6 +8,7 @@
 import {
   CancelledError,
   ExceptionGroup,
+  RuntimeError,
   Task,
   TaskGroup,
   allTasks,
@@ -385,6 +386,31 @@ describe('CPython test_eager_task_factory: groups, gather, wait', () => {
       return log;
     });
     expect(out).toEqual(['after create', 'group: boom']);
+  });
+
+  // TaskGroup.create_task: a task done after its eager step is handled at once (_on_task_done)
+  test('a task failing in its eager step aborts the group at once: siblings cancelled, no new task', async () => {
+    const out = await eagerRun(async () => {
+      const log: unknown[] = [];
+      try {
+        await new TaskGroup().run(async (tg) => {
+          const sibling = tg.createTask(() => sleep(1));
+          tg.createTask((): never => {
+            throw new RangeError('v');
+          });
+          log.push(sibling.cancelling(), currentTask()!.cancelling());
+          try {
+            tg.createTask(() => sleep(1));
+          } catch (err) {
+            log.push(err instanceof RuntimeError && /shutting down/.test(err.message));
+          }
+        });
+      } catch (err) {
+        log.push(err instanceof ExceptionGroup ? 'group' : String(err));
+      }
+      return log;
+    });
+    expect(out).toEqual([1, 1, true, 'group']);
   });
 
   test('a factory that makes no Task is a TypeError for a TaskGroup, which still finishes', async () => {
