@@ -238,6 +238,8 @@ export class Task<T = unknown> extends Future<T> {
       // group would wait for a task it never had.
       if (nursery !== null && spawnInto !== null)
         throw new TypeError('the task factory made no Task');
+      // As CPython, the name is set on the factory's task (which may ignore the options).
+      if (options.name !== undefined) task.setName(options.name);
       return task;
     } finally {
       spawnInto = null;

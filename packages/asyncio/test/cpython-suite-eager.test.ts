@@ -86,6 +86,40 @@ describe('CPython test_eager_task_factory: the factory', () => {
     expect(out).toEqual([true, 'seven', 'seven', 7]);
   });
 
+  // test_base_events: test_create_named_task_with_custom_factory, test_set_task_factory_invalid
+  test('the name given to createTask is set on the task of a factory that ignores the options', async () => {
+    const out = await vrun(async () => {
+      const loop = getRunningLoop();
+      try {
+        loop.setTaskFactory('no' as unknown as TaskFactory);
+      } catch {
+        // the factory stays the default
+      }
+      const before = loop.getTaskFactory();
+      loop.setTaskFactory((l, fn) => new Task(fn, { loop: l }));
+      const named = createTask(async () => undefined, { name: 'test_task' });
+      const unnamed = createTask(async () => undefined);
+      await gather(named, unnamed);
+      return [before, named.getName(), /^Task-\d+$/.test(unnamed.getName())];
+    });
+    expect(out).toEqual([null, 'test_task', true]);
+  });
+
+  test('an error of the factory is raised by createTask', async () => {
+    const out = await vrun(async () => {
+      getRunningLoop().setTaskFactory(() => {
+        throw new RangeError('no factory today');
+      });
+      try {
+        createTask(async () => undefined);
+        return 'made';
+      } catch (err) {
+        return (err as Error).message;
+      }
+    });
+    expect(out).toBe('no factory today');
+  });
+
   test('createEagerTaskFactory of a non-function is a TypeError', () => {
     expect(() => createEagerTaskFactory(undefined as unknown as typeof Task)).toThrow(TypeError);
   });
