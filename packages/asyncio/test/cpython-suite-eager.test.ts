@@ -8,6 +8,7 @@
 import {
   CancelledError,
   ExceptionGroup,
+  Runner,
   RuntimeError,
   Task,
   TaskGroup,
@@ -558,5 +559,26 @@ describe('CPython test_eager_task_factory: groups, gather, wait', () => {
       return [shielded, order];
     });
     expect(out).toEqual(['sh', [2, 3, 1]]);
+  });
+
+  // test_runners: Runner.run makes its task with loop.create_task, so with the loop's factory
+  test('a factory set on a Runner’s loop before its first run makes the main tasks', async () => {
+    const runner = new Runner();
+    const made: string[] = [];
+    const counting: TaskFactory = (loop, fn, options) => {
+      made.push('task');
+      return eagerTaskFactory(loop, fn, options);
+    };
+    runner.getLoop().setTaskFactory(counting);
+    try {
+      const first = await runner.run(() => 1);
+      const second = await runner.run(async () => {
+        await sleep(0);
+        return 2;
+      });
+      expect([first, second, made]).toEqual([1, 2, ['task', 'task']]);
+    } finally {
+      await runner.close();
+    }
   });
 });
