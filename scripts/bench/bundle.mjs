@@ -28,9 +28,12 @@ const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:
  * waitAllTasksBlocked to 13,060 / 18,326 / 12,704 B (2026-12-03, session 17's merges). Lowered
  * 2026-12-03 (session 18, h5) to 12,875 / 18,167 / 12,522 B: the idle check's all-blocked action
  * (autojump, waitAllTasksBlocked wake-ups, deadlock) is installed only by what needs it. asyncio
- * keeps its budget (1 % over its size). `--why` shows what the rest is made of.
+ * keeps its budget (1 % over its size). asyncio raised the same day (h8) by eager tasks (the
+ * kernel's eager first step, task factories in every `createTask`, `TaskGroup.createTask` with a
+ * task that ended eagerly) and the closed-loop checks: 18,496 B, budget that plus 2 %. `--why`
+ * shows what the rest is made of.
  */
-const BUDGETS = { '@duet/trio': 13_130, '@duet/asyncio': 18_360, '@duet/kernel': 12_770 };
+const BUDGETS = { '@duet/trio': 13_130, '@duet/asyncio': 18_870, '@duet/kernel': 12_770 };
 
 /** Text only the lazily loaded chunks may hold, by the part it marks. */
 const LAZY_PARTS = {

@@ -41,13 +41,17 @@ export {
   Task,
   allTasks,
   asyncioTaskOf,
+  createEagerTaskFactory,
   createTask,
   currentTask,
+  eagerTaskFactory,
   ensureFuture,
   runWithTaskNursery,
   type Awaitable,
   type AwaitedOf,
+  type TaskConstructor,
   type TaskConstructorOptions,
+  type TaskFactory,
   type TaskOptions,
 } from './tasks';
 export { Runner, run, type RunOptions } from './runners';

@@ -16,7 +16,7 @@ import {
 import { SLOW_SECONDS, debugWarn } from './debug';
 import { _setLoopFactory } from './events';
 import { Future } from './futures';
-import { NO_TASK_OPTIONS, Task, type TaskOptions } from './tasks';
+import { CALLBACK_STATE, NO_TASK_OPTIONS, Task, type TaskFactory, type TaskOptions } from './tasks';
 
 /**
  * What an exception handler receives, as asyncio's context dict.
@@ -186,6 +186,8 @@ export class EventLoop {
   slowCallbackDuration = SLOW_SECONDS;
   /** @internal */
   _taskCounter = 0;
+  /** @internal The factory set with {@link EventLoop.setTaskFactory}, or `null`. */
+  _taskFactory: TaskFactory | null = null;
   /** @internal `runWithTaskNursery` ran here: a new Task must look for its creator's home. */
   _taskHomes = false;
 
@@ -220,6 +222,20 @@ export class EventLoop {
     return this._runner.clock.currentTime();
   }
 
+  /**
+   * True while the loop's kernel run goes on: from its start to its end (for a `Runner`, from
+   * its first `run()` to `close()`, between runs too). False for a `Runner.getLoop()` loop before
+   * the first `run()`, and once the loop is closed.
+   */
+  isRunning(): boolean {
+    return !(this._runner instanceof NotStarted) && !this._runner.finished;
+  }
+
+  /** True once the loop's run has ended: `callSoon`, `callLater`, `callAt`, `createTask` then raise. */
+  isClosed(): boolean {
+    return this._runner.finished === true;
+  }
+
   /** True when the loop runs in debug mode (`run(main, { debug: true })`). */
   getDebug(): boolean {
     return this._debug;
@@ -228,6 +244,7 @@ export class EventLoop {
   /** Runs `callback(...args)` at the next loop iteration, in FIFO order with other callbacks and task steps. */
   callSoon<A extends unknown[]>(callback: (...args: A) => unknown, ...args: A): Handle {
     checkFunction('callSoon()', callback);
+    this._checkClosed();
     const handle = new Handle(callback as (...args: never[]) => unknown, args, this);
     this._runner.callSoon(runHandle, handle);
     return handle;
@@ -252,6 +269,7 @@ export class EventLoop {
   ): TimerHandle {
     checkNumber('callAt()', 'when', when, { unit: 'seconds' });
     checkFunction('callAt()', callback);
+    this._checkClosed();
     const handle = new TimerHandle(callback as (...args: never[]) => unknown, args, this, when);
     const runner: unknown = this._runner;
     if (runner instanceof NotStarted) runner.queued.push(handle);
@@ -266,7 +284,28 @@ export class EventLoop {
 
   /** Starts `fn()` as a Task of this loop (same as {@link createTask}). */
   createTask<T>(fn: () => T | PromiseLike<T>, options: TaskOptions = NO_TASK_OPTIONS): Task<T> {
+    this._checkClosed();
     return Task._create(this, fn, options, null);
+  }
+
+  /** @internal As CPython: nothing can be scheduled on a closed loop (it would never run). */
+  _checkClosed(): void {
+    if (this._runner.finished) throw new RuntimeError('Event loop is closed');
+  }
+
+  /**
+   * Sets the factory that makes the Task of every `createTask` on this loop (`TaskGroup`'s
+   * too), called as `factory(loop, fn, options)`; `null` restores the default (`new Task`). A
+   * `TypeError` if it is neither a function nor `null`.
+   */
+  setTaskFactory(factory: TaskFactory | null): void {
+    if (factory !== null) checkFunction('setTaskFactory() (a function or null)', factory);
+    this._taskFactory = factory;
+  }
+
+  /** The factory set with {@link EventLoop.setTaskFactory}, or `null` when the default is in use. */
+  getTaskFactory(): TaskFactory | null {
+    return this._taskFactory;
   }
 
   /** Sets the handler called for errors nobody else can receive; `null` restores the default. */
@@ -317,6 +356,8 @@ export class EventLoop {
    */
   _runGuarded(fn: (...args: never[]) => unknown, arg: unknown, handle?: Handle): void {
     const started = this._debug ? performance.now() : 0;
+    const outer = CALLBACK_STATE.running;
+    CALLBACK_STATE.running = true;
     try {
       const result =
         handle === undefined
@@ -329,6 +370,7 @@ export class EventLoop {
     } catch (err) {
       this.callbackFailed(fn, err, handle);
     }
+    CALLBACK_STATE.running = outer;
     if (this._debug) {
       const ms = performance.now() - started;
       if (ms > this.slowCallbackDuration * 1000)

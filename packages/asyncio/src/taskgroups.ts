@@ -92,6 +92,10 @@ export class TaskGroup {
   private readonly signal: AbortSignal | undefined;
   /** The task waiting for the last queued done callback, if any (see `runBody`). */
   private keeper: KernelTask | null = null;
+  /** `createTask` is making a task: one that ends in its eager step is handled when it returns. */
+  private creating = false;
+  /** The kernel task that ended inside `createTask` and still needs `onTaskDone`, or null. */
+  private endedInCreate: KernelTask | null = null;
 
   /** @param options - see {@link TaskGroupOptions} */
   constructor(options: TaskGroupOptions = {}) {
@@ -174,8 +178,25 @@ export class TaskGroup {
     if (this.exiting && (this.pending === 0 || this.nursery!.isClosed))
       throw new RuntimeError(`${String(this)} is finished`);
     if (this.aborting) throw new RuntimeError(`${String(this)} is shutting down`);
-    const task = Task._create(this.loop!, fn, options, this.nursery, this.settleChild);
+    // Counted first: an eager task may end (and reach settleChild) inside _create.
     this.pending++;
+    const outer = this.creating;
+    this.creating = true;
+    let task: Task<T>;
+    try {
+      task = Task._create(this.loop!, fn, options, this.nursery, this.settleChild);
+    } catch (err) {
+      this.pending--;
+      throw err;
+    } finally {
+      this.creating = outer;
+    }
+    // As CPython: a task done after its eager step is handled now, not at the next iteration, so
+    // a failure has cancelled the siblings and the body when createTask returns.
+    if (this.endedInCreate === task._kernelTask) {
+      this.endedInCreate = null;
+      this.onTaskDone(task);
+    }
     return task;
   }
 
@@ -190,6 +211,8 @@ export class TaskGroup {
   private readonly settleChild = (kernelTask: KernelTask): void => {
     if (this.pending > 1 && (!kernelTask.failed || kernelTask.result instanceof Cancelled)) {
       this.pending--;
+    } else if (this.creating) {
+      this.endedInCreate = kernelTask;
     } else {
       asyncioTaskOf(kernelTask)!._addFirstDoneCallback(this.onTaskDone);
     }

@@ -14,6 +14,7 @@ import {
   type Task as KernelTask,
   type TaskSink,
 } from '@duet/kernel';
+import { startEagerly } from '@duet/kernel/lowlevel';
 import { Future, TASK_KEY, isFuture, type FutureOptions } from './futures';
 import { debugWarn } from './debug';
 import { getRunningLoop } from './events';
@@ -43,7 +44,46 @@ export interface TaskOptions {
 export interface TaskConstructorOptions extends TaskOptions {
   /** The loop to run on; the running loop by default. */
   loop?: EventLoop;
+  /**
+   * Start eagerly (Python 3.12's `eager_start`): the function runs at once, inside the
+   * constructor, up to its first wait, instead of at the next loop iteration. A plain function
+   * that returns or throws gives a task already done; an async function that returns without
+   * waiting is done one microtask later (before its creator's next `await` resumes). `false` by
+   * default.
+   */
+  eagerStart?: boolean;
 }
+
+/**
+ * A task factory for {@link EventLoop.setTaskFactory}: makes the Task for `loop.createTask(fn,
+ * options)` (and so for `createTask`, `ensureFuture`, `TaskGroup.createTask`...). To be usable by
+ * a `TaskGroup`, it must make the task with the {@link Task} constructor (or a subclass's), once.
+ *
+ * @example
+ * ```ts
+ * const named: TaskFactory = (loop, fn, options) => new Task(fn, { ...options, loop });
+ * getRunningLoop().setTaskFactory(named);
+ * ```
+ */
+export type TaskFactory = <T>(
+  loop: EventLoop,
+  fn: () => T | PromiseLike<T>,
+  options: TaskOptions,
+) => Task<T>;
+
+/**
+ * A constructor of tasks with the {@link Task} constructor's signature: `Task` or a subclass.
+ *
+ * @example
+ * ```ts
+ * class LoggedTask<T> extends Task<T> {}
+ * const ctor: TaskConstructor = LoggedTask;
+ * ```
+ */
+export type TaskConstructor = new <T>(
+  fn: () => T | PromiseLike<T>,
+  options?: TaskConstructorOptions,
+) => Task<T>;
 
 /**
  * Something that can be awaited in asyncio style: a Future or Task, a Promise, or a function to run.
@@ -74,6 +114,11 @@ const NO_ARGS = Object.freeze([]) as [];
 /** @internal The options of a task made without any: one shared object, not one per call. */
 export const NO_TASK_OPTIONS: TaskConstructorOptions = Object.freeze({});
 const TASK_HOME = Symbol('duet.asyncio.taskHome');
+/**
+ * @internal A loop callback (a Handle's or a done callback) is running: `currentTask()` is then
+ * `null`, as in CPython, whatever task's context the kernel runs the callback in.
+ */
+export const CALLBACK_STATE = { running: false };
 // The Future part of a Task gets its loop in this one object, which its constructor reads at once:
 // no options object per task.
 const FUTURE_OPTIONS: { loop: EventLoop | undefined } = { loop: undefined };
@@ -158,6 +203,14 @@ export class Task<T = unknown> extends Future<T> {
     this._kernelTask.setLocal(TASK_KEY, this);
     // Tasks made by this task go to the same home (see runWithTaskNursery).
     if (home !== undefined) this._kernelTask.setLocal(TASK_HOME, home);
+    // Last: the eager step sees this task as the current one, with its name and home.
+    if (options.eagerStart === true) {
+      // Made by a callback, the eager step is still this task's, not the callback's.
+      const inCallback = CALLBACK_STATE.running;
+      CALLBACK_STATE.running = false;
+      startEagerly(this._kernelTask);
+      CALLBACK_STATE.running = inCallback;
+    }
   }
 
   /**
@@ -172,11 +225,22 @@ export class Task<T = unknown> extends Future<T> {
     sink: TaskSink | null = null,
   ): Task<T> {
     checkFunction('createTask()', fn);
+    const factory = loop._taskFactory;
     spawnInto = nursery;
-    createOn = loop;
     spawnSink = sink;
     try {
-      return new Task(fn, options);
+      if (factory === null) {
+        createOn = loop;
+        return new Task(fn, options);
+      }
+      const task = factory(loop, fn, options);
+      // The Task constructor takes the nursery: still here, the factory made no Task, and the
+      // group would wait for a task it never had.
+      if (nursery !== null && spawnInto !== null)
+        throw new TypeError('the task factory made no Task');
+      // As CPython, the name is set on the factory's task (which may ignore the options).
+      if (options.name !== undefined) task.setName(options.name);
+      return task;
     } finally {
       spawnInto = null;
       createOn = null;
@@ -255,6 +319,34 @@ export class Task<T = unknown> extends Future<T> {
   }
 }
 
+/**
+ * Makes a task factory that starts every task eagerly (see `TaskConstructorOptions.eagerStart`)
+ * with `taskConstructor` (`Task` or a subclass), as Python 3.12's `create_eager_task_factory`.
+ *
+ * @example
+ * ```ts
+ * class MyTask<T> extends Task<T> {}
+ * getRunningLoop().setTaskFactory(createEagerTaskFactory(MyTask));
+ * ```
+ */
+export function createEagerTaskFactory(taskConstructor: TaskConstructor): TaskFactory {
+  checkFunction('createEagerTaskFactory()', taskConstructor);
+  return (loop, fn, options) => new taskConstructor(fn, { ...options, loop, eagerStart: true });
+}
+
+/**
+ * The task factory that starts every task eagerly with {@link Task}, as Python 3.12's
+ * `eager_task_factory`: a task whose function finishes without waiting is never scheduled.
+ *
+ * @example
+ * ```ts
+ * getRunningLoop().setTaskFactory(eagerTaskFactory);
+ * const t = createTask(() => 42);
+ * t.done(); // true
+ * ```
+ */
+export const eagerTaskFactory: TaskFactory = /* @__PURE__ */ createEagerTaskFactory(Task);
+
 /** @internal The sink of every Task's kernel task: the kernel's outcome settles the Future. */
 export function settleTask(kernelTask: KernelTask): void {
   const task = kernelTask.getLocal(TASK_KEY) as Task<unknown>;
@@ -284,7 +376,7 @@ export function createTask<T>(
 
 /**
  * The Task running the calling code, or `null` when it is not an asyncio task (e.g. a plain
- * kernel or Trio task).
+ * kernel or Trio task) or when a loop callback (`callSoon`, a done callback) is running.
  *
  * @example
  * ```ts
@@ -295,6 +387,7 @@ export function currentTask(): Task<unknown> | null {
   const task = currentTaskOrUndefined();
   if (task === undefined)
     throw new RuntimeError('no running event loop: currentTask() must be called inside run()');
+  if (CALLBACK_STATE.running) return null;
   return (task.getLocal(TASK_KEY) as Task<unknown> | undefined) ?? null;
 }
 

@@ -86,6 +86,20 @@ export function wakeWithError(task: Task, error: unknown): void {
   waits.wakeWithError(task, error);
 }
 
+/**
+ * Takes the first step of `task`, just spawned (`Nursery.spawn`) and not started yet, now, inside
+ * the caller's code, instead of at the next batch: asyncio's eager start. The function runs in
+ * `task`'s context (it is the current task) up to its first wait, then the caller goes on while
+ * `task` waits as any other task. If the function returns a plain value or throws, `task` has
+ * ended when this returns; an async function that returns without waiting ends one microtask
+ * later (its promise's settlement cannot be read synchronously), before the caller's next `await`
+ * resumes.
+ */
+export function startEagerly(task: Task): void {
+  if (task.started || !task.queued) throw new RuntimeError(`${task} has started`);
+  task.runner.scheduler.stepFirstNow(task);
+}
+
 /** What `task` is parked on, or `null` when it is not parked (running, ready or done). */
 export function currentWait(task: Task): Waitable | null {
   return task.parkedOn;

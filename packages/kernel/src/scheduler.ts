@@ -106,7 +106,8 @@ export class Scheduler {
 
   /** Takes `task`'s queued step out of the next batch; false if it is not there. */
   unqueue(task: Task): boolean {
-    const at = this.ready.indexOf(task);
+    // From the end: the task queued last (an eager start's, just spawned) is found at once.
+    const at = this.ready.lastIndexOf(task);
     if (at < 0) return false;
     this.ready.splice(at, 1);
     task.queued = false;
@@ -119,6 +120,15 @@ export class Scheduler {
     task.stepTurn = this.hostTurns;
     this.stepping++;
     this.freshSteps++;
+  }
+
+  /**
+   * Takes the first step of `task`, spawned and queued but not started, now, inside the running
+   * code (an eager start, see `startEagerly`): out of the ready queue, then as a queued step.
+   */
+  stepFirstNow(task: Task): void {
+    this.unqueue(task);
+    this.step(task, true);
   }
 
   /**
@@ -289,8 +299,11 @@ export class Scheduler {
     }
   }
 
-  /** Runs `task`'s next step: its first, or the resumption of its wait with its wake-up. */
-  private step(task: Task): void {
+  /**
+   * Runs `task`'s next step: its first (`eager`: inside the running code, see `startTask`), or
+   * the resumption of its wait with its wake-up.
+   */
+  private step(task: Task, eager?: boolean): void {
     task.queued = false;
     if (task.done) return;
     this.beginStep(task);
@@ -298,7 +311,7 @@ export class Scheduler {
     // In the task's context, so that the hook sees it as the current task (as Trio).
     if (instruments.list.length !== 0) runAsTask(task, callBeforeTaskStep);
     if (!task.started) {
-      startTask(task);
+      startTask(task, eager);
       return;
     }
     const resolve = task.resolveWake!;

@@ -17,8 +17,11 @@ export function taskSpawned(task: Task): void {
   runner.scheduler.enqueue(task);
 }
 
-/** `task`'s first step: calls its function, unless it was cancelled before it could start. */
-export function startTask(task: Task): void {
+/**
+ * `task`'s first step: calls its function, unless it was cancelled before it could start. An
+ * `eager` step (see `startEagerly`) ends the task at once when the function returns a plain value.
+ */
+export function startTask(task: Task, eager = false): void {
   task.started = true;
   if (task.edgePending) {
     // As asyncio: a task cancelled before its first step never runs its function.
@@ -27,16 +30,21 @@ export function startTask(task: Task): void {
     taskExited(task, true, takeCancellation(task));
     return;
   }
-  runAsTask(task, taskMain);
+  runAsTask(task, eager ? taskMainEager : taskMain);
+}
+
+function taskMainEager(task: Task): void {
+  taskMain(task, true);
 }
 
 /**
  * Runs a task's function (in the task's context) and reports how it ended. No async frame and no
  * closure per task: one reaction on the function's promise, whose handlers find the task in the
  * context they run in (the task's). As `await fn()`: a synchronous throw ends the task at once, a
- * value or a promise one reaction later.
+ * value or a promise one reaction later; in an `eager` step a value (not a thenable) ends it at
+ * once too, so that an eagerly started function that never waits is done when its creator goes on.
  */
-function taskMain(task: Task): void {
+function taskMain(task: Task, eager = false): void {
   const fn = task.fn as (...args: unknown[]) => unknown;
   const args = task.args!;
   task.fn = null;
@@ -54,6 +62,10 @@ function taskMain(task: Task): void {
   ) {
     // As Trio: an async generator function returns at once with a generator nobody iterates.
     taskExited(task, true, new TypeError('expected an async function but got an async generator'));
+    return;
+  }
+  if (eager && typeof (result as PromiseLike<unknown> | null)?.then !== 'function') {
+    taskExited(task, false, result);
     return;
   }
   void Promise.resolve(result).then(taskReturned, taskThrew);
