@@ -98,6 +98,7 @@ export {
   type AsyncResource,
   type Bytes,
   type HalfCloseableStream,
+  type Listener,
   type ReceiveStream,
   type SendStream,
   type Stream,

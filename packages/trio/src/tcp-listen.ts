@@ -20,7 +20,7 @@ import {
 } from '@duet/kernel';
 import { BusyResourceError, ClosedResourceError } from './errors';
 import { SocketStream, checkPort, type SocketAddress } from './socket-stream';
-import type { AsyncResource } from './stream-abc';
+import type { Listener } from './stream-abc';
 
 /**
  * `trio.SocketListener`: a listening TCP socket; `accept()` returns the next connection as a
@@ -32,7 +32,7 @@ import type { AsyncResource } from './stream-abc';
  * const stream = await listener.accept();
  * ```
  */
-export class SocketListener implements AsyncResource {
+export class SocketListener implements Listener<SocketStream> {
   private readonly queue: SocketStream[] = [];
   private readonly waiter = new HostWait('accept');
   private error: unknown = undefined;
