@@ -131,5 +131,6 @@ export {
   toThread,
   type ModuleRef,
   type RunSyncOptions,
+  type ThreadLimiter,
 } from './threads';
 export { type FromThread } from '@duet/kernel';
