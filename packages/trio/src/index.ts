@@ -125,7 +125,7 @@ export {
   type RunProcessOptions,
 } from './run-process';
 export { AsyncFile, type FileMode } from './file';
-export { Path, openFile, type OpenFileOptions } from './path';
+export { Path, openFile, wrapFile, type OpenFileOptions } from './path';
 export {
   currentDefaultThreadLimiter,
   toThread,
