@@ -106,7 +106,7 @@ export {
 export { ReadableReceiveStream, WritableSendStream } from './node-streams';
 export { StapledStream } from './stapled';
 export { BufferedReceiveStream, type ReceiveUntilOptions } from './buffered';
-export { SocketStream, type SocketAddress } from './socket-stream';
+export { SocketStream, openUnixSocket, type SocketAddress } from './socket-stream';
 export { openTcpStream, type OpenTcpStreamOptions } from './tcp-connect';
 export { SocketListener, openTcpListeners, type OpenTcpListenersOptions } from './tcp-listen';
 export {

@@ -12,11 +12,10 @@ import {
   checkOptions,
   checkString,
   checkpoint,
-  hostEvent,
   isCancelled,
 } from '@duet/kernel';
 import { openNursery } from './run';
-import { SocketStream, checkPort } from './socket-stream';
+import { SocketStream, checkPort, connectSocket } from './socket-stream';
 import { Event } from './sync';
 import { moveOnAfter } from './timeouts';
 
@@ -63,25 +62,16 @@ async function resolveTargets(host: string): Promise<Target[]> {
   return out;
 }
 
-async function connectOne(
-  target: Target,
-  port: number,
-  localAddress?: string,
-): Promise<net.Socket> {
-  const socket = net.connect({
-    host: target.address,
-    port,
-    family: target.family,
-    allowHalfOpen: true,
-    ...(localAddress !== undefined ? { localAddress } : {}),
-  });
-  try {
-    await hostEvent(socket, 'connect', `connect(${target.address}:${port})`);
-  } catch (err) {
-    socket.destroy();
-    throw err;
-  }
-  return socket;
+function connectOne(target: Target, port: number, localAddress?: string): Promise<net.Socket> {
+  return connectSocket(
+    {
+      host: target.address,
+      port,
+      family: target.family,
+      ...(localAddress !== undefined ? { localAddress } : {}),
+    },
+    `connect(${target.address}:${port})`,
+  );
 }
 
 /**

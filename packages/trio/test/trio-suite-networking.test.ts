@@ -1,9 +1,13 @@
 // High-level networking behaviours that Trio's own suite checks (trio/_tests/
 // test_highlevel_open_tcp_listeners.py, test_highlevel_serve_listeners.py,
 // test_highlevel_open_tcp_stream.py, test_highlevel_socket.py), written afresh for Duet.
+import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
+import nodePath from 'node:path';
 import {
   ClosedResourceError,
+  Path,
   SocketListener,
   SocketStream,
   TASK_STATUS_IGNORED,
@@ -14,6 +18,7 @@ import {
   openNursery,
   openTcpListeners,
   openTcpStream,
+  openUnixSocket,
   run,
   serveListeners,
   serveTcp,
@@ -441,5 +446,35 @@ describe('openTcpStream', () => {
       const result = await moveOnAfter(0, () => openTcpStream(HOST, port));
       expect(result).toBeUndefined();
     });
+  });
+});
+
+describe('openUnixSocket', () => {
+  test('connects to a Unix socket; a missing one is ENOENT; a bad path a TypeError', async () => {
+    const dir = mkdtempSync(nodePath.join(os.tmpdir(), 'duet-unix-'));
+    const file = nodePath.join(dir, 'sock');
+    const server = net.createServer((socket) => {
+      socket.on('error', () => {}); // our abortive close resets it
+      socket.end('hello');
+    });
+    await new Promise<void>((resolve) => server.listen(file, resolve));
+    try {
+      await run(async () => {
+        await using stream = await openUnixSocket(file);
+        expect(stream).toBeInstanceOf(SocketStream);
+        let got = '';
+        for await (const chunk of stream) got += text(chunk);
+        expect(got).toBe('hello');
+        await using again = await openUnixSocket(new Path(file));
+        expect(again).toBeInstanceOf(SocketStream);
+        await expect(openUnixSocket(nodePath.join(dir, 'missing'))).rejects.toMatchObject({
+          code: 'ENOENT',
+        });
+        await expect(openUnixSocket(42 as never)).rejects.toThrow(TypeError);
+      });
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
