@@ -4,7 +4,6 @@
 import {
   CancelScope,
   CapacityLimiter,
-  Event,
   checkpoint,
   openNursery,
   run,
@@ -22,10 +21,11 @@ function block(ms: number): number {
 describe('toThread.runSync', () => {
   test('the function runs on another thread; its result and its error come back', async () => {
     await run(async () => {
-      const threadId = (x: number): [number, number] => [
-        x,
-        (require('node:worker_threads') as typeof import('node:worker_threads')).threadId,
-      ];
+      // Runs in the worker, where `require` is a global (the function is sent as source).
+      const threadId = (x: number): [number, number] => {
+        const load = (globalThis as unknown as { require: (m: string) => unknown }).require;
+        return [x, (load('node:worker_threads') as { threadId: number }).threadId];
+      };
       const [x, id] = await toThread.runSync(threadId, 1);
       expect(x).toBe(1);
       expect(id).not.toBe(0); // 0 is the main thread
