@@ -163,6 +163,35 @@ describe('serveTcp', () => {
   });
 });
 
+describe('serveTcp handler errors', () => {
+  test('a handler that raises ends the server: the error comes out of its nursery, the listener is closed', async () => {
+    class HandlerFailed extends Error {}
+    const err = await run({ strictExceptionGroups: false }, async () => {
+      let listener: SocketListener | undefined;
+      try {
+        await openNursery(async (nursery) => {
+          [listener] = await nursery.start(
+            serveTcp,
+            async () => {
+              throw new HandlerFailed('boom');
+            },
+            0,
+            { host: HOST },
+          );
+          await using client = await openStreamToSocketListener(listener!);
+          expect(await client.receiveSome()).toHaveLength(0); // the handler's stream was closed
+          await sleep(10); // until the failure cancels this task
+        });
+      } catch (e) {
+        await expect(listener!.accept()).rejects.toThrow(ClosedResourceError);
+        return e;
+      }
+      return undefined;
+    });
+    expect(err).toBeInstanceOf(HandlerFailed);
+  });
+});
+
 /** A listener over memory streams, as a test stand-in for a socket listener. */
 class MemoryListener implements Listener<Stream> {
   closed = false;
