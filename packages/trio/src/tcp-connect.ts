@@ -7,6 +7,7 @@ import net from 'node:net';
 import { promises as dns } from 'node:dns';
 import {
   ExceptionGroup,
+  ValueError,
   awaitForeign,
   checkNumber,
   checkOptions,
@@ -93,6 +94,9 @@ export async function openTcpStream(
   options: OpenTcpStreamOptions = {},
 ): Promise<SocketStream> {
   const api = 'openTcpStream()';
+  // Trio: "host cannot be None" is a ValueError (there is nothing to connect to), not a type error.
+  if (host === null || host === undefined)
+    throw new ValueError(`${api}: host cannot be ${String(host)}: pass a name or an IP address`);
   checkString(api, 'host', host, { nonEmpty: true });
   checkPort(api, port);
   checkOptions(api, options, OPEN_TCP_STREAM_OPTIONS);

@@ -11,6 +11,7 @@ import {
   SocketListener,
   SocketStream,
   TASK_STATUS_IGNORED,
+  ValueError,
   checkpoint,
   currentEffectiveDeadline,
   moveOnAfter,
@@ -449,7 +450,10 @@ describe('SocketStream', () => {
 describe('openTcpStream', () => {
   test('input validation: host and port', async () => {
     await run(async () => {
-      await expect(openTcpStream(null as never, 80)).rejects.toThrow(TypeError);
+      // No host is a ValueError, as Trio's "host cannot be None"; a host that is not a string a TypeError.
+      await expect(openTcpStream(null as never, 80)).rejects.toThrow(ValueError);
+      await expect(openTcpStream(undefined as never, 80)).rejects.toThrow(ValueError);
+      await expect(openTcpStream(42 as never, 80)).rejects.toThrow(TypeError);
       await expect(openTcpStream(HOST, '80' as never)).rejects.toThrow(TypeError);
       await expect(openTcpStream(HOST, null as never)).rejects.toThrow(TypeError);
     });
