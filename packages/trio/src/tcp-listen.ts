@@ -71,6 +71,11 @@ export class SocketListener implements Listener<SocketStream> {
     return this.closed;
   }
 
+  /** The Node server, under Trio's name (`SocketListener.socket`); the same as `server`. */
+  get socket(): NodeServer {
+    return this.server;
+  }
+
   /** The address the listener is bound to (read the port of a listener opened on port 0 here). */
   getsockname(): SocketAddress {
     const a = this.server.address();

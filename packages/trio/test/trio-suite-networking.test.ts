@@ -354,6 +354,8 @@ describe('SocketListener', () => {
       await sleep(0.05); // let the connection arrive
       const server = await assertCheckpoints(() => listener!.accept());
       expect(server).toBeInstanceOf(SocketStream);
+      expect(listener!.socket).toBe(listener!.server);
+      expect(listener!.socket).toBeInstanceOf(net.Server);
       expect(server.getsockname()).toEqual(listener!.getsockname());
       expect(server.getpeername()).toEqual(client.getsockname());
       await assertCheckpoints(() => listener!.aclose());
