@@ -187,6 +187,24 @@ describe('toThread.runSync', () => {
     });
   });
 
+  test('an argument that cannot be cloned fails the call and gives its token back; the pool still works', async () => {
+    await run(async () => {
+      const limiter = new CapacityLimiter(1);
+      const unclonable = (): number => 2;
+      await expect(
+        toThread.runSync({ limiter }, (f: unknown) => f, unclonable),
+      ).rejects.toMatchObject({
+        name: 'DataCloneError',
+      });
+      expect(limiter.borrowedTokens).toBe(0);
+      await expect(
+        toThread.runSync({ limiter, callbacks: { cb: () => 1 } }, (f: unknown) => f, unclonable),
+      ).rejects.toMatchObject({ name: 'DataCloneError' });
+      expect(limiter.borrowedTokens).toBe(0);
+      expect(await toThread.runSync({ limiter }, (x: number) => x + 1, 1)).toBe(2);
+    });
+  });
+
   test('the default limiter: 40 tokens, one per run', async () => {
     const first = await run(async () => {
       const l = currentDefaultThreadLimiter();
