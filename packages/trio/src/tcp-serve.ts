@@ -104,7 +104,9 @@ async function acceptLoop<S extends AsyncResource>(
   listener: Listener<S>,
   handler: StreamHandler<S>,
   handlers: Nursery,
+  closing: Set<Listener<S>>,
 ): Promise<never> {
+  closing.add(listener); // this loop closes it
   try {
     for (;;) {
       let stream: S;
@@ -167,16 +169,12 @@ export async function serveListeners<
     options,
     taskStatus,
   );
-  const closing = new Set<L>();
+  const closing = new Set<Listener<S>>();
   try {
     await openNursery(async (nursery) => {
       const handlers = opts.handlerNursery ?? nursery;
-      for (const listener of listeners) {
-        nursery.startSoon(async () => {
-          closing.add(listener);
-          await acceptLoop(listener, handler, handlers);
-        });
-      }
+      for (const listener of listeners)
+        nursery.startSoon(acceptLoop, listener, handler, handlers, closing);
       status.started([...listeners]);
     });
   } finally {
