@@ -196,7 +196,7 @@ const trioRows: Row[] = [
     where: 'trio',
     call: () => trio.serveListeners(handler, [5 as any]),
     error: TypeError,
-    hint: /listeners\[0\] must be a SocketListener/,
+    hint: /listeners\[0\] must be a Listener \(with accept, aclose\)/,
   }),
   row({
     name: 'serveListeners(handler, listener) (not an array)',
@@ -204,7 +204,7 @@ const trioRows: Row[] = [
     setup: trioListener,
     call: (l) => trio.serveListeners(handler, l as any),
     error: TypeError,
-    hint: /listeners must be an array of SocketListener/,
+    hint: /listeners must be an array of listeners \(SocketListener/,
     teardown: closeListener,
   }),
   row({
@@ -390,7 +390,7 @@ const trioRows: Row[] = [
     where: 'trio',
     call: () => trio.openFile(file, 'rw' as any),
     error: ValueError,
-    hint: /openFile\(\): invalid mode "rw": use r, w, a or x, with \+ and b/,
+    hint: /openFile\(\): invalid mode "rw": it must have exactly one of r, w, a and x/,
   }),
   row({
     name: "openFile(path, 'w', { encoding: 'utf9' }) (the file is not truncated)",

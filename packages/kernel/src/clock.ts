@@ -144,6 +144,11 @@ export class MockClock implements Clock {
     this._onChange?.();
   }
 
+  /** Its time and rate, as Trio's repr: `<MockClock, time=1.5000000, rate=0>`. */
+  toString(): string {
+    return `<MockClock, time=${this.currentTime().toFixed(7)}, rate=${this.rateValue}>`;
+  }
+
   /** @internal Moves time forward to `time` if it is later than now (autojump). */
   _jumpTo(time: number): void {
     const now = this.currentTime();

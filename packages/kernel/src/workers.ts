@@ -230,8 +230,15 @@ class PooledWorker {
     this.retireTimer = null;
     this.settle = settle;
     this.worker.ref();
-    if (port === undefined) this.worker.postMessage(call);
-    else this.worker.postMessage({ ...call, port, flag }, [port]);
+    try {
+      if (port === undefined) this.worker.postMessage(call);
+      else this.worker.postMessage({ ...call, port, flag }, [port]);
+    } catch (error) {
+      // Not sent (an argument that cannot be cloned): the call fails, the worker stays free, and
+      // closing the unsent port ends the call's callback channel.
+      port?.close();
+      this.finish({ ok: false, error }, true);
+    }
   }
 
   private finish(reply: Reply, reusable: boolean): void {

@@ -47,7 +47,8 @@ export async function completeThenCheckpoint<T>(promise: Promise<T>, what: strin
 /**
  * The modes of {@link openFile}, as Python's `open`: `r` read, `w` truncate and write, `a` append,
  * `x` create (fails if it exists), `+` read and write; `b` for binary (bytes in and out), else text
- * (strings, UTF-8 by default).
+ * (strings, UTF-8 by default; `t` says so). As Python, the letters may come in any order (these
+ * are the usual spellings).
  *
  * @example
  * ```ts
@@ -74,7 +75,19 @@ export type FileMode =
   | 'r+b'
   | 'w+b'
   | 'a+b'
-  | 'x+b';
+  | 'x+b'
+  | 'rt'
+  | 'wt'
+  | 'at'
+  | 'xt'
+  | 'rt+'
+  | 'wt+'
+  | 'at+'
+  | 'xt+'
+  | 'r+t'
+  | 'w+t'
+  | 'a+t'
+  | 'x+t';
 
 /** The binary modes of {@link FileMode} (public in the declarations: `openFile` names it). */
 export type BinaryMode = Extract<FileMode, `${string}b${string}`>;
@@ -97,7 +110,7 @@ export class AsyncFile<T extends string | NodeBuffer = string> implements AsyncR
   private eof = false;
   private inflight: Promise<{ bytesRead: number; buffer: Buffer }> | null = null;
   private busy = false;
-  private closed = false;
+  private isClosed = false;
   private readonly decoder: StringDecoder | null;
 
   /** @internal Use {@link openFile}. */
@@ -114,8 +127,13 @@ export class AsyncFile<T extends string | NodeBuffer = string> implements AsyncR
     this.decoder = mode.includes('b') ? null : new StringDecoder(encoding);
   }
 
+  /** True once `aclose()` was called (Python's `closed`). */
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
   private enter(): void {
-    if (this.closed) throw new ClosedResourceError('this file was closed');
+    if (this.isClosed) throw new ClosedResourceError('this file was closed');
     if (this.busy) throw new BusyResourceError('another task is already using this file');
     this.busy = true;
   }
@@ -203,7 +221,7 @@ export class AsyncFile<T extends string | NodeBuffer = string> implements AsyncR
         this.position -= this.buffer.length;
         this.buffer = Buffer.alloc(0);
       }
-      const append = this.mode.startsWith('a');
+      const append = this.mode.includes('a');
       let written = 0;
       while (written < bytes.length) {
         const { bytesWritten } = await completeThenCheckpoint(
@@ -242,8 +260,8 @@ export class AsyncFile<T extends string | NodeBuffer = string> implements AsyncR
 
   /** Closes the file (waiting for a read still running in the background, if any). */
   async aclose(): Promise<void> {
-    if (!this.closed) {
-      this.closed = true;
+    if (!this.isClosed) {
+      this.isClosed = true;
       await completeThenCheckpoint(this.handle.close(), 'closing a file');
       return;
     }

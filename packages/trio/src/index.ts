@@ -98,6 +98,7 @@ export {
   type AsyncResource,
   type Bytes,
   type HalfCloseableStream,
+  type Listener,
   type ReceiveStream,
   type SendStream,
   type Stream,
@@ -105,7 +106,7 @@ export {
 export { ReadableReceiveStream, WritableSendStream } from './node-streams';
 export { StapledStream } from './stapled';
 export { BufferedReceiveStream, type ReceiveUntilOptions } from './buffered';
-export { SocketStream, type SocketAddress } from './socket-stream';
+export { SocketStream, openUnixSocket, type SocketAddress } from './socket-stream';
 export { openTcpStream, type OpenTcpStreamOptions } from './tcp-connect';
 export { SocketListener, openTcpListeners, type OpenTcpListenersOptions } from './tcp-listen';
 export {
@@ -124,11 +125,12 @@ export {
   type RunProcessOptions,
 } from './run-process';
 export { AsyncFile, type FileMode } from './file';
-export { Path, openFile, type OpenFileOptions } from './path';
+export { Path, openFile, wrapFile, type OpenFileOptions } from './path';
 export {
   currentDefaultThreadLimiter,
   toThread,
   type ModuleRef,
   type RunSyncOptions,
+  type ThreadLimiter,
 } from './threads';
 export { type FromThread } from '@duet/kernel';

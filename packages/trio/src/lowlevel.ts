@@ -12,6 +12,9 @@
  */
 import { formatTaskTree, taskTree } from '@duet/kernel';
 
+// Trio 0.22 has these in trio.lowlevel as well as (or instead of) trio itself.
+export { Process, openProcess, type OpenProcessOptions } from './process';
+
 export {
   TrioToken,
   currentStatistics,
@@ -31,6 +34,7 @@ export {
   Task,
   addInstrument,
   cancelShieldedCheckpoint,
+  checkpoint,
   checkpointIfCancelled,
   currentClock,
   currentRootTask,

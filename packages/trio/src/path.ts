@@ -9,7 +9,9 @@
  */
 import { promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
+import os from 'node:os';
 import nodePath from 'node:path';
+import { pathToFileURL } from 'node:url';
 import {
   ValueError,
   awaitForeign,
@@ -17,8 +19,10 @@ import {
   checkBytes,
   checkEncoding,
   checkInstance,
+  checkMethods,
   checkOptions,
   checkString,
+  checkpoint,
   checkpointIfCancelled,
   currentSignal,
   type NodeBuffer,
@@ -51,16 +55,43 @@ function joinSegments(api: string, segments: readonly unknown[]): string {
   return nodePath.join(...segments.map(String));
 }
 
-const FLAGS: Record<string, string> = {
-  r: 'r',
-  w: 'w',
-  a: 'a',
-  x: 'wx',
-  'r+': 'r+',
-  'w+': 'w+',
-  'a+': 'a+',
-  'x+': 'wx+',
-};
+const OPEN_FLAGS: Record<string, string> = { r: 'r', w: 'w', a: 'a', x: 'wx' };
+
+/**
+ * Reads a Python `open` mode as Python does (letters in any order, each once), giving Node's
+ * flags; a bad mode is a `ValueError` with Python's reason.
+ */
+function parseMode(api: string, mode: string): { flags: string; binary: boolean } {
+  checkString(api, 'mode', mode);
+  const letters = new Set(mode);
+  if (letters.size !== mode.length || [...letters].some((c) => !'rwax+bt'.includes(c)))
+    throw new ValueError(
+      `${api}: invalid mode ${JSON.stringify(mode)}: use r, w, a or x, with + and b or t`,
+    );
+  const kinds = [...'rwax'].filter((c) => letters.has(c));
+  if (kinds.length !== 1)
+    throw new ValueError(
+      `${api}: invalid mode ${JSON.stringify(mode)}: it must have exactly one of r, w, a and x (read, write, append, create)`,
+    );
+  if (letters.has('b') && letters.has('t'))
+    throw new ValueError(
+      `${api}: invalid mode ${JSON.stringify(mode)}: it can't be text (t) and binary (b) at once`,
+    );
+  return {
+    flags: OPEN_FLAGS[kinds[0]!]! + (letters.has('+') ? '+' : ''),
+    binary: letters.has('b'),
+  };
+}
+
+/** Checks the options of {@link openFile} / {@link wrapFile}: an encoding only in text mode. */
+function checkFileOptions(api: string, binary: boolean, options: OpenFileOptions): void {
+  checkOptions(api, options, ['encoding']);
+  if (options.encoding !== undefined) {
+    if (binary)
+      throw new ValueError(`${api}: binary mode takes no encoding (leave it out, or drop the b)`);
+    checkEncoding(api, 'encoding', options.encoding);
+  }
+}
 
 /**
  * `trio.open_file`: opens `path` with a Python-style `mode` (`'r'` by default) and returns an
@@ -89,20 +120,8 @@ export async function openFile(
 ): Promise<AsyncFile<string | NodeBuffer>> {
   const api = 'openFile()';
   checkPath(api, 'path', path);
-  checkString(api, 'mode', mode);
-  checkOptions(api, options, ['encoding']);
-  const key = mode.replace('b', '');
-  const flags = FLAGS[key];
-  const binary = mode.includes('b');
-  if (flags === undefined || (mode.match(/b/g)?.length ?? 0) > 1)
-    throw new ValueError(
-      `${api}: invalid mode ${JSON.stringify(mode)}: use r, w, a or x, with + and b`,
-    );
-  if (options.encoding !== undefined) {
-    if (binary)
-      throw new ValueError(`${api}: binary mode takes no encoding (leave it out, or drop the b)`);
-    checkEncoding(api, 'encoding', options.encoding);
-  }
+  const { flags, binary } = parseMode(api, mode);
+  checkFileOptions(api, binary, options);
   const name = String(path);
   await checkpointIfCancelled();
   const opening = fsp.open(name, flags);
@@ -120,8 +139,51 @@ export async function openFile(
     await handle.close();
     throw err;
   });
-  const position = stat.isFile() ? (key.startsWith('a') ? stat.size : 0) : null;
+  const position = stat.isFile() ? (mode.includes('a') ? stat.size : 0) : null;
   return new AsyncFile(handle, name, mode, options.encoding ?? 'utf8', position);
+}
+
+/**
+ * `trio.wrap_file`: an {@link AsyncFile} over a `FileHandle` you opened yourself
+ * (`fs.promises.open`), read and written as `mode` says (`'r'` by default: text). The handle keeps
+ * its own position, so `tell()` is `null` and `seek()` is not available; closing the file closes
+ * the handle.
+ *
+ * @example
+ * ```ts
+ * const f = wrapFile(await fs.promises.open('log.txt', 'a'), 'a');
+ * await f.write('one more line\n');
+ * await f.aclose();
+ * ```
+ */
+export function wrapFile(
+  handle: FileHandle,
+  mode: BinaryMode,
+  options?: OpenFileOptions,
+): AsyncFile<NodeBuffer>;
+export function wrapFile(
+  handle: FileHandle,
+  mode?: FileMode,
+  options?: OpenFileOptions,
+): AsyncFile<string>;
+export function wrapFile(
+  handle: FileHandle,
+  mode: FileMode = 'r',
+  options: OpenFileOptions = {},
+): AsyncFile<string | NodeBuffer> {
+  const api = 'wrapFile()';
+  checkMethods(
+    api,
+    'handle',
+    handle,
+    ['read', 'write', 'close'],
+    'a FileHandle (from fs.promises.open)',
+  );
+  if (typeof (handle as { fd?: unknown }).fd !== 'number')
+    throw new TypeError(`${api}: handle must be a FileHandle (from fs.promises.open)`);
+  const { binary } = parseMode(api, mode);
+  checkFileOptions(api, binary, options);
+  return new AsyncFile(handle, String(handle.fd), mode, options.encoding ?? 'utf8', null);
 }
 
 /**
@@ -148,6 +210,11 @@ export class Path {
   /** The current working directory. */
   static cwd(): Path {
     return new Path(process.cwd());
+  }
+
+  /** The user's home directory. */
+  static home(): Path {
+    return new Path(os.homedir());
   }
 
   /** A short description, for logs and debugging. */
@@ -203,6 +270,21 @@ export class Path {
         `withSuffix(): invalid suffix ${JSON.stringify(suffix)}: start it with a dot, '.txt' (or pass '' to remove it)`,
       );
     return new Path(nodePath.dirname(this.path), this.stem + suffix);
+  }
+
+  /** The path as a `file:` URI (the path must be absolute). */
+  asUri(): string {
+    if (!this.isAbsolute())
+      throw new ValueError(
+        `asUri(): ${JSON.stringify(this.path)} is relative: pass an absolute path`,
+      );
+    return pathToFileURL(this.path).href;
+  }
+
+  /** The absolute path (from the working directory; symbolic links are kept). */
+  async absolute(): Promise<Path> {
+    await checkpoint();
+    return new Path(nodePath.resolve(this.path));
   }
 
   /** The absolute path with symbolic links resolved. */

@@ -3,11 +3,15 @@
  * Every wait (receive, drain) is a foreign park: cancellation abandons it.
  */
 import net from 'node:net';
+import { Path } from './path';
 import {
   checkInstance,
   checkNumber,
   checkOptions,
+  checkString,
   checkpoint,
+  checkpointIfCancelled,
+  hostEvent,
   type NodeSocket,
 } from '@duet/kernel';
 import { ReadableReceiveStream, WritableSendStream, waitStreamClosed } from './node-streams';
@@ -129,4 +133,41 @@ export class SocketStream implements HalfCloseableStream {
 /** @internal Checks a TCP port number (0 to 65535). */
 export function checkPort(api: string, port: unknown): void {
   checkNumber(api, 'port', port, { integer: true, min: 0, max: 65535 });
+}
+
+/**
+ * @internal Connects a socket (`allowHalfOpen`, so `sendEof` closes only our direction) and waits
+ * for it; a failed or cancelled connect destroys the half-made socket, so no handle stays open.
+ */
+export async function connectSocket(
+  options: net.NetConnectOpts,
+  what: string,
+): Promise<net.Socket> {
+  const socket = net.connect({ ...options, allowHalfOpen: true });
+  try {
+    await hostEvent(socket, 'connect', what);
+  } catch (err) {
+    socket.destroy();
+    throw err;
+  }
+  return socket;
+}
+
+/**
+ * `trio.open_unix_socket`: connects to the Unix domain socket at `path` (a Windows named pipe
+ * on Windows) and returns a {@link SocketStream}. A missing socket file raises Node's `ENOENT`
+ * error, one nobody listens on `ECONNREFUSED`.
+ *
+ * @example
+ * ```ts
+ * await using stream = await openUnixSocket('/run/app.sock');
+ * await stream.sendAll('ping\n');
+ * ```
+ */
+export async function openUnixSocket(path: string | Path): Promise<SocketStream> {
+  const api = 'openUnixSocket()';
+  const name = path instanceof Path ? path.path : path;
+  checkString(api, 'path', name, { nonEmpty: true });
+  await checkpointIfCancelled();
+  return new SocketStream(await connectSocket({ path: name }, `connect(${name})`));
 }

@@ -97,6 +97,20 @@ export function toBuffer(data: Bytes, api: string, name = 'data'): Buffer {
   return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 }
 
+/**
+ * `trio.abc.Listener`: something that accepts connections, each a resource (a stream), such as
+ * `SocketListener`. `serveListeners` serves any of them.
+ *
+ * @example
+ * ```ts
+ * async function acceptOne(listener: Listener<Stream>) { return listener.accept(); }
+ * ```
+ */
+export interface Listener<S extends AsyncResource = AsyncResource> extends AsyncResource {
+  /** Waits for the next connection. A closed listener raises `ClosedResourceError`. */
+  accept(): Promise<S>;
+}
+
 /** @internal Checks a size in bytes of a buffer or a read: an integer >= 1. */
 export function checkBufferSize(api: string, name: string, value: unknown): void {
   checkNumber(api, name, value, { integer: true, min: 1 });

@@ -7,16 +7,16 @@ import net from 'node:net';
 import { promises as dns } from 'node:dns';
 import {
   ExceptionGroup,
+  ValueError,
   awaitForeign,
   checkNumber,
   checkOptions,
   checkString,
   checkpoint,
-  hostEvent,
   isCancelled,
 } from '@duet/kernel';
 import { openNursery } from './run';
-import { SocketStream, checkPort } from './socket-stream';
+import { SocketStream, checkPort, connectSocket } from './socket-stream';
 import { Event } from './sync';
 import { moveOnAfter } from './timeouts';
 
@@ -63,25 +63,16 @@ async function resolveTargets(host: string): Promise<Target[]> {
   return out;
 }
 
-async function connectOne(
-  target: Target,
-  port: number,
-  localAddress?: string,
-): Promise<net.Socket> {
-  const socket = net.connect({
-    host: target.address,
-    port,
-    family: target.family,
-    allowHalfOpen: true,
-    ...(localAddress !== undefined ? { localAddress } : {}),
-  });
-  try {
-    await hostEvent(socket, 'connect', `connect(${target.address}:${port})`);
-  } catch (err) {
-    socket.destroy();
-    throw err;
-  }
-  return socket;
+function connectOne(target: Target, port: number, localAddress?: string): Promise<net.Socket> {
+  return connectSocket(
+    {
+      host: target.address,
+      port,
+      family: target.family,
+      ...(localAddress !== undefined ? { localAddress } : {}),
+    },
+    `connect(${target.address}:${port})`,
+  );
 }
 
 /**
@@ -103,6 +94,9 @@ export async function openTcpStream(
   options: OpenTcpStreamOptions = {},
 ): Promise<SocketStream> {
   const api = 'openTcpStream()';
+  // Trio: "host cannot be None" is a ValueError (there is nothing to connect to), not a type error.
+  if (host === null || host === undefined)
+    throw new ValueError(`${api}: host cannot be ${String(host)}: pass a name or an IP address`);
   checkString(api, 'host', host, { nonEmpty: true });
   checkPort(api, port);
   checkOptions(api, options, OPEN_TCP_STREAM_OPTIONS);

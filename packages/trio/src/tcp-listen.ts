@@ -20,7 +20,7 @@ import {
 } from '@duet/kernel';
 import { BusyResourceError, ClosedResourceError } from './errors';
 import { SocketStream, checkPort, type SocketAddress } from './socket-stream';
-import type { AsyncResource } from './stream-abc';
+import type { Listener } from './stream-abc';
 
 /**
  * `trio.SocketListener`: a listening TCP socket; `accept()` returns the next connection as a
@@ -32,12 +32,13 @@ import type { AsyncResource } from './stream-abc';
  * const stream = await listener.accept();
  * ```
  */
-export class SocketListener implements AsyncResource {
+export class SocketListener implements Listener<SocketStream> {
   private readonly queue: SocketStream[] = [];
   private readonly waiter = new HostWait('accept');
   private error: unknown = undefined;
   private closed = false;
   private busy = false;
+  private listened: boolean;
 
   constructor(
     /** The Node server (listening, or about to). The listener owns it. */
@@ -56,6 +57,23 @@ export class SocketListener implements AsyncResource {
       this.error ??= err;
       this.waiter.wake();
     });
+    // Closed underfoot (`server.close()` rather than `aclose()`): accept must not wait forever.
+    // Node emits 'close' only once the accepted connections have ended, so `accept` also checks
+    // `listening`.
+    this.listened = server.listening;
+    server.on('listening', () => (this.listened = true));
+    server.on('close', () => this.closeNow());
+  }
+
+  /** True once the server had been listening and no longer is (closed by someone else). */
+  private closedUnderfoot(): boolean {
+    if (this.listened && !this.server.listening) this.closeNow();
+    return this.closed;
+  }
+
+  /** The Node server, under Trio's name (`SocketListener.socket`); the same as `server`. */
+  get socket(): NodeServer {
+    return this.server;
   }
 
   /** The address the listener is bound to (read the port of a listener opened on port 0 here). */
@@ -67,7 +85,11 @@ export class SocketListener implements AsyncResource {
 
   /** Waits for the next connection. One task at a time: a second caller gets `BusyResourceError`. */
   async accept(): Promise<SocketStream> {
-    if (this.closed) throw new ClosedResourceError('this listener was closed');
+    if (this.closedUnderfoot()) {
+      // A checkpoint even so, as every Trio call that may block.
+      await checkpoint();
+      throw new ClosedResourceError('this listener was closed');
+    }
     if (this.busy)
       throw new BusyResourceError('another task is already accepting on this listener');
     this.busy = true;

@@ -4,11 +4,14 @@ import {
   TASK_STATUS_IGNORED,
   checkFunction,
   checkInstance,
+  checkMethods,
   checkOptions,
+  sleep,
   type TaskStatus,
 } from '@duet/kernel';
 import { openNursery } from './run';
 import { checkPort, type SocketStream } from './socket-stream';
+import { acloseForcefully, type AsyncResource, type Listener } from './stream-abc';
 import {
   OPEN_TCP_LISTENERS_OPTIONS,
   SocketListener,
@@ -27,7 +30,7 @@ const SERVE_LISTENERS_OPTIONS = ['handlerNursery', 'taskStatus'] as const;
  * const echo: StreamHandler = async (stream) => { for await (const c of stream) await stream.sendAll(c); };
  * ```
  */
-export type StreamHandler = (stream: SocketStream) => unknown;
+export type StreamHandler<S = SocketStream> = (stream: S) => unknown;
 
 /**
  * Options of {@link serveListeners}.
@@ -37,11 +40,11 @@ export type StreamHandler = (stream: SocketStream) => unknown;
  * await serveListeners(handler, listeners, { handlerNursery: nursery });
  * ```
  */
-export interface ServeListenersOptions {
+export interface ServeListenersOptions<L = SocketListener> {
   /** Where handler tasks run; by default a nursery inside the serving task. */
   handlerNursery?: Nursery;
   /** The status of `nursery.start` (also accepted as the last argument). */
-  taskStatus?: TaskStatus<SocketListener[]>;
+  taskStatus?: TaskStatus<L[]>;
 }
 
 /**
@@ -54,7 +57,7 @@ export interface ServeListenersOptions {
  */
 export interface ServeTcpOptions extends ServeListenersOptions, OpenTcpListenersOptions {}
 
-function isTaskStatus(value: unknown): value is TaskStatus<SocketListener[]> {
+function isTaskStatus<L>(value: unknown): value is TaskStatus<L[]> {
   return (
     typeof value === 'object' &&
     value !== null &&
@@ -63,44 +66,67 @@ function isTaskStatus(value: unknown): value is TaskStatus<SocketListener[]> {
 }
 
 /** The options and the task status of a serving call, checked (`api` names it for the messages). */
-function splitOptions<O extends ServeListenersOptions>(
+function splitOptions<L, O extends ServeListenersOptions<L>>(
   api: string,
   allowed: readonly string[],
-  options: O | TaskStatus<SocketListener[]> | undefined,
-  taskStatus: TaskStatus<SocketListener[]> | undefined,
-): [O, TaskStatus<SocketListener[]>] {
-  if (isTaskStatus(options)) return [{} as O, options];
+  options: O | TaskStatus<L[]> | undefined,
+  taskStatus: TaskStatus<L[]> | undefined,
+): [O, TaskStatus<L[]>] {
+  if (isTaskStatus<L>(options)) return [{} as O, options];
   checkOptions(api, options, allowed);
   const opts = options ?? ({} as O);
   if (opts.handlerNursery !== undefined)
     checkInstance(api, 'handlerNursery', opts.handlerNursery, Nursery, 'a Nursery');
   const status = taskStatus ?? opts.taskStatus ?? TASK_STATUS_IGNORED;
-  if (!isTaskStatus(status)) {
+  if (!isTaskStatus<L>(status)) {
     throw new TypeError(`${api}: taskStatus must be the status nursery.start() passes`);
   }
   return [opts, status];
 }
 
-async function runHandler(handler: StreamHandler, stream: SocketStream): Promise<void> {
+async function runHandler<S extends AsyncResource>(
+  handler: StreamHandler<S>,
+  stream: S,
+): Promise<void> {
   try {
     await handler(stream);
   } finally {
-    await stream.closeAndWait();
+    await acloseForcefully(stream);
   }
 }
 
-async function acceptLoop(
-  listener: SocketListener,
-  handler: StreamHandler,
+/** The `code`s of accept errors that mean "out of resources for now": wait and retry (as Trio). */
+const ACCEPT_CAPACITY_ERRORS = new Set(['EMFILE', 'ENFILE', 'ENOMEM', 'ENOBUFS']);
+/** Seconds to wait before accepting again after one of those. */
+const ACCEPT_RETRY_DELAY = 0.1;
+
+async function acceptLoop<S extends AsyncResource>(
+  listener: Listener<S>,
+  handler: StreamHandler<S>,
   handlers: Nursery,
+  closing: Set<Listener<S>>,
 ): Promise<never> {
+  closing.add(listener); // this loop closes it
   try {
     for (;;) {
-      const stream = await listener.accept();
+      let stream: S;
+      try {
+        stream = await listener.accept();
+      } catch (err) {
+        const code = (err as { code?: unknown } | null)?.code;
+        if (typeof code !== 'string' || !ACCEPT_CAPACITY_ERRORS.has(code)) throw err;
+        // Trio logs these and keeps serving: the connections wait in the backlog meanwhile.
+        process.emitWarning(
+          `serveListeners: accept failed with ${code} (${(err as Error).message}); retrying in ${ACCEPT_RETRY_DELAY} seconds`,
+          'DuetWarning',
+        );
+        await sleep(ACCEPT_RETRY_DELAY);
+        continue;
+      }
       handlers.startSoon(runHandler, handler, stream);
     }
   } finally {
-    listener.closeNow();
+    await acloseForcefully(listener);
   }
 }
 
@@ -118,36 +144,42 @@ async function acceptLoop(
  * });
  * ```
  */
-export async function serveListeners(
-  handler: StreamHandler,
-  listeners: readonly SocketListener[],
-  options?: ServeListenersOptions | TaskStatus<SocketListener[]>,
-  taskStatus?: TaskStatus<SocketListener[]>,
+export async function serveListeners<
+  S extends AsyncResource = SocketStream,
+  L extends Listener<S> = Listener<S>,
+>(
+  handler: StreamHandler<S>,
+  listeners: readonly L[],
+  options?: ServeListenersOptions<L> | TaskStatus<L[]>,
+  taskStatus?: TaskStatus<L[]>,
 ): Promise<never> {
   const api = 'serveListeners()';
   checkFunction(api, handler);
   if (!Array.isArray(listeners)) {
     throw new TypeError(
-      `${api}: listeners must be an array of SocketListener, as openTcpListeners() returns`,
+      `${api}: listeners must be an array of listeners (SocketListener, as openTcpListeners() returns, or any Listener)`,
     );
   }
   listeners.forEach((l, i) =>
-    checkInstance(api, `listeners[${i}]`, l, SocketListener, 'a SocketListener'),
+    checkMethods(api, `listeners[${i}]`, l, ['accept', 'aclose'], 'a Listener'),
   );
-  const [opts, status] = splitOptions<ServeListenersOptions>(
+  const [opts, status] = splitOptions<L, ServeListenersOptions<L>>(
     api,
     SERVE_LISTENERS_OPTIONS,
     options,
     taskStatus,
   );
+  const closing = new Set<Listener<S>>();
   try {
     await openNursery(async (nursery) => {
       const handlers = opts.handlerNursery ?? nursery;
-      for (const listener of listeners) nursery.startSoon(acceptLoop, listener, handler, handlers);
+      for (const listener of listeners)
+        nursery.startSoon(acceptLoop, listener, handler, handlers, closing);
       status.started([...listeners]);
     });
   } finally {
-    for (const listener of listeners) listener.closeNow();
+    // The accept loops close their listeners; these are the ones whose loop never ran.
+    for (const listener of listeners) if (!closing.has(listener)) await acloseForcefully(listener);
   }
   throw new Error('unreachable: serveListeners ended without being cancelled');
 }
@@ -177,7 +209,7 @@ export async function serveTcp(
   const api = 'serveTcp()';
   checkFunction(api, handler);
   checkPort(api, port);
-  const [opts, status] = splitOptions<ServeTcpOptions>(
+  const [opts, status] = splitOptions<SocketListener, ServeTcpOptions>(
     api,
     [...SERVE_LISTENERS_OPTIONS, ...OPEN_TCP_LISTENERS_OPTIONS],
     options,

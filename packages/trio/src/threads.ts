@@ -21,7 +21,7 @@
 import {
   checkBoolean,
   checkFunctions,
-  checkInstance,
+  checkMethods,
   checkOptions,
   checkpointIfCancelled,
   RunVar,
@@ -61,10 +61,33 @@ export interface RunSyncOptions {
    * default, as Trio) the call cannot be cancelled: it waits for the function to return.
    */
   abandonOnCancel?: boolean;
-  /** The limiter to take a token from; the run's default limiter otherwise. */
-  limiter?: CapacityLimiter;
+  /**
+   * The limiter to take a token from; the run's default limiter otherwise. Any object with
+   * `acquireOnBehalfOf` and `releaseOnBehalfOf` will do (only those two are called), as in Trio.
+   */
+  limiter?: ThreadLimiter;
   /** Functions the worker may call back by name with `fromThread.run` / `runSync`. */
   callbacks?: Readonly<Record<string, (...args: never[]) => unknown>>;
+}
+
+/**
+ * What `toThread.runSync` needs of a limiter: a {@link CapacityLimiter}, or anything with its two
+ * borrower methods (`acquireOnBehalfOf` may be async; a `releaseOnBehalfOf` that throws fails
+ * the call).
+ *
+ * @example
+ * ```ts
+ * const counting: ThreadLimiter = {
+ *   async acquireOnBehalfOf() { calls++; },
+ *   releaseOnBehalfOf() {},
+ * };
+ * ```
+ */
+export interface ThreadLimiter {
+  /** Takes a token for `borrower`, waiting if none is free. */
+  acquireOnBehalfOf(borrower: object): unknown;
+  /** Gives back the token `borrower` took. */
+  releaseOnBehalfOf(borrower: object): unknown;
 }
 
 const defaultLimiter = /* @__PURE__ */ new RunVar<CapacityLimiter | undefined>(
@@ -101,31 +124,61 @@ async function runSync(first: unknown, ...rest: unknown[]): Promise<unknown> {
   checkOptions(api, options, RUN_SYNC_OPTIONS);
   checkBoolean(api, 'abandonOnCancel', options.abandonOnCancel, true);
   if (options.limiter !== undefined)
-    checkInstance(api, 'limiter', options.limiter, CapacityLimiter, 'a CapacityLimiter');
+    checkMethods(
+      api,
+      'limiter',
+      options.limiter,
+      ['acquireOnBehalfOf', 'releaseOnBehalfOf'],
+      'a CapacityLimiter',
+    );
   checkFunctions(api, 'callbacks', options.callbacks);
+  if (typeof target === 'function' && /^Async/.test(target.constructor.name)) {
+    // Trio's rule; a worker would otherwise run it to its first await and return its promise's value.
+    throw new TypeError(
+      `${api}: expected a sync function, but ${JSON.stringify(target.name)} is asynchronous`,
+    );
+  }
   const call = workerCall(api, target, args);
   const limiter = options.limiter ?? currentDefaultThreadLimiter();
   const borrower = {};
   await limiter.acquireOnBehalfOf(borrower);
-  let released = false;
-  const release = (): void => {
-    if (!released) {
-      released = true;
-      limiter.releaseOnBehalfOf(borrower);
-    }
-  };
   try {
     await checkpointIfCancelled();
   } catch (err) {
-    release();
+    limiter.releaseOnBehalfOf(borrower);
     throw err;
   }
-  // From here the call reaches a worker; the token goes back when it ends there (even if abandoned).
-  return runInWorker(call, {
-    abandonOnCancel: options.abandonOnCancel === true,
-    onSettled: release,
-    ...(options.callbacks !== undefined ? { callbacks: options.callbacks } : {}),
-  });
+  // From here the call reaches a worker; the token goes back when it ends there. If the task
+  // still waits then, it gives the token back itself, so a failing release reaches the caller (as
+  // Trio); after an abandoned wait, the worker's end gives it back.
+  let waiting = true;
+  let ended = false;
+  const onSettled = (): void => {
+    ended = true;
+    if (!waiting) releaseAbandoned(limiter, borrower);
+  };
+  try {
+    return await runInWorker(call, {
+      abandonOnCancel: options.abandonOnCancel === true,
+      onSettled,
+      ...(options.callbacks !== undefined ? { callbacks: options.callbacks } : {}),
+    });
+  } finally {
+    waiting = false;
+    if (ended) limiter.releaseOnBehalfOf(borrower);
+  }
+}
+
+/** Gives back the token of an abandoned call, from a host callback: a failure can only be reported. */
+function releaseAbandoned(limiter: ThreadLimiter, borrower: object): void {
+  try {
+    limiter.releaseOnBehalfOf(borrower);
+  } catch (err) {
+    process.emitWarning(
+      `toThread.runSync(): the limiter failed to release an abandoned call's token: ${String(err)}`,
+      'DuetWarning',
+    );
+  }
 }
 
 /**

@@ -178,6 +178,18 @@ describe('MockClock', () => {
   });
 });
 
+describe('MockClock description', () => {
+  test("String(clock) shows its time and rate, as Trio's repr", () => {
+    const c = new MockClock();
+    expect(String(c)).toBe('<MockClock, time=0.0000000, rate=0>');
+    c.jump(1.5);
+    expect(String(c)).toBe('<MockClock, time=1.5000000, rate=0>');
+    expect(String(new MockClock({ rate: 2.5 }))).toMatch(
+      /^<MockClock, time=\d+\.\d{7}, rate=2\.5>$/,
+    );
+  });
+});
+
 describe('waitAllTasksBlocked', () => {
   test(
     'returns once every other task is blocked; a cancelled waiter gets Cancelled',
