@@ -162,29 +162,23 @@ export class CancelScope {
     // Not an async function: one reaction on fn's promise instead of the async frame's promise
     // and its await (each promise costs ALS's hooks on Node 20; W4a and fan-out run a scope per
     // operation). Errors still arrive as rejections, and the exit waits a tick as an await did.
-    let task: Task;
-    let result: Promise<T> | T;
+    let entered: Task | null = null;
     try {
       checkFunction('CancelScope.run()', fn);
-      task = requireTask('CancelScope.run()');
+      const task = requireTask('CancelScope.run()');
       this.enter(task);
+      entered = task;
+      return Promise.resolve(fn(this)).then(
+        (value) => this.leave(task, NO_ERROR, value),
+        (e: unknown) => this.leave(task, e, undefined),
+      );
     } catch (e) {
-      return Promise.reject(e);
+      // Bad input rejects; a body that threw at once exits at once, as in the async function.
+      const task = entered;
+      return task === null
+        ? Promise.reject(e)
+        : new Promise((resolve) => resolve(this.leave(task, e, undefined)));
     }
-    try {
-      result = fn(this);
-    } catch (e) {
-      // A body that throws at once exits at once, as in the async function this was.
-      try {
-        return Promise.resolve(this.leave(task, e, undefined));
-      } catch (rest) {
-        return Promise.reject(rest);
-      }
-    }
-    return Promise.resolve(result).then(
-      (value) => this.leave(task, NO_ERROR, value),
-      (e: unknown) => this.leave(task, e, undefined),
-    );
   }
 
   /** Exits after {@link CancelScope.run}'s body: its value, or what goes on propagating. */
@@ -501,15 +495,10 @@ export class CancelScope {
 
   /** Pushes `scope`'s children on `stack` so that popping visits them in the order they entered. */
   private static pushChildren(stack: CancelScope[], scope: CancelScope): void {
-    if (scope.children === null) return;
-    const from = stack.length;
-    for (const child of scope.children) stack.push(child);
-    // Reverse the pushed run in place: the first child is popped first.
-    for (let i = from, j = stack.length - 1; i < j; i++, j--) {
-      const t = stack[i]!;
-      stack[i] = stack[j]!;
-      stack[j] = t;
-    }
+    // Youngest first, so that the oldest is popped first (cancellation only: the copy is rare).
+    // A loop, not push(...): a nursery may hold 100,000 child scopes.
+    if (scope.children !== null)
+      for (const child of [...scope.children].reverse()) stack.push(child);
   }
 
   /** Recomputes `effective` of this scope alone; true if it changed (its children must follow). */

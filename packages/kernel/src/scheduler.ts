@@ -265,10 +265,12 @@ export class Scheduler {
     }
     this.current = null;
     const work = batch.length + 1;
-    empty(batch);
+    // Emptied by popping: `length = 0` makes V8 drop the storage, and the next batch's first push
+    // allocated it again (~150 B of garbage per batch, a tenth of a W3 message's).
+    while (batch.length !== 0) batch.pop();
     this.spare = batch;
     const args = this.currentArgs;
-    if (args.length !== 0) empty(args); // most batches have no callback
+    if (args.length !== 0) args.length = 0; // most batches have no callback: rare garbage
     this.spareArgs = args;
     if (this.stepping !== 0) {
       this.workSinceTimeCheck += work;
@@ -328,19 +330,6 @@ export class Scheduler {
     if (task.wakeFailed) reject(value);
     else resolve(value);
   }
-}
-
-/** Longest array {@link empty} keeps the storage of; a longer one is let go (its memory too). */
-const KEEP_STORAGE_UP_TO = 1024;
-
-/**
- * Empties `array` for reuse. `length = 0` makes V8 drop the backing store, so the next batch's
- * first push allocated a new one (~150 B per batch, a tenth of a W3 message's garbage); popping
- * keeps it. Long arrays (one batch of a mass spawn) are let go rather than kept for the run.
- */
-function empty(array: unknown[]): void {
-  if (array.length > KEEP_STORAGE_UP_TO) array.length = 0;
-  else while (array.length !== 0) array.pop();
 }
 
 function callBeforeTaskStep(task: Task): void {
