@@ -463,7 +463,7 @@ describe('CancelScope.run without an async frame', () => {
         }),
       ).resolves.toBeUndefined();
       expect(cancelling.cancelledCaught).toBe(true);
-    }, autojump());
+    });
   });
 
   test('a plain value, a promise and a rejection come out as they go in, the exit after a tick', async () => {
@@ -480,6 +480,6 @@ describe('CancelScope.run without an async frame', () => {
         new CancelScope().run(() => Promise.reject(new ValueError('no'))),
       ).rejects.toBeInstanceOf(ValueError);
       expect(currentEffectiveDeadline()).toBe(outer);
-    }, autojump());
+    });
   });
 });
