@@ -275,10 +275,12 @@ export class Scheduler {
     }
     this.current = null;
     const work = batch.length + 1;
-    batch.length = 0;
+    // Emptied by popping: `length = 0` makes V8 drop the storage, and the next batch's first push
+    // allocated it again (~150 B of garbage per batch, a tenth of a W3 message's).
+    while (batch.length !== 0) batch.pop();
     this.spare = batch;
     const args = this.currentArgs;
-    if (args.length !== 0) args.length = 0; // most batches have no callback
+    if (args.length !== 0) args.length = 0; // most batches have no callback: rare garbage
     this.spareArgs = args;
     if (this.stepping !== 0) {
       this.workSinceTimeCheck += work;

@@ -438,3 +438,48 @@ describe('await using', () => {
     });
   });
 });
+
+describe('CancelScope.run without an async frame', () => {
+  test('bad input and a body that throws at once reject (never throw), and the scope has exited', async () => {
+    await run(async () => {
+      const outer = currentEffectiveDeadline();
+      const notAFunction = new CancelScope().run(42 as never);
+      expect(notAFunction).toBeInstanceOf(Promise);
+      await expect(notAFunction).rejects.toBeInstanceOf(TypeError);
+      const scope = new CancelScope({ relativeDeadline: 5 });
+      const boom = new Error('boom');
+      const thrown = scope.run(() => {
+        throw boom;
+      });
+      // Exited at once, as the async function did: the deadline is the outer one again.
+      expect(currentEffectiveDeadline()).toBe(outer);
+      await expect(thrown).rejects.toBe(boom);
+      // A scope that catches its own Cancelled thrown at once resolves with undefined.
+      const cancelling = new CancelScope();
+      await expect(
+        cancelling.run((s) => {
+          s.cancel();
+          throw new Cancelled();
+        }),
+      ).resolves.toBeUndefined();
+      expect(cancelling.cancelledCaught).toBe(true);
+    });
+  });
+
+  test('a plain value, a promise and a rejection come out as they go in, the exit after a tick', async () => {
+    await run(async () => {
+      const outer = currentEffectiveDeadline();
+      const plain = new CancelScope({ deadline: 1e6 });
+      const pending = plain.run(() => 'value');
+      // As with an async function's await: the body returned, the scope exits a tick later.
+      expect(currentEffectiveDeadline()).toBe(1e6);
+      expect(await pending).toBe('value');
+      expect(currentEffectiveDeadline()).toBe(outer);
+      expect(await new CancelScope().run(() => Promise.resolve('promise'))).toBe('promise');
+      await expect(
+        new CancelScope().run(() => Promise.reject(new ValueError('no'))),
+      ).rejects.toBeInstanceOf(ValueError);
+      expect(currentEffectiveDeadline()).toBe(outer);
+    });
+  });
+});
