@@ -118,6 +118,13 @@ export interface FromThread {
   runSync(name: string, ...args: unknown[]): unknown;
   /** Queues a call of callback `name` and returns at once (`loop.call_soon_threadsafe`). */
   callSoon(name: string, ...args: unknown[]): void;
+  /**
+   * Throws (an `Error` named `Cancelled`) if the task waiting for this call has been cancelled
+   * (Trio's `from_thread.check_cancelled`): a call that is not abandoned on cancellation can poll
+   * it to stop early, and the task then raises its `Cancelled`; an abandoned one, to stop working
+   * for nobody. Needs no `callbacks`.
+   */
+  checkCancelled(): void;
 }
 
 /** What the worker's `fromThread` sends: `run` and `runSync` wait for the outcome, `callSoon` does not. */
@@ -132,8 +139,9 @@ const WORKER_SOURCE = `
 const { parentPort, receiveMessageOnPort } = require('node:worker_threads');
 globalThis.require = require;
 const compiled = new Map();
-function bindFromThread(port, flag) {
+function bindFromThread(port, flag, cancel) {
   const state = new Int32Array(flag);
+  const cancelled = new Int32Array(cancel);
   let open = port !== undefined;
   const call = (kind, name, args) => {
     if (!open) throw new Error('fromThread.' + kind + '(' + JSON.stringify(name) + '): ' + (port === undefined ? 'this call registered no callbacks (pass them as callbacks)' : 'the call has already returned'));
@@ -152,6 +160,12 @@ function bindFromThread(port, flag) {
     run: (name, ...args) => call('run', name, args),
     runSync: (name, ...args) => call('runSync', name, args),
     callSoon: (name, ...args) => call('callSoon', name, args),
+    checkCancelled: () => {
+      if (Atomics.load(cancelled, 0) === 0) return;
+      const error = new Error('fromThread.checkCancelled(): the task waiting for this call was cancelled');
+      error.name = 'Cancelled';
+      throw error;
+    },
   });
   return () => {
     open = false;
@@ -163,7 +177,7 @@ function bindFromThread(port, flag) {
 }
 parentPort.on('message', async (job) => {
   let reply;
-  const unbind = bindFromThread(job.port, job.flag);
+  const unbind = bindFromThread(job.port, job.flag, job.cancel);
   try {
     let fn;
     if (job.source !== undefined) {
@@ -225,14 +239,15 @@ class PooledWorker {
     settle: Settle,
     port: MessagePort | undefined,
     flag: SharedArrayBuffer,
+    cancel: SharedArrayBuffer,
   ): void {
     if (this.retireTimer !== null) clearTimeout(this.retireTimer);
     this.retireTimer = null;
     this.settle = settle;
     this.worker.ref();
     try {
-      if (port === undefined) this.worker.postMessage(call);
-      else this.worker.postMessage({ ...call, port, flag }, [port]);
+      if (port === undefined) this.worker.postMessage({ ...call, cancel });
+      else this.worker.postMessage({ ...call, port, flag, cancel }, [port]);
     } catch (error) {
       // Not sent (an argument that cannot be cloned): the call fails, the worker stays free, and
       // closing the unsent port ends the call's callback channel.
@@ -273,7 +288,12 @@ class WorkerPool {
   /** Workers running a call now. */
   busy = 0;
 
-  submit(call: WorkerCall, settle: Settle, callbacks: CallbackPort | null): PooledWorker {
+  submit(
+    call: WorkerCall,
+    settle: Settle,
+    callbacks: CallbackPort | null,
+    cancel: SharedArrayBuffer,
+  ): PooledWorker {
     const worker = this.idle.pop() ?? new PooledWorker(this);
     this.busy++;
     worker.run(
@@ -284,6 +304,7 @@ class WorkerPool {
       },
       callbacks?.workerPort,
       callbacks?.flag ?? NO_FLAG,
+      cancel,
     );
     return worker;
   }
@@ -353,6 +374,8 @@ class CallbackPort {
 
 class WorkerWait implements Waitable {
   abandoned = false;
+  /** Set to 1 when the waiting task is cancelled: what the worker's `fromThread.checkCancelled` reads. */
+  readonly cancelFlag = new SharedArrayBuffer(4);
   worker: PooledWorker | null = null;
   /** The call's outcome, once it has ended in its worker. */
   outcome: Reply | null = null;
@@ -360,6 +383,7 @@ class WorkerWait implements Waitable {
   constructor(private readonly abandonOnCancel: boolean) {}
 
   abortWait(): Abort {
+    Atomics.store(new Int32Array(this.cancelFlag), 0, 1);
     if (!this.abandonOnCancel) return Abort.FAILED;
     this.abandoned = true;
     // Nobody waits for the call any more: it finishes if the process lives on, but does not keep
@@ -417,6 +441,7 @@ export async function runInWorker(
       wakeUp();
     },
     port,
+    wait.cancelFlag,
   );
   let callSoonError: { error: unknown } | null = null;
   for (;;) {
@@ -424,7 +449,7 @@ export async function runInWorker(
     if (outcome !== null && (port === null || port.requests.length === 0)) {
       if (callSoonError !== null) throw callSoonError.error;
       if (outcome.ok) return outcome.value;
-      await checkpointIfCancelled(); // a callback refused by cancellation is that cancellation
+      await checkpointIfCancelled(); // a refused callback or checkCancelled: the cancellation
       throw outcome.error;
     }
     const request = port?.requests.shift();

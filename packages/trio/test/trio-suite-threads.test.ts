@@ -218,3 +218,74 @@ describe('toThread.runSync', () => {
     expect(second).not.toBe(first);
   });
 });
+
+describe('fromThread.checkCancelled', () => {
+  /**
+   * Runs in the worker: polls `fromThread.checkCancelled()` every 5 ms for up to `ms`; returns
+   * how many polls it made, or rethrows the Cancelled (or, with `swallow`, returns -polls).
+   */
+  function poll(ms: number, swallow: boolean): number {
+    const g = globalThis as unknown as { fromThread: { checkCancelled(): void } };
+    const pause = new Int32Array(new SharedArrayBuffer(4));
+    let polls = 0;
+    for (const end = Date.now() + ms; Date.now() < end; polls++) {
+      try {
+        g.fromThread.checkCancelled();
+      } catch (error) {
+        if (swallow) return -polls;
+        throw error;
+      }
+      Atomics.wait(pause, 0, 0, 5);
+    }
+    return polls;
+  }
+
+  test('not cancelled: it returns, and the call its value', async () => {
+    const polls = await run(() => toThread.runSync(poll, 30, false));
+    expect(polls).toBeGreaterThan(0);
+  });
+
+  test('a call that is not abandoned stops at the next poll and the task raises its Cancelled', async () => {
+    await run(async () => {
+      const started = Date.now();
+      let reached = false;
+      const scope = new CancelScope();
+      await openNursery(async (nursery) => {
+        nursery.startSoon(async () => {
+          await scope.run(async () => {
+            await toThread.runSync(poll, 20_000, false);
+            reached = true;
+          });
+        });
+        // The worker is polling by now (or soon): cancel its task.
+        await toThread.runSync(block, 100);
+        scope.cancel();
+      });
+      expect(reached).toBe(false);
+      expect(scope.cancelledCaught).toBe(true);
+      expect(Date.now() - started).toBeLessThan(10_000);
+    });
+  });
+
+  test('the worker may catch it and return: the value comes back, the cancel lands at the next checkpoint', async () => {
+    await run(async () => {
+      const log: unknown[] = [];
+      const scope = new CancelScope();
+      await openNursery(async (nursery) => {
+        nursery.startSoon(async () => {
+          await scope.run(async () => {
+            log.push(
+              (await toThread.runSync(poll, 20_000, true)) <= 0 ? 'stopped early' : 'ran out',
+            );
+            await checkpoint();
+            log.push('not reached');
+          });
+        });
+        await toThread.runSync(block, 100);
+        scope.cancel();
+      });
+      expect(log).toEqual(['stopped early']);
+      expect(scope.cancelledCaught).toBe(true);
+    });
+  });
+});
