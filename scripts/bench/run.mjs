@@ -20,6 +20,8 @@
 //                      newest of BIN, python3.13, python3.12, python3; Trio rows the first with Trio)
 //   --no-build         use the dist folders as they are
 //   --no-bundle        skip the bundle-size check (quick mode skips it unless --bundle)
+//   --render FILE      only regenerate docs/BENCHMARKS.md from a run's JSON (after editing
+//                      FINDINGS.md) and exit
 //   --help             print these flags and exit
 import { spawnSync } from 'node:child_process';
 import {
@@ -71,6 +73,14 @@ if (flag('help')) {
       .map((line) => line.replace(/^\/\/ ?/, ''))
       .join('\n'),
   );
+  process.exit(0);
+}
+if (option('render', null) !== null) {
+  const saved = JSON.parse(readFileSync(path.resolve(option('render')), 'utf8'));
+  const findings = path.join(benchDir, 'FINDINGS.md');
+  if (existsSync(findings)) saved.analysis = readFileSync(findings, 'utf8');
+  const { writeDocs } = await import('./report.mjs');
+  console.log(`wrote ${(await writeDocs(saved, rootDir)).join(' and ')}`);
   process.exit(0);
 }
 const smoke = flag('smoke');
