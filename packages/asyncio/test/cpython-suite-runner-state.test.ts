@@ -3,7 +3,9 @@
  * what a loop says of itself between runs and inside callbacks, restated for Duet's API. Each
  * case was run on CPython 3.13.0; the comments say what CPython prints.
  */
-import { Runner, createTask, currentTask, getRunningLoop, sleep, type Task } from '@duet/asyncio';
+import net from 'node:net';
+import { Runner, createTask, getRunningLoop, run, type Task } from '@duet/asyncio';
+import { startServer } from '../src/server';
 
 describe('CPython test_runners: the loop between two Runner.run() calls', () => {
   // r.run(main()); r.get_loop().is_running() -> False; is_closed() -> False; then True inside
@@ -37,5 +39,32 @@ describe('CPython test_runners: the loop between two Runner.run() calls', () => 
     const inside = await runner.run(() => left!);
     await runner.close();
     expect(inside).toBe(true);
+  });
+});
+
+describe('CPython 3.13 test_base_events: create_server(keep_alive=True)', () => {
+  // asyncio.start_server(cb, host, 0, keep_alive=True) sets SO_KEEPALIVE on each accepted
+  // socket (3.13); Node does it for a server made with { keepAlive: true }.
+  test('startServer takes keepAlive and hands it to Node; a non-boolean is a TypeError', async () => {
+    const made = jest.spyOn(net, 'createServer');
+    try {
+      const got = await run(async () => {
+        const server = await startServer(async () => {}, '127.0.0.1', 0, { keepAlive: true });
+        server.close();
+        await server.waitClosed();
+        let bad = '';
+        try {
+          await startServer(async () => {}, '127.0.0.1', 0, { keepAlive: 1 as never });
+        } catch (err) {
+          bad = err instanceof TypeError ? 'TypeError' : String(err);
+        }
+        return bad;
+      });
+      expect(got).toBe('TypeError');
+      expect(made).toHaveBeenCalledTimes(1);
+      expect(made.mock.calls[0]![0]).toMatchObject({ keepAlive: true });
+    } finally {
+      made.mockRestore();
+    }
   });
 });
