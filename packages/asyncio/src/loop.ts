@@ -9,6 +9,7 @@ import {
   callAt as kernelCallAt,
   checkFunction,
   checkNumber,
+  currentTaskOrUndefined,
   type Clock,
   type Runner as KernelRunner,
   type TimerHandle as KernelTimerHandle,
@@ -223,13 +224,19 @@ export class EventLoop {
   }
 
   /**
-   * True while the loop's kernel run goes on: from its start to its end (for a `Runner`, from
-   * its first `run()` to `close()`, between runs too). False for a `Runner.getLoop()` loop before
-   * the first `run()`, and once the loop is closed.
+   * True while the loop runs: inside `run()`, and for a `Runner` while one of its `run()` calls
+   * goes on (between two calls only to the code of the run itself, a task the last one left
+   * pending). False for a `Runner.getLoop()` loop before the first `run()`, and once it is closed.
    */
   isRunning(): boolean {
-    return !(this._runner instanceof NotStarted) && !this._runner.finished;
+    if (this._runner instanceof NotStarted || this._runner.finished) return false;
+    // Between two Runner.run() calls CPython's loop is stopped; Duet's kernel run goes on, so
+    // only code outside it (the caller of the runs) sees it stopped.
+    return !this._betweenRuns || currentTaskOrUndefined()?.runner === this._runner;
   }
+
+  /** @internal Set by a `Runner` while it waits for its next `run()` call. */
+  _betweenRuns = false;
 
   /** True once the loop's run has ended: `callSoon`, `callLater`, `callAt`, `createTask` then raise. */
   isClosed(): boolean {

@@ -222,6 +222,7 @@ export class Runner implements AsyncDisposable {
 
   private push(job: Job | typeof CLOSE): void {
     this.jobs.push(job);
+    if (this.loop !== null) this.loop._betweenRuns = false;
     if (this.state === 'initial') {
       this.state = 'running';
       const instruments: Instrument[] =
@@ -268,11 +269,13 @@ export class Runner implements AsyncDisposable {
     for (;;) {
       const job = this.jobs.shift();
       if (job === undefined) {
+        loop._betweenRuns = true;
         this.rootWaiting = true;
         try {
           await park(this.jobWait, { foreign: true });
         } catch (err) {
           this.rootWaiting = false;
+          loop._betweenRuns = false;
           this.failJobs(err);
           break;
         }

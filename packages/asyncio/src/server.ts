@@ -64,6 +64,8 @@ export interface StartServerOptions {
   backlog?: number;
   /** Start accepting at once (the default); otherwise call `startServing()` or `serveForever()`. */
   startServing?: boolean;
+  /** Turn on TCP keep-alive (`SO_KEEPALIVE`) for each accepted connection, as 3.13's `keep_alive`. */
+  keepAlive?: boolean;
 }
 
 /**
@@ -289,15 +291,20 @@ export async function startServer(
   checkFunction(api, clientConnected);
   if (host !== null) checkString(api, 'host', host, { nonEmpty: true });
   checkPort(api, port);
-  checkOptions(api, options, ['limit', 'backlog', 'startServing']);
+  checkOptions(api, options, ['limit', 'backlog', 'startServing', 'keepAlive']);
   const limit = options.limit ?? DEFAULT_LIMIT;
   checkLimit(api, limit);
   if (options.backlog !== undefined)
     checkNumber(api, 'backlog', options.backlog, { integer: true, min: 0 });
   checkBoolean(api, 'startServing', options.startServing, true);
+  checkBoolean(api, 'keepAlive', options.keepAlive, true);
   const loop = getRunningLoop();
   const server = new Server(
-    net.createServer({ allowHalfOpen: true, pauseOnConnect: true }),
+    net.createServer({
+      allowHalfOpen: true,
+      pauseOnConnect: true,
+      ...(options.keepAlive === true ? { keepAlive: true } : {}),
+    }),
     loop,
     clientConnected,
     limit,

@@ -11,6 +11,7 @@ import {
   getRunningLoop,
   run,
   sleep,
+  waitFor,
   type ExceptionContext,
 } from '@duet/asyncio';
 import { startServer } from '../src/server';
@@ -287,6 +288,33 @@ describe('CPython test_server / test_streams: Server', () => {
       return read;
     });
     expect(got).toBe(0);
+  });
+
+  // 3.13's Server.abort_clients(): the server's writers are closing at once, the peer reads b'',
+  // and wait_closed() returns while the handlers still run (CPython 3.13.0, checked).
+  test('abortClients() drops the connections: the peer reads EOF; waitClosed() does not wait for the handlers', async () => {
+    const got = await run(async () => {
+      const writers: StreamWriter[] = [];
+      const server = await startServer(
+        async (_r: StreamReader, w: StreamWriter) => {
+          writers.push(w);
+          await sleep(10);
+        },
+        HOST,
+        0,
+      );
+      const [, port] = server.sockets[0]!.getsockname();
+      const [reader, writer] = await openConnection(HOST, port);
+      while (writers.length === 0) await sleep(0.01);
+      server.close();
+      server.abortClients();
+      const closing = writers[0]!.isClosing();
+      const read = (await reader.read(10)).length;
+      await waitFor(() => server.waitClosed(), 5);
+      writer.close();
+      return [closing, read];
+    });
+    expect(got).toEqual([true, 0]);
   });
 });
 
