@@ -441,7 +441,8 @@ export class CancelScope {
       const scope = todo.pop()!;
       scope.abandoned = true;
       scope.recompute();
-      if (scope.children !== null) todo.push(...scope.children);
+      // A loop, not push(...): a nursery may hold 100,000 child scopes (RangeError).
+      if (scope.children !== null) for (const child of scope.children) todo.push(child);
     }
     return true;
   }
