@@ -1,6 +1,14 @@
 // Fourth sweep: behaviours that newer Trio releases (0.23-0.31) check, and the third sweep's
 // leftovers, written afresh against Duet's API.
-import { CancelScope, RuntimeError, openNursery, sleepForever } from '@duet/trio';
+import net from 'node:net';
+import {
+  CancelScope,
+  RuntimeError,
+  SocketListener,
+  ValueError,
+  openNursery,
+  sleepForever,
+} from '@duet/trio';
 import { trioTest, waitAllTasksBlocked } from '@duet/trio/testing';
 
 describe('abandoned scopes', () => {
@@ -37,4 +45,14 @@ describe('abandoned scopes', () => {
     }),
     60_000,
   );
+});
+
+describe('SocketListener', () => {
+  test('a server that is not listening is a ValueError, as a socket without listen() in Trio', () => {
+    // trio 0.22: "SocketListener requires a listening socket".
+    const server = net.createServer();
+    expect(() => new SocketListener(server)).toThrow(ValueError);
+    expect(() => new SocketListener(server)).toThrow(/requires a listening/);
+    expect(server.listenerCount('connection')).toBe(0); // nothing attached to the server
+  });
 });
