@@ -114,7 +114,11 @@ export class Runner {
   /** @internal Starts the clock, the run's watchers and the root task. */
   start(): void {
     this.clock.startClock();
-    if (this.jumping !== null) this.jumping._onChange = () => this.idle.schedule();
+    if (this.jumping !== null)
+      this.jumping._onChange = () => {
+        this.hostTimer.retime();
+        this.idle.schedule();
+      };
     const inspect = process.env['DUET_INSPECT'];
     if (inspect !== undefined && inspect !== '' && inspect !== '0') this.loadInspector(inspect);
     if (this.instruments.list.length !== 0) this.instruments.call('beforeRun');

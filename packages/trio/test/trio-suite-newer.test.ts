@@ -6,10 +6,13 @@ import {
   RuntimeError,
   SocketListener,
   ValueError,
+  currentTime,
   openNursery,
+  run,
+  sleep,
   sleepForever,
 } from '@duet/trio';
-import { trioTest, waitAllTasksBlocked } from '@duet/trio/testing';
+import { MockClock, trioTest, waitAllTasksBlocked } from '@duet/trio/testing';
 
 describe('abandoned scopes', () => {
   test(
@@ -54,5 +57,50 @@ describe('SocketListener', () => {
     expect(() => new SocketListener(server)).toThrow(ValueError);
     expect(() => new SocketListener(server)).toThrow(/requires a listening/);
     expect(server.listenerCount('connection')).toBe(0); // nothing attached to the server
+  });
+});
+
+describe('MockClock', () => {
+  /** Sleeps `seconds` of virtual time in a run on `clock`; `change` runs from the host after 20ms. */
+  const sleepWhileChanged = async (
+    clock: MockClock,
+    seconds: number,
+    change: () => void,
+  ): Promise<number> => {
+    const timer = setTimeout(change, 20);
+    const started = performance.now();
+    try {
+      await run({ clock }, async () => {
+        await sleep(seconds);
+        expect(currentTime()).toBeGreaterThanOrEqual(seconds);
+      });
+    } finally {
+      clearTimeout(timer);
+    }
+    return (performance.now() - started) / 1000;
+  };
+
+  test('a rate set while the run sleeps applies at once: from 0 (time stood still)', async () => {
+    const clock = new MockClock();
+    const elapsed = await sleepWhileChanged(clock, 10, () => (clock.rate = 1000));
+    expect(elapsed).toBeLessThan(5); // 10 virtual seconds at 1000x: about 30ms real
+  }, 15_000);
+
+  test('a rate set while the run sleeps applies at once: from a slow rate to a fast one', async () => {
+    const clock = new MockClock({ rate: 1 });
+    const elapsed = await sleepWhileChanged(clock, 1000, () => (clock.rate = 1e6));
+    expect(elapsed).toBeLessThan(5); // the timer armed for 1000s at rate 1 must not be kept
+  }, 15_000);
+
+  test('a negative autojumpThreshold is accepted, as in Trio, and acts as 0', async () => {
+    // trio 0.22: MockClock(autojump_threshold=-1) and the setter take any float.
+    const clock = new MockClock({ autojumpThreshold: -1 });
+    expect(clock.autojumpThreshold).toBe(-1);
+    clock.autojumpThreshold = -0.5;
+    expect(clock.autojumpThreshold).toBe(-0.5);
+    await run({ clock }, async () => {
+      await sleep(3600);
+      expect(currentTime()).toBe(3600);
+    });
   });
 });
