@@ -2,6 +2,7 @@
 // leftovers, written afresh against Duet's API.
 import net from 'node:net';
 import {
+  BrokenResourceError,
   CancelScope,
   RuntimeError,
   SocketListener,
@@ -12,6 +13,13 @@ import {
   sleep,
   sleepForever,
 } from '@duet/trio';
+import {
+  ParkingLot,
+  addParkingLotBreaker,
+  currentTask,
+  removeParkingLotBreaker,
+  type Task,
+} from '@duet/trio/lowlevel';
 import { MockClock, trioTest, waitAllTasksBlocked } from '@duet/trio/testing';
 
 describe('abandoned scopes', () => {
@@ -103,4 +111,52 @@ describe('MockClock', () => {
       expect(currentTime()).toBe(3600);
     });
   });
+});
+
+describe('parking-lot breakers (Trio 0.30)', () => {
+  test(
+    'a breaker task that exits breaks the lot: its waiters and later parks raise BrokenResourceError',
+    trioTest(async () => {
+      const lot = new ParkingLot();
+      let breaker!: Task;
+      const outcomes: unknown[] = [];
+      await openNursery(async (nursery) => {
+        nursery.startSoon(async () => {
+          await lot.park().catch((err: unknown) => outcomes.push(err));
+        });
+        nursery.startSoon(async () => {
+          breaker = currentTask();
+          addParkingLotBreaker(breaker, lot);
+          await waitAllTasksBlocked();
+        });
+      });
+      expect(outcomes).toHaveLength(1);
+      expect(outcomes[0]).toBeInstanceOf(BrokenResourceError);
+      expect(String(outcomes[0])).toMatch(/Parking lot broken by exiting task/);
+      expect(lot.broken).toBe(true);
+      await expect(lot.park()).rejects.toBeInstanceOf(BrokenResourceError);
+      // An exited task cannot become a breaker.
+      expect(() => addParkingLotBreaker(breaker, new ParkingLot())).toThrow(BrokenResourceError);
+    }),
+  );
+
+  test(
+    'removing the breaker keeps the lot whole; removing one not registered is a RuntimeError',
+    trioTest(async () => {
+      const lot = new ParkingLot();
+      await openNursery(async (nursery) => {
+        nursery.startSoon(async () => {
+          const me = currentTask();
+          expect(() => removeParkingLotBreaker(me, lot)).toThrow(RuntimeError);
+          addParkingLotBreaker(me, lot);
+          addParkingLotBreaker(me, lot); // twice: two removals
+          removeParkingLotBreaker(me, lot);
+          removeParkingLotBreaker(me, lot);
+          expect(() => removeParkingLotBreaker(me, lot)).toThrow(RuntimeError);
+        });
+      });
+      expect(lot.broken).toBe(false);
+      expect(lot.unparkAll()).toEqual([]);
+    }),
+  );
 });
