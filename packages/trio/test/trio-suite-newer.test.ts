@@ -12,6 +12,8 @@ import {
   run,
   sleep,
   sleepForever,
+  checkpoint,
+  toThread,
 } from '@duet/trio';
 import {
   ParkingLot,
@@ -20,7 +22,13 @@ import {
   removeParkingLotBreaker,
   type Task,
 } from '@duet/trio/lowlevel';
-import { MockClock, trioTest, waitAllTasksBlocked } from '@duet/trio/testing';
+import {
+  MockClock,
+  activeThreadCount,
+  trioTest,
+  waitAllTasksBlocked,
+  waitAllThreadsCompleted,
+} from '@duet/trio/testing';
 
 describe('abandoned scopes', () => {
   test(
@@ -158,5 +166,35 @@ describe('parking-lot breakers (Trio 0.30)', () => {
       expect(lot.broken).toBe(false);
       expect(lot.unparkAll()).toEqual([]);
     }),
+  );
+});
+
+describe('testing: thread counters (Trio 0.24)', () => {
+  test(
+    'activeThreadCount counts calls still in their worker, abandoned ones too; waitAllThreadsCompleted waits for them',
+    trioTest(async () => {
+      expect(activeThreadCount()).toBe(0);
+      await waitAllThreadsCompleted(); // none: returns at once
+      const scope = new CancelScope();
+      const busy = (ms: number): number => {
+        const end = Date.now() + ms;
+        while (Date.now() < end);
+        return ms;
+      };
+      await openNursery(async (nursery) => {
+        nursery.startSoon(() =>
+          scope.run(() => toThread.runSync({ abandonOnCancel: true }, busy, 300)),
+        );
+        while (activeThreadCount() === 0) await checkpoint();
+        scope.cancel(); // abandons the wait; the worker goes on
+      });
+      expect(scope.cancelledCaught).toBe(true);
+      expect(activeThreadCount()).toBe(1);
+      await waitAllThreadsCompleted();
+      expect(activeThreadCount()).toBe(0);
+      await expect(toThread.runSync(busy, 1)).resolves.toBe(1);
+      expect(activeThreadCount()).toBe(0);
+    }),
+    20_000,
   );
 });
