@@ -23,7 +23,6 @@ import {
   KernelInternalError,
   ValueError,
   isCancelled,
-  newCancelled,
 } from './errors';
 import { InstrumentSet, type Instrument } from './instruments';
 import { catchInterrupt } from './interrupt';
@@ -275,7 +274,7 @@ export class Runner {
       this.settle.reject(new KeyboardInterrupt('the run was interrupted (SIGINT)'));
     } else if (root.failed && this.cancelledFromOutside(root.result)) {
       // The outside signal cancelled the run: one Cancelled with its reason, not a group of them.
-      const cancelled = newCancelled(this.rootScope.cancelMessage());
+      const cancelled = this.rootScope.newCancellation();
       cancelled.cause = this.outsideSignal!.reason;
       this.settle.reject(cancelled);
     } else if (root.failed) {

@@ -4,6 +4,7 @@ import net from 'node:net';
 import {
   BrokenResourceError,
   CancelScope,
+  Cancelled,
   RuntimeError,
   SocketListener,
   ValueError,
@@ -196,5 +197,50 @@ describe('testing: thread counters (Trio 0.24)', () => {
       expect(activeThreadCount()).toBe(0);
     }),
     20_000,
+  );
+});
+
+describe('a Cancelled names where it came from (Trio 0.31 source and reason)', () => {
+  const caught = async (fn: () => Promise<unknown>): Promise<Cancelled> => {
+    const err = await fn().then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(Cancelled);
+    return err as Cancelled;
+  };
+
+  test(
+    "cancel(reason) gives source 'explicit' and the reason; a deadline 'deadline'; a failing sibling 'nursery'",
+    trioTest(async () => {
+      await new CancelScope().run(async (cs) => {
+        cs.cancel('hello');
+        const err = await caught(checkpoint);
+        expect(err.source).toBe('explicit');
+        expect(err.reason).toBe('hello');
+      });
+      await new CancelScope().run(async (cs) => {
+        cs.cancel();
+        const err = await caught(sleepForever);
+        expect(err.source).toBe('explicit');
+        expect(err.reason).toBeNull();
+      });
+      await new CancelScope({ deadline: -Infinity }).run(async () => {
+        expect((await caught(checkpoint)).source).toBe('deadline');
+      });
+      await openNursery(async (nursery) => {
+        nursery.startSoon(() => {
+          throw new Error('boom');
+        });
+        expect((await caught(sleepForever)).source).toBe('nursery');
+      }).catch(() => undefined);
+      // The innermost cancelled scope is the source, not an outer one.
+      await new CancelScope().run(async (outer) => {
+        outer.cancel('outer');
+        await new CancelScope({ deadline: -Infinity }).run(async () => {
+          expect((await caught(checkpoint)).source).toBe('deadline');
+        });
+      });
+    }),
   );
 });
