@@ -332,7 +332,9 @@ export class CancelScope {
   /** @internal The scope whose cancellation is in force here (the nearest cancelled one), or null. */
   private cancelOrigin(): CancelScope | null {
     // A loop, not recursion: scopes nest thousands deep.
-    for (let scope: CancelScope | null = this; scope !== null; scope = scope.parent) {
+    if (this.called) return this;
+    if (this.shieldValue) return null;
+    for (let scope = this.parent; scope !== null; scope = scope.parent) {
       if (scope.called) return scope;
       if (scope.shieldValue) return null;
     }
