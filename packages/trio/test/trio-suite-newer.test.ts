@@ -34,35 +34,38 @@ import {
 describe('abandoned scopes', () => {
   test(
     'a misnested exit abandons a nursery scope holding 150,000 child scopes without a RangeError',
-    trioTest(async () => {
-      const outer = new CancelScope();
-      const count = 150_000;
-      let cancelled = 0;
-      let nurseryDone: Promise<unknown> = Promise.resolve();
-      let release!: () => void;
-      const gate = new Promise<void>((resolve) => (release = resolve));
-      const a = outer.run(async () => {
-        nurseryDone = openNursery(async (nursery) => {
-          for (let i = 0; i < count; i++)
-            nursery.startSoon(() =>
-              new CancelScope().run(async () => {
-                try {
-                  await sleepForever();
-                } finally {
-                  cancelled++;
-                }
-              }),
-            );
-          await waitAllTasksBlocked();
-          release();
+    trioTest(
+      async () => {
+        const outer = new CancelScope();
+        const count = 150_000;
+        let cancelled = 0;
+        let nurseryDone: Promise<unknown> = Promise.resolve();
+        let release!: () => void;
+        const gate = new Promise<void>((resolve) => (release = resolve));
+        const a = outer.run(async () => {
+          nurseryDone = openNursery(async (nursery) => {
+            for (let i = 0; i < count; i++)
+              nursery.startSoon(() =>
+                new CancelScope().run(async () => {
+                  try {
+                    await sleepForever();
+                  } finally {
+                    cancelled++;
+                  }
+                }),
+              );
+            await waitAllTasksBlocked();
+            release();
+          });
+          await gate; // a plain await: the nursery is still open when the outer scope ends
         });
-        await gate; // a plain await: the nursery is still open when the outer scope ends
-      });
-      await expect(a).rejects.toBeInstanceOf(RuntimeError);
-      // The children were cancelled as the abandoned scope's members, and caught at the nursery.
-      await expect(nurseryDone).resolves.toBeUndefined();
-      expect(cancelled).toBe(count);
-    }),
+        await expect(a).rejects.toBeInstanceOf(RuntimeError);
+        // The children were cancelled as the abandoned scope's members, and caught at the nursery.
+        await expect(nurseryDone).resolves.toBeUndefined();
+        expect(cancelled).toBe(count);
+      },
+      { hangDetection: { deadlock: true, realTimeout: 50 } },
+    ), // 150k tasks: slow on a busy machine
     60_000,
   );
 });
