@@ -27,7 +27,7 @@ export function onAllBlocked(idle: Idleness): void {
     runner.deadlines.size !== 0 &&
     clock.autojumpThreshold < delay
   ) {
-    delay = clock.autojumpThreshold;
+    delay = Math.max(clock.autojumpThreshold, 0); // a negative threshold acts as 0, as in Trio
     jump = true;
   }
   if (delay === Infinity) {

@@ -36,7 +36,7 @@ export function attemptAbort(task: Task): void {
 export function cancellationReason(task: Task): Cancelled {
   return task.edgePending
     ? newEdgeCancelled(task.edgeMessage)
-    : newCancelled(task.scope.cancelMessage());
+    : task.scope.newCancellation();
 }
 
 /** The `Cancelled` to raise in `task` now, consuming an edge request; or null. */
@@ -46,7 +46,7 @@ export function takeCancellation(task: Task): Cancelled | null {
     task.edgePending = false;
     cancelled = newEdgeCancelled(task.edgeMessage);
   } else if (task.scope.effective) {
-    cancelled = newCancelled(task.scope.cancelMessage());
+    cancelled = task.scope.newCancellation();
   }
   const debug = task.runner.debug;
   if (cancelled !== null && debug !== null) debug.cancelDeliveredTo(task);

@@ -322,17 +322,36 @@ export class CancelScope {
   }
 
   private abortTaskSignals(): void {
-    const reason = newCancelled(this.cancelMessage());
+    const reason = this.newCancellation();
     for (const task of this.signalTasks!) {
       const controller = task.signals!.get(this);
       if (controller !== undefined && !controller.signal.aborted) controller.abort(reason);
     }
   }
 
+  /** @internal The scope whose cancellation is in force here (the nearest cancelled one), or null. */
+  private cancelOrigin(): CancelScope | null {
+    // A loop, not recursion: scopes nest thousands deep.
+    if (this.called) return this;
+    if (this.shieldValue) return null;
+    for (let scope = this.parent; scope !== null; scope = scope.parent) {
+      if (scope.called) return scope;
+      if (scope.shieldValue) return null;
+    }
+    return null;
+  }
+
   /** @internal The message of the cancellation in force here: that of the nearest cancelled scope. */
   cancelMessage(): string | undefined {
-    if (this.called) return this.reasonMessage;
-    return this.shieldValue ? undefined : this.parent?.cancelMessage();
+    return this.cancelOrigin()?.reasonMessage;
+  }
+
+  /** @internal A new `Cancelled` for the cancellation in force here, naming its source and message. */
+  newCancellation(): Cancelled {
+    const origin = this.cancelOrigin();
+    return origin === null
+      ? newCancelled()
+      : newCancelled(origin.reasonMessage, origin.reason ?? undefined);
   }
 
   /** @internal Entered and not yet exited. */
@@ -441,7 +460,8 @@ export class CancelScope {
       const scope = todo.pop()!;
       scope.abandoned = true;
       scope.recompute();
-      if (scope.children !== null) todo.push(...scope.children);
+      // A loop, not push(...): a nursery may hold 100,000 child scopes (RangeError).
+      if (scope.children !== null) for (const child of scope.children) todo.push(child);
     }
     return true;
   }

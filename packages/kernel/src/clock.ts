@@ -66,6 +66,12 @@ function checkNonNegative(name: string, value: number): number {
   return value;
 }
 
+/** As Trio's, any number: a negative threshold acts as 0 (NaN is still refused). */
+function checkThreshold(value: number): number {
+  checkNumber('MockClock', 'autojumpThreshold', value);
+  return value;
+}
+
 /**
  * A virtual clock for tests, as Trio's `MockClock`: it starts at 0 and moves only as told, so a
  * test of a one-hour timeout takes milliseconds and gives the same result every run.
@@ -82,7 +88,7 @@ export class MockClock implements Clock {
   private realBase = 0;
   private rateValue: number;
   private thresholdValue: number;
-  /** @internal Set by the runner using this clock, so that a jump or a new threshold wakes it. */
+  /** @internal Set by the runner using this clock, so that a jump, a rate or a threshold wakes it. */
   _onChange: (() => void) | null = null;
   /** @internal The autojump (see {@link JumpingClock}). */
   readonly _allBlocked = onAllBlocked;
@@ -90,10 +96,7 @@ export class MockClock implements Clock {
   constructor(options: MockClockOptions = {}) {
     checkOptions('new MockClock()', options, ['rate', 'autojumpThreshold']);
     this.rateValue = checkNonNegative('rate', options.rate ?? 0);
-    this.thresholdValue = checkNonNegative(
-      'autojumpThreshold',
-      options.autojumpThreshold ?? Infinity,
-    );
+    this.thresholdValue = checkThreshold(options.autojumpThreshold ?? Infinity);
   }
 
   /** Virtual seconds per real second. */
@@ -107,16 +110,20 @@ export class MockClock implements Clock {
     this.virtualBase = this.currentTime();
     this.realBase = globalThis.performance.now() / 1000;
     this.rateValue = value;
+    this._onChange?.(); // a sleeping run must wake to re-time its deadlines at the new rate
   }
 
-  /** Real seconds of everything-blocked after which time jumps to the next deadline. */
+  /**
+   * Real seconds of everything-blocked after which time jumps to the next deadline. As in Trio, a
+   * negative value is accepted and acts as 0.
+   */
   get autojumpThreshold(): number {
     return this.thresholdValue;
   }
 
   /** Sets `autojumpThreshold` (see the getter). */
   set autojumpThreshold(value: number) {
-    this.thresholdValue = checkNonNegative('autojumpThreshold', value);
+    this.thresholdValue = checkThreshold(value);
     this._onChange?.();
   }
 

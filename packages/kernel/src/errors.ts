@@ -36,24 +36,42 @@ export class LookupError extends Error {
 export class Cancelled extends Error {
   /** @internal True when this exception delivers an edge-triggered request (`Task.requestCancel`). */
   declare _edge: boolean;
+  /**
+   * What cancelled (Trio 0.31's `Cancelled.source`): the innermost cancelled scope's
+   * `cancelReason` (`'explicit'`, `'deadline'`, `'nursery'`, `'signal'`), or `'unknown'` (a task's
+   * edge-triggered request, say).
+   */
+  declare readonly source: CancelSource;
+  /** The message given to `cancel()` (Trio's `reason`), or `null`. */
+  declare readonly reason: string | null;
 }
 // On the prototype, not per instance: cancelling 100,000 tasks makes 100,000 of these.
 Cancelled.prototype.name = 'Cancelled';
 Cancelled.prototype._edge = false;
+(Cancelled.prototype as { source: CancelSource }).source = 'unknown';
+(Cancelled.prototype as { reason: string | null }).reason = null;
+
+/** What a {@link Cancelled} came from: a scope's `cancelReason`, or `'unknown'`. */
+export type CancelSource = 'explicit' | 'deadline' | 'nursery' | 'signal' | 'unknown';
 
 /**
  * Creates a `Cancelled` without capturing a stack trace: the stack would only show kernel
  * internals, and cancelling 100,000 tasks must stay cheap.
  * @internal
  */
-export function newCancelled(message?: string): Cancelled {
+export function newCancelled(message?: string, source?: CancelSource): Cancelled {
   const limit = Error.stackTraceLimit;
   Error.stackTraceLimit = 0;
+  let cancelled: Cancelled;
   try {
-    return message === undefined ? new Cancelled() : new Cancelled(message);
+    cancelled = message === undefined ? new Cancelled() : new Cancelled(message);
   } finally {
     Error.stackTraceLimit = limit;
   }
+  // Own properties only when they differ from the prototype's defaults (the common case is cheap).
+  if (source !== undefined) (cancelled as { source: CancelSource }).source = source;
+  if (message !== undefined) (cancelled as { reason: string | null }).reason = message;
+  return cancelled;
 }
 
 /** @internal A `Cancelled` that delivers an edge-triggered request (`Task.requestCancel`). */

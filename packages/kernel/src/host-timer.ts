@@ -43,6 +43,17 @@ export class HostTimer {
     this.arm();
   }
 
+  /**
+   * The clock changed pace or jumped: the real time to the earliest deadline is not what the
+   * timer was armed for, so arm it afresh.
+   */
+  retime(): void {
+    if (this.runner.finished) return;
+    this.clear();
+    this.armedAt = NaN;
+    this.arm();
+  }
+
   /** Stops the timer (the run has finished). */
   clear(): void {
     if (this.timer !== null) clearTimeout(this.timer);

@@ -18,6 +18,7 @@ export {
   ValueError,
   cancellationOf,
   isCancelled,
+  type CancelSource,
   type ErrorMatcher,
 } from './errors';
 export { MockClock, SystemClock, type Clock, type MockClockOptions } from './clock';

@@ -197,7 +197,7 @@ export function currentSignal(): AbortSignal {
   const controller = new AbortController();
   signals.set(scope, controller);
   if (task.edgePending) controller.abort(newEdgeCancelled(task.edgeMessage));
-  else if (scope.effective) controller.abort(newCancelled(scope.cancelMessage()));
+  else if (scope.effective) controller.abort(scope.newCancellation());
   else (scope.signalTasks ??= new Set()).add(task);
   return controller.signal;
 }

@@ -23,7 +23,6 @@ import {
   KernelInternalError,
   ValueError,
   isCancelled,
-  newCancelled,
 } from './errors';
 import { InstrumentSet, type Instrument } from './instruments';
 import { catchInterrupt } from './interrupt';
@@ -114,7 +113,11 @@ export class Runner {
   /** @internal Starts the clock, the run's watchers and the root task. */
   start(): void {
     this.clock.startClock();
-    if (this.jumping !== null) this.jumping._onChange = () => this.idle.schedule();
+    if (this.jumping !== null)
+      this.jumping._onChange = () => {
+        this.hostTimer.retime();
+        this.idle.schedule();
+      };
     const inspect = process.env['DUET_INSPECT'];
     if (inspect !== undefined && inspect !== '' && inspect !== '0') this.loadInspector(inspect);
     if (this.instruments.list.length !== 0) this.instruments.call('beforeRun');
@@ -271,7 +274,7 @@ export class Runner {
       this.settle.reject(new KeyboardInterrupt('the run was interrupted (SIGINT)'));
     } else if (root.failed && this.cancelledFromOutside(root.result)) {
       // The outside signal cancelled the run: one Cancelled with its reason, not a group of them.
-      const cancelled = newCancelled(this.rootScope.cancelMessage());
+      const cancelled = this.rootScope.newCancellation();
       cancelled.cause = this.outsideSignal!.reason;
       this.settle.reject(cancelled);
     } else if (root.failed) {

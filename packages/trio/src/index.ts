@@ -46,6 +46,7 @@ export {
   sleepUntil,
   type CancelReason,
   type CancelScopeOptions,
+  type CancelSource,
   type Clock,
   type Instrument,
   type SpawnOptions,

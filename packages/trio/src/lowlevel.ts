@@ -15,6 +15,8 @@ import { formatTaskTree, taskTree } from '@duet/kernel';
 // Trio 0.22 has these in trio.lowlevel as well as (or instead of) trio itself.
 export { Process, openProcess, type OpenProcessOptions } from './process';
 
+export { addParkingLotBreaker, removeParkingLotBreaker } from './lot-breakers';
+
 export {
   TrioToken,
   currentStatistics,

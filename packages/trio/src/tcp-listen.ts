@@ -16,11 +16,15 @@ import {
   checkpoint,
   checkpointIfCancelled,
   hostEvent,
+  ValueError,
   type NodeServer,
 } from '@duet/kernel';
 import { BusyResourceError, ClosedResourceError } from './errors';
 import { SocketStream, checkPort, type SocketAddress } from './socket-stream';
 import type { Listener } from './stream-abc';
+
+/** Set while {@link openTcpListeners} wraps a server it is about to make listen. */
+let aboutToListen = false;
 
 /**
  * `trio.SocketListener`: a listening TCP socket; `accept()` returns the next connection as a
@@ -41,10 +45,12 @@ export class SocketListener implements Listener<SocketStream> {
   private listened: boolean;
 
   constructor(
-    /** The Node server (listening, or about to). The listener owns it. */
+    /** The Node server, already listening (else a `ValueError`, as in Trio). The listener owns it. */
     readonly server: NodeServer,
   ) {
     checkInstance('new SocketListener()', 'server', server, net.Server, 'a net.Server');
+    if (!server.listening && !aboutToListen)
+      throw new ValueError('SocketListener requires a listening server: call listen() first');
     server.on('connection', (socket: net.Socket) => {
       if (this.closed) {
         socket.destroy();
@@ -192,7 +198,14 @@ export async function openTcpListeners(
   try {
     for (const host of hosts) {
       const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true });
-      const listener = new SocketListener(server);
+      // Wrapped before listen() so that no early connection goes unseen.
+      aboutToListen = true;
+      let listener: SocketListener;
+      try {
+        listener = new SocketListener(server);
+      } finally {
+        aboutToListen = false;
+      }
       listeners.push(listener);
       await listen(server, {
         port,

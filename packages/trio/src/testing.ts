@@ -26,6 +26,7 @@ import {
 import { run, type RunOptions } from './run';
 import type { SocketStream } from './socket-stream';
 import { Event } from './sync';
+export { activeThreadCount, waitAllThreadsCompleted } from './threads';
 import { openTcpStream } from './tcp-connect';
 import { SocketListener } from './tcp-listen';
 

@@ -24,6 +24,7 @@ import {
   checkMethods,
   checkOptions,
   checkpointIfCancelled,
+  HostWait,
   RunVar,
   runInWorker,
   workerCall,
@@ -95,6 +96,64 @@ const defaultLimiter = /* @__PURE__ */ new RunVar<CapacityLimiter | undefined>(
   undefined,
 );
 
+/**
+ * Per run: the `runSync` calls whose worker has not ended yet, and who waits for none to be left
+ * (host waits: the workers wake them from outside, so hang detection must not call it a deadlock).
+ */
+interface ActiveThreads {
+  count: number;
+  waiters: Set<HostWait>;
+}
+
+const activeThreads = /* @__PURE__ */ new RunVar<ActiveThreads | undefined>(
+  'active worker threads',
+  undefined,
+);
+
+function currentActiveThreads(): ActiveThreads {
+  let active = activeThreads.get();
+  if (active === undefined) {
+    active = { count: 0, waiters: new Set() };
+    activeThreads.set(active);
+  }
+  return active;
+}
+
+/**
+ * `trio.testing.active_thread_count`: how many `toThread.runSync` calls of this run are still going
+ * on in their worker, abandoned ones included.
+ *
+ * @example
+ * ```ts
+ * expect(activeThreadCount()).toBe(0);
+ * ```
+ */
+export function activeThreadCount(): number {
+  return currentActiveThreads().count;
+}
+
+/**
+ * `trio.testing.wait_all_threads_completed`: waits until every `toThread.runSync` call of this run
+ * has ended in its worker, abandoned ones included (returns at once when none is going on).
+ *
+ * @example
+ * ```ts
+ * await waitAllThreadsCompleted();
+ * ```
+ */
+export async function waitAllThreadsCompleted(): Promise<void> {
+  const active = currentActiveThreads();
+  while (active.count !== 0) {
+    const wait = new HostWait('all worker threads to complete');
+    active.waiters.add(wait);
+    try {
+      await wait.wait();
+    } finally {
+      active.waiters.delete(wait);
+    }
+  }
+}
+
 const RUN_SYNC_OPTIONS = ['abandonOnCancel', 'limiter', 'callbacks'] as const;
 
 /** True when the first argument of `runSync` is its options (not the function, a reference or a Promise). */
@@ -153,8 +212,11 @@ async function runSync(first: unknown, ...rest: unknown[]): Promise<unknown> {
   // Trio); after an abandoned wait, the worker's end gives it back.
   let waiting = true;
   let ended = false;
+  const active = currentActiveThreads();
+  active.count++;
   const onSettled = (): void => {
     ended = true;
+    if (--active.count === 0) for (const wait of active.waiters) wait.wake();
     if (!waiting) releaseAbandoned(limiter, borrower);
   };
   try {
