@@ -14,13 +14,26 @@ import {
   waitFor,
   type ExceptionContext,
 } from '@duet/asyncio';
-import { startServer } from '../src/server';
+import { startServer, type Server } from '../src/server';
 import { openConnection } from '../src/connection';
 import { ConnectionError, ConnectionResetError } from '../src/stream-errors';
 import type { StreamReader } from '../src/stream-reader';
 import type { StreamWriter } from '../src/stream-writer';
 
 const HOST = '127.0.0.1';
+
+/** A loopback server whose handler reads to EOF, then closes its writer; and its port. */
+async function startReadToEndServer(): Promise<[Server, number]> {
+  const server = await startServer(
+    async (r: StreamReader, w: StreamWriter) => {
+      await r.read();
+      w.close();
+    },
+    HOST,
+    0,
+  );
+  return [server, server.sockets[0]!.getsockname()[1]];
+}
 
 /** A server whose handler closes each connection after `delay` seconds. */
 async function closingServer(delay: number): Promise<{ port: number; close(): Promise<void> }> {
@@ -242,15 +255,7 @@ describe('CPython test_server / test_streams: Server', () => {
 
   test('waitClosed() waits for close() and then for every connection; once closed it returns without yielding', async () => {
     const got = await run(async () => {
-      const server = await startServer(
-        async (r: StreamReader, w: StreamWriter) => {
-          await r.read();
-          w.close();
-        },
-        HOST,
-        0,
-      );
-      const [, port] = server.sockets[0]!.getsockname();
+      const [server, port] = await startReadToEndServer();
       const closed = createTask(() => server.waitClosed());
       await sleep(0.01);
       const beforeClose = closed.done();
@@ -321,15 +326,7 @@ describe('CPython test_server / test_streams: Server', () => {
 describe('CPython test_streams: StreamWriter close', () => {
   test('test_eof_feed_when_closing_writer: after close() and waitClosed() the reader is at EOF', async () => {
     const got = await run(async () => {
-      const server = await startServer(
-        async (r: StreamReader, w: StreamWriter) => {
-          await r.read();
-          w.close();
-        },
-        HOST,
-        0,
-      );
-      const [, port] = server.sockets[0]!.getsockname();
+      const [server, port] = await startReadToEndServer();
       const [reader, writer] = await openConnection(HOST, port);
       writer.close();
       await writer.waitClosed();

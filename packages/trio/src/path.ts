@@ -8,7 +8,6 @@
  * `exists`, `stat`, ...) are abandoned when cancelled.
  */
 import { promises as fsp } from 'node:fs';
-import type { FileHandle } from 'node:fs/promises';
 import os from 'node:os';
 import nodePath from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -27,6 +26,7 @@ import {
   currentSignal,
   type NodeBuffer,
   type NodeBufferEncoding,
+  type NodeFileHandle,
   type NodeStats,
 } from '@duet/kernel';
 import { AsyncFile, completeThenCheckpoint, type BinaryMode, type FileMode } from './file';
@@ -125,7 +125,7 @@ export async function openFile(
   const name = String(path);
   await checkpointIfCancelled();
   const opening = fsp.open(name, flags);
-  let handle: FileHandle;
+  let handle: Awaited<typeof opening>;
   try {
     handle = await awaitForeign(opening);
   } catch (err) {
@@ -157,17 +157,17 @@ export async function openFile(
  * ```
  */
 export function wrapFile(
-  handle: FileHandle,
+  handle: NodeFileHandle,
   mode: BinaryMode,
   options?: OpenFileOptions,
 ): AsyncFile<NodeBuffer>;
 export function wrapFile(
-  handle: FileHandle,
+  handle: NodeFileHandle,
   mode?: FileMode,
   options?: OpenFileOptions,
 ): AsyncFile<string>;
 export function wrapFile(
-  handle: FileHandle,
+  handle: NodeFileHandle,
   mode: FileMode = 'r',
   options: OpenFileOptions = {},
 ): AsyncFile<string | NodeBuffer> {
