@@ -232,14 +232,69 @@ export class Path {
     return nodePath.basename(this.path, this.suffix);
   }
 
-  /** The extension with its dot, e.g. `'.txt'`, or `''`. */
+  /** The last extension with its dot, e.g. `'.gz'` for `'a.tar.gz'`, or `''` (also for `'a.'`). */
   get suffix(): string {
-    return nodePath.extname(this.path);
+    return this.suffixes.at(-1) ?? '';
+  }
+
+  /**
+   * Every extension of the last component, as pathlib counts them: `['.tar', '.gz']` for
+   * `'a.tar.gz'`, none for `'.bashrc'` (leading dots belong to the name) or a name ending in a dot.
+   */
+  get suffixes(): string[] {
+    const name = this.name;
+    if (name.endsWith('.')) return [];
+    return name
+      .replace(/^\.+/, '')
+      .split('.')
+      .slice(1)
+      .map((ext) => `.${ext}`);
+  }
+
+  /** The components: `['/', 'a', 'b.txt']` for `'/a/b.txt'`, `[]` for `'.'`. */
+  get parts(): string[] {
+    const { root } = nodePath.parse(this.path);
+    const rest = this.path.slice(root.length).split(nodePath.sep);
+    return [...(root === '' ? [] : [root]), ...rest.filter((p) => p !== '' && p !== '.')];
   }
 
   /** The directory containing this path. */
   get parent(): Path {
     return new Path(nodePath.dirname(this.path));
+  }
+
+  /** Every ancestor, nearest first: `/a/b`, `/a`, `/` for `'/a/b/c'`; `a`, `.` for `'a/b'`. */
+  get parents(): Path[] {
+    const found: Path[] = [];
+    for (let p = this.path, up = nodePath.dirname(p); up !== p; p = up, up = nodePath.dirname(p))
+      found.push(new Path(up));
+    return found;
+  }
+
+  /**
+   * This path relative to `other`, one of its ancestors (or itself: `'.'`), as
+   * `PurePath.relative_to`; `ValueError` if it is not under `other`.
+   */
+  relativeTo(other: string | Path): Path {
+    const rest = this.partsBelow('relativeTo()', other);
+    if (rest === null)
+      throw new ValueError(
+        `relativeTo(): ${JSON.stringify(this.path)} is not in the subpath of ${JSON.stringify(String(other))}`,
+      );
+    return new Path(...rest);
+  }
+
+  /** Whether this path is `other` or under it (`PurePath.is_relative_to`). */
+  isRelativeTo(other: string | Path): boolean {
+    return this.partsBelow('isRelativeTo()', other) !== null;
+  }
+
+  /** The parts of this path below `other`, or null when `other`'s parts are not a prefix of them. */
+  private partsBelow(api: string, other: string | Path): string[] | null {
+    const base = new Path(joinSegments(api, [other])).parts;
+    const mine = this.parts;
+    if (base.length > mine.length || base.some((part, i) => part !== mine[i])) return null;
+    return mine.slice(base.length);
   }
 
   /** True for an absolute path. */

@@ -191,3 +191,40 @@ describe('Path', () => {
     });
   });
 });
+
+describe('Path: the pure parts, as pathlib (checked on CPython 3.13)', () => {
+  const cases: [string, string[], string[], string[], string][] = [
+    ['/a/b/c.tar.gz', ['/', 'a', 'b', 'c.tar.gz'], ['/a/b', '/a', '/'], ['.tar', '.gz'], '.gz'],
+    ['a/b', ['a', 'b'], ['a', '.'], [], ''],
+    ['.', [], [], [], ''],
+    ['/', ['/'], [], [], ''],
+    ['.bashrc', ['.bashrc'], ['.'], [], ''],
+    ['.tar.gz', ['.tar.gz'], ['.'], ['.gz'], '.gz'],
+    ['a.', ['a.'], ['.'], [], ''],
+    ['a..b', ['a..b'], ['.'], ['.', '.b'], '.b'],
+    ['v1.2.3', ['v1.2.3'], ['.'], ['.2', '.3'], '.3'],
+  ];
+  test.each(cases)(
+    '%s: parts, parents, suffixes, suffix',
+    (p, parts, parents, suffixes, suffix) => {
+      const path = new Path(p);
+      expect(path.parts).toEqual(parts);
+      expect(path.parents.map(String)).toEqual(parents);
+      expect(path.suffixes).toEqual(suffixes);
+      expect(path.suffix).toBe(suffix);
+    },
+  );
+
+  test('relativeTo and isRelativeTo compare whole components', () => {
+    expect(String(new Path('/a/b/c').relativeTo('/a'))).toBe('b/c');
+    expect(String(new Path('a/b').relativeTo(new Path('a')))).toBe('b');
+    expect(String(new Path('/a').relativeTo('/a'))).toBe('.');
+    expect(() => new Path('/a/b').relativeTo('/c')).toThrow(
+      new ValueError('relativeTo(): "/a/b" is not in the subpath of "/c"'),
+    );
+    expect(new Path('/a/b').isRelativeTo('/a')).toBe(true);
+    expect(new Path('/a/b').isRelativeTo('/ab')).toBe(false);
+    expect(new Path('a').isRelativeTo('/a')).toBe(false);
+    expect(() => new Path('/a').relativeTo(3 as never)).toThrow(TypeError);
+  });
+});
