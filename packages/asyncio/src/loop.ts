@@ -229,7 +229,7 @@ export class EventLoop {
    * pending). False for a `Runner.getLoop()` loop before the first `run()`, and once it is closed.
    */
   isRunning(): boolean {
-    if (this._runner instanceof NotStarted || this._runner.finished) return false;
+    if (this._runner instanceof NotStarted || this.isClosed()) return false;
     // Between two Runner.run() calls CPython's loop is stopped; Duet's kernel run goes on, so
     // only code outside it (the caller of the runs) sees it stopped.
     return !this._betweenRuns || currentTaskOrUndefined()?.runner === this._runner;
@@ -297,7 +297,7 @@ export class EventLoop {
 
   /** @internal As CPython: nothing can be scheduled on a closed loop (it would never run). */
   _checkClosed(): void {
-    if (this._runner.finished) throw new RuntimeError('Event loop is closed');
+    if (this.isClosed()) throw new RuntimeError('Event loop is closed');
   }
 
   /**
