@@ -17,6 +17,7 @@ import {
   yieldTask,
 } from '@duet/kernel/lowlevel';
 import { BrokenResourceError, ClosedResourceError, EndOfChannel, WouldBlock } from './errors';
+import type { AsyncResource } from './stream-abc';
 
 /**
  * Statistics of a memory channel (the same for both ends).
@@ -39,6 +40,49 @@ export interface MemoryChannelStatistics {
   tasksWaitingSend: number;
   /** Tasks blocked in `receive`. */
   tasksWaitingReceive: number;
+}
+
+/**
+ * `trio.abc.SendChannel`: something you send values into, one at a time. {@link MemorySendChannel}
+ * is one.
+ *
+ * @example
+ * ```ts
+ * async function produce(out: SendChannel<number>) { for (let i = 0; i < 3; i++) await out.send(i); }
+ * ```
+ */
+export interface SendChannel<T> extends AsyncResource {
+  /** Sends `value`, waiting while the channel cannot take it. */
+  send(value: T): Promise<void>;
+}
+
+/**
+ * `trio.abc.ReceiveChannel`: something you receive values from; `for await` receives until
+ * {@link EndOfChannel}. {@link MemoryReceiveChannel} and the channel {@link asSafeChannel} gives
+ * are ones.
+ *
+ * @example
+ * ```ts
+ * async function total(from: ReceiveChannel<number>) { let sum = 0; for await (const n of from) sum += n; return sum; }
+ * ```
+ */
+export interface ReceiveChannel<T> extends AsyncResource, AsyncIterable<T> {
+  /** Receives the next value, waiting for one; {@link EndOfChannel} when there will be no more. */
+  receive(): Promise<T>;
+}
+
+/** The `for await` of a receive channel: `receive()` until {@link EndOfChannel}, which ends the loop. */
+export function receiveUntilEnd<T>(channel: { receive(): Promise<T> }): AsyncIterator<T> {
+  return {
+    next: async (): Promise<IteratorResult<T>> => {
+      try {
+        return { done: false, value: await channel.receive() };
+      } catch (err) {
+        if (err instanceof EndOfChannel) return { done: true, value: undefined };
+        throw err;
+      }
+    },
+  };
 }
 
 /**
@@ -162,7 +206,7 @@ class ChannelState<T> {
  * });
  * ```
  */
-export class MemorySendChannel<T> implements Disposable, AsyncDisposable {
+export class MemorySendChannel<T> implements SendChannel<T>, Disposable {
   private closed = false;
 
   /** @internal */
@@ -274,7 +318,7 @@ export class MemorySendChannel<T> implements Disposable, AsyncDisposable {
  * for await (const value of rx) console.log(value);
  * ```
  */
-export class MemoryReceiveChannel<T> implements Disposable, AsyncDisposable, AsyncIterable<T> {
+export class MemoryReceiveChannel<T> implements ReceiveChannel<T>, Disposable {
   private closed = false;
 
   /** @internal */
@@ -381,16 +425,7 @@ export class MemoryReceiveChannel<T> implements Disposable, AsyncDisposable, Asy
    * not close the channel.
    */
   [Symbol.asyncIterator](): AsyncIterator<T> {
-    return {
-      next: async (): Promise<IteratorResult<T>> => {
-        try {
-          return { done: false, value: await this.receive() };
-        } catch (err) {
-          if (err instanceof EndOfChannel) return { done: true, value: undefined };
-          throw err;
-        }
-      },
-    };
+    return receiveUntilEnd(this);
   }
 }
 

@@ -82,7 +82,10 @@ export {
   MemorySendChannel,
   openMemoryChannel,
   type MemoryChannelStatistics,
+  type ReceiveChannel,
+  type SendChannel,
 } from './channel';
+export { asSafeChannel, type SafeChannelBody, type SafeChannelOpener } from './safe-channel';
 export {
   BrokenResourceError,
   BusyResourceError,
