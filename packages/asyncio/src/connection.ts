@@ -29,9 +29,7 @@ export function checkPort(api: string, port: unknown): void {
  * await openConnection('127.0.0.1', port, { limit: 1 << 20 });
  * ```
  */
-export interface OpenConnectionOptions {
-  /** The reader's buffer limit (64 KiB by default). */
-  limit?: number;
+export interface OpenConnectionOptions extends OpenUnixConnectionOptions {
   /** The local address to bind. */
   localAddr?: string;
 }
@@ -58,17 +56,61 @@ export async function openConnection(
   checkString(api, 'host', host, { nonEmpty: true });
   checkPort(api, port);
   checkOptions(api, options, ['limit', 'localAddr']);
-  const limit = options.limit ?? DEFAULT_LIMIT;
-  checkLimit(api, limit);
   checkString(api, 'localAddr', options.localAddr, { nonEmpty: true, optional: true });
-  const socket = net.connect({
+  const connect = {
     host,
     port,
-    allowHalfOpen: true,
     ...(options.localAddr !== undefined ? { localAddress: options.localAddr } : {}),
-  });
+  };
+  return connectStreams(api, connect, `${host}:${port}`, options.limit);
+}
+
+/**
+ * Options of {@link openUnixConnection}.
+ *
+ * @example
+ * ```ts
+ * await openUnixConnection('/tmp/app.sock', { limit: 1 << 20 });
+ * ```
+ */
+export interface OpenUnixConnectionOptions {
+  /** The reader's buffer limit (64 KiB by default). */
+  limit?: number;
+}
+
+/**
+ * `asyncio.open_unix_connection`: connects to the Unix socket at `path` and returns
+ * `[reader, writer]`. A path nobody listens on raises {@link ConnectionRefusedError} (or a
+ * `FileNotFoundError`-like error with `code` `'ENOENT'`); cancelling destroys the half-open socket.
+ *
+ * @example
+ * ```ts
+ * const [reader, writer] = await openUnixConnection('/tmp/echo.sock');
+ * writer.write('ping\n');
+ * console.log((await reader.readline()).toString());
+ * ```
+ */
+export async function openUnixConnection(
+  path: string,
+  options: OpenUnixConnectionOptions = {},
+): Promise<[StreamReader, StreamWriter]> {
+  const api = 'openUnixConnection()';
+  checkString(api, 'path', path, { nonEmpty: true });
+  checkOptions(api, options, ['limit']);
+  return connectStreams(api, { path }, path, options.limit);
+}
+
+/** Connects to `address` (a foreign wait) and wraps the socket in a reader and a writer. */
+async function connectStreams(
+  api: string,
+  address: net.NetConnectOpts,
+  where: string,
+  limit: number = DEFAULT_LIMIT,
+): Promise<[StreamReader, StreamWriter]> {
+  checkLimit(api, limit);
+  const socket = net.connect({ ...address, allowHalfOpen: true });
   try {
-    await hostEvent(socket, 'connect', `openConnection(${host}:${port})`, {
+    await hostEvent(socket, 'connect', `${api.slice(0, -2)}(${where})`, {
       onAbort: () => socket.destroy(),
     });
   } catch (error) {

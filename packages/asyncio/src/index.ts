@@ -92,13 +92,20 @@ export {
 } from './stream-errors';
 export { StreamReader } from './stream-reader';
 export { StreamWriter } from './stream-writer';
-export { openConnection, type OpenConnectionOptions } from './connection';
+export {
+  openConnection,
+  openUnixConnection,
+  type OpenConnectionOptions,
+  type OpenUnixConnectionOptions,
+} from './connection';
 export {
   Server,
   startServer,
+  startUnixServer,
   type ClientConnectedCallback,
   type ServerSocket,
   type StartServerOptions,
+  type StartUnixServerOptions,
 } from './server';
 export {
   DEVNULL,

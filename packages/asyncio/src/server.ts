@@ -2,6 +2,7 @@
  * asyncio's `Server` and `asyncio.start_server` on Node's `net`: listening is a foreign kernel
  * wait, each connection runs its callback as a new Task.
  */
+import { statSync, unlinkSync } from 'node:fs';
 import net from 'node:net';
 import {
   HostWait,
@@ -37,16 +38,17 @@ import type { Task as AsyncioTask } from './tasks';
 export type ClientConnectedCallback = (reader: StreamReader, writer: StreamWriter) => unknown;
 
 /**
- * A listening socket of a {@link Server}, as in `server.sockets`.
+ * A listening socket of a {@link Server}, as in `server.sockets`. `Name` is what `getsockname()`
+ * gives: `[host, port]` for TCP, the path for a Unix socket ({@link startUnixServer}).
  *
  * @example
  * ```ts
  * const [host, port] = server.sockets[0].getsockname();
  * ```
  */
-export interface ServerSocket {
-  /** `[host, port]` of the bound address. */
-  getsockname(): [string, number];
+export interface ServerSocket<Name = [string, number]> {
+  /** The bound address: `[host, port]`, or a Unix socket's path. */
+  getsockname(): Name;
 }
 
 /**
@@ -57,15 +59,26 @@ export interface ServerSocket {
  * await startServer(handle, '127.0.0.1', 0, { backlog: 100, startServing: false });
  * ```
  */
-export interface StartServerOptions {
+export interface StartServerOptions extends StartUnixServerOptions {
+  /** Turn on TCP keep-alive (`SO_KEEPALIVE`) for each accepted connection, as 3.13's `keep_alive`. */
+  keepAlive?: boolean;
+}
+
+/**
+ * Options of {@link startUnixServer} (and, with `keepAlive`, of {@link startServer}).
+ *
+ * @example
+ * ```ts
+ * await startUnixServer(handle, '/tmp/app.sock', { limit: 1 << 20 });
+ * ```
+ */
+export interface StartUnixServerOptions {
   /** The readers' buffer limit (64 KiB by default). */
   limit?: number;
   /** The listen backlog. */
   backlog?: number;
   /** Start accepting at once (the default); otherwise call `startServing()` or `serveForever()`. */
   startServing?: boolean;
-  /** Turn on TCP keep-alive (`SO_KEEPALIVE`) for each accepted connection, as 3.13's `keep_alive`. */
-  keepAlive?: boolean;
 }
 
 /**
@@ -79,7 +92,7 @@ export interface StartServerOptions {
  * const [, port] = server.sockets[0].getsockname();
  * ```
  */
-export class Server implements AsyncDisposable {
+export class Server<Name = [string, number]> implements AsyncDisposable {
   /** Each open connection, with the Task running its callback. */
   private readonly connections = new Map<StreamWriter, AsyncioTask<unknown>>();
   /** Tasks waiting for a change: a connection closed, a callback ended, the server closed. */
@@ -175,10 +188,11 @@ export class Server implements AsyncDisposable {
   }
 
   /** The listening sockets (empty once closed). */
-  get sockets(): ServerSocket[] {
+  get sockets(): ServerSocket<Name>[] {
     const a = this.server.address();
-    if (a === null || typeof a === 'string') return [];
-    return [{ getsockname: () => [a.address, a.port] }];
+    if (a === null) return [];
+    const name = (typeof a === 'string' ? a : [a.address, a.port]) as Name;
+    return [{ getsockname: () => name }];
   }
 
   /** True while it accepts connections. */
@@ -260,7 +274,10 @@ export class Server implements AsyncDisposable {
 
   /** `<Server sockets=[host:port]>`, as CPython's repr. */
   toString(): string {
-    const names = this.sockets.map((s) => s.getsockname().join(':'));
+    const names = this.sockets.map((s) => {
+      const name: unknown = s.getsockname();
+      return Array.isArray(name) ? name.join(':') : String(name);
+    });
     return `<Server sockets=[${names.join(', ')}]>`;
   }
 }
@@ -285,21 +302,68 @@ export async function startServer(
   port: number,
   options: StartServerOptions = {},
 ): Promise<Server> {
-  // Everything is checked before the server exists: a bad limit would otherwise fail in Node's
-  // 'connection' event, out of reach of any caller.
   const api = 'startServer()';
   checkFunction(api, clientConnected);
   if (host !== null) checkString(api, 'host', host, { nonEmpty: true });
   checkPort(api, port);
   checkOptions(api, options, ['limit', 'backlog', 'startServing', 'keepAlive']);
+  checkBoolean(api, 'keepAlive', options.keepAlive, true);
+  return listenOn(api, clientConnected, { port, ...(host !== null ? { host } : {}) }, options);
+}
+
+/**
+ * `asyncio.start_unix_server`: listens on the Unix socket at `path` and runs
+ * `clientConnected(reader, writer)` as a new Task for each connection. A socket file already at
+ * `path` is removed first and the file is removed again when the server closes, as CPython 3.13's
+ * (`cleanup_socket`); any other file there is an error with `code` `'EADDRINUSE'`.
+ * `sockets[0].getsockname()` gives the path.
+ *
+ * @example
+ * ```ts
+ * await using server = await startUnixServer(async (reader, writer) => {
+ *   writer.write(await reader.readline());
+ *   writer.close();
+ * }, '/tmp/echo.sock');
+ * ```
+ */
+export async function startUnixServer(
+  clientConnected: ClientConnectedCallback,
+  path: string,
+  options: StartUnixServerOptions = {},
+): Promise<Server<string>> {
+  const api = 'startUnixServer()';
+  checkFunction(api, clientConnected);
+  checkString(api, 'path', path, { nonEmpty: true });
+  checkOptions(api, options, ['limit', 'backlog', 'startServing']);
+  removeStaleSocket(path);
+  return listenOn(api, clientConnected, { path }, options);
+}
+
+/** As CPython: a socket file left at `path` (by a server that died) is removed; any other file stays. */
+function removeStaleSocket(path: string): void {
+  try {
+    if (statSync(path).isSocket()) unlinkSync(path);
+  } catch {
+    // Nothing there (or not ours to remove): listening reports what is wrong.
+  }
+}
+
+/** The server of {@link startServer} / {@link startUnixServer}, on `address`. */
+async function listenOn<Name>(
+  api: string,
+  clientConnected: ClientConnectedCallback,
+  address: net.ListenOptions,
+  options: StartServerOptions,
+): Promise<Server<Name>> {
+  // Everything is checked before the server exists: a bad limit would otherwise fail in Node's
+  // 'connection' event, out of reach of any caller.
   const limit = options.limit ?? DEFAULT_LIMIT;
   checkLimit(api, limit);
   if (options.backlog !== undefined)
     checkNumber(api, 'backlog', options.backlog, { integer: true, min: 0 });
   checkBoolean(api, 'startServing', options.startServing, true);
-  checkBoolean(api, 'keepAlive', options.keepAlive, true);
   const loop = getRunningLoop();
-  const server = new Server(
+  const server = new Server<Name>(
     net.createServer({
       allowHalfOpen: true,
       pauseOnConnect: true,
@@ -308,11 +372,7 @@ export async function startServer(
     loop,
     clientConnected,
     limit,
-    {
-      port,
-      ...(host !== null ? { host } : {}),
-      ...(options.backlog !== undefined ? { backlog: options.backlog } : {}),
-    },
+    { ...address, ...(options.backlog !== undefined ? { backlog: options.backlog } : {}) },
   );
   if (options.startServing !== false) await server._listen();
   else await checkpoint();
