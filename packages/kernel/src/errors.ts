@@ -232,6 +232,8 @@ export class ExceptionGroup<E = unknown> extends AggregateError {
    * @param exceptions - a non-empty array of errors
    */
   constructor(message: string, exceptions: readonly E[]) {
+    if (typeof message !== 'string')
+      throw new TypeError(`ExceptionGroup: the message must be a string, got ${typeof message}`);
     if (!Array.isArray(exceptions))
       throw new TypeError('ExceptionGroup expects an array of errors');
     if (exceptions.length === 0) throw new ValueError('ExceptionGroup needs at least one error');
@@ -301,10 +303,13 @@ export class ExceptionGroup<E = unknown> extends AggregateError {
     ) {
       return this;
     }
-    const group = this.derive(exceptions);
+    const group: unknown = this.derive(exceptions);
+    if (!(group instanceof ExceptionGroup)) {
+      throw new TypeError(`${this.name}.derive must return an ExceptionGroup, got ${typeof group}`);
+    }
     if (this.cause !== undefined) group.cause = this.cause;
     if (nonStrictGroups.has(this)) nonStrictGroups.add(group);
-    return group;
+    return group as ExceptionGroup<E>;
   }
 
   /**
