@@ -17,6 +17,7 @@ import {
 import { startEagerly } from '@duet/kernel/lowlevel';
 import { Future, TASK_KEY, isFuture, type FutureOptions } from './futures';
 import { debugWarn } from './debug';
+import { InvalidStateError } from './errors';
 import { getRunningLoop } from './events';
 import type { EventLoop } from './loop';
 
@@ -174,6 +175,8 @@ export class Task<T = unknown> extends Future<T> {
   // A number n stands for the name `Task-<n>`, made when read: most tasks are never asked.
   // (Both are set by the constructor: `declare`, so that no field initializer runs first.)
   declare private name: string | number;
+  // The function, for getCoro(): the kernel drops its own reference once the task starts.
+  declare private readonly fn: () => T | PromiseLike<T>;
 
   constructor(fn: () => T | PromiseLike<T>, options: TaskConstructorOptions = NO_TASK_OPTIONS) {
     // From Task._create, `fn` has been checked.
@@ -186,6 +189,7 @@ export class Task<T = unknown> extends Future<T> {
     // As CPython: a given name is made a string (so a number is never taken for `Task-<n>`).
     const given = options.name ?? null;
     this.name = given === null ? ++loop._taskCounter : String(given);
+    this.fn = fn;
     // Only a loop where runWithTaskNursery ran has tasks with a home: elsewhere no look-up of
     // the current task (an AsyncLocalStorage read) per task.
     const home = loop._taskHomes
@@ -277,6 +281,14 @@ export class Task<T = unknown> extends Future<T> {
     return typeof name === 'number' ? `Task-${name}` : name;
   }
 
+  /**
+   * The function the task runs, as CPython's `get_coro()` returns the coroutine (a Duet task runs
+   * a function, not a coroutine object); kept once the task is done too.
+   */
+  getCoro(): () => T | PromiseLike<T> {
+    return this.fn;
+  }
+
   /** Renames the task. */
   setName(name: string): void {
     this.name = String(name);
@@ -313,9 +325,13 @@ export class Task<T = unknown> extends Future<T> {
     this._settle('CANCELLED', error);
   }
 
-  /** A short description, for logs and debugging. */
+  /**
+   * A short description, for logs and debugging, laid out as CPython's `repr(task)`: the state
+   * first (`cancelling` while a cancel request is outstanding), then the name.
+   */
   override toString(): string {
-    return `<Task name='${this.getName()}' ${this._describe()}>`;
+    const state = !this.done() && this.cancelling() > 0 ? 'cancelling' : this._describe();
+    return `<Task ${state} name='${this.getName()}'>`;
   }
 }
 
@@ -351,9 +367,25 @@ export const eagerTaskFactory: TaskFactory = /* @__PURE__ */ createEagerTaskFact
 export function settleTask(kernelTask: KernelTask): void {
   const task = kernelTask.getLocal(TASK_KEY) as Task<unknown>;
   const result = kernelTask.result;
+  if (task.done()) {
+    // Settled behind the function's back (Future.prototype.setResult.call(task, ...)): the
+    // result set stays; the function's own outcome is reported, as CPython's step of a done task.
+    reportAlreadyDone(task, kernelTask.failed ? { cause: result } : undefined);
+    return;
+  }
   if (!kernelTask.failed) task._finishResult(result);
   else if (result instanceof Cancelled) task._finishCancelled(result);
   else task._finishError(result);
+}
+
+function reportAlreadyDone(task: Task<unknown>, errorOptions: ErrorOptions | undefined): void {
+  task
+    .getLoop()
+    .callExceptionHandler({
+      message: `${String(task)} ended, but it was already done`,
+      exception: new InvalidStateError(`Task step: already done: ${String(task)}`, errorOptions),
+      task,
+    });
 }
 
 /**
