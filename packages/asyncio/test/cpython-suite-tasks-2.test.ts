@@ -9,11 +9,15 @@ import {
   Future,
   InvalidStateError,
   KeyboardInterrupt,
+  Runner,
   TimeoutError,
+  ValueError,
   asCompleted,
   createTask,
   currentTask,
+  gather,
   getRunningLoop,
+  shield,
   sleep,
   wait,
   type ExceptionContext,
@@ -200,6 +204,26 @@ describe('CPython test_tasks: cancel and uncancel', () => {
     expect(reported[0]!.exception).toBeInstanceOf(InvalidStateError);
     expect(String((reported[0]!.exception as Error).message)).toMatch(/already done/);
   });
+
+  // test_set_exception_causes_invalid_state
+  test('a task failed behind its back (Future.prototype.setException) keeps that error; its own end is reported', async () => {
+    const reported: unknown[] = [];
+    const exc = new RangeError('set from outside');
+    const out = await vrun(async () => {
+      getRunningLoop().setExceptionHandler((_loop, ctx) => reported.push(ctx.exception));
+      const t = createTask(() => sleep(0.1, 10));
+      Future.prototype.setException.call(t, exc);
+      const raised = await t.then(
+        () => null,
+        (e: unknown) => e,
+      );
+      await sleep(0.2);
+      return [raised === exc, t.exception() === exc];
+    });
+    expect(out).toEqual([true, true]);
+    expect(reported).toHaveLength(1);
+    expect(reported[0]).toBeInstanceOf(InvalidStateError);
+  });
 });
 
 describe('CPython test_tasks: getCoro', () => {
@@ -255,6 +279,19 @@ describe('CPython test_tasks: wait and asCompleted, more', () => {
       return [done.has(b) && done.size === 1, pending.has(a) && pending.size === 1, at];
     });
     expect(out).toEqual([true, true, 0.01]);
+  });
+
+  // test_wait_concurrent_complete
+  test('a task ending at the very time of the timeout is done; the later one pending', async () => {
+    const out = await vrun(async () => {
+      const a = createTask(() => sleep(0.1));
+      const b = createTask(() => sleep(0.15));
+      const [done, pending] = await wait([b, a], { timeout: 0.1 });
+      const at = now();
+      await wait([a, b]);
+      return [[...done].map((t) => t === a), [...pending].map((t) => t === b), at];
+    });
+    expect(out).toEqual([[true], [true], 0.1]);
   });
 
   // test_as_completed_duplicate_coroutines
@@ -321,5 +358,32 @@ describe('CPython test_tasks: currentTask', () => {
   // test_current_task_no_running_loop (there: None for a loop given that is not running)
   test('currentTask() outside a run is a RuntimeError, as asyncio.current_task() with no loop', () => {
     expect(() => currentTask()).toThrow(/no running event loop/);
+  });
+});
+
+describe('CPython test_tasks: gather and shield, more', () => {
+  // test_constructor_heterogenous_futures
+  test('gather of Futures of two loops is a ValueError', async () => {
+    const other = new Runner();
+    try {
+      await vrun(async () => {
+        const theirs = other.getLoop().createFuture();
+        const ours = new Future<number>();
+        expect(() => gather(ours, theirs)).toThrow(ValueError);
+        expect(() => gather(theirs, ours)).toThrow(ValueError);
+        ours.cancel();
+      });
+    } finally {
+      other.close();
+    }
+  });
+
+  // test_constructor_without_loop, test_shield_coroutine_without_loop,
+  // test_as_completed_coroutine_without_loop
+  test('gather, shield and asCompleted of a function outside a run are RuntimeErrors', () => {
+    const fn = async (): Promise<number> => 1;
+    expect(() => gather(fn)).toThrow(/no running event loop/);
+    expect(() => shield(fn)).toThrow(/no running event loop/);
+    expect(() => asCompleted([fn])).toThrow(/no running event loop/);
   });
 });
