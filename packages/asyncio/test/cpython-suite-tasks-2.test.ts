@@ -21,6 +21,7 @@ import {
   sleep,
   wait,
   type ExceptionContext,
+  type Task,
 } from '@duet/asyncio';
 import { vrun } from './helpers';
 
@@ -146,6 +147,78 @@ describe('CPython test_tasks: cancel and uncancel', () => {
       [true, false, 0],
       [false, true, 0],
     ]);
+  });
+
+  // test_cancel_awaited_task
+  test('a task that cancels itself, then awaits a task it made: both, and the future inside, end cancelled', async () => {
+    const out = await vrun(async () => {
+      const fut = new Future<void>();
+      let nested: Task<void> | null = null;
+      const t = createTask(async () => {
+        nested = createTask(async () => {
+          await fut;
+        });
+        await sleep(0);
+        currentTask()!.cancel();
+        await nested;
+      });
+      const raised = await t.then(
+        () => null,
+        (e: unknown) => e,
+      );
+      return [raised instanceof CancelledError, t.cancelled(), nested!.cancelled(), fut.cancelled()];
+    });
+    expect(out).toEqual([true, true, true, true]);
+  });
+
+  // The message of cancel(msg) given to a task waiting in shield, wait or asCompleted reaches the
+  // task's CancelledError; the futures waited for are left alone (test_shield_effect,
+  // test_yield_wait_does_not_shield_cancel, with test_cancel_with_message_then_future_result).
+  test('cancel(msg) of a task waiting in shield(), wait() or asCompleted() raises CancelledError(msg) there', async () => {
+    const out = await vrun(async () => {
+      const log: unknown[] = [];
+      const ways: ((f: Future<number>) => Promise<unknown>)[] = [
+        (f) => shield(f),
+        (f) => wait([f]),
+        async (f) => {
+          for (const next of asCompleted([f])) await next;
+        },
+      ];
+      for (const [i, way] of ways.entries()) {
+        const f = new Future<number>();
+        const t = createTask(() => way(f));
+        await sleep(0);
+        t.cancel(`msg ${i}`);
+        const raised = await t.then(
+          () => null,
+          (e: unknown) => e,
+        );
+        log.push([raised instanceof CancelledError && raised.message, f.done()]);
+        f.cancel();
+      }
+      return log;
+    });
+    expect(out).toEqual([
+      ['msg 0', false],
+      ['msg 1', false],
+      ['msg 2', false],
+    ]);
+  });
+
+  // (checked on CPython 3.13.0: Task.cancel keeps the message of the first request not delivered)
+  test('two cancel(msg) before the task wakes: the first message is the one raised', async () => {
+    const out = await vrun(async () => {
+      const t = createTask(() => sleep(10));
+      await sleep(0);
+      t.cancel('first');
+      t.cancel('second');
+      const raised = await t.then(
+        () => null,
+        (e: unknown) => e,
+      );
+      return [raised instanceof CancelledError && raised.message, t.cancelling()];
+    });
+    expect(out).toEqual(['first', 2]);
   });
 
   // test_baseexception_during_cancel (SystemExit there; KeyboardInterrupt is Duet's BaseException)
