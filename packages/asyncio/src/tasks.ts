@@ -175,8 +175,6 @@ export class Task<T = unknown> extends Future<T> {
   // A number n stands for the name `Task-<n>`, made when read: most tasks are never asked.
   // (Both are set by the constructor: `declare`, so that no field initializer runs first.)
   declare private name: string | number;
-  // The function, for getCoro(): the kernel drops its own reference once the task starts.
-  declare private readonly fn: () => T | PromiseLike<T>;
 
   constructor(fn: () => T | PromiseLike<T>, options: TaskConstructorOptions = NO_TASK_OPTIONS) {
     // From Task._create, `fn` has been checked.
@@ -189,7 +187,6 @@ export class Task<T = unknown> extends Future<T> {
     // As CPython: a given name is made a string (so a number is never taken for `Task-<n>`).
     const given = options.name ?? null;
     this.name = given === null ? ++loop._taskCounter : String(given);
-    this.fn = fn;
     // Only a loop where runWithTaskNursery ran has tasks with a home: elsewhere no look-up of
     // the current task (an AsyncLocalStorage read) per task.
     const home = loop._taskHomes
@@ -279,14 +276,6 @@ export class Task<T = unknown> extends Future<T> {
   getName(): string {
     const name = this.name;
     return typeof name === 'number' ? `Task-${name}` : name;
-  }
-
-  /**
-   * The function the task runs, as CPython's `get_coro()` returns the coroutine (a Duet task runs
-   * a function, not a coroutine object); kept once the task is done too.
-   */
-  getCoro(): () => T | PromiseLike<T> {
-    return this.fn;
   }
 
   /** Renames the task. */

@@ -299,20 +299,6 @@ describe('CPython test_tasks: cancel and uncancel', () => {
   });
 });
 
-describe('CPython test_tasks: getCoro', () => {
-  // test_get_coro (Duet's tasks run a function, not a coroutine object)
-  test('getCoro() returns the function the task runs, before and after it ran', async () => {
-    const out = await vrun(async () => {
-      const fn = async (): Promise<number> => 1;
-      const t = createTask(fn);
-      const before = t.getCoro() === fn;
-      await t;
-      return [before, t.getCoro() === fn];
-    });
-    expect(out).toEqual([true, true]);
-  });
-});
-
 describe('CPython test_tasks: wait and asCompleted, more', () => {
   // test_wait_generator, test_wait_with_iterator_of_tasks
   test('wait() takes any iterable of tasks: a generator, a Set, a Map’s values', async () => {
