@@ -368,13 +368,11 @@ export function settleTask(kernelTask: KernelTask): void {
 }
 
 function reportAlreadyDone(task: Task<unknown>, errorOptions: ErrorOptions | undefined): void {
-  task
-    .getLoop()
-    .callExceptionHandler({
-      message: `${String(task)} ended, but it was already done`,
-      exception: new InvalidStateError(`Task step: already done: ${String(task)}`, errorOptions),
-      task,
-    });
+  task.getLoop().callExceptionHandler({
+    message: `${String(task)} ended, but it was already done`,
+    exception: new InvalidStateError(`Task step: already done: ${String(task)}`, errorOptions),
+    task,
+  });
 }
 
 /**

@@ -166,7 +166,12 @@ describe('CPython test_tasks: cancel and uncancel', () => {
         () => null,
         (e: unknown) => e,
       );
-      return [raised instanceof CancelledError, t.cancelled(), nested!.cancelled(), fut.cancelled()];
+      return [
+        raised instanceof CancelledError,
+        t.cancelled(),
+        nested!.cancelled(),
+        fut.cancelled(),
+      ];
     });
     expect(out).toEqual([true, true, true, true]);
   });
@@ -177,7 +182,7 @@ describe('CPython test_tasks: cancel and uncancel', () => {
   test('cancel(msg) of a task waiting in shield(), wait() or asCompleted() raises CancelledError(msg) there', async () => {
     const out = await vrun(async () => {
       const log: unknown[] = [];
-      const ways: ((f: Future<number>) => Promise<unknown>)[] = [
+      const ways: ((f: Future<number>) => PromiseLike<unknown>)[] = [
         (f) => shield(f),
         (f) => wait([f]),
         async (f) => {
@@ -310,7 +315,14 @@ describe('CPython test_tasks: wait and asCompleted, more', () => {
         yield b;
       }
       const sizes: number[][] = [];
-      for (const tasks of [both(), new Set([a, b]), new Map([[1, a], [2, b]]).values()]) {
+      for (const tasks of [
+        both(),
+        new Set([a, b]),
+        new Map([
+          [1, a],
+          [2, b],
+        ]).values(),
+      ]) {
         const [done, pending] = await wait(tasks);
         sizes.push([done.size, pending.size]);
       }
@@ -365,7 +377,8 @@ describe('CPython test_tasks: wait and asCompleted, more', () => {
       const viaIterator: string[] = [];
       for (const next of asCompleted([ham, ham, spam])) viaIterator.push(await next);
       const viaForAwait: string[] = [];
-      for await (const task of asCompleted([ham, ham, spam])) viaForAwait.push(task.result());
+      for await (const task of asCompleted([ham, ham, spam]))
+        viaForAwait.push((task as unknown as Task<string>).result());
       return [viaIterator.sort(), viaForAwait.sort(), runs];
     });
     expect(out).toEqual([['ham', 'spam'], ['ham', 'spam'], 2]);
@@ -385,10 +398,10 @@ describe('CPython test_tasks: wait and asCompleted, more', () => {
       const forAwait: number[] = [];
       const it2 = asCompleted(fns);
       for await (const task of it2) {
-        forAwait.push(task.result());
+        forAwait.push((task as unknown as Task<number>).result());
         if (forAwait.length === 2) break;
       }
-      for await (const task of it2) forAwait.push(task.result());
+      for await (const task of it2) forAwait.push((task as unknown as Task<number>).result());
       return [sync.sort(), forAwait.sort()];
     });
     expect(out).toEqual([
