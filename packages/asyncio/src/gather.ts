@@ -1,5 +1,6 @@
 /** asyncio's `gather` and `shield`. */
 import { checkBoolean, checkOptions } from '@duet/kernel';
+import { ValueError } from './errors';
 import { Future } from './futures';
 import { getRunningLoop } from './events';
 import { ensureFuture, type Awaitable, type AwaitedOf } from './tasks';
@@ -80,6 +81,10 @@ function gatherImpl(
     let fut = byArg.get(aw);
     if (fut === undefined) {
       fut = ensureFuture(aw);
+      // As CPython: the first child's loop is the gather's; a Future of another is refused.
+      if (children.length !== 0 && fut.getLoop() !== children[0]!.getLoop()) {
+        throw new ValueError('gather(): the futures belong to different event loops');
+      }
       byArg.set(aw, fut);
     }
     children.push(fut);

@@ -17,6 +17,7 @@ import {
 import { startEagerly } from '@duet/kernel/lowlevel';
 import { Future, TASK_KEY, isFuture, type FutureOptions } from './futures';
 import { debugWarn } from './debug';
+import { InvalidStateError } from './errors';
 import { getRunningLoop } from './events';
 import type { EventLoop } from './loop';
 
@@ -313,9 +314,13 @@ export class Task<T = unknown> extends Future<T> {
     this._settle('CANCELLED', error);
   }
 
-  /** A short description, for logs and debugging. */
+  /**
+   * A short description, for logs and debugging, laid out as CPython's `repr(task)`: the state
+   * first (`cancelling` while a cancel request is outstanding), then the name.
+   */
   override toString(): string {
-    return `<Task name='${this.getName()}' ${this._describe()}>`;
+    const state = !this.done() && this.cancelling() > 0 ? 'cancelling' : this._describe();
+    return `<Task ${state} name='${this.getName()}'>`;
   }
 }
 
@@ -351,9 +356,23 @@ export const eagerTaskFactory: TaskFactory = /* @__PURE__ */ createEagerTaskFact
 export function settleTask(kernelTask: KernelTask): void {
   const task = kernelTask.getLocal(TASK_KEY) as Task<unknown>;
   const result = kernelTask.result;
+  if (task.done()) {
+    // Settled behind the function's back (Future.prototype.setResult.call(task, ...)): the
+    // result set stays; the function's own outcome is reported, as CPython's step of a done task.
+    reportAlreadyDone(task, kernelTask.failed ? { cause: result } : undefined);
+    return;
+  }
   if (!kernelTask.failed) task._finishResult(result);
   else if (result instanceof Cancelled) task._finishCancelled(result);
   else task._finishError(result);
+}
+
+function reportAlreadyDone(task: Task<unknown>, errorOptions: ErrorOptions | undefined): void {
+  task.getLoop().callExceptionHandler({
+    message: `${String(task)} ended, but it was already done`,
+    exception: new InvalidStateError(`Task step: already done: ${String(task)}`, errorOptions),
+    task,
+  });
 }
 
 /**

@@ -178,7 +178,8 @@ export class AsCompletedIterator<T> implements Iterable<PromiseLike<T>>, AsyncIt
   /** @internal */
   constructor(aws: Iterable<Awaitable<T>>, options: AsCompletedOptions) {
     const loop = getRunningLoop();
-    for (const aw of aws) this.todo.add(ensureFuture(aw));
+    // Deduplicated before wrapping, as CPython's set(fs): one function given twice is one task.
+    for (const aw of new Set(aws)) this.todo.add(ensureFuture(aw));
     this.remaining = this.todo.size;
     const onDone = (f: Future<T>): void => {
       if (!this.todo.delete(f)) return;

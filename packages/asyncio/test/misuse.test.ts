@@ -83,7 +83,7 @@ describe('a pending Task of another concurrent run', () => {
     const { task } = await other.box;
     const started = performance.now();
     await expect(run(async () => await task)).rejects.toThrow(
-      /got <Task name='Task-\d+' pending> attached to a different loop/,
+      /got <Task pending name='Task-\d+'> attached to a different loop/,
     );
     await expect(run(() => waitFor(task, 0.05))).rejects.toBeInstanceOf(RuntimeError);
     expect(performance.now() - started).toBeLessThan(500);
