@@ -4,6 +4,7 @@
  * shielded cleanup and a server.
  */
 import {
+  Event,
   Lock,
   Queue,
   QueueShutDown,
@@ -19,6 +20,8 @@ import {
 export async function showCallGraph(print: (line: string) => void = console.log): Promise<string> {
   const lock = new Lock();
   const queue = new Queue<string>();
+  const listening = new Event(); // the server's socket is bound: only its serveForever() is left
+  const printed = new Event(); // what the shielded cleanup waits for
   let graph = '';
   await new TaskGroup().run(async (tg) => {
     await lock.acquire(); // the main task holds the lock, so `waiter` queues for it
@@ -40,19 +43,23 @@ export async function showCallGraph(print: (line: string) => void = console.log)
         },
         { name: 'consumer' },
       ),
-      tg.createTask(() => shield(() => sleep(0.2)), { name: 'cleanup' }),
+      tg.createTask(() => shield(() => printed.wait()), { name: 'cleanup' }),
       tg.createTask(
         async () => {
           const server = await startServer(() => undefined, '127.0.0.1', 0);
+          listening.set();
           await server.serveForever(); // waits on a real socket
         },
         { name: 'server' },
       ),
     ];
 
+    // Binding a real socket takes as long as the OS takes: wait for it, not for a fixed time.
+    await listening.wait();
     await sleep(0.05); // let every task reach its wait
     graph = formatCallGraph();
     for (const line of graph.split('\n')) print(line);
+    printed.set();
 
     queue.shutdown();
     lock.release();

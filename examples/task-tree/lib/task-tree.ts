@@ -10,6 +10,8 @@ import {
   serveTcp,
   sleep,
   sleepForever,
+  type SocketListener,
+  type TaskStatus,
 } from '@duet/trio';
 import { dumpTaskTree } from '@duet/trio/lowlevel';
 
@@ -31,12 +33,16 @@ export async function showTaskTree(print: (line: string) => void = console.log):
       using rx = receive;
       for await (const message of rx) print(message);
     });
+    // Shielded: the nursery's cancel does not reach it. It is cancelled by itself once the tree
+    // is printed; its deadline is only a backstop.
+    const cleanupScope = new CancelScope({ shield: true, relativeDeadline: 30 });
     nursery.startSoon(async function cleanup() {
-      // shielded: the nursery's cancel does not reach it; its own short deadline ends it
-      await new CancelScope({ shield: true, relativeDeadline: 0.2 }).run(() => sleepForever());
+      await cleanupScope.run(() => sleepForever());
     });
-    nursery.startSoon(async function server() {
-      await serveTcp(() => undefined, 0, { host: '127.0.0.1' }); // waits on a real socket
+    // `start` returns once the socket is bound and the accept loop waits on it: binding takes as
+    // long as the OS takes, so the program waits for it rather than for a fixed time.
+    await nursery.start(async function server(taskStatus: TaskStatus<SocketListener[]>) {
+      await serveTcp(() => undefined, 0, { host: '127.0.0.1' }, taskStatus); // a real socket
     });
 
     // Let every task reach its wait. (`waitAllTasksBlocked` would not return here: it waits for
@@ -44,6 +50,7 @@ export async function showTaskTree(print: (line: string) => void = console.log):
     await sleep(0.05);
     tree = dumpTaskTree();
     for (const line of tree.split('\n')) print(line);
+    cleanupScope.cancel();
 
     send.close();
     lock.release();
