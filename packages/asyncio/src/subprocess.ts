@@ -248,7 +248,18 @@ async function spawnProcess(
     throw toPythonError(error);
   }
   child.on('error', () => {});
-  await checkpoint();
+  try {
+    await checkpoint();
+  } catch (error) {
+    // Cancelled with the child running: nobody could reach it any more, so, as CPython closes
+    // the half-made transport, it is killed and reaped before the error goes on.
+    if (proc.returncode === null) {
+      const exited = hostEvent(child, 'exit', 'process exit', { uncancellable: true });
+      child.kill('SIGKILL');
+      await exited;
+    }
+    throw error;
+  }
   return proc;
 }
 

@@ -4,7 +4,16 @@
  * steps (with Python as the child). Duet's own rule: `communicate(input)` without `stdin: PIPE`
  * is a `ValueError` (CPython drops the input silently).
  */
-import { TimeoutError, ValueError, createTask, run, waitFor } from '@duet/asyncio';
+import { execFileSync } from 'node:child_process';
+import {
+  CancelledError,
+  TimeoutError,
+  ValueError,
+  createTask,
+  run,
+  sleep,
+  waitFor,
+} from '@duet/asyncio';
 import { ConnectionError, ProcessLookupError } from '../src/stream-errors';
 import {
   DEVNULL,
@@ -168,6 +177,60 @@ describe('CPython test_subprocess', () => {
       return [text(out), err, p.stderr];
     });
     expect(got).toEqual(['o\ne\n', null, null]);
+  });
+
+  test('test_cancel_post_init: a creation cancelled once the child runs kills it before raising', async () => {
+    // A marker in the child's command line lets `ps` tell whether it still runs.
+    const marker = `duet-h16-cancel-${process.pid}-${Date.now()}`;
+    const got = await run(async () => {
+      const t = createTask(() => createSubprocessExec(NODE, '-e', `${SLEEPER} // ${marker}`));
+      await sleep(0);
+      t.cancel();
+      const err = await caught(t);
+      const alive = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).includes(marker);
+      return [err instanceof CancelledError, alive];
+    });
+    expect(got).toEqual([true, false]);
+  });
+
+  test('test_subprocess_concurrent_wait / test_create_subprocess_env_exec / env_shell / devnull_error', async () => {
+    const got = await run(async () => {
+      const p = await createSubprocessExec(NODE, '-e', 'setTimeout(() => process.exit(3), 50)');
+      const waits = [createTask(() => p.wait()), createTask(() => p.wait())];
+      const codes = [await waits[0]!, await waits[1]!];
+      const exec = await createSubprocessExec(NODE, '-e', 'process.stdout.write(process.env.FOO)', {
+        stdout: PIPE,
+        env: { FOO: 'bar' },
+      });
+      const shell = await createSubprocessShell('echo "$FOO"', {
+        stdout: PIPE,
+        env: { FOO: 'baz', PATH: process.env.PATH },
+      });
+      const quiet = await createSubprocessExec(NODE, '-e', 'console.error("x")', { stderr: DEVNULL });
+      return [
+        codes,
+        (await exec.communicate()).map(text),
+        (await shell.communicate()).map(text),
+        await quiet.wait(),
+        quiet.stderr,
+      ];
+    });
+    expect(got).toEqual([[3, 3], ['bar', null], ['baz\n', null], 0, null]);
+  });
+
+  test('test_send_signal: a signal the child handles (SIGHUP) lets it exit with its own code', async () => {
+    const got = await run(async () => {
+      const p = await createSubprocessExec(
+        NODE,
+        '-e',
+        'process.on("SIGHUP", () => process.exit(0)); console.log("ready"); setTimeout(() => {}, 10000)',
+        { stdout: PIPE },
+      );
+      await p.stdout!.readline();
+      p.sendSignal('SIGHUP');
+      return p.wait();
+    });
+    expect(got).toBe(0);
   });
 
   test('a missing program: an OSError-like error with ENOENT (FileNotFoundError in CPython)', async () => {
