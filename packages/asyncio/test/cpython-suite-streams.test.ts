@@ -8,6 +8,7 @@ import {
   RuntimeError,
   ValueError,
   createTask,
+  currentTask,
   getRunningLoop,
   run,
   sleep,
@@ -251,6 +252,56 @@ describe('CPython test_server / test_streams: Server', () => {
       ];
     });
     expect(got).toEqual([0, [['Unhandled exception in client_connected_cb', 'boom', true]]]);
+  });
+
+  test('test_unhandled_cancel / test_start_server (a plain function): neither is reported', async () => {
+    const got = await run(async () => {
+      const contexts: ExceptionContext[] = [];
+      getRunningLoop().setExceptionHandler((_loop, ctx) => contexts.push(ctx));
+      const cancelling = await startServer(
+        async (_r: StreamReader, w: StreamWriter) => {
+          w.close();
+          currentTask()!.cancel();
+          await sleep(0);
+        },
+        HOST,
+        0,
+      );
+      const plain = await startServer(
+        (_r: StreamReader, w: StreamWriter) => {
+          w.write('hi');
+          w.close();
+        },
+        HOST,
+        0,
+      );
+      const reads: string[] = [];
+      for (const server of [cancelling, plain]) {
+        const [reader, writer] = await openConnection(HOST, server.sockets[0]!.getsockname()[1]);
+        reads.push((await reader.read()).toString());
+        writer.close();
+        server.close();
+        await server.waitClosed();
+      }
+      return [reads, contexts.length];
+    });
+    expect(got).toEqual([['', 'hi'], 0]);
+  });
+
+  test('test_wait_closed_race: close() of the server and of the client from callbacks; waitClosed() returns', async () => {
+    const got = await run(async () => {
+      const [server, port] = await startReadToEndServer();
+      const early = createTask(() => server.waitClosed());
+      await sleep(0);
+      const pending = !early.done();
+      const [, writer] = await openConnection(HOST, port);
+      getRunningLoop().callSoon(() => server.close());
+      getRunningLoop().callSoon(() => writer.close());
+      await waitFor(() => server.waitClosed(), 10);
+      await early;
+      return pending;
+    });
+    expect(got).toBe(true);
   });
 
   test('waitClosed() waits for close() and then for every connection; once closed it returns without yielding', async () => {

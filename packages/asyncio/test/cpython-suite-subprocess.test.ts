@@ -5,11 +5,13 @@
  * is a `ValueError` (CPython drops the input silently).
  */
 import { execFileSync } from 'node:child_process';
+import { constants } from 'node:os';
 import {
   CancelledError,
   TimeoutError,
   ValueError,
   createTask,
+  gather,
   run,
   sleep,
   waitFor,
@@ -231,6 +233,49 @@ describe('CPython test_subprocess', () => {
       return p.wait();
     });
     expect(got).toBe(0);
+  });
+
+  test('test_kill_issue43884: kill() of a shell whose own child holds stdout; wait() does not wait for that child', async () => {
+    const got = await run(async () => {
+      const p = await createSubprocessShell('sleep 1; sleep 1', { stdout: PIPE });
+      await sleep(0.1);
+      p.kill();
+      return waitFor(() => p.wait(), 1.5);
+    });
+    expect(got).toBe(-9);
+  });
+
+  test('test_subprocess_communicate_stdout / test_pause_reading: communicate() in parallel, and past the limit', async () => {
+    const got = await run(async () => {
+      const output = async (code: string, limit?: number): Promise<string | null> => {
+        const p = await createSubprocessExec(NODE, '-e', code, {
+          stdin: PIPE,
+          stdout: PIPE,
+          ...(limit !== undefined ? { limit } : {}),
+        });
+        return text((await p.communicate())[0]);
+      };
+      const names = [0, 1, 2, 3, 4].map((i) => `foo${i}`);
+      const parallel = await gather(...names.map((n) => () => output(`console.log("${n}")`)));
+      // 21 bytes through a reader of limit 10, which pauses the pipe past 20.
+      const long = await output('process.stdout.write("x".repeat(21))', 10);
+      return [parallel.map((o) => o!.trim()), long];
+    });
+    expect(got).toEqual([['foo0', 'foo1', 'foo2', 'foo3', 'foo4'], 'x'.repeat(21)]);
+  });
+
+  test('test_subprocess_send_signal_race: a signal about when the child exits never leaves a bogus code', async () => {
+    const got = await run(async () => {
+      const codes: unknown[] = [];
+      for (let i = 0; i < 5; i++) {
+        const p = await createSubprocessExec('sleep', '0.05');
+        await sleep(0.05);
+        const sent = await caught(Promise.resolve().then(() => p.sendSignal('SIGUSR1')));
+        codes.push(sent === undefined || sent instanceof ProcessLookupError ? await p.wait() : sent);
+      }
+      return codes.every((c) => c === 0 || c === -constants.signals.SIGUSR1);
+    });
+    expect(got).toBe(true);
   });
 
   test('a missing program: an OSError-like error with ENOENT (FileNotFoundError in CPython)', async () => {
