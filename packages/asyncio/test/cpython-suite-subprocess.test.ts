@@ -278,6 +278,24 @@ describe('CPython test_subprocess', () => {
     expect(got).toBe(true);
   });
 
+  test('test_start_new_session: startNewSession runs the child as the leader of a new session', async () => {
+    const got = await run(async () => {
+      const own = await createSubprocessShell('ps -o sid= -p $$; exit 8', {
+        stdout: PIPE,
+        startNewSession: true,
+      });
+      const shared = await createSubprocessShell('ps -o sid= -p $$', { stdout: PIPE });
+      const [ownSid] = await own.communicate();
+      const [sharedSid] = await shared.communicate();
+      return [
+        text(ownSid)!.trim() === String(own.pid),
+        own.returncode,
+        text(sharedSid)!.trim() === String(shared.pid),
+      ];
+    });
+    expect(got).toEqual([true, 8, false]);
+  });
+
   test('a missing program: an OSError-like error with ENOENT (FileNotFoundError in CPython)', async () => {
     const err = await run(() => caught(createSubprocessExec('/nonexistent/prog')));
     expect(err).toMatchObject({ code: 'ENOENT' });
