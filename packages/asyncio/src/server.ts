@@ -27,6 +27,9 @@ import { DEFAULT_LIMIT, checkLimit, type StreamReader } from './stream-reader';
 import { streamsFor, type StreamWriter } from './stream-writer';
 import type { Task as AsyncioTask } from './tasks';
 
+/** Listens for a held connection's errors, which its callback will not see. */
+const ignoreError = (): void => {};
+
 /**
  * The callback of {@link startServer}, run as a new Task for each connection.
  *
@@ -77,7 +80,10 @@ export interface StartUnixServerOptions {
   limit?: number;
   /** The listen backlog. */
   backlog?: number;
-  /** Start accepting at once (the default); otherwise call `startServing()` or `serveForever()`. */
+  /**
+   * Serve at once (the default). With `false` the server is still bound (its port known, a taken
+   * address an error at the call) but connections wait until `startServing()` or `serveForever()`.
+   */
   startServing?: boolean;
   /**
    * Remove the socket file when the server closes (the default), if it is still the one the
@@ -108,6 +114,8 @@ export class Server<Name = [string, number]> implements AsyncDisposable {
   private foreverWait: HostWait | null = null;
   /** The socket file a Unix server made (device and inode), once it listens. */
   private socketFile: { dev: number; ino: number } | null = null;
+  /** Connections accepted before serving started, handed to the callback once it does. */
+  private held: net.Socket[] = [];
 
   /** @internal */
   constructor(
@@ -140,6 +148,13 @@ export class Server<Name = [string, number]> implements AsyncDisposable {
   private accept(socket: net.Socket): void {
     if (this.closed) {
       socket.destroy();
+      return;
+    }
+    if (!this.serving) {
+      // Node cannot bind without listening: until serving starts, a connection waits (paused,
+      // as in a listen backlog); a reset meanwhile must not be an unhandled 'error'.
+      socket.on('error', ignoreError);
+      this.held.push(socket);
       return;
     }
     socket.setNoDelay(true);
@@ -196,7 +211,17 @@ export class Server<Name = [string, number]> implements AsyncDisposable {
       const { dev, ino } = statSync(this.listenOptions.path);
       this.socketFile = { dev, ino };
     }
+  }
+
+  /** @internal Starts serving: the connections held until now go to the callback. */
+  _serve(): void {
     this.serving = true;
+    const held = this.held;
+    this.held = [];
+    for (const socket of held) {
+      socket.off('error', ignoreError);
+      if (!socket.destroyed) this.accept(socket);
+    }
   }
 
   /** The listening sockets (empty once closed). */
@@ -215,8 +240,8 @@ export class Server<Name = [string, number]> implements AsyncDisposable {
   /** Starts accepting connections (if not already). */
   async startServing(): Promise<void> {
     if (this.closed) throw new RuntimeError(`server ${String(this)} is closed`);
-    if (!this.serving) await this._listen();
-    else await checkpoint();
+    if (!this.serving) this._serve();
+    await checkpoint();
   }
 
   /**
@@ -256,6 +281,8 @@ export class Server<Name = [string, number]> implements AsyncDisposable {
     this.closed = true;
     this.serving = false;
     if (this.server.listening) this.closeListener();
+    for (const socket of this.held) socket.destroy();
+    this.held = [];
     this.foreverWait?.fail(new CancelledError());
     this.changed();
   }
@@ -420,7 +447,9 @@ async function listenOn<Name>(
     { ...address, ...(options.backlog !== undefined ? { backlog: options.backlog } : {}) },
     options.cleanupSocket !== false,
   );
-  if (options.startServing !== false) await server._listen();
-  else await checkpoint();
+  // Bound (and listening) at once, as CPython binds: the port is known and a taken address fails
+  // here, even when serving starts later.
+  await server._listen();
+  if (options.startServing !== false) server._serve();
   return server;
 }
