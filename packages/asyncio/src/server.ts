@@ -2,7 +2,7 @@
  * asyncio's `Server` and `asyncio.start_server` on Node's `net`: listening is a foreign kernel
  * wait, each connection runs its callback as a new Task.
  */
-import { statSync, unlinkSync } from 'node:fs';
+import { lstatSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import net from 'node:net';
 import {
   HostWait,
@@ -26,6 +26,9 @@ import { toPythonError } from './stream-errors';
 import { DEFAULT_LIMIT, checkLimit, type StreamReader } from './stream-reader';
 import { streamsFor, type StreamWriter } from './stream-writer';
 import type { Task as AsyncioTask } from './tasks';
+
+/** Listens for a held connection's errors, which its callback will not see. */
+const ignoreError = (): void => {};
 
 /**
  * The callback of {@link startServer}, run as a new Task for each connection.
@@ -59,7 +62,7 @@ export interface ServerSocket<Name = [string, number]> {
  * await startServer(handle, '127.0.0.1', 0, { backlog: 100, startServing: false });
  * ```
  */
-export interface StartServerOptions extends StartUnixServerOptions {
+export interface StartServerOptions extends Omit<StartUnixServerOptions, 'cleanupSocket'> {
   /** Turn on TCP keep-alive (`SO_KEEPALIVE`) for each accepted connection, as 3.13's `keep_alive`. */
   keepAlive?: boolean;
 }
@@ -77,8 +80,16 @@ export interface StartUnixServerOptions {
   limit?: number;
   /** The listen backlog. */
   backlog?: number;
-  /** Start accepting at once (the default); otherwise call `startServing()` or `serveForever()`. */
+  /**
+   * Serve at once (the default). With `false` the server is still bound (its port known, a taken
+   * address an error at the call) but connections wait until `startServing()` or `serveForever()`.
+   */
   startServing?: boolean;
+  /**
+   * Remove the socket file when the server closes (the default), if it is still the one the
+   * server made, as 3.13's `cleanup_socket`; `false` leaves it.
+   */
+  cleanupSocket?: boolean;
 }
 
 /**
@@ -101,6 +112,10 @@ export class Server<Name = [string, number]> implements AsyncDisposable {
   private serving = false;
   /** Where `serveForever()` waits; `close()` fails it with `CancelledError`, as CPython's. */
   private foreverWait: HostWait | null = null;
+  /** The socket file a Unix server made (device and inode), once it listens. */
+  private socketFile: { dev: number; ino: number } | null = null;
+  /** Connections accepted before serving started, handed to the callback once it does. */
+  private held: net.Socket[] = [];
 
   /** @internal */
   constructor(
@@ -110,6 +125,7 @@ export class Server<Name = [string, number]> implements AsyncDisposable {
     private readonly callback: ClientConnectedCallback,
     private readonly limit: number,
     private readonly listenOptions: net.ListenOptions,
+    private readonly cleanupSocket = true,
   ) {
     server.on('connection', (socket: net.Socket) => this.accept(socket));
     server.on('error', () => {});
@@ -132,6 +148,13 @@ export class Server<Name = [string, number]> implements AsyncDisposable {
   private accept(socket: net.Socket): void {
     if (this.closed) {
       socket.destroy();
+      return;
+    }
+    if (!this.serving) {
+      // Node cannot bind without listening: until serving starts, a connection waits (paused,
+      // as in a listen backlog); a reset meanwhile must not be an unhandled 'error'.
+      socket.on('error', ignoreError);
+      this.held.push(socket);
       return;
     }
     socket.setNoDelay(true);
@@ -184,7 +207,21 @@ export class Server<Name = [string, number]> implements AsyncDisposable {
     } catch (error) {
       throw isCancelled(error) ? error : toPythonError(error);
     }
+    if (this.listenOptions.path !== undefined) {
+      const { dev, ino } = statSync(this.listenOptions.path);
+      this.socketFile = { dev, ino };
+    }
+  }
+
+  /** @internal Starts serving: the connections held until now go to the callback. */
+  _serve(): void {
     this.serving = true;
+    const held = this.held;
+    this.held = [];
+    for (const socket of held) {
+      socket.off('error', ignoreError);
+      if (!socket.destroyed) this.accept(socket);
+    }
   }
 
   /** The listening sockets (empty once closed). */
@@ -203,8 +240,8 @@ export class Server<Name = [string, number]> implements AsyncDisposable {
   /** Starts accepting connections (if not already). */
   async startServing(): Promise<void> {
     if (this.closed) throw new RuntimeError(`server ${String(this)} is closed`);
-    if (!this.serving) await this._listen();
-    else await checkpoint();
+    if (!this.serving) this._serve();
+    await checkpoint();
   }
 
   /**
@@ -243,9 +280,42 @@ export class Server<Name = [string, number]> implements AsyncDisposable {
     if (this.closed) return;
     this.closed = true;
     this.serving = false;
-    if (this.server.listening) this.server.close();
+    if (this.server.listening) this.closeListener();
+    for (const socket of this.held) socket.destroy();
+    this.held = [];
     this.foreverWait?.fail(new CancelledError());
     this.changed();
+  }
+
+  /**
+   * Stops listening. Closing a Unix socket, libuv always removes the file at its path; CPython
+   * removes it only if cleanup is on and it is still the server's own (not replaced since). A
+   * file to keep is moved aside over the close, which removes the path synchronously, and back.
+   */
+  private closeListener(): void {
+    const path = this.listenOptions.path;
+    let file: { dev: number; ino: number } | null = null;
+    try {
+      if (path !== undefined) file = lstatSync(path);
+    } catch {
+      // Gone already: nothing to keep.
+    }
+    const own =
+      file !== null &&
+      this.socketFile !== null &&
+      file.dev === this.socketFile.dev &&
+      file.ino === this.socketFile.ino;
+    if (file === null || (own && this.cleanupSocket)) {
+      this.server.close();
+      return;
+    }
+    const aside = `${path!}.${process.pid}.closing`;
+    renameSync(path!, aside);
+    try {
+      this.server.close();
+    } finally {
+      renameSync(aside, path!);
+    }
   }
 
   /** Closes every client connection (after flushing). */
@@ -314,8 +384,9 @@ export async function startServer(
 /**
  * `asyncio.start_unix_server`: listens on the Unix socket at `path` and runs
  * `clientConnected(reader, writer)` as a new Task for each connection. A socket file already at
- * `path` is removed first and the file is removed again when the server closes, as CPython 3.13's
- * (`cleanup_socket`); any other file there is an error with `code` `'EADDRINUSE'`.
+ * `path` is removed first and the file is removed again when the server closes, unless
+ * `cleanupSocket: false` or another socket has replaced it since, as CPython 3.13's
+ * `cleanup_socket`; any other file there is an error with `code` `'EADDRINUSE'`.
  * `sockets[0].getsockname()` gives the path.
  *
  * @example
@@ -334,7 +405,8 @@ export async function startUnixServer(
   const api = 'startUnixServer()';
   checkFunction(api, clientConnected);
   checkString(api, 'path', path, { nonEmpty: true });
-  checkOptions(api, options, ['limit', 'backlog', 'startServing']);
+  checkOptions(api, options, ['limit', 'backlog', 'startServing', 'cleanupSocket']);
+  checkBoolean(api, 'cleanupSocket', options.cleanupSocket, true);
   removeStaleSocket(path);
   return listenOn(api, clientConnected, { path }, options);
 }
@@ -353,7 +425,7 @@ async function listenOn<Name>(
   api: string,
   clientConnected: ClientConnectedCallback,
   address: net.ListenOptions,
-  options: StartServerOptions,
+  options: StartServerOptions & StartUnixServerOptions,
 ): Promise<Server<Name>> {
   // Everything is checked before the server exists: a bad limit would otherwise fail in Node's
   // 'connection' event, out of reach of any caller.
@@ -373,8 +445,11 @@ async function listenOn<Name>(
     clientConnected,
     limit,
     { ...address, ...(options.backlog !== undefined ? { backlog: options.backlog } : {}) },
+    options.cleanupSocket !== false,
   );
-  if (options.startServing !== false) await server._listen();
-  else await checkpoint();
+  // Bound (and listening) at once, as CPython binds: the port is known and a taken address fails
+  // here, even when serving starts later.
+  await server._listen();
+  if (options.startServing !== false) server._serve();
   return server;
 }

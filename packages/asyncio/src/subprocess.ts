@@ -10,6 +10,7 @@
 import { spawn } from 'node:child_process';
 import {
   ChildExit,
+  checkBoolean,
   checkBytes,
   checkObject,
   checkOptions,
@@ -77,6 +78,11 @@ export interface SubprocessOptions {
   env?: NodeProcessEnv;
   /** The buffer limit of the `StreamReader`s (64 KiB by default). */
   limit?: number;
+  /**
+   * Run the child in a new session (`setsid`), as Popen's `start_new_session` (on Windows, Node's
+   * `detached`: a console of its own).
+   */
+  startNewSession?: boolean;
 }
 
 /**
@@ -194,7 +200,15 @@ export class Process {
   }
 }
 
-const SUBPROCESS_OPTIONS = ['stdin', 'stdout', 'stderr', 'cwd', 'env', 'limit'] as const;
+const SUBPROCESS_OPTIONS = [
+  'stdin',
+  'stdout',
+  'stderr',
+  'cwd',
+  'env',
+  'limit',
+  'startNewSession',
+] as const;
 const STDIO = { PIPE, DEVNULL } as const;
 const STDERR = { PIPE, STDOUT, DEVNULL } as const;
 
@@ -217,6 +231,7 @@ function checkSubprocessOptions(api: string, options: SubprocessOptions): void {
   checkString(api, 'cwd', options.cwd, { optional: true });
   checkObject(api, 'env', options.env, true);
   if (options.limit !== undefined) checkLimit(api, options.limit);
+  checkBoolean(api, 'startNewSession', options.startNewSession, true);
 }
 
 async function spawnProcess(
@@ -233,6 +248,8 @@ async function spawnProcess(
     shell,
     ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
     ...(options.env !== undefined ? { env: options.env } : {}),
+    // Node's `detached` is setsid() in the child on Unix: a new session and process group.
+    ...(options.startNewSession === true ? { detached: true } : {}),
   });
   // The readers listen from the start: a child that exits before the 'spawn' event is handled
   // would otherwise have its output thrown away by Node (it drains pipes nobody reads at exit).
@@ -248,7 +265,18 @@ async function spawnProcess(
     throw toPythonError(error);
   }
   child.on('error', () => {});
-  await checkpoint();
+  try {
+    await checkpoint();
+  } catch (error) {
+    // Cancelled with the child running: nobody could reach it any more, so, as CPython closes
+    // the half-made transport, it is killed and reaped before the error goes on.
+    if (proc.returncode === null) {
+      const exited = hostEvent(child, 'exit', 'process exit', { uncancellable: true });
+      child.kill('SIGKILL');
+      await exited;
+    }
+    throw error;
+  }
   return proc;
 }
 

@@ -5,7 +5,7 @@
  * `feedEof` is a `RuntimeError` (CPython: an assertion), and a list of separators is accepted
  * where CPython takes a tuple.
  */
-import { RuntimeError, ValueError, createTask, run, sleep } from '@duet/asyncio';
+import { RuntimeError, ValueError, createTask, getRunningLoop, run, sleep } from '@duet/asyncio';
 import { IncompleteReadError, LimitOverrunError } from '../src/stream-errors';
 import { StreamReader } from '../src/stream-reader';
 
@@ -287,6 +287,21 @@ describe('CPython test_streams: StreamReader', () => {
         fed(['ab'], { eof: true }).readuntil(['x', 'yz']),
       )) as IncompleteReadError;
       expect([str(e2.partial), e2.expected]).toEqual(['ab', null]);
+    });
+  });
+
+  test('test_readuntil_multi_separator_negative_offset / test_readline_nolimit_nowait', async () => {
+    await run(async () => {
+      // Enough for the short separator, not the long one: the search must still start at 0.
+      const r = fed(['data']);
+      const t = createTask(() => r.readuntil(['A', 'long sep']));
+      getRunningLoop().callSoon(() => r.feedData(b('Z')));
+      getRunningLoop().callSoon(() => r.feedData(b('Aaaa')));
+      expect(str(await t)).toBe('dataZA');
+      expect(await rest(r)).toBe('aaa');
+      const lines = fed(['line1\nl', 'ine2\nline3\n']);
+      expect(str(await lines.readline())).toBe('line1\n');
+      expect(await rest(lines)).toBe('line2\nline3\n');
     });
   });
 

@@ -8,6 +8,7 @@ import {
   RuntimeError,
   ValueError,
   createTask,
+  currentTask,
   getRunningLoop,
   run,
   sleep,
@@ -179,6 +180,54 @@ describe('CPython test_server / test_streams: Server', () => {
     expect((got[5] as Error).message).toMatch(/is closed$/);
   });
 
+  // test_server.py test_start_server_1 reads the port of a server made with start_serving=False.
+  test('startServing: false binds at once: the port is known and a taken one fails at the call', async () => {
+    const got = await run(async () => {
+      const server = await startServer(
+        async (r: StreamReader, w: StreamWriter) => {
+          w.write(await r.readline());
+          w.close();
+        },
+        HOST,
+        0,
+        { startServing: false },
+      );
+      const [, port] = server.sockets[0]!.getsockname();
+      const taken = await startServer(() => {}, HOST, port, { startServing: false }).catch(
+        (e: unknown) => e,
+      );
+      // Duet's rule (Node cannot bind without listening): a connection made before serving
+      // waits, as in a listen backlog, and is served once serving starts (CPython refuses it).
+      const [reader, writer] = await openConnection(HOST, port);
+      writer.write('early\n');
+      const serving = server.isServing();
+      await server.startServing();
+      const echo = (await reader.readline()).toString();
+      writer.close();
+      server.close();
+      await server.waitClosed();
+      return [port > 0, (taken as { code?: string }).code, serving, echo];
+    });
+    expect(got).toEqual([true, 'EADDRINUSE', false, 'early\n']);
+  });
+
+  test('a connection waiting for serving to start is dropped when the server closes first', async () => {
+    const got = await run(async () => {
+      const server = await startServer(() => {}, HOST, 0, { startServing: false });
+      const [reader, writer] = await openConnection(HOST, server.sockets[0]!.getsockname()[1]);
+      await sleep(0.02);
+      server.close();
+      const read = await reader.read().then(
+        (b) => b.length,
+        (e: unknown) => (e instanceof ConnectionError ? 'ConnectionError' : e),
+      );
+      writer.close();
+      await server.waitClosed();
+      return read;
+    });
+    expect([0, 'ConnectionError']).toContain(got);
+  });
+
   test('a second serveForever() while one runs is a RuntimeError', async () => {
     const got = await run(async () => {
       const server = await startServer(async () => {}, HOST, 0);
@@ -251,6 +300,56 @@ describe('CPython test_server / test_streams: Server', () => {
       ];
     });
     expect(got).toEqual([0, [['Unhandled exception in client_connected_cb', 'boom', true]]]);
+  });
+
+  test('test_unhandled_cancel / test_start_server (a plain function): neither is reported', async () => {
+    const got = await run(async () => {
+      const contexts: ExceptionContext[] = [];
+      getRunningLoop().setExceptionHandler((_loop, ctx) => contexts.push(ctx));
+      const cancelling = await startServer(
+        async (_r: StreamReader, w: StreamWriter) => {
+          w.close();
+          currentTask()!.cancel();
+          await sleep(0);
+        },
+        HOST,
+        0,
+      );
+      const plain = await startServer(
+        (_r: StreamReader, w: StreamWriter) => {
+          w.write('hi');
+          w.close();
+        },
+        HOST,
+        0,
+      );
+      const reads: string[] = [];
+      for (const server of [cancelling, plain]) {
+        const [reader, writer] = await openConnection(HOST, server.sockets[0]!.getsockname()[1]);
+        reads.push((await reader.read()).toString());
+        writer.close();
+        server.close();
+        await server.waitClosed();
+      }
+      return [reads, contexts.length];
+    });
+    expect(got).toEqual([['', 'hi'], 0]);
+  });
+
+  test('test_wait_closed_race: close() of the server and of the client from callbacks; waitClosed() returns', async () => {
+    const got = await run(async () => {
+      const [server, port] = await startReadToEndServer();
+      const early = createTask(() => server.waitClosed());
+      await sleep(0);
+      const pending = !early.done();
+      const [, writer] = await openConnection(HOST, port);
+      getRunningLoop().callSoon(() => server.close());
+      getRunningLoop().callSoon(() => writer.close());
+      await waitFor(() => server.waitClosed(), 10);
+      await early;
+      return pending;
+    });
+    expect(got).toBe(true);
   });
 
   test('waitClosed() waits for close() and then for every connection; once closed it returns without yielding', async () => {

@@ -4,7 +4,18 @@
  * steps (with Python as the child). Duet's own rule: `communicate(input)` without `stdin: PIPE`
  * is a `ValueError` (CPython drops the input silently).
  */
-import { TimeoutError, ValueError, createTask, run, waitFor } from '@duet/asyncio';
+import { execFileSync } from 'node:child_process';
+import { constants } from 'node:os';
+import {
+  CancelledError,
+  TimeoutError,
+  ValueError,
+  createTask,
+  gather,
+  run,
+  sleep,
+  waitFor,
+} from '@duet/asyncio';
 import { ConnectionError, ProcessLookupError } from '../src/stream-errors';
 import {
   DEVNULL,
@@ -168,6 +179,121 @@ describe('CPython test_subprocess', () => {
       return [text(out), err, p.stderr];
     });
     expect(got).toEqual(['o\ne\n', null, null]);
+  });
+
+  test('test_cancel_post_init: a creation cancelled once the child runs kills it before raising', async () => {
+    // A marker in the child's command line lets `ps` tell whether it still runs.
+    const marker = `duet-h16-cancel-${process.pid}-${Date.now()}`;
+    const got = await run(async () => {
+      const t = createTask(() => createSubprocessExec(NODE, '-e', `${SLEEPER} // ${marker}`));
+      await sleep(0);
+      t.cancel();
+      const err = await caught(t);
+      const alive = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).includes(marker);
+      return [err instanceof CancelledError, alive];
+    });
+    expect(got).toEqual([true, false]);
+  });
+
+  test('test_subprocess_concurrent_wait / test_create_subprocess_env_exec / env_shell / devnull_error', async () => {
+    const got = await run(async () => {
+      const p = await createSubprocessExec(NODE, '-e', 'setTimeout(() => process.exit(3), 50)');
+      const waits = [createTask(() => p.wait()), createTask(() => p.wait())];
+      const codes = [await waits[0]!, await waits[1]!];
+      const exec = await createSubprocessExec(NODE, '-e', 'process.stdout.write(process.env.FOO)', {
+        stdout: PIPE,
+        env: { FOO: 'bar' },
+      });
+      const shell = await createSubprocessShell('echo "$FOO"', {
+        stdout: PIPE,
+        env: { FOO: 'baz', PATH: process.env.PATH },
+      });
+      const quiet = await createSubprocessExec(NODE, '-e', 'console.error("x")', { stderr: DEVNULL });
+      return [
+        codes,
+        (await exec.communicate()).map(text),
+        (await shell.communicate()).map(text),
+        await quiet.wait(),
+        quiet.stderr,
+      ];
+    });
+    expect(got).toEqual([[3, 3], ['bar', null], ['baz\n', null], 0, null]);
+  });
+
+  test('test_send_signal: a signal the child handles (SIGHUP) lets it exit with its own code', async () => {
+    const got = await run(async () => {
+      const p = await createSubprocessExec(
+        NODE,
+        '-e',
+        'process.on("SIGHUP", () => process.exit(0)); console.log("ready"); setTimeout(() => {}, 10000)',
+        { stdout: PIPE },
+      );
+      await p.stdout!.readline();
+      p.sendSignal('SIGHUP');
+      return p.wait();
+    });
+    expect(got).toBe(0);
+  });
+
+  test('test_kill_issue43884: kill() of a shell whose own child holds stdout; wait() does not wait for that child', async () => {
+    const got = await run(async () => {
+      const p = await createSubprocessShell('sleep 1; sleep 1', { stdout: PIPE });
+      await sleep(0.1);
+      p.kill();
+      return waitFor(() => p.wait(), 1.5);
+    });
+    expect(got).toBe(-9);
+  });
+
+  test('test_subprocess_communicate_stdout / test_pause_reading: communicate() in parallel, and past the limit', async () => {
+    const got = await run(async () => {
+      const output = async (code: string, limit?: number): Promise<string | null> => {
+        const p = await createSubprocessExec(NODE, '-e', code, {
+          stdin: PIPE,
+          stdout: PIPE,
+          ...(limit !== undefined ? { limit } : {}),
+        });
+        return text((await p.communicate())[0]);
+      };
+      const names = [0, 1, 2, 3, 4].map((i) => `foo${i}`);
+      const parallel = await gather(...names.map((n) => () => output(`console.log("${n}")`)));
+      // 21 bytes through a reader of limit 10, which pauses the pipe past 20.
+      const long = await output('process.stdout.write("x".repeat(21))', 10);
+      return [parallel.map((o) => o!.trim()), long];
+    });
+    expect(got).toEqual([['foo0', 'foo1', 'foo2', 'foo3', 'foo4'], 'x'.repeat(21)]);
+  });
+
+  test('test_subprocess_send_signal_race: a signal about when the child exits never leaves a bogus code', async () => {
+    const got = await run(async () => {
+      const codes: unknown[] = [];
+      for (let i = 0; i < 5; i++) {
+        const p = await createSubprocessExec('sleep', '0.05');
+        await sleep(0.05);
+        const sent = await caught(Promise.resolve().then(() => p.sendSignal('SIGUSR1')));
+        codes.push(sent === undefined || sent instanceof ProcessLookupError ? await p.wait() : sent);
+      }
+      return codes.every((c) => c === 0 || c === -constants.signals.SIGUSR1);
+    });
+    expect(got).toBe(true);
+  });
+
+  test('test_start_new_session: startNewSession runs the child as the leader of a new session', async () => {
+    const got = await run(async () => {
+      const own = await createSubprocessShell('ps -o sid= -p $$; exit 8', {
+        stdout: PIPE,
+        startNewSession: true,
+      });
+      const shared = await createSubprocessShell('ps -o sid= -p $$', { stdout: PIPE });
+      const [ownSid] = await own.communicate();
+      const [sharedSid] = await shared.communicate();
+      return [
+        text(ownSid)!.trim() === String(own.pid),
+        own.returncode,
+        text(sharedSid)!.trim() === String(shared.pid),
+      ];
+    });
+    expect(got).toEqual([true, 8, false]);
   });
 
   test('a missing program: an OSError-like error with ENOENT (FileNotFoundError in CPython)', async () => {

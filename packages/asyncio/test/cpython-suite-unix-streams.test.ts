@@ -3,7 +3,8 @@
  * start_unix_server), restated for Duet's API and checked on CPython 3.13.0: an echo over a Unix
  * socket, the path as the socket's name, a missing path, a stale socket file, cleanup at close.
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -85,4 +86,37 @@ test('bad arguments are errors at the call', async () => {
       startUnixServer(echoLine, path.join(dir, 'b'), { keepAlive: true } as never),
     ).rejects.toThrow(/keepAlive/);
   });
+});
+
+test('test_unix_server_cleanup_gone / _replaced: close() removes only the socket it made', async () => {
+  const socketPath = path.join(dir, 'cleanup.sock');
+  const kept = await run(async () => {
+    // Someone else removed the file: close() is quiet.
+    const gone = await startUnixServer(echoLine, socketPath);
+    unlinkSync(socketPath);
+    gone.close();
+    await gone.waitClosed();
+    // Someone else bound their own socket there: close() leaves it.
+    const replaced = await startUnixServer(echoLine, socketPath);
+    unlinkSync(socketPath);
+    const theirs = net.createServer();
+    await new Promise<void>((resolve) => theirs.listen(socketPath, resolve));
+    replaced.close();
+    await replaced.waitClosed();
+    const stillThere = existsSync(socketPath);
+    await new Promise<void>((resolve) => theirs.close(() => resolve()));
+    return stillThere;
+  });
+  expect(kept).toBe(true);
+});
+
+test('test_unix_server_cleanup_prevented: cleanupSocket: false leaves the file at close', async () => {
+  const socketPath = path.join(dir, 'kept.sock');
+  const got = await run(async () => {
+    const server = await startUnixServer(echoLine, socketPath, { cleanupSocket: false });
+    server.close();
+    await server.waitClosed();
+    return existsSync(socketPath);
+  });
+  expect(got).toBe(true);
 });
