@@ -60,6 +60,15 @@ export interface Held extends Disposable {
   release(): void;
 }
 
+/**
+ * Python's repr of a primitive, minus the module path and address: `<Lock [locked, waiters:1]>`.
+ * Woken waiters that have not resumed yet are not counted: Duet hands over to them at once.
+ */
+function describe(self: object, state: string, waiters = 0): string {
+  const extra = waiters > 0 ? `${state}, waiters:${waiters}` : state;
+  return `<${self.constructor.name} [${extra}]>`;
+}
+
 function held(release: () => void): Held {
   let done = false;
   const once = (): void => {
@@ -99,6 +108,11 @@ export class Event {
   /** Resets the flag; later `wait()` calls block again. */
   clear(): void {
     this.value = false;
+  }
+
+  /** A short description, as Python's repr: `<Event [unset, waiters:2]>`, `<Event [set]>`. */
+  toString(): string {
+    return describe(this, this.value ? 'set' : 'unset', this.lot.size);
   }
 
   /** Waits until the flag is set; returns `true` (at once if it already is). */
@@ -178,6 +192,11 @@ export class Lock {
     await this.acquire();
     return held(() => this.release());
   }
+
+  /** A short description, as Python's repr: `<Lock [unlocked]>`, `<Lock [locked, waiters:1]>`. */
+  toString(): string {
+    return describe(this, this.isLocked ? 'locked' : 'unlocked', this.lot.size);
+  }
 }
 
 /**
@@ -253,6 +272,15 @@ export class Semaphore {
   async hold(): Promise<Held> {
     await this.acquire();
     return held(() => this.release());
+  }
+
+  /**
+   * A short description, as Python's repr: `<Semaphore [unlocked, value:2]>`,
+   * `<Semaphore [locked, waiters:1]>`.
+   */
+  toString(): string {
+    const state = this.locked() ? 'locked' : `unlocked, value:${this.value}`;
+    return describe(this, state, this.lot.size);
   }
 }
 
@@ -381,6 +409,11 @@ export class Condition {
   private notifyUnchecked(n: number): void {
     this.lot.unpark(n);
   }
+
+  /** A short description, as Python's repr: `<Condition [unlocked, waiters:2]>`. */
+  toString(): string {
+    return describe(this, this.locked() ? 'locked' : 'unlocked', this.lot.size);
+  }
 }
 
 type BarrierState = 'filling' | 'draining' | 'resetting' | 'broken';
@@ -481,5 +514,11 @@ export class Barrier {
   /** True once the barrier is broken (aborted). */
   get broken(): boolean {
     return this.state === 'broken';
+  }
+
+  /** A short description, as Python's repr: `<Barrier [filling, waiters:2/3]>`, `<Barrier [broken]>`. */
+  toString(): string {
+    if (this.broken) return describe(this, 'broken');
+    return describe(this, `${this.state}, waiters:${this.nWaiting}/${this.parties}`);
   }
 }

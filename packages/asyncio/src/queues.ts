@@ -174,6 +174,20 @@ export class Queue<T> {
     }
   }
 
+  /**
+   * A short description, as Python's str of a queue:
+   * `<Queue maxsize=1 _queue=[1] _putters[1] tasks=1>`, with `shutdown` once shut down.
+   */
+  toString(): string {
+    let text = `${this.constructor.name} maxsize=${this.maxsize}`;
+    if (this.items.length > 0) text += ` _queue=${formatItem(this.items)}`;
+    if (this.getters.size > 0) text += ` _getters[${this.getters.size}]`;
+    if (this.putters.size > 0) text += ` _putters[${this.putters.size}]`;
+    if (this.unfinished > 0) text += ` tasks=${this.unfinished}`;
+    if (this.isShutdown) text += ' shutdown';
+    return `<${text}>`;
+  }
+
   /** @internal Adds an item in the order of this kind of queue. */
   protected putItem(item: T): void {
     this.items.push(item);
@@ -183,6 +197,13 @@ export class Queue<T> {
   protected getItem(): T {
     return this.items.shift()!;
   }
+}
+
+/** An item as Python would list it: strings quoted, arrays bracketed (as lists). */
+function formatItem(item: unknown): string {
+  if (typeof item === 'string') return `'${item}'`;
+  if (Array.isArray(item)) return `[${item.map(formatItem).join(', ')}]`;
+  return String(item);
 }
 
 /**

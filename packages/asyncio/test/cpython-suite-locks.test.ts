@@ -568,3 +568,139 @@ describe('CPython test_locks: Barrier', () => {
     expect(out).toEqual([[0, 1], [0, 1], 0]);
   });
 });
+
+// The test_repr methods: Duet's toString() carries CPython's bracketed state text, with the
+// class name in place of the module path and address.
+describe('CPython test_locks: toString() state text', () => {
+  // LockTests.test_repr
+  test('Lock: [unlocked], [locked], and the waiter count while tasks wait', async () => {
+    const out = await vrun(async () => {
+      const lock = new Lock();
+      const log = [String(lock)];
+      await lock.acquire();
+      log.push(String(lock));
+      const waiter = createTask(() => lock.acquire());
+      await sleep(0);
+      log.push(String(lock));
+      lock.release();
+      await waiter;
+      lock.release();
+      log.push(String(lock));
+      return log;
+    });
+    expect(out).toEqual([
+      '<Lock [unlocked]>',
+      '<Lock [locked]>',
+      '<Lock [locked, waiters:1]>',
+      '<Lock [unlocked]>',
+    ]);
+  });
+
+  // EventTests.test_repr
+  test('Event: [unset], [unset, waiters:n], [set]', async () => {
+    const out = await vrun(async () => {
+      const ev = new Event();
+      const log = [String(ev)];
+      const waiters = [createTask(() => ev.wait()), createTask(() => ev.wait())];
+      await sleep(0);
+      log.push(String(ev));
+      ev.set();
+      await gather(...waiters);
+      log.push(String(ev));
+      return log;
+    });
+    expect(out).toEqual(['<Event [unset]>', '<Event [unset, waiters:2]>', '<Event [set]>']);
+  });
+
+  // ConditionTests.test_repr
+  test('Condition: [unlocked], [locked], [unlocked, waiters:n] while tasks wait', async () => {
+    const out = await vrun(async () => {
+      const cond = new Condition();
+      const log = [String(cond)];
+      await cond.acquire();
+      log.push(String(cond));
+      cond.release();
+      const waitOnce = async (): Promise<void> => {
+        await cond.acquire();
+        try {
+          await cond.wait();
+        } finally {
+          cond.release();
+        }
+      };
+      const waiters = [createTask(waitOnce), createTask(waitOnce)];
+      await sleep(0);
+      log.push(String(cond));
+      await cond.acquire();
+      cond.notifyAll();
+      cond.release();
+      await gather(...waiters);
+      log.push(String(cond));
+      return log;
+    });
+    expect(out).toEqual([
+      '<Condition [unlocked]>',
+      '<Condition [locked]>',
+      '<Condition [unlocked, waiters:2]>',
+      '<Condition [unlocked]>',
+    ]);
+  });
+
+  // SemaphoreTests.test_repr
+  test('Semaphore: [unlocked, value:n], [locked] without a waiter count, then [locked, waiters:n]', async () => {
+    const out = await vrun(async () => {
+      const sem = new Semaphore();
+      const log = [String(sem), String(new BoundedSemaphore(3))];
+      await sem.acquire();
+      log.push(String(sem));
+      const waiters = [createTask(() => sem.acquire()), createTask(() => sem.acquire())];
+      await sleep(0);
+      log.push(String(sem));
+      sem.release();
+      sem.release();
+      await gather(...waiters);
+      return log;
+    });
+    expect(out).toEqual([
+      '<Semaphore [unlocked, value:1]>',
+      '<BoundedSemaphore [unlocked, value:3]>',
+      '<Semaphore [locked]>',
+      '<Semaphore [locked, waiters:2]>',
+    ]);
+  });
+
+  // BarrierTests.test_repr
+  test('Barrier: filling with waiters:n/parties, draining, resetting, broken (no count)', async () => {
+    const out = await vrun(async () => {
+      const barrier = new Barrier(3);
+      const log = [String(barrier)];
+      const tasks: Task<number>[] = [];
+      const arrive = (k: number): void => {
+        for (let i = 0; i < k; i++) tasks.push(createTask(() => barrier.wait()));
+      };
+      arrive(2);
+      await sleep(0);
+      log.push(String(barrier));
+      arrive(1);
+      await sleep(0);
+      log.push(String(barrier));
+      arrive(2); // they wait for the next round
+      await sleep(0);
+      await barrier.reset();
+      log.push(String(barrier));
+      arrive(2);
+      await sleep(0);
+      await barrier.abort();
+      log.push(String(barrier));
+      await gather(...tasks.map((t) => outcome(t)));
+      return log;
+    });
+    expect(out).toEqual([
+      '<Barrier [filling, waiters:0/3]>',
+      '<Barrier [filling, waiters:2/3]>',
+      '<Barrier [draining, waiters:0/3]>',
+      '<Barrier [resetting, waiters:0/3]>',
+      '<Barrier [broken]>',
+    ]);
+  });
+});

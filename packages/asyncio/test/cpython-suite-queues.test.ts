@@ -388,3 +388,49 @@ describe('CPython test_queues: taskDone, join, shutdown (3.13)', () => {
     expect(out).toEqual(['QueueShutDown', 'QueueShutDown', 'QueueShutDown']);
   });
 });
+
+describe('CPython test_queues: toString() (test_repr, test_str, test_format)', () => {
+  // QueueBasicTests._test_repr_or_str, _QueueJoinTestMixin.test_format,
+  // _QueueShutdownTestMixin.test_format: Python's str(queue), items shown as Python lists them.
+  test('maxsize, the items, waiting getters and putters, unfinished tasks, shutdown', async () => {
+    const out = await vrun(async () => {
+      const log: string[] = [];
+      let q = new Queue<number>();
+      log.push(String(q));
+      const getter = createTask(() => q.get());
+      await sleep(0);
+      log.push(String(q));
+      q.putNowait(0);
+      await getter;
+      log.push(String(q));
+      q = new Queue<number>(1);
+      q.putNowait(1);
+      const putter = createTask(() => q.put(2));
+      await sleep(0);
+      log.push(String(q));
+      q.getNowait();
+      await putter;
+      log.push(String(q));
+      const lifo = new LifoQueue<unknown>();
+      lifo.putNowait('a');
+      lifo.putNowait([1, 'b']);
+      lifo.putNowait(2.5);
+      log.push(String(lifo));
+      lifo.getNowait();
+      lifo.taskDone();
+      lifo.shutdown();
+      log.push(String(lifo), String(new PriorityQueue(1.5)));
+      return log;
+    });
+    expect(out).toEqual([
+      '<Queue maxsize=0>',
+      '<Queue maxsize=0 _getters[1]>',
+      '<Queue maxsize=0 tasks=1>',
+      '<Queue maxsize=1 _queue=[1] _putters[1] tasks=1>',
+      '<Queue maxsize=1 _queue=[2] tasks=2>',
+      "<LifoQueue maxsize=0 _queue=['a', [1, 'b'], 2.5] tasks=3>",
+      "<LifoQueue maxsize=0 _queue=['a', [1, 'b']] tasks=2 shutdown>",
+      '<PriorityQueue maxsize=1.5>',
+    ]);
+  });
+});
