@@ -141,14 +141,24 @@ export class Event {
  * ```
  */
 export class Lock {
+  /** Held, or handed by release() to a waiter that has not resumed yet (no newcomer may take it). */
   private isLocked = false;
+  /**
+   * True while release() has handed the lock to a woken waiter that has not resumed: CPython's lock
+   * reads as unlocked then (`locked()` false, `release()` a RuntimeError) until the waiter runs.
+   */
+  private handedOff = false;
+  private readonly resumed = (): true => {
+    this.handedOff = false;
+    return true;
+  };
   private readonly lot: WaiterLot = new WaiterLot('Lock.acquire', {
     onRevoked: () => this.handOn(),
   });
 
-  /** True while the lock is held. */
+  /** True while the lock is held (not yet while a woken waiter is about to take it, as CPython). */
   locked(): boolean {
-    return this.isLocked;
+    return this.isLocked && !this.handedOff;
   }
 
   /** Waits until the lock is free, takes it, returns `true`. Waiters get it in FIFO order. */
@@ -159,7 +169,7 @@ export class Lock {
       this.isLocked = true;
       return ACQUIRED;
     }
-    return parkInLot(this.lot);
+    return parkInLot(this.lot).then(this.resumed);
   }
 
   /** @internal Acquires, ignoring cancellation (a cancel stays pending for the next wait). */
@@ -172,6 +182,7 @@ export class Lock {
     this.lot.shielded.add(task);
     try {
       await this.lot.park();
+      this.handedOff = false;
     } finally {
       this.lot.shielded.delete(task);
     }
@@ -179,12 +190,13 @@ export class Lock {
 
   /** Releases the lock, handing it to the first waiter if any; a `RuntimeError` if it is not locked. */
   release(): void {
-    if (!this.isLocked) throw new RuntimeError('Lock is not acquired.');
+    if (!this.locked()) throw new RuntimeError('Lock is not acquired.');
     this.handOn();
   }
 
   private handOn(): void {
-    if (this.lot.unparkOne(true) === null) this.isLocked = false;
+    this.handedOff = this.lot.unparkOne(true) !== null;
+    if (!this.handedOff) this.isLocked = false;
   }
 
   /** Acquires and returns a handle that releases on dispose: `using _ = await lock.hold()`. */
@@ -195,7 +207,9 @@ export class Lock {
 
   /** A short description, as Python's repr: `<Lock [unlocked]>`, `<Lock [locked, waiters:1]>`. */
   toString(): string {
-    return describe(this, this.isLocked ? 'locked' : 'unlocked', this.lot.size);
+    // The woken waiter still counts, as in CPython, until it resumes.
+    const waiters = this.lot.size + (this.handedOff ? 1 : 0);
+    return describe(this, this.locked() ? 'locked' : 'unlocked', waiters);
   }
 }
 

@@ -583,7 +583,10 @@ describe('CPython test_locks: toString() state text', () => {
       await sleep(0);
       log.push(String(lock));
       lock.release();
+      // Handed to the waiter, which has not run yet: unlocked, as CPython, and not releasable.
+      log.push(String(lock), String(lock.locked()), thrown(() => lock.release()));
       await waiter;
+      log.push(String(lock.locked()));
       lock.release();
       log.push(String(lock));
       return log;
@@ -592,6 +595,10 @@ describe('CPython test_locks: toString() state text', () => {
       '<Lock [unlocked]>',
       '<Lock [locked]>',
       '<Lock [locked, waiters:1]>',
+      '<Lock [unlocked, waiters:1]>',
+      'false',
+      'RuntimeError',
+      'true',
       '<Lock [unlocked]>',
     ]);
   });
@@ -702,5 +709,229 @@ describe('CPython test_locks: toString() state text', () => {
       '<Barrier [resetting, waiters:0/3]>',
       '<Barrier [broken]>',
     ]);
+  });
+});
+
+describe('CPython test_locks: more races and Barrier rounds', () => {
+  // LockTests.test_cancel_race
+  test('a waiter cancelled as the holder releases: the next waiter gets the lock, nothing crashes', async () => {
+    const out = await vrun(async () => {
+      const lock = new Lock();
+      const fa = getRunningLoop().createFuture<void>();
+      const lockit = (blocker?: PromiseLike<void>) => async (): Promise<void> => {
+        await lock.acquire();
+        try {
+          if (blocker !== undefined) await blocker;
+        } finally {
+          lock.release();
+        }
+      };
+      const ta = createTask(lockit(fa));
+      await sleep(0);
+      const tb = createTask(lockit());
+      await sleep(0);
+      const tc = createTask(lockit());
+      await sleep(0);
+      fa.setResult(undefined);
+      tb.cancel();
+      await sleep(0);
+      const log: unknown[] = [lock.locked(), ta.done(), tb.cancelled()];
+      await tc;
+      log.push(lock.locked());
+      return log;
+    });
+    expect(out).toEqual([false, true, true, false]);
+  });
+
+  // SemaphoreTests.test_acquire_fifo_order_4
+  test('one task releasing three permits wakes three waiters; a task made by the first runs after them', async () => {
+    const out = await vrun(async () => {
+      const sem = new Semaphore(0);
+      const result: number[] = [];
+      const checks: unknown[] = [];
+      let t4: Task<void> | undefined;
+      const t1 = createTask(async () => {
+        await sem.acquire();
+        t4 = createTask(async () => {
+          result.push(4);
+        });
+        result.push(1);
+      });
+      const t2 = createTask(async () => {
+        sem.release();
+        sem.release();
+        sem.release();
+        checks.push(sem.locked()); // t1 has not resumed yet: locked by the FIFO rule
+        await sem.acquire();
+        result.push(2);
+      });
+      const t3 = createTask(async () => {
+        await sem.acquire();
+        checks.push(sem.locked());
+        result.push(3);
+      });
+      await sleep(0);
+      checks.push(sem.locked());
+      await sleep(0);
+      await gather(t1, t2, t3, t4!);
+      return [checks, result];
+    });
+    expect(out).toEqual([[true, true, true], [1, 2, 3, 4]]);
+  });
+
+  // BarrierTests.test_filling_one_task / _twice / test_filling_task_by_task / test_draining_state
+  test('Barrier(1) passes at once, twice; tasks arriving one by one fill it; the round drains', async () => {
+    const out = await vrun(async () => {
+      const one = new Barrier(1);
+      const log: unknown[] = [await one.wait(), await one.wait(), one.nWaiting, one.broken];
+      const barrier = new Barrier(3);
+      const tasks: Task<number>[] = [];
+      for (let i = 0; i < 2; i++) {
+        tasks.push(createTask(() => barrier.wait()));
+        await sleep(0);
+        log.push(barrier.nWaiting);
+      }
+      tasks.push(createTask(() => barrier.wait()));
+      await sleep(0);
+      log.push(String(barrier).includes('draining'));
+      log.push(await gather(...tasks), barrier.nWaiting, String(barrier));
+      return log;
+    });
+    expect(out).toEqual([0, 0, 0, false, 1, 2, true, [0, 1, 2], 0, '<Barrier [filling, waiters:0/3]>']);
+  });
+
+  // BarrierTests.test_reset_barrier_when_tasks_half_draining_half_blocking
+  test('a reset by a task of the drained half breaks the waiters, who then fill a round with the rest', async () => {
+    const N = 5;
+    const blocking = Math.floor(N / 2);
+    const out = await vrun(async () => {
+      const barrier = new Barrier(N);
+      const results1: boolean[] = [];
+      const results2: boolean[] = [];
+      let count = 0;
+      const coro = async (): Promise<void> => {
+        try {
+          await barrier.wait();
+        } catch (err) {
+          if (!(err instanceof BrokenBarrierError)) throw err;
+          results1.push(true);
+          await barrier.wait();
+          return;
+        }
+        count++;
+        if (count > blocking) {
+          await barrier.reset();
+          await barrier.wait();
+        } else {
+          try {
+            await barrier.wait();
+          } catch (err) {
+            if (!(err instanceof BrokenBarrierError)) throw err;
+            results2.push(true);
+          }
+        }
+      };
+      await gather(...Array.from({ length: N }, () => createTask(coro)));
+      return [results1.length, results2.length, barrier.nWaiting, String(barrier), barrier.broken];
+    });
+    expect(out).toEqual([blocking, 0, 0, `<Barrier [filling, waiters:0/${N}]>`, false]);
+  });
+
+  // BarrierTests.test_reset_barrier_while_tasks_waiting_and_waiting_again
+  test('waiters broken by a reset wait again and pass with one newcomer', async () => {
+    const N = 5;
+    const out = await vrun(async () => {
+      const barrier = new Barrier(N);
+      const results1: boolean[] = [];
+      const results2: boolean[] = [];
+      const coro1 = async (): Promise<void> => {
+        try {
+          await barrier.wait();
+        } catch (err) {
+          if (err instanceof BrokenBarrierError) results1.push(true);
+          else throw err;
+        } finally {
+          await barrier.wait();
+          results2.push(true);
+        }
+      };
+      const tasks = Array.from({ length: N - 1 }, () => createTask(coro1));
+      createTask(() => barrier.reset());
+      await sleep(0);
+      const last = createTask(async () => {
+        await barrier.wait();
+        results2.push(true);
+      });
+      await gather(...tasks, last);
+      return [results1.length, results2.length, barrier.nWaiting, barrier.broken];
+    });
+    expect(out).toEqual([N - 1, N, 0, false]);
+  });
+
+  // BarrierTests.test_reset_barrier_while_tasks_draining
+  test('a reset by the last task out of a round does not break the tasks already waiting again', async () => {
+    const N = 5;
+    const out = await vrun(async () => {
+      const barrier = new Barrier(N);
+      let count = 0;
+      const results1: boolean[] = [];
+      const results2: boolean[] = [];
+      const results3: boolean[] = [];
+      const coro = async (): Promise<void> => {
+        await barrier.wait();
+        count++;
+        if (count === N) {
+          await barrier.reset();
+          await barrier.wait();
+        } else {
+          try {
+            await barrier.wait();
+            results1.push(true);
+          } catch {
+            results2.push(true);
+          }
+        }
+        await barrier.wait();
+        results3.push(true);
+      };
+      await gather(...Array.from({ length: N }, () => createTask(coro)));
+      return [results1.length, results2.length, results3.length, barrier.nWaiting, barrier.broken];
+    });
+    expect(out).toEqual([N - 1, 0, N, 0, false]);
+  });
+
+  // BarrierTests.test_abort_barrier_when_tasks_half_draining_half_blocking
+  test('an abort by a task of the drained half breaks the draining and the blocked tasks', async () => {
+    const N = 5;
+    const blocking = Math.floor(N / 2);
+    const out = await vrun(async () => {
+      const barrier = new Barrier(N);
+      const results1: boolean[] = [];
+      const results2: boolean[] = [];
+      let count = 0;
+      const coro = async (): Promise<void> => {
+        try {
+          await barrier.wait();
+        } catch (err) {
+          if (!(err instanceof BrokenBarrierError)) throw err;
+          results1.push(true);
+          return;
+        }
+        count++;
+        if (count > blocking) {
+          await barrier.abort();
+        } else {
+          try {
+            await barrier.wait();
+          } catch (err) {
+            if (!(err instanceof BrokenBarrierError)) throw err;
+            results2.push(true);
+          }
+        }
+      };
+      await gather(...Array.from({ length: N }, () => createTask(coro)));
+      return [barrier.broken, results1.length, results2.length, barrier.nWaiting];
+    });
+    expect(out).toEqual([true, blocking, N - blocking - 1, 0]);
   });
 });
