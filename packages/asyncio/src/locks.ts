@@ -294,7 +294,7 @@ export class Semaphore {
    */
   toString(): string {
     const state = this.locked() ? 'locked' : `unlocked, value:${this.value}`;
-    return describe(this, state, this.lot.size);
+    return describe(this, state, this.lot.size + this.handed); // woken ones count until they resume
   }
 }
 
