@@ -939,3 +939,59 @@ describe('CPython test_locks: more races and Barrier rounds', () => {
     expect(out).toEqual([true, blocking, N - blocking - 1, 0]);
   });
 });
+
+describe('CPython test_locks: Condition notify choreography', () => {
+  const waiter = (cond: Condition, result: number[], n: number) => async (): Promise<boolean> => {
+    await cond.acquire();
+    if (await cond.wait()) {
+      result.push(n);
+      cond.release();
+    }
+    return true;
+  };
+
+  // ConditionTests.test_notify
+  test('notify(1) wakes the first waiter; notify(1) then notify(2048) wake the rest within one step', async () => {
+    const out = await vrun(async () => {
+      const cond = new Condition();
+      const result: number[] = [];
+      const tasks = [1, 2, 3].map((n) => createTask(waiter(cond, result, n)));
+      await sleep(0);
+      const log: unknown[] = [[...result]];
+      await cond.acquire();
+      cond.notify(1);
+      cond.release();
+      await sleep(0);
+      log.push([...result]);
+      await cond.acquire();
+      cond.notify(1);
+      cond.notify(2048);
+      cond.release();
+      await sleep(0);
+      log.push([...result], tasks.map((t) => t.done() && t.result()));
+      return log;
+    });
+    expect(out).toEqual([[], [1], [1, 2, 3], [true, true, true]]);
+  });
+
+  // ConditionTests.test_notify_all / test_context_manager
+  test('notifyAll wakes every waiter within one step; hold() takes the lock for a block', async () => {
+    const out = await vrun(async () => {
+      const cond = new Condition();
+      const result: number[] = [];
+      const tasks = [1, 2].map((n) => createTask(waiter(cond, result, n)));
+      await sleep(0);
+      const log: unknown[] = [[...result]];
+      {
+        using _ = await cond.hold();
+        log.push(cond.locked());
+        cond.notifyAll();
+      }
+      log.push(cond.locked());
+      await sleep(0);
+      log.push([...result], tasks.map((t) => t.done() && t.result()));
+      return log;
+    });
+    expect(out).toEqual([[], true, false, [1, 2], [true, true]]);
+  });
+});
