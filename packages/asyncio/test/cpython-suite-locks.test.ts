@@ -584,7 +584,11 @@ describe('CPython test_locks: toString() state text', () => {
       log.push(String(lock));
       lock.release();
       // Handed to the waiter, which has not run yet: unlocked, as CPython, and not releasable.
-      log.push(String(lock), String(lock.locked()), thrown(() => lock.release()));
+      log.push(
+        String(lock),
+        String(lock.locked()),
+        thrown(() => lock.release()),
+      );
       await waiter;
       log.push(String(lock.locked()));
       lock.release();
@@ -780,7 +784,10 @@ describe('CPython test_locks: more races and Barrier rounds', () => {
       await gather(t1, t2, t3, t4!);
       return [checks, result];
     });
-    expect(out).toEqual([[true, true, true], [1, 2, 3, 4]]);
+    expect(out).toEqual([
+      [true, true, true],
+      [1, 2, 3, 4],
+    ]);
   });
 
   // BarrierTests.test_filling_one_task / _twice / test_filling_task_by_task / test_draining_state
@@ -801,7 +808,18 @@ describe('CPython test_locks: more races and Barrier rounds', () => {
       log.push(await gather(...tasks), barrier.nWaiting, String(barrier));
       return log;
     });
-    expect(out).toEqual([0, 0, 0, false, 1, 2, true, [0, 1, 2], 0, '<Barrier [filling, waiters:0/3]>']);
+    expect(out).toEqual([
+      0,
+      0,
+      0,
+      false,
+      1,
+      2,
+      true,
+      [0, 1, 2],
+      0,
+      '<Barrier [filling, waiters:0/3]>',
+    ]);
   });
 
   // BarrierTests.test_reset_barrier_when_tasks_half_draining_half_blocking
@@ -968,7 +986,10 @@ describe('CPython test_locks: Condition notify choreography', () => {
       cond.notify(2048);
       cond.release();
       await sleep(0);
-      log.push([...result], tasks.map((t) => t.done() && t.result()));
+      log.push(
+        [...result],
+        tasks.map((t) => t.done() && t.result()),
+      );
       return log;
     });
     expect(out).toEqual([[], [1], [1, 2, 3], [true, true, true]]);
@@ -989,7 +1010,10 @@ describe('CPython test_locks: Condition notify choreography', () => {
       }
       log.push(cond.locked());
       await sleep(0);
-      log.push([...result], tasks.map((t) => t.done() && t.result()));
+      log.push(
+        [...result],
+        tasks.map((t) => t.done() && t.result()),
+      );
       return log;
     });
     expect(out).toEqual([[], true, false, [1, 2], [true, true]]);
