@@ -263,36 +263,41 @@ export class PriorityQueue<T> extends Queue<T> {
   }
 
   protected override putItem(item: T): void {
-    const heap = this.items;
-    heap.push(item);
-    let i = heap.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (this.compare(heap[i]!, heap[parent]!) >= 0) break;
-      [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
-      i = parent;
-    }
+    this.items.push(item);
+    this.rise(this.items.length - 1);
   }
 
   protected override getItem(): T {
+    // Done as Python's heapq pops, so that items comparing equal come out in CPython's order:
+    // the hole left at the root moves down to a leaf along the smaller child (the right one on a
+    // tie), the last item fills it, then rises to its place.
     const heap = this.items;
     const top = heap[0]!;
     const last = heap.pop()!;
-    if (heap.length > 0) {
-      heap[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < heap.length && this.compare(heap[l]!, heap[m]!) < 0) m = l;
-        if (r < heap.length && this.compare(heap[r]!, heap[m]!) < 0) m = r;
-        if (m === i) break;
-        [heap[i], heap[m]] = [heap[m]!, heap[i]!];
-        i = m;
-      }
+    const n = heap.length;
+    if (n === 0) return top;
+    let hole = 0;
+    for (let child = 1; child < n; child = 2 * hole + 1) {
+      if (child + 1 < n && !(this.compare(heap[child]!, heap[child + 1]!) < 0)) child++;
+      heap[hole] = heap[child]!;
+      hole = child;
     }
+    heap[hole] = last;
+    this.rise(hole);
     return top;
+  }
+
+  /** Moves the item at `i` up while it is strictly smaller than its parent. */
+  private rise(i: number): void {
+    const heap = this.items;
+    const item = heap[i]!;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!(this.compare(item, heap[parent]!) < 0)) break;
+      heap[i] = heap[parent]!;
+      i = parent;
+    }
+    heap[i] = item;
   }
 }
 

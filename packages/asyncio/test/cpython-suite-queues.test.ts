@@ -495,3 +495,33 @@ describe('CPython test_queues: the put and get races', () => {
     expect(out).toEqual([1, true, 'a', 1]);
   });
 });
+
+describe("CPython test_queues: PriorityQueue keeps heapq's layout", () => {
+  // PriorityQueueTests.test_order, with ties: Python's heapq decides which of equal items comes
+  // out first (as with a dataclass(order=True) whose payload is compare=False). Expected values
+  // from CPython 3.13.0.
+  const priorities = [0, 0, 0, 20, 17, 0, 12, 6, 13, 0, 16, 7];
+
+  test('items of equal priority come out in the order CPython gives them', () => {
+    const q = new PriorityQueue<{ priority: number; name: string }>(
+      0,
+      (a, b) => a.priority - b.priority,
+    );
+    priorities.forEach((priority, i) =>
+      q.putNowait({ priority, name: String.fromCharCode(97 + i) }),
+    );
+    let order = '';
+    while (!q.empty()) order += q.getNowait().name;
+    expect(order).toBe('acfbjhlgiked');
+  });
+
+  test('the heap after two gets is the list CPython shows', () => {
+    const q = new PriorityQueue<number>();
+    for (const p of priorities) q.putNowait(p);
+    q.getNowait();
+    q.getNowait();
+    expect(String(q)).toBe(
+      '<PriorityQueue maxsize=0 _queue=[0, 0, 7, 6, 0, 16, 12, 20, 13, 17] tasks=12>',
+    );
+  });
+});
