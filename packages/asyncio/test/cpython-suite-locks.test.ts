@@ -1019,3 +1019,28 @@ describe('CPython test_locks: Condition notify choreography', () => {
     expect(out).toEqual([[], true, false, [1, 2], [true, true]]);
   });
 });
+
+describe('CPython test_locks: Semaphore, a woken holder-to-be cancelled', () => {
+  // SemaphoreTests.test_acquire_no_hang
+  test('the holder releases to a waiter and cancels it: the permit comes back, a later acquire gets it', async () => {
+    const out = await vrun(async () => {
+      const sem = new Semaphore(1);
+      let t2!: Task<void>;
+      const t1 = createTask(async () => {
+        {
+          using _ = await sem.hold();
+          await sleep(0);
+        }
+        t2.cancel();
+      });
+      t2 = createTask(async () => {
+        using _ = await sem.hold();
+        throw new Error('t2 must not get the permit');
+      });
+      const [r1, r2] = await gather.withOptions({ returnExceptions: true }, t1, t2);
+      const got = await waitFor(sem.acquire(), 1);
+      return [r1, r2 instanceof CancelledError, got, String(sem)];
+    });
+    expect(out).toEqual([undefined, true, true, '<Semaphore [locked]>']);
+  });
+});
