@@ -1025,7 +1025,7 @@ describe('CPython test_locks: Semaphore, a woken holder-to-be cancelled', () => 
   test('the holder releases to a waiter and cancels it: the permit comes back, a later acquire gets it', async () => {
     const out = await vrun(async () => {
       const sem = new Semaphore(1);
-      let t2!: Task<void>;
+      // t1 reaches t2.cancel() only after t2 exists (tasks start at the next step).
       const t1 = createTask(async () => {
         {
           using _ = await sem.hold();
@@ -1033,7 +1033,7 @@ describe('CPython test_locks: Semaphore, a woken holder-to-be cancelled', () => 
         }
         t2.cancel();
       });
-      t2 = createTask(async () => {
+      const t2 = createTask(async () => {
         using _ = await sem.hold();
         throw new Error('t2 must not get the permit');
       });
