@@ -435,46 +435,7 @@ describe('CPython test_queues: toString() (test_repr, test_str, test_format)', (
   });
 });
 
-describe('CPython test_queues: the put and get races', () => {
-  // QueueGetTests.test_get_cancelled_race
-  test('a getter cancelled while waiting: the next getter gets the item put later', async () => {
-    const out = await vrun(async () => {
-      const q = new Queue<string>();
-      const t1 = createTask(() => q.get());
-      const t2 = createTask(() => q.get());
-      await sleep(0);
-      t1.cancel();
-      await sleep(0);
-      const log: unknown[] = [t1.done()];
-      await q.put('a');
-      await sleep(0);
-      log.push(await t2, q.qsize());
-      return log;
-    });
-    expect(out).toEqual([true, 'a', 0]);
-  });
-
-  // QueuePutTests.test_put_cancelled_race
-  test('a waiting putter cancelled: the queue gets the items of the others, in order', async () => {
-    const out = await vrun(async () => {
-      const q = new Queue<string>(1);
-      const putA = createTask(() => q.put('a'));
-      const putB = createTask(() => q.put('b'));
-      const putC = createTask(() => q.put('X'));
-      await sleep(0);
-      const log: unknown[] = [putA.done(), putB.done()];
-      putC.cancel();
-      await sleep(0);
-      log.push(putC.done(), q.getNowait());
-      await sleep(0);
-      log.push(q.getNowait());
-      await putB;
-      log.push(q.qsize());
-      return log;
-    });
-    expect(out).toEqual([true, false, true, 'a', 'b', 0]);
-  });
-
+describe('CPython test_queues: puts by other tasks', () => {
   // QueuePutTests.test_put_cancelled / test_put_with_waiting_getters / test_blocking_put
   test('a put by another task is got; a put to a waiting getter reaches it', async () => {
     const out = await vrun(async () => {
