@@ -60,6 +60,15 @@ export interface Held extends Disposable {
   release(): void;
 }
 
+/**
+ * Python's repr of a primitive, minus the module path and address: `<Lock [locked, waiters:1]>`.
+ * Woken waiters that have not resumed yet are not counted: Duet hands over to them at once.
+ */
+function describe(self: object, state: string, waiters = 0): string {
+  const extra = waiters > 0 ? `${state}, waiters:${waiters}` : state;
+  return `<${self.constructor.name} [${extra}]>`;
+}
+
 function held(release: () => void): Held {
   let done = false;
   const once = (): void => {
@@ -101,6 +110,11 @@ export class Event {
     this.value = false;
   }
 
+  /** A short description, as Python's repr: `<Event [unset, waiters:2]>`, `<Event [set]>`. */
+  toString(): string {
+    return describe(this, this.value ? 'set' : 'unset', this.lot.size);
+  }
+
   /** Waits until the flag is set; returns `true` (at once if it already is). */
   wait(): Promise<true> {
     if (this.value) return Promise.resolve(true);
@@ -127,14 +141,24 @@ export class Event {
  * ```
  */
 export class Lock {
+  /** Held, or handed by release() to a waiter that has not resumed yet (no newcomer may take it). */
   private isLocked = false;
+  /**
+   * True while release() has handed the lock to a woken waiter that has not resumed: CPython's lock
+   * reads as unlocked then (`locked()` false, `release()` a RuntimeError) until the waiter runs.
+   */
+  private handedOff = false;
+  private readonly resumed = (): true => {
+    this.handedOff = false;
+    return true;
+  };
   private readonly lot: WaiterLot = new WaiterLot('Lock.acquire', {
     onRevoked: () => this.handOn(),
   });
 
-  /** True while the lock is held. */
+  /** True while the lock is held (not yet while a woken waiter is about to take it, as CPython). */
   locked(): boolean {
-    return this.isLocked;
+    return this.isLocked && !this.handedOff;
   }
 
   /** Waits until the lock is free, takes it, returns `true`. Waiters get it in FIFO order. */
@@ -145,7 +169,7 @@ export class Lock {
       this.isLocked = true;
       return ACQUIRED;
     }
-    return parkInLot(this.lot);
+    return parkInLot(this.lot).then(this.resumed);
   }
 
   /** @internal Acquires, ignoring cancellation (a cancel stays pending for the next wait). */
@@ -158,6 +182,7 @@ export class Lock {
     this.lot.shielded.add(task);
     try {
       await this.lot.park();
+      this.handedOff = false;
     } finally {
       this.lot.shielded.delete(task);
     }
@@ -165,18 +190,26 @@ export class Lock {
 
   /** Releases the lock, handing it to the first waiter if any; a `RuntimeError` if it is not locked. */
   release(): void {
-    if (!this.isLocked) throw new RuntimeError('Lock is not acquired.');
+    if (!this.locked()) throw new RuntimeError('Lock is not acquired.');
     this.handOn();
   }
 
   private handOn(): void {
-    if (this.lot.unparkOne(true) === null) this.isLocked = false;
+    this.handedOff = this.lot.unparkOne(true) !== null;
+    if (!this.handedOff) this.isLocked = false;
   }
 
   /** Acquires and returns a handle that releases on dispose: `using _ = await lock.hold()`. */
   async hold(): Promise<Held> {
     await this.acquire();
     return held(() => this.release());
+  }
+
+  /** A short description, as Python's repr: `<Lock [unlocked]>`, `<Lock [locked, waiters:1]>`. */
+  toString(): string {
+    // The woken waiter still counts, as in CPython, until it resumes.
+    const waiters = this.lot.size + (this.handedOff ? 1 : 0);
+    return describe(this, this.locked() ? 'locked' : 'unlocked', waiters);
   }
 }
 
@@ -253,6 +286,15 @@ export class Semaphore {
   async hold(): Promise<Held> {
     await this.acquire();
     return held(() => this.release());
+  }
+
+  /**
+   * A short description, as Python's repr: `<Semaphore [unlocked, value:2]>`,
+   * `<Semaphore [locked, waiters:1]>`.
+   */
+  toString(): string {
+    const state = this.locked() ? 'locked' : `unlocked, value:${this.value}`;
+    return describe(this, state, this.lot.size + this.handed); // woken ones count until they resume
   }
 }
 
@@ -381,6 +423,11 @@ export class Condition {
   private notifyUnchecked(n: number): void {
     this.lot.unpark(n);
   }
+
+  /** A short description, as Python's repr: `<Condition [unlocked, waiters:2]>`. */
+  toString(): string {
+    return describe(this, this.locked() ? 'locked' : 'unlocked', this.lot.size);
+  }
 }
 
 type BarrierState = 'filling' | 'draining' | 'resetting' | 'broken';
@@ -481,5 +528,11 @@ export class Barrier {
   /** True once the barrier is broken (aborted). */
   get broken(): boolean {
     return this.state === 'broken';
+  }
+
+  /** A short description, as Python's repr: `<Barrier [filling, waiters:2/3]>`, `<Barrier [broken]>`. */
+  toString(): string {
+    if (this.broken) return describe(this, 'broken');
+    return describe(this, `${this.state}, waiters:${this.nWaiting}/${this.parties}`);
   }
 }

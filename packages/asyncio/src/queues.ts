@@ -174,6 +174,20 @@ export class Queue<T> {
     }
   }
 
+  /**
+   * A short description, as Python's str of a queue:
+   * `<Queue maxsize=1 _queue=[1] _putters[1] tasks=1>`, with `shutdown` once shut down.
+   */
+  toString(): string {
+    let text = `${this.constructor.name} maxsize=${this.maxsize}`;
+    if (this.items.length > 0) text += ` _queue=${formatItem(this.items)}`;
+    if (this.getters.size > 0) text += ` _getters[${this.getters.size}]`;
+    if (this.putters.size > 0) text += ` _putters[${this.putters.size}]`;
+    if (this.unfinished > 0) text += ` tasks=${this.unfinished}`;
+    if (this.isShutdown) text += ' shutdown';
+    return `<${text}>`;
+  }
+
   /** @internal Adds an item in the order of this kind of queue. */
   protected putItem(item: T): void {
     this.items.push(item);
@@ -183,6 +197,13 @@ export class Queue<T> {
   protected getItem(): T {
     return this.items.shift()!;
   }
+}
+
+/** An item as Python would list it: strings quoted, arrays bracketed (as lists). */
+function formatItem(item: unknown): string {
+  if (typeof item === 'string') return `'${item}'`;
+  if (Array.isArray(item)) return `[${item.map(formatItem).join(', ')}]`;
+  return String(item);
 }
 
 /**
@@ -242,36 +263,41 @@ export class PriorityQueue<T> extends Queue<T> {
   }
 
   protected override putItem(item: T): void {
-    const heap = this.items;
-    heap.push(item);
-    let i = heap.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (this.compare(heap[i]!, heap[parent]!) >= 0) break;
-      [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
-      i = parent;
-    }
+    this.items.push(item);
+    this.rise(this.items.length - 1);
   }
 
   protected override getItem(): T {
+    // Done as Python's heapq pops, so that items comparing equal come out in CPython's order:
+    // the hole left at the root moves down to a leaf along the smaller child (the right one on a
+    // tie), the last item fills it, then rises to its place.
     const heap = this.items;
     const top = heap[0]!;
     const last = heap.pop()!;
-    if (heap.length > 0) {
-      heap[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < heap.length && this.compare(heap[l]!, heap[m]!) < 0) m = l;
-        if (r < heap.length && this.compare(heap[r]!, heap[m]!) < 0) m = r;
-        if (m === i) break;
-        [heap[i], heap[m]] = [heap[m]!, heap[i]!];
-        i = m;
-      }
+    const n = heap.length;
+    if (n === 0) return top;
+    let hole = 0;
+    for (let child = 1; child < n; child = 2 * hole + 1) {
+      if (child + 1 < n && !(this.compare(heap[child]!, heap[child + 1]!) < 0)) child++;
+      heap[hole] = heap[child]!;
+      hole = child;
     }
+    heap[hole] = last;
+    this.rise(hole);
     return top;
+  }
+
+  /** Moves the item at `i` up while it is strictly smaller than its parent. */
+  private rise(i: number): void {
+    const heap = this.items;
+    const item = heap[i]!;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!(this.compare(item, heap[parent]!) < 0)) break;
+      heap[i] = heap[parent]!;
+      i = parent;
+    }
+    heap[i] = item;
   }
 }
 

@@ -568,3 +568,417 @@ describe('CPython test_locks: Barrier', () => {
     expect(out).toEqual([[0, 1], [0, 1], 0]);
   });
 });
+
+// The test_repr methods: Duet's toString() carries CPython's bracketed state text, with the
+// class name in place of the module path and address.
+describe('CPython test_locks: toString() state text', () => {
+  // LockTests.test_repr
+  test('Lock: [unlocked], [locked], and the waiter count while tasks wait', async () => {
+    const out = await vrun(async () => {
+      const lock = new Lock();
+      const log = [String(lock)];
+      await lock.acquire();
+      log.push(String(lock));
+      const waiter = createTask(() => lock.acquire());
+      await sleep(0);
+      log.push(String(lock));
+      lock.release();
+      // Handed to the waiter, which has not run yet: unlocked, as CPython, and not releasable.
+      log.push(
+        String(lock),
+        String(lock.locked()),
+        thrown(() => lock.release()),
+      );
+      await waiter;
+      log.push(String(lock.locked()));
+      lock.release();
+      log.push(String(lock));
+      return log;
+    });
+    expect(out).toEqual([
+      '<Lock [unlocked]>',
+      '<Lock [locked]>',
+      '<Lock [locked, waiters:1]>',
+      '<Lock [unlocked, waiters:1]>',
+      'false',
+      'RuntimeError',
+      'true',
+      '<Lock [unlocked]>',
+    ]);
+  });
+
+  // EventTests.test_repr
+  test('Event: [unset], [unset, waiters:n], [set]', async () => {
+    const out = await vrun(async () => {
+      const ev = new Event();
+      const log = [String(ev)];
+      const waiters = [createTask(() => ev.wait()), createTask(() => ev.wait())];
+      await sleep(0);
+      log.push(String(ev));
+      ev.set();
+      await gather(...waiters);
+      log.push(String(ev));
+      return log;
+    });
+    expect(out).toEqual(['<Event [unset]>', '<Event [unset, waiters:2]>', '<Event [set]>']);
+  });
+
+  // ConditionTests.test_repr
+  test('Condition: [unlocked], [locked], [unlocked, waiters:n] while tasks wait', async () => {
+    const out = await vrun(async () => {
+      const cond = new Condition();
+      const log = [String(cond)];
+      await cond.acquire();
+      log.push(String(cond));
+      cond.release();
+      const waitOnce = async (): Promise<void> => {
+        await cond.acquire();
+        try {
+          await cond.wait();
+        } finally {
+          cond.release();
+        }
+      };
+      const waiters = [createTask(waitOnce), createTask(waitOnce)];
+      await sleep(0);
+      log.push(String(cond));
+      await cond.acquire();
+      cond.notifyAll();
+      cond.release();
+      await gather(...waiters);
+      log.push(String(cond));
+      return log;
+    });
+    expect(out).toEqual([
+      '<Condition [unlocked]>',
+      '<Condition [locked]>',
+      '<Condition [unlocked, waiters:2]>',
+      '<Condition [unlocked]>',
+    ]);
+  });
+
+  // SemaphoreTests.test_repr
+  test('Semaphore: [unlocked, value:n], [locked] without a waiter count, then [locked, waiters:n]', async () => {
+    const out = await vrun(async () => {
+      const sem = new Semaphore();
+      const log = [String(sem), String(new BoundedSemaphore(3))];
+      await sem.acquire();
+      log.push(String(sem));
+      const waiters = [createTask(() => sem.acquire()), createTask(() => sem.acquire())];
+      await sleep(0);
+      log.push(String(sem));
+      sem.release(); // the woken waiter still counts until it resumes, as in CPython
+      log.push(String(sem));
+      sem.release();
+      await gather(...waiters);
+      log.push(String(sem));
+      return log;
+    });
+    expect(out).toEqual([
+      '<Semaphore [unlocked, value:1]>',
+      '<BoundedSemaphore [unlocked, value:3]>',
+      '<Semaphore [locked]>',
+      '<Semaphore [locked, waiters:2]>',
+      '<Semaphore [locked, waiters:2]>',
+      '<Semaphore [locked]>',
+    ]);
+  });
+
+  // BarrierTests.test_repr
+  test('Barrier: filling with waiters:n/parties, draining, resetting, broken (no count)', async () => {
+    const out = await vrun(async () => {
+      const barrier = new Barrier(3);
+      const log = [String(barrier)];
+      const tasks: Task<number>[] = [];
+      const arrive = (k: number): void => {
+        for (let i = 0; i < k; i++) tasks.push(createTask(() => barrier.wait()));
+      };
+      arrive(2);
+      await sleep(0);
+      log.push(String(barrier));
+      arrive(1);
+      await sleep(0);
+      log.push(String(barrier));
+      arrive(2); // they wait for the next round
+      await sleep(0);
+      await barrier.reset();
+      log.push(String(barrier));
+      arrive(2);
+      await sleep(0);
+      await barrier.abort();
+      log.push(String(barrier));
+      await gather(...tasks.map((t) => outcome(t)));
+      return log;
+    });
+    expect(out).toEqual([
+      '<Barrier [filling, waiters:0/3]>',
+      '<Barrier [filling, waiters:2/3]>',
+      '<Barrier [draining, waiters:0/3]>',
+      '<Barrier [resetting, waiters:0/3]>',
+      '<Barrier [broken]>',
+    ]);
+  });
+});
+
+describe('CPython test_locks: more races and Barrier rounds', () => {
+  // LockTests.test_cancel_race
+  test('a waiter cancelled as the holder releases: the next waiter gets the lock, nothing crashes', async () => {
+    const out = await vrun(async () => {
+      const lock = new Lock();
+      const fa = getRunningLoop().createFuture<void>();
+      const lockit = (blocker?: PromiseLike<void>) => async (): Promise<void> => {
+        await lock.acquire();
+        try {
+          if (blocker !== undefined) await blocker;
+        } finally {
+          lock.release();
+        }
+      };
+      const ta = createTask(lockit(fa));
+      await sleep(0);
+      const tb = createTask(lockit());
+      await sleep(0);
+      const tc = createTask(lockit());
+      await sleep(0);
+      fa.setResult(undefined);
+      tb.cancel();
+      await sleep(0);
+      const log: unknown[] = [lock.locked(), ta.done(), tb.cancelled()];
+      await tc;
+      log.push(lock.locked());
+      return log;
+    });
+    expect(out).toEqual([false, true, true, false]);
+  });
+
+  // BarrierTests.test_filling_one_task / _twice / test_filling_task_by_task / test_draining_state
+  test('Barrier(1) passes at once, twice; tasks arriving one by one fill it; the round drains', async () => {
+    const out = await vrun(async () => {
+      const one = new Barrier(1);
+      const log: unknown[] = [await one.wait(), await one.wait(), one.nWaiting, one.broken];
+      const barrier = new Barrier(3);
+      const tasks: Task<number>[] = [];
+      for (let i = 0; i < 2; i++) {
+        tasks.push(createTask(() => barrier.wait()));
+        await sleep(0);
+        log.push(barrier.nWaiting);
+      }
+      tasks.push(createTask(() => barrier.wait()));
+      await sleep(0);
+      log.push(String(barrier).includes('draining'));
+      log.push(await gather(...tasks), barrier.nWaiting, String(barrier));
+      return log;
+    });
+    expect(out).toEqual([
+      0,
+      0,
+      0,
+      false,
+      1,
+      2,
+      true,
+      [0, 1, 2],
+      0,
+      '<Barrier [filling, waiters:0/3]>',
+    ]);
+  });
+
+  // BarrierTests.test_reset_barrier_when_tasks_half_draining_half_blocking /
+  // test_abort_barrier_when_tasks_half_draining_half_blocking: the tasks out of a round early wait
+  // again (blocked till the round drains); a later one resets or aborts. The blocked ones break;
+  // after a reset they wait again and fill a round with the others, after an abort they stop.
+  test.each([
+    ['reset', [2, 0, 0, false]],
+    ['abort', [2, 2, 0, true]],
+  ] as const)(
+    '%s by a task of the drained half while the others are blocked',
+    async (action, expected) => {
+      const N = 5;
+      const blocking = Math.floor(N / 2);
+      const out = await vrun(async () => {
+        const barrier = new Barrier(N);
+        let broken = 0; // BrokenBarrierError in the first wait (blocked, not drained)
+        let brokenAgain = 0; // BrokenBarrierError in the second wait of a drained task
+        let count = 0;
+        const isBroken = (err: unknown): void => {
+          if (!(err instanceof BrokenBarrierError)) throw err;
+        };
+        const coro = async (): Promise<void> => {
+          try {
+            await barrier.wait();
+          } catch (err) {
+            isBroken(err);
+            broken++;
+            if (action === 'reset') await barrier.wait();
+            return;
+          }
+          count++;
+          if (count > blocking) {
+            await barrier[action]();
+            if (action === 'reset') await barrier.wait();
+            return;
+          }
+          try {
+            await barrier.wait();
+          } catch (err) {
+            isBroken(err);
+            brokenAgain++;
+          }
+        };
+        await gather(...Array.from({ length: N }, () => createTask(coro)));
+        return [broken, brokenAgain, barrier.nWaiting, barrier.broken];
+      });
+      expect(out).toEqual(expected);
+    },
+  );
+
+  // BarrierTests.test_reset_barrier_while_tasks_waiting_and_waiting_again
+  test('waiters broken by a reset wait again and pass with one newcomer', async () => {
+    const N = 5;
+    const out = await vrun(async () => {
+      const barrier = new Barrier(N);
+      const results1: boolean[] = [];
+      const results2: boolean[] = [];
+      const coro1 = async (): Promise<void> => {
+        try {
+          await barrier.wait();
+        } catch (err) {
+          if (err instanceof BrokenBarrierError) results1.push(true);
+          else throw err;
+        } finally {
+          await barrier.wait();
+          results2.push(true);
+        }
+      };
+      const tasks = Array.from({ length: N - 1 }, () => createTask(coro1));
+      createTask(() => barrier.reset());
+      await sleep(0);
+      const last = createTask(async () => {
+        await barrier.wait();
+        results2.push(true);
+      });
+      await gather(...tasks, last);
+      return [results1.length, results2.length, barrier.nWaiting, barrier.broken];
+    });
+    expect(out).toEqual([N - 1, N, 0, false]);
+  });
+
+  // BarrierTests.test_reset_barrier_while_tasks_draining
+  test('a reset by the last task out of a round does not break the tasks already waiting again', async () => {
+    const N = 5;
+    const out = await vrun(async () => {
+      const barrier = new Barrier(N);
+      let count = 0;
+      const results1: boolean[] = [];
+      const results2: boolean[] = [];
+      const results3: boolean[] = [];
+      const coro = async (): Promise<void> => {
+        await barrier.wait();
+        count++;
+        if (count === N) {
+          await barrier.reset();
+          await barrier.wait();
+        } else {
+          try {
+            await barrier.wait();
+            results1.push(true);
+          } catch {
+            results2.push(true);
+          }
+        }
+        await barrier.wait();
+        results3.push(true);
+      };
+      await gather(...Array.from({ length: N }, () => createTask(coro)));
+      return [results1.length, results2.length, results3.length, barrier.nWaiting, barrier.broken];
+    });
+    expect(out).toEqual([N - 1, 0, N, 0, false]);
+  });
+});
+
+describe('CPython test_locks: Condition notify choreography', () => {
+  const waiter = (cond: Condition, result: number[], n: number) => async (): Promise<boolean> => {
+    await cond.acquire();
+    if (await cond.wait()) {
+      result.push(n);
+      cond.release();
+    }
+    return true;
+  };
+
+  // ConditionTests.test_notify
+  test('notify(1) wakes the first waiter; notify(1) then notify(2048) wake the rest within one step', async () => {
+    const out = await vrun(async () => {
+      const cond = new Condition();
+      const result: number[] = [];
+      const tasks = [1, 2, 3].map((n) => createTask(waiter(cond, result, n)));
+      await sleep(0);
+      const log: unknown[] = [[...result]];
+      await cond.acquire();
+      cond.notify(1);
+      cond.release();
+      await sleep(0);
+      log.push([...result]);
+      await cond.acquire();
+      cond.notify(1);
+      cond.notify(2048);
+      cond.release();
+      await sleep(0);
+      log.push(
+        [...result],
+        tasks.map((t) => t.done() && t.result()),
+      );
+      return log;
+    });
+    expect(out).toEqual([[], [1], [1, 2, 3], [true, true, true]]);
+  });
+
+  // ConditionTests.test_notify_all / test_context_manager
+  test('notifyAll wakes every waiter within one step; hold() takes the lock for a block', async () => {
+    const out = await vrun(async () => {
+      const cond = new Condition();
+      const result: number[] = [];
+      const tasks = [1, 2].map((n) => createTask(waiter(cond, result, n)));
+      await sleep(0);
+      const log: unknown[] = [[...result]];
+      {
+        using _ = await cond.hold();
+        log.push(cond.locked());
+        cond.notifyAll();
+      }
+      log.push(cond.locked());
+      await sleep(0);
+      log.push(
+        [...result],
+        tasks.map((t) => t.done() && t.result()),
+      );
+      return log;
+    });
+    expect(out).toEqual([[], true, false, [1, 2], [true, true]]);
+  });
+});
+
+describe('CPython test_locks: Semaphore, a woken holder-to-be cancelled', () => {
+  // SemaphoreTests.test_acquire_no_hang
+  test('the holder releases to a waiter and cancels it: the permit comes back, a later acquire gets it', async () => {
+    const out = await vrun(async () => {
+      const sem = new Semaphore(1);
+      // t1 reaches t2.cancel() only after t2 exists (tasks start at the next step).
+      const t1 = createTask(async () => {
+        {
+          using _ = await sem.hold();
+          await sleep(0);
+        }
+        t2.cancel();
+      });
+      const t2 = createTask(async () => {
+        using _ = await sem.hold();
+        throw new Error('t2 must not get the permit');
+      });
+      const [r1, r2] = await gather.withOptions({ returnExceptions: true }, t1, t2);
+      const got = await waitFor(sem.acquire(), 1);
+      return [r1, r2 instanceof CancelledError, got, String(sem)];
+    });
+    expect(out).toEqual([undefined, true, true, '<Semaphore [locked]>']);
+  });
+});

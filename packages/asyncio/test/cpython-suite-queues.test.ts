@@ -388,3 +388,101 @@ describe('CPython test_queues: taskDone, join, shutdown (3.13)', () => {
     expect(out).toEqual(['QueueShutDown', 'QueueShutDown', 'QueueShutDown']);
   });
 });
+
+describe('CPython test_queues: toString() (test_repr, test_str, test_format)', () => {
+  // QueueBasicTests._test_repr_or_str, _QueueJoinTestMixin.test_format,
+  // _QueueShutdownTestMixin.test_format: Python's str(queue), items shown as Python lists them.
+  test('maxsize, the items, waiting getters and putters, unfinished tasks, shutdown', async () => {
+    const out = await vrun(async () => {
+      const log: string[] = [];
+      let q = new Queue<number>();
+      log.push(String(q));
+      const getter = createTask(() => q.get());
+      await sleep(0);
+      log.push(String(q));
+      q.putNowait(0);
+      await getter;
+      log.push(String(q));
+      q = new Queue<number>(1);
+      q.putNowait(1);
+      const putter = createTask(() => q.put(2));
+      await sleep(0);
+      log.push(String(q));
+      q.getNowait();
+      await putter;
+      log.push(String(q));
+      const lifo = new LifoQueue<unknown>();
+      lifo.putNowait('a');
+      lifo.putNowait([1, 'b']);
+      lifo.putNowait(2.5);
+      log.push(String(lifo));
+      lifo.getNowait();
+      lifo.taskDone();
+      lifo.shutdown();
+      log.push(String(lifo), String(new PriorityQueue(1.5)));
+      return log;
+    });
+    expect(out).toEqual([
+      '<Queue maxsize=0>',
+      '<Queue maxsize=0 _getters[1]>',
+      '<Queue maxsize=0 tasks=1>',
+      '<Queue maxsize=1 _queue=[1] _putters[1] tasks=1>',
+      '<Queue maxsize=1 _queue=[2] tasks=2>',
+      "<LifoQueue maxsize=0 _queue=['a', [1, 'b'], 2.5] tasks=3>",
+      "<LifoQueue maxsize=0 _queue=['a', [1, 'b']] tasks=2 shutdown>",
+      '<PriorityQueue maxsize=1.5>',
+    ]);
+  });
+});
+
+describe('CPython test_queues: puts by other tasks', () => {
+  // QueuePutTests.test_put_cancelled / test_put_with_waiting_getters / test_blocking_put
+  test('a put by another task is got; a put to a waiting getter reaches it', async () => {
+    const out = await vrun(async () => {
+      const q = new Queue<number | string>();
+      const t = createTask(async () => {
+        await q.put(1);
+        return true;
+      });
+      const log: unknown[] = [await q.get(), t.done() && t.result()];
+      const getter = createTask(() => q.get());
+      await sleep(0);
+      await q.put('a');
+      log.push(await getter);
+      await q.put(2); // an unbounded queue never blocks a put
+      log.push(q.qsize());
+      return log;
+    });
+    expect(out).toEqual([1, true, 'a', 1]);
+  });
+});
+
+describe("CPython test_queues: PriorityQueue keeps heapq's layout", () => {
+  // PriorityQueueTests.test_order, with ties: Python's heapq decides which of equal items comes
+  // out first (as with a dataclass(order=True) whose payload is compare=False). Expected values
+  // from CPython 3.13.0.
+  const priorities = [0, 0, 0, 20, 17, 0, 12, 6, 13, 0, 16, 7];
+
+  test('items of equal priority come out in the order CPython gives them', () => {
+    const q = new PriorityQueue<{ priority: number; name: string }>(
+      0,
+      (a, b) => a.priority - b.priority,
+    );
+    priorities.forEach((priority, i) =>
+      q.putNowait({ priority, name: String.fromCharCode(97 + i) }),
+    );
+    let order = '';
+    while (!q.empty()) order += q.getNowait().name;
+    expect(order).toBe('acfbjhlgiked');
+  });
+
+  test('the heap after two gets is the list CPython shows', () => {
+    const q = new PriorityQueue<number>();
+    for (const p of priorities) q.putNowait(p);
+    q.getNowait();
+    q.getNowait();
+    expect(String(q)).toBe(
+      '<PriorityQueue maxsize=0 _queue=[0, 0, 7, 6, 0, 16, 12, 20, 13, 17] tasks=12>',
+    );
+  });
+});

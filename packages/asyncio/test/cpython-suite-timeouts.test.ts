@@ -7,6 +7,7 @@
 import {
   CancelledError,
   ExceptionGroup,
+  MockClock,
   Future,
   TaskGroup,
   TimeoutError,
@@ -221,6 +222,46 @@ describe('CPython test_timeouts', () => {
     });
     expect(out).toEqual(['TimeoutError', 0.1]);
   });
+
+  // test_nested_timeouts_loop_busy / test_nested_timeouts_concurrent: the body blocks the loop
+  // (a clock jump here) past one or both deadlines before its first wait. On CPython 3.13.0 the
+  // inner timeout lets a CancelledError through in both cases (the task's cancelling() is 1 then)
+  // and the outer one raises TimeoutError.
+  test.each([
+    ['both deadlines passed (loop busy)', 0.1, 0.01, 0.1, '<Timeout [expired]>'],
+    ['only the outer deadline passed (concurrent)', 0.002, 0.1, 0.01, '<Timeout [finished]>'],
+  ])(
+    'nested timeouts, %s: the inner one lets the CancelledError through',
+    async (_, outerDelay, innerDelay, busy, innerState) => {
+      const clock = new MockClock({ autojumpThreshold: 0 });
+      const out = await vrun(
+        async () => {
+          const t0 = now();
+          const log: unknown[] = [];
+          let inner!: Timeout;
+          const err = await raised(() =>
+            timeout(outerDelay, async () => {
+              try {
+                await timeout(innerDelay, async (cm) => {
+                  inner = cm;
+                  clock.jump(busy);
+                  await sleep(1);
+                });
+              } catch (e) {
+                log.push(e instanceof CancelledError, currentTask()!.cancelling(), String(inner));
+                throw e;
+              }
+              await sleep(10);
+            }),
+          );
+          log.push(nameOf(err), currentTask()!.cancelling(), now() - t0 < 1);
+          return log;
+        },
+        { clock },
+      );
+      expect(out).toEqual([true, 1, innerState, 'TimeoutError', 0, true]);
+    },
+  );
 
   // test_reschedule
   test('reschedule() moves and disables the deadline; an outside cancel then is a CancelledError', async () => {
