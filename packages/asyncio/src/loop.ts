@@ -377,12 +377,20 @@ export class EventLoop {
     return this.handler;
   }
 
-  /** The default handler: writes `context` to stderr, with the task's name and the error's stack. */
+  /**
+   * The default handler: writes `context` to stderr as CPython logs it: the message (or
+   * "Unhandled exception in event loop"), a `key: value` line for every other key, sorted (a
+   * string quoted), then the error's stack.
+   */
   defaultExceptionHandler(context: ExceptionContext): void {
-    const lines = [context.message];
-    if (context.task !== undefined) lines.push(`task: ${String(context.task)}`);
-    else if (context.future !== undefined) lines.push(`future: ${String(context.future)}`);
-    if (context.handle !== undefined) lines.push(`handle: ${String(context.handle)}`);
+    const lines = [context.message ?? 'Unhandled exception in event loop'];
+    for (const key of Object.keys(context).sort()) {
+      const value = (context as unknown as Record<string, unknown>)[key];
+      // Duet names a task under 'task' as well as CPython's 'future': shown once.
+      if (key === 'message' || key === 'exception' || (key === 'task' && value === context.future))
+        continue;
+      lines.push(`${key}: ${typeof value === 'string' ? `'${value}'` : String(value)}`);
+    }
     if ('exception' in context) {
       const err = context.exception;
       lines.push(err instanceof Error && err.stack !== undefined ? err.stack : String(err));
