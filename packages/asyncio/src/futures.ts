@@ -172,9 +172,14 @@ export class Future<T = unknown> implements PromiseLike<T> {
     this._settle('FINISHED', value);
   }
 
-  /** Completes the future with an error; `InvalidStateError` if it is already done. */
+  /**
+   * Completes the future with an error; `InvalidStateError` if it is already done. Given an error
+   * class, stores a new instance of it (as CPython does with an exception type).
+   */
   setException(error: unknown): void {
     this.checkPending();
+    if (typeof error === 'function' && error.prototype instanceof Error)
+      error = new (error as new () => Error)();
     this._logTraceback = true;
     this._loop._unretrieved.add(this as Future<unknown>);
     this._settle('FAILED', error);

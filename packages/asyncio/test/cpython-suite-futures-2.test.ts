@@ -188,3 +188,15 @@ describe('CPython test_futures: state', () => {
     expect(got).toEqual([42, 42]);
   });
 });
+
+describe('CPython test_futures: setException', () => {
+  test('test_exception_class: given an error class, the future stores an instance of it', async () => {
+    const got = await run(() => {
+      const f = new Future();
+      f.setException(RangeError);
+      const err = f.exception();
+      return [err instanceof RangeError, (err as Error).message];
+    });
+    expect(got).toEqual([true, '']);
+  });
+});
