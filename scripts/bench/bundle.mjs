@@ -31,8 +31,9 @@ const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:
  * keeps its budget (1 % over its size). asyncio raised the same day (h8) by eager tasks (the
  * kernel's eager first step, task factories in every `createTask`, `TaskGroup.createTask` with a
  * task that ended eagerly) and the closed-loop checks: 18,496 B, budget that plus 2 %. Raised
- * 2026-12-03 (session 19, h12) by `loop.runInExecutor` / `shutdownDefaultExecutor` to 19,214 B,
- * budget that plus 2 %: the worker code (the kernel's workers.ts, asyncio's threads.ts: about
+ * 2026-12-03 (session 19, h12) to 19,437 B, budget 19,600: `loop.runInExecutor` /
+ * `shutdownDefaultExecutor` 19,214 B (the rest: CPython's Future repr and default exception
+ * handler format). The worker code (the kernel's workers.ts, asyncio's threads.ts: about
  * 4 KB) loads lazily, but the kernel modules it shares with every program (cancel, park,
  * validate, waits) become a chunk of their own in the bundle, and their helpers only it used
  * (checkString, checkObject, checkpointIfCancelled...) stay in the eager part: about 400 B of
