@@ -92,7 +92,7 @@ describe('CPython test_waitfor: leftovers', () => {
       const task = createTask(() => loop.createFuture()); // blocks: nobody sets it
       const wait = createTask(() => waitFor(task, timeout));
       loop.callSoon(() => wait.cancel());
-      return [await outcome(wait), task.cancelled()];
+      return [await outcome(Promise.resolve(wait)), task.cancelled()];
     });
     expect(out).toEqual(['CancelledError', true]);
   });
