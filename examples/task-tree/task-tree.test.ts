@@ -48,7 +48,7 @@ test('asyncio style: the call graph shows every task and what it awaits', async 
       '        task # fetcher: parked on sleep until t=N',
       '        task # waiter: parked on Lock.acquire',
       '        task # consumer: parked on Queue.get',
-      '        task # cleanup: parked on awaiting <Future pending>',
+      '        task # cleanup: parked on awaiting <Future pending cb=[anonymous()]>',
       '        task # server: parked on Server.serveForever',
     ]),
   );

@@ -172,9 +172,14 @@ export class Future<T = unknown> implements PromiseLike<T> {
     this._settle('FINISHED', value);
   }
 
-  /** Completes the future with an error; `InvalidStateError` if it is already done. */
+  /**
+   * Completes the future with an error; `InvalidStateError` if it is already done. Given an error
+   * class, stores a new instance of it (as CPython does with an exception type).
+   */
   setException(error: unknown): void {
     this.checkPending();
+    if (typeof error === 'function' && error.prototype instanceof Error)
+      error = new (error as new () => Error)();
     this._logTraceback = true;
     this._loop._unretrieved.add(this as Future<unknown>);
     this._settle('FAILED', error);
@@ -368,17 +373,43 @@ export class Future<T = unknown> implements PromiseLike<T> {
     this._loop._runGuarded(callback as DoneCallback<this>, this);
   }
 
-  /** @internal A short state word for `toString`. */
+  /**
+   * @internal The state for `toString`, as CPython's repr: `pending cb=[f(), g()]` (the done
+   * callbacks; past two, the middle ones counted), `cancelled`, `finished result=4` (a long value
+   * shortened in the middle, as reprlib), `finished exception=RangeError('bad')`.
+   */
   protected _describe(): string {
-    if (this._state === 'PENDING') return 'pending';
     if (this._state === 'CANCELLED') return 'cancelled';
-    return this._state === 'FINISHED' ? 'finished' : 'finished with error';
+    if (this._state === 'FINISHED') return `finished result=${shortRepr(this._outcome)}`;
+    if (this._state === 'FAILED') return `finished exception=${errorRepr(this._outcome)}`;
+    const cbs = (this.entries === null ? [] : ([] as Entry[]).concat(this.entries))
+      .filter((e) => typeof e === 'function')
+      .map((f) => `${f.name || 'anonymous'}()`);
+    if (cbs.length > 2) cbs.splice(1, cbs.length - 2, `<${cbs.length - 2} more>`);
+    return cbs.length === 0 ? 'pending' : `pending cb=[${cbs.join(', ')}]`;
   }
 
-  /** A short description, for logs and debugging. */
+  /** A short description, for logs and debugging: `<Future finished result=4>`. */
   toString(): string {
     return `<Future ${this._describe()}>`;
   }
+}
+
+/** A value as a repr shows it: strings quoted, arrays listed, cut to 30 characters as reprlib. */
+function shortRepr(value: unknown): string {
+  const s =
+    typeof value === 'string'
+      ? `'${value}'`
+      : Array.isArray(value)
+        ? `[${value.map(shortRepr).join(', ')}]`
+        : errorRepr(value);
+  return s.length > 30 ? `${s.slice(0, 13)}...${s.slice(-14)}` : s;
+}
+
+/** An error as Python's repr of an exception shows it: `RangeError('bad')`, `RangeError()`. */
+function errorRepr(value: unknown): string {
+  if (!(value instanceof Error)) return String(value);
+  return `${value.name}(${value.message === '' ? '' : `'${value.message}'`})`;
 }
 
 // A second await from a task's own code comes from the same microtask run as its first (the

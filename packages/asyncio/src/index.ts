@@ -116,5 +116,5 @@ export {
   createSubprocessShell,
   type SubprocessOptions,
 } from './subprocess';
-export { toThread, type ThreadModuleRef, type ToThreadOptions } from './threads';
+export { toThread, type Executor, type ThreadModuleRef, type ToThreadOptions } from './threads';
 export { type FromThread } from '@duet/kernel';

@@ -18,6 +18,7 @@ import { SLOW_SECONDS, debugWarn } from './debug';
 import { _setLoopFactory } from './events';
 import { Future } from './futures';
 import { CALLBACK_STATE, NO_TASK_OPTIONS, Task, type TaskFactory, type TaskOptions } from './tasks';
+import type { Executor, ThreadModuleRef } from './threads';
 
 /**
  * What an exception handler receives, as asyncio's context dict.
@@ -295,6 +296,56 @@ export class EventLoop {
     return Task._create(this, fn, options, null);
   }
 
+  /** @internal The executor set with {@link EventLoop.setDefaultExecutor}; `null`: the worker pool. */
+  _executor: Executor | null = null;
+
+  /**
+   * `loop.run_in_executor(executor, func, *args)`: runs `fn(...args)` off the loop and returns a
+   * Future (a Task) of its result. With `executor` `null` or `undefined`, in the default executor:
+   * the one set with {@link EventLoop.setDefaultExecutor}, else `toThread`'s worker threads (so
+   * `fn` follows toThread's rule: self-contained, or a `{ module, exportName }` reference). Any
+   * other executor is an object with `submit(fn, ...args)` returning the result or a Promise of it
+   * (CPython calls `executor.submit` too). Cancelling the Future stops the wait; work that started
+   * runs on. The worker code loads on the first call, so programs that never call it do not carry it.
+   *
+   * @example
+   * ```ts
+   * const n = await getRunningLoop().runInExecutor(null, (a: number, b: number) => a + b, 1, 2); // 3
+   * ```
+   */
+  runInExecutor<A extends unknown[], R>(
+    executor: Executor | null | undefined,
+    fn: ((...args: A) => R) | ThreadModuleRef,
+    ...args: A
+  ): Task<Awaited<R>> {
+    this._checkClosed();
+    // A plain Task (no task factory: CPython's result is no task of the program's either).
+    const task: Task<unknown> = new Task(
+      async () => (await import('./threads'))._runInExecutor(this, task, executor, fn, args),
+      { loop: this },
+    );
+    return task as Task<Awaited<R>>;
+  }
+
+  /**
+   * Sets the executor `runInExecutor(null, ...)` uses (an object with `submit`); `null` restores the
+   * worker pool. A `TypeError` for anything else.
+   */
+  setDefaultExecutor(executor: Executor | null): void {
+    if (executor !== null)
+      checkFunction('setDefaultExecutor() (an executor with submit)', executor.submit);
+    this._executor = executor;
+  }
+
+  /**
+   * `loop.shutdown_default_executor()`: waits for the calls running in the default executor to
+   * end (a custom one: calls its `shutdown()`, if it has one, and waits for it); later
+   * `runInExecutor(null, ...)` and `toThread` calls of this loop raise `RuntimeError`.
+   */
+  async shutdownDefaultExecutor(): Promise<void> {
+    return (await import('./threads'))._shutdownDefault(this);
+  }
+
   /** @internal As CPython: nothing can be scheduled on a closed loop (it would never run). */
   _checkClosed(): void {
     if (this.isClosed()) throw new RuntimeError('Event loop is closed');
@@ -326,12 +377,20 @@ export class EventLoop {
     return this.handler;
   }
 
-  /** The default handler: writes `context` to stderr, with the task's name and the error's stack. */
+  /**
+   * The default handler: writes `context` to stderr as CPython logs it: the message (or
+   * "Unhandled exception in event loop"), a `key: value` line for every other key, sorted (a
+   * string quoted), then the error's stack.
+   */
   defaultExceptionHandler(context: ExceptionContext): void {
-    const lines = [context.message];
-    if (context.task !== undefined) lines.push(`task: ${String(context.task)}`);
-    else if (context.future !== undefined) lines.push(`future: ${String(context.future)}`);
-    if (context.handle !== undefined) lines.push(`handle: ${String(context.handle)}`);
+    const lines = [context.message ?? 'Unhandled exception in event loop'];
+    for (const key of Object.keys(context).sort()) {
+      const value = (context as unknown as Record<string, unknown>)[key];
+      // Duet names a task under 'task' as well as CPython's 'future': shown once.
+      if (key === 'message' || key === 'exception' || (key === 'task' && value === context.future))
+        continue;
+      lines.push(`${key}: ${typeof value === 'string' ? `'${value}'` : String(value)}`);
+    }
     if ('exception' in context) {
       const err = context.exception;
       lines.push(err instanceof Error && err.stack !== undefined ? err.stack : String(err));

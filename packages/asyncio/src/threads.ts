@@ -20,15 +20,18 @@
  */
 import os from 'node:os';
 import {
-  ParkingLot,
   checkFunctions,
   checkObject,
   checkOptions,
   checkpointIfCancelled,
-  RunVar,
+  RuntimeError,
+  checkFunction,
   runInWorker,
   workerCall,
 } from '@duet/kernel';
+import { getRunningLoop } from './events';
+import type { Future } from './futures';
+import type { EventLoop } from './loop';
 
 /**
  * A reference to an exported function of a module, for {@link toThread}.
@@ -47,23 +50,39 @@ export interface ThreadModuleRef {
 
 const MAX_WORKERS = Math.min(32, (os.availableParallelism?.() ?? os.cpus().length) + 4);
 
+/**
+ * A loop's worker slots. Turns are handed out with asyncio Futures rather than a kernel
+ * ParkingLot: this module loads lazily, and kernel code only it used would still land in every
+ * program's eager bundle (the kernel modules around it are eager).
+ */
 interface Slots {
   used: number;
-  readonly lot: ParkingLot;
+  /** Calls waiting for a slot, first come first served. */
+  readonly waiting: Future<void>[];
+  /** `shutdownDefaultExecutor()` was called: no more calls. */
+  shut: boolean;
+  /** `shutdownDefaultExecutor()` calls waiting for `used` to reach 0. */
+  readonly drained: Future<void>[];
+  /** The Futures of `runInExecutor` calls in the default executor that are not done. */
+  readonly calls: Set<Future<unknown>>;
 }
 
-const slotsOfRun = /* @__PURE__ */ new RunVar<Slots | undefined>(
-  'toThread worker slots',
-  undefined,
-);
+const slotsOfLoop = new WeakMap<EventLoop, Slots>();
 
-function runSlots(): Slots {
-  let slots = slotsOfRun.get();
+function loopSlots(loop: EventLoop): Slots {
+  let slots = slotsOfLoop.get(loop);
   if (slots === undefined) {
-    slots = { used: 0, lot: new ParkingLot('toThread (all workers busy)') };
-    slotsOfRun.set(slots);
+    slots = { used: 0, waiting: [], shut: false, drained: [], calls: new Set() };
+    slotsOfLoop.set(loop, slots);
   }
   return slots;
+}
+
+/** Hands a free slot to the first call still waiting (one whose wait was cancelled is skipped). */
+function wakeNext(slots: Slots): void {
+  for (let turn; (turn = slots.waiting.shift()) !== undefined;) {
+    if (!turn.done()) return turn.setResult();
+  }
 }
 
 /**
@@ -112,12 +131,23 @@ async function run<A extends unknown[], R>(
   checkOptions(api, options, ['callbacks']);
   checkFunctions(api, 'callbacks', options.callbacks);
   const call = workerCall(api, fn, args);
-  const slots = runSlots();
-  while (slots.used >= MAX_WORKERS) await slots.lot.park();
+  const loop = getRunningLoop();
+  const slots = loopSlots(loop);
+  checkNotShut(slots);
+  while (slots.used >= MAX_WORKERS) {
+    const turn = loop.createFuture<void>();
+    slots.waiting.push(turn);
+    try {
+      await turn;
+    } catch (err) {
+      if (!turn.cancelled()) wakeNext(slots); // a turn given to this task, which will not use it
+      throw err;
+    }
+  }
   try {
     await checkpointIfCancelled();
   } catch (err) {
-    slots.lot.unpark(); // pass a wake-up this task will not use on to the next waiter
+    wakeNext(slots); // pass a wake-up this task will not use on to the next waiter
     throw err;
   }
   slots.used++;
@@ -126,7 +156,8 @@ async function run<A extends unknown[], R>(
     abandonOnCancel: true,
     onSettled: () => {
       slots.used--;
-      slots.lot.unpark();
+      wakeNext(slots);
+      if (slots.used === 0) for (const f of slots.drained.splice(0)) f.setResult();
     },
     ...(options.callbacks !== undefined ? { callbacks: options.callbacks } : {}),
   })) as Awaited<R>;
@@ -134,3 +165,67 @@ async function run<A extends unknown[], R>(
 
 /** `toThread` with options first: `toThread.withOptions({ callbacks }, fn, ...args)`. */
 toThread.withOptions = withOptions;
+
+function checkNotShut(slots: Slots): void {
+  if (slots.shut) throw new RuntimeError('Executor shutdown has been called');
+}
+
+/**
+ * What `loop.runInExecutor` submits to: an object with `submit(fn, ...args)` that returns the
+ * result or a Promise of it (CPython's `executor.submit`), and optionally `shutdown()`, which
+ * `loop.shutdownDefaultExecutor()` calls (and awaits) when it is the default executor.
+ *
+ * @example
+ * ```ts
+ * const inline: Executor = { submit: (fn, ...args) => fn(...(args as never[])) };
+ * await getRunningLoop().runInExecutor(inline, () => 42); // 42, run on the loop's thread
+ * ```
+ */
+export interface Executor {
+  /** Runs `fn(...args)` and returns its result, or a Promise of it. */
+  submit(fn: (...args: never[]) => unknown, ...args: unknown[]): unknown;
+  /** Called by `shutdownDefaultExecutor()`; the loop awaits what it returns. */
+  shutdown?(): unknown;
+}
+
+/**
+ * @internal `loop.runInExecutor`'s work, in the Task it returns (this module loads lazily).
+ */
+export async function _runInExecutor(
+  loop: EventLoop,
+  call: Future<unknown>,
+  executor: Executor | null | undefined,
+  fn: ((...args: never[]) => unknown) | ThreadModuleRef,
+  args: unknown[],
+): Promise<unknown> {
+  if (executor === null || executor === undefined) {
+    const slots = loopSlots(loop);
+    checkNotShut(slots);
+    // shutdownDefaultExecutor() waits for this Future, as CPython's for its executor's threads.
+    slots.calls.add(call);
+    call.addDoneCallback(() => slots.calls.delete(call));
+    executor = loop._executor;
+    if (executor === null)
+      return run('runInExecutor()', {}, fn as (...args: unknown[]) => unknown, args);
+  }
+  checkFunction('runInExecutor() (an executor with submit, or null)', executor.submit);
+  return await executor.submit(fn as (...args: never[]) => unknown, ...args);
+}
+
+/** @internal `loop.shutdownDefaultExecutor()`'s work (this module loads lazily). */
+export async function _shutdownDefault(loop: EventLoop): Promise<void> {
+  const slots = loopSlots(loop);
+  slots.shut = true;
+  if (loop._executor !== null) await loop._executor.shutdown?.();
+  if (slots.used !== 0) {
+    const drained = loop.createFuture<void>();
+    slots.drained.push(drained);
+    await drained;
+  }
+  for (const call of [...slots.calls]) {
+    // A Future of our own: cancelling this wait must not cancel the call.
+    const ended = loop.createFuture<void>();
+    call.addDoneCallback(() => ended.done() || ended.setResult());
+    await ended;
+  }
+}

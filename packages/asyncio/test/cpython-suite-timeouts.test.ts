@@ -540,26 +540,29 @@ describe('CPython test_waitfor', () => {
     expect(out).toEqual([42, 0.1]);
   });
 
-  // test_wait_for_waits_for_task_cancellation_w_timeout_0
-  test('timeout 0 waits for the task to finish cancelling; the TimeoutError is caused by the CancelledError', async () => {
-    const out = await vrun(async () => {
-      let taskDone = false;
-      const inner = createTask(async () => {
-        try {
-          await sleep(10);
-        } catch (err) {
-          await sleep(0.01);
-          throw err;
-        } finally {
-          taskDone = true;
-        }
+  // test_wait_for_waits_for_task_cancellation_w_timeout_0 / test_wait_for_waits_for_task_cancellation
+  test.each([0, 0.01])(
+    'timeout %p waits for the task to finish cancelling; the TimeoutError is caused by the CancelledError',
+    async (timeout) => {
+      const out = await vrun(async () => {
+        let taskDone = false;
+        const inner = createTask(async () => {
+          try {
+            await sleep(10);
+          } catch (err) {
+            await sleep(0.01);
+            throw err;
+          } finally {
+            taskDone = true;
+          }
+        });
+        await sleep(0.001);
+        const err = await raised(() => waitFor(inner, timeout));
+        return [nameOf(err), taskDone, (err as Error).cause instanceof CancelledError];
       });
-      await sleep(0.001);
-      const err = await raised(() => waitFor(inner, 0));
-      return [nameOf(err), taskDone, (err as Error).cause instanceof CancelledError];
-    });
-    expect(out).toEqual(['TimeoutError', true, true]);
-  });
+      expect(out).toEqual(['TimeoutError', true, true]);
+    },
+  );
 
   // test_wait_for_reraises_exception_during_cancellation
   test('an error the inner task raises while being cancelled is raised instead of TimeoutError', async () => {

@@ -1,7 +1,8 @@
 /**
  * Scenarios from CPython 3.13's Lib/test/test_asyncio/test_waitfor.py not restated in
  * cpython-suite-timeouts.test.ts: nested waitFor, a future set by a callback while waitFor
- * waits, and done futures (failed, cancelled) with timeout 0 or negative. Each case was run on
+ * waits, done futures (failed, cancelled) with timeout 0 or negative, a `null` timeout, and
+ * cancelling the waitFor of a task. Each case was run on
  * CPython 3.13.0; the comments name the CPython test each one follows.
  */
 import {
@@ -77,5 +78,22 @@ describe('CPython test_waitfor: leftovers', () => {
       ];
     });
     expect(out).toEqual(['value r', 'value r', 'RangeError: v', 'CancelledError']);
+  });
+
+  // test_wait_for_blocking
+  test('timeout null: the result of work that never waits', async () => {
+    expect(await vrun(() => waitFor(async () => 'done', null))).toBe('done');
+  });
+
+  // test_cancel_blocking_wait_for / test_cancel_wait_for (Python issue #23219)
+  test.each([null, 60])('cancelling a waitFor(task, %p) cancels the task too', async (timeout) => {
+    const out = await vrun(async () => {
+      const loop = getRunningLoop();
+      const task = createTask(() => loop.createFuture()); // blocks: nobody sets it
+      const wait = createTask(() => waitFor(task, timeout));
+      loop.callSoon(() => wait.cancel());
+      return [await outcome(Promise.resolve(wait)), task.cancelled()];
+    });
+    expect(out).toEqual(['CancelledError', true]);
   });
 });

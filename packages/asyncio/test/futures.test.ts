@@ -38,7 +38,7 @@ describe('Future', () => {
       // A future that failed is FINISHED too (asyncio's pure-Python message), even with `undefined`.
       const c = new Future<number>();
       c.setException(undefined);
-      expect(() => c.setResult(1)).toThrow(/^FINISHED: <Future finished with error>$/);
+      expect(() => c.setResult(1)).toThrow(/^FINISHED: <Future finished exception=undefined>$/);
       let thrown: unknown = 'nothing';
       try {
         c.result();
