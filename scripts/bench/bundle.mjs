@@ -37,9 +37,11 @@ const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:
  * 4 KB) loads lazily, but the kernel modules it shares with every program (cancel, park,
  * validate, waits) become a chunk of their own in the bundle, and their helpers only it used
  * (checkString, checkObject, checkpointIfCancelled...) stay in the eager part: about 400 B of
- * the 540. `--why` shows what the rest is made of.
+ * the 540. After session 19's merges (reprs of the locks, queues and tasks, Unix servers, the
+ * ExceptionGroup checks) 13,076 / 19,597 / 12,749 B; asyncio's budget raised to 19,800 B (1 %)
+ * so that it is not met to the byte. `--why` shows what the rest is made of.
  */
-const BUDGETS = { '@duet/trio': 13_130, '@duet/asyncio': 19_600, '@duet/kernel': 12_770 };
+const BUDGETS = { '@duet/trio': 13_130, '@duet/asyncio': 19_800, '@duet/kernel': 12_770 };
 
 /** Text only the lazily loaded chunks may hold, by the part it marks. */
 const LAZY_PARTS = {
