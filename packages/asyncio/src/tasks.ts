@@ -319,8 +319,15 @@ export class Task<T = unknown> extends Future<T> {
    * first (`cancelling` while a cancel request is outstanding), then the name.
    */
   override toString(): string {
-    const state = !this.done() && this.cancelling() > 0 ? 'cancelling' : this._describe();
-    return `<Task ${state} name='${this.getName()}'>`;
+    // CPython's order: the state word, the name, then the rest (result, exception, callbacks).
+    const described = this._describe();
+    const cut = described.indexOf(' ');
+    const word =
+      !this.done() && this.cancelling() > 0
+        ? 'cancelling'
+        : described.slice(0, cut < 0 ? undefined : cut);
+    const rest = cut < 0 ? '' : described.slice(cut);
+    return `<Task ${word} name='${this.getName()}'${rest}>`;
   }
 }
 

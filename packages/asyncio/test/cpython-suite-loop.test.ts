@@ -85,7 +85,7 @@ describe('CPython test_base_events: the default exception handler', () => {
       ),
     );
     expect(text.split('\n').filter((l) => /^(future|task): /.test(l))).toEqual([
-      "future: <Task name='lonely' finished exception=RangeError('lost')>",
+      "future: <Task finished name='lonely' exception=RangeError('lost')>",
     ]);
   });
 });

@@ -86,7 +86,7 @@ describe('CPython test_tasks: the description of a task', () => {
       await t;
       return [first, t.getName(), String(t)];
     });
-    expect(out).toEqual(['1234567890123', '{6}', "<Task finished name='{6}'>"]);
+    expect(out).toEqual(['1234567890123', '{6}', "<Task finished name='{6}' result=1>"]);
   });
 });
 
