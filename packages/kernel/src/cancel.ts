@@ -225,6 +225,30 @@ export class CancelScope {
     return this.reason;
   }
 
+  /**
+   * A short description for logs and debugging, as Trio's `repr`: `<CancelScope unbound>`, then
+   * `active` or `exited`, the deadline relative to now while one is pending (inside a run only, where
+   * there is a clock to read), and `cancelled` once cancelled.
+   */
+  toString(): string {
+    const parts = [this.exited ? 'exited' : this.entered ? 'active' : 'unbound'];
+    if (this.called) {
+      parts.push('cancelled');
+    } else if (this.when !== Infinity && this.entered && !this.exited) {
+      // Read the clock without cancelFor: describing a scope must not change it.
+      const task = currentTaskOrUndefined();
+      if (task !== undefined) {
+        const ahead = this.when - task.runner.clock.currentTime();
+        parts.push(
+          ahead >= 0
+            ? `deadline is ${ahead.toFixed(2)} seconds from now`
+            : `deadline is ${(-ahead).toFixed(2)} seconds ago`,
+        );
+      }
+    }
+    return `<CancelScope ${parts.join(', ')}>`;
+  }
+
   /** Whether cancellation of outer scopes is blocked from the code inside; settable. */
   get shield(): boolean {
     return this.shieldValue;
