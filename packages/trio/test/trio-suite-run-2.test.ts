@@ -25,6 +25,7 @@ import {
   waitTaskRescheduled,
   type Outcome,
 } from '@duet/trio/lowlevel';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { trioTest, waitAllTasksBlocked } from '@duet/trio/testing';
 
 /** Runs `main` and returns the error it fails with (the test fails if it does not). */
@@ -152,6 +153,30 @@ describe('the run context', () => {
       { clock: 'system' },
     ),
   );
+});
+
+describe('AsyncLocalStorage (the contextvars of JavaScript)', () => {
+  test("children and system tasks see the context run() was called in, not the spawner's (a README difference)", async () => {
+    const storage = new AsyncLocalStorage<string>();
+    const seen: Record<string, string | undefined> = {};
+    await storage.run('run', () =>
+      run(async () => {
+        seen.root = storage.getStore();
+        await openNursery(async (nursery) => {
+          storage.run('spawner', () => {
+            nursery.startSoon(async () => {
+              await checkpoint();
+              seen.child = storage.getStore();
+            });
+            spawnSystemTask(async () => {
+              seen.system = storage.getStore();
+            });
+          });
+        });
+      }),
+    );
+    expect(seen).toEqual({ root: 'run', child: 'run', system: 'run' });
+  });
 });
 
 describe("a cancel scope's description", () => {
