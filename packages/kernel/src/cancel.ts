@@ -231,22 +231,16 @@ export class CancelScope {
    * there is a clock to read), and `cancelled` once cancelled.
    */
   toString(): string {
-    const parts = [this.exited ? 'exited' : this.entered ? 'active' : 'unbound'];
-    if (this.called) {
-      parts.push('cancelled');
-    } else if (this.when !== Infinity && this.entered && !this.exited) {
-      // Read the clock without cancelFor: describing a scope must not change it.
-      const task = currentTaskOrUndefined();
-      if (task !== undefined) {
-        const ahead = this.when - task.runner.clock.currentTime();
-        parts.push(
-          ahead >= 0
-            ? `deadline is ${ahead.toFixed(2)} seconds from now`
-            : `deadline is ${(-ahead).toFixed(2)} seconds ago`,
-        );
-      }
-    }
-    return `<CancelScope ${parts.join(', ')}>`;
+    const open = this.entered && !this.exited;
+    // Read the clock without cancelFor: describing a scope must not change it. NaN outside a run.
+    const ahead = this.when - (currentTaskOrUndefined()?.runner.clock.currentTime() ?? NaN);
+    const state = this.exited ? 'exited' : open ? 'active' : 'unbound';
+    const detail = this.called
+      ? ', cancelled'
+      : open && Number.isFinite(ahead)
+        ? `, deadline is ${Math.abs(ahead).toFixed(2)} seconds ${ahead < 0 ? 'ago' : 'from now'}`
+        : '';
+    return `<CancelScope ${state}${detail}>`;
   }
 
   /** Whether cancellation of outer scopes is blocked from the code inside; settable. */
