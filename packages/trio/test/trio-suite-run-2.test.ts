@@ -17,15 +17,13 @@ import {
 } from '@duet/trio';
 import {
   Abort,
-  currentTrioToken,
   inTrioRun,
   inTrioTask,
-  reschedule,
   spawnSystemTask,
   waitTaskRescheduled,
-  type Outcome,
 } from '@duet/trio/lowlevel';
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { waitWithSlowAbort } from './helpers-lowlevel';
 import { trioTest, waitAllTasksBlocked } from '@duet/trio/testing';
 
 /** Runs `main` and returns the error it fails with (the test fails if it does not). */
@@ -44,22 +42,8 @@ describe('slow aborts', () => {
     trioTest(async () => {
       const record: string[] = [];
       const slowAborter = async () => {
-        const task = currentTask();
-        const token = currentTrioToken();
         record.push('sleeping');
-        // The abort cannot stop the wait at once: it queues the reschedule and says FAILED.
-        const wait = waitTaskRescheduled((raiseCancel) => {
-          record.push('abort called');
-          let outcome: Outcome;
-          try {
-            raiseCancel();
-            outcome = { ok: true, value: undefined };
-          } catch (error) {
-            outcome = { ok: false, error };
-          }
-          token.runSyncSoon(reschedule, task, outcome);
-          return Abort.FAILED;
-        });
+        const wait = waitWithSlowAbort(() => record.push('abort called'));
         await expect(wait).rejects.toBeInstanceOf(Cancelled);
         record.push('cancelled');
         await checkpoint(); // shielded by now: does not raise
