@@ -225,6 +225,24 @@ export class CancelScope {
     return this.reason;
   }
 
+  /**
+   * A short description for logs and debugging, as Trio's `repr`: `<CancelScope unbound>`, then
+   * `active` or `exited`, the deadline relative to now while one is pending (inside a run only, where
+   * there is a clock to read), and `cancelled` once cancelled.
+   */
+  toString(): string {
+    const open = this.entered && !this.exited;
+    // Read the clock without cancelFor: describing a scope must not change it. NaN outside a run.
+    const ahead = this.when - (currentTaskOrUndefined()?.runner.clock.currentTime() ?? NaN);
+    const state = this.exited ? 'exited' : open ? 'active' : 'unbound';
+    const detail = this.called
+      ? ', cancelled'
+      : open && Number.isFinite(ahead)
+        ? `, deadline is ${Math.abs(ahead).toFixed(2)} seconds ${ahead < 0 ? 'ago' : 'from now'}`
+        : '';
+    return `<CancelScope ${state}${detail}>`;
+  }
+
   /** Whether cancellation of outer scopes is blocked from the code inside; settable. */
   get shield(): boolean {
     return this.shieldValue;

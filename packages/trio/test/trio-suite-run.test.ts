@@ -23,7 +23,6 @@ import {
   type TaskStatus,
 } from '@duet/trio';
 import {
-  Abort,
   TrioToken,
   addInstrument,
   currentStatistics,
@@ -31,14 +30,13 @@ import {
   inTrioRun,
   inTrioTask,
   removeInstrument,
-  reschedule,
   spawnSystemTask,
   waitTaskRescheduled,
-  type Outcome,
   type Task,
 } from '@duet/trio/lowlevel';
 import { trioTest, waitAllTasksBlocked } from '@duet/trio/testing';
 import { failure, leaves } from './helpers-errors';
+import { waitWithSlowAbort } from './helpers-lowlevel';
 
 /** The current task, or null where there is none (a hook called from outside any task). */
 function taskOrNull(): Task | null {
@@ -637,21 +635,7 @@ describe('the run token', () => {
     trioTest(async () => {
       await new CancelScope().run(async (scope) => {
         scope.cancel();
-        const task = currentTask();
-        const token = currentTrioToken();
-        await expect(
-          waitTaskRescheduled((raiseCancel) => {
-            let outcome: Outcome;
-            try {
-              raiseCancel();
-              outcome = { ok: true, value: undefined };
-            } catch (error) {
-              outcome = { ok: false, error };
-            }
-            token.runSyncSoon(reschedule, task, outcome);
-            return Abort.FAILED;
-          }),
-        ).rejects.toBeInstanceOf(Cancelled);
+        await expect(waitWithSlowAbort()).rejects.toBeInstanceOf(Cancelled);
       });
     }),
   );
