@@ -21,10 +21,8 @@ import {
   type ExceptionContext,
   type Task,
 } from '@duet/asyncio';
-import { vrun } from './helpers';
+import { now, vrun } from './helpers';
 import { outcome } from './outcomes';
-
-const now = (): number => getRunningLoop().time();
 
 /** `n` fresh futures of the running loop. */
 function futures<T = unknown>(n: number): Future<T>[] {

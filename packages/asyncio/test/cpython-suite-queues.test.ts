@@ -17,10 +17,8 @@ import {
   sleep,
   waitFor,
 } from '@duet/asyncio';
-import { vrun } from './helpers';
+import { now, vrun } from './helpers';
 import { outcome, thrown } from './outcomes';
-
-const now = (): number => getRunningLoop().time();
 
 describe('CPython test_queues: basics', () => {
   // test_empty / test_full / test_maxsize / test_float_maxsize

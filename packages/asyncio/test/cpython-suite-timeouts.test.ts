@@ -21,10 +21,8 @@ import {
   waitFor,
   type Timeout,
 } from '@duet/asyncio';
-import { vrun } from './helpers';
+import { now, vrun } from './helpers';
 import { raised } from './outcomes';
-
-const now = (): number => getRunningLoop().time();
 
 function nameOf(err: unknown): string {
   return err instanceof Error ? err.name : String(err);

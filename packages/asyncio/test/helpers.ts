@@ -1,4 +1,9 @@
-import { asyncioTest, type AsyncioTestOptions, type MockClock } from '@duet/asyncio';
+import {
+  asyncioTest,
+  getRunningLoop,
+  type AsyncioTestOptions,
+  type MockClock,
+} from '@duet/asyncio';
 
 /**
  * Runs `main` as {@link asyncioTest} does, at once: a MockClock that jumps as soon as every task
@@ -10,3 +15,6 @@ export function vrun<T>(
 ): Promise<T> {
   return asyncioTest(async () => main(), options)();
 }
+
+/** The running loop's time (virtual under {@link vrun}). */
+export const now = (): number => getRunningLoop().time();
