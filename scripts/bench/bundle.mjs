@@ -41,10 +41,11 @@ const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:
  * ExceptionGroup checks) 13,076 / 19,597 / 12,749 B; asyncio's budget raised to 19,800 B (1 %)
  * so that it is not met to the byte. Trio and kernel raised by h13's `CancelScope.toString()`
  * (Trio's repr of a scope, about 130 B min+gzip, in every program): 13,200 / 19,753 / 12,888 B,
- * budgets 1 % over.
+ * budgets 1 % over. asyncio raised again (session 19, lead) by `loop.addSignalHandler` /
+ * `removeSignalHandler` and the signal-name check they share with Trio: 20,219 B, budget 20,420.
  * `--why` shows what the rest is made of.
  */
-const BUDGETS = { '@duet/trio': 13_330, '@duet/asyncio': 19_950, '@duet/kernel': 13_020 };
+const BUDGETS = { '@duet/trio': 13_330, '@duet/asyncio': 20_420, '@duet/kernel': 13_020 };
 
 /** Text only the lazily loaded chunks may hold, by the part it marks. */
 const LAZY_PARTS = {

@@ -7,6 +7,7 @@ import {
   Cancelled,
   RuntimeError,
   callAt as kernelCallAt,
+  catchableSignalName,
   checkFunction,
   checkNumber,
   currentTaskOrUndefined,
@@ -364,6 +365,77 @@ export class EventLoop {
   /** The factory set with {@link EventLoop.setTaskFactory}, or `null` when the default is in use. */
   getTaskFactory(): TaskFactory | null {
     return this._taskFactory;
+  }
+
+  /** The process listeners of {@link EventLoop.addSignalHandler}, by signal name. */
+  private signalListeners: Map<string, () => void> | null = null;
+
+  /**
+   * Calls `callback(...args)` as a loop callback (like `callSoon`) each time the process gets
+   * `sig` (a name such as `'SIGTERM'` or a number), as `loop.add_signal_handler`; a handler
+   * already set for `sig` is replaced. A SIGINT handler takes Ctrl-C over from the run's own
+   * (which would cancel the main task). Handlers go when the loop closes (the end of `run()`,
+   * or a `Runner`'s close). An `async` function
+   * is a `TypeError` (CPython refuses coroutines); `SIGKILL`, `SIGSTOP` and a signal this OS
+   * does not have are `ValueError`s. Call it while the loop runs: a `RuntimeError` before.
+   *
+   * @example
+   * ```ts
+   * const loop = getRunningLoop();
+   * loop.addSignalHandler('SIGTERM', () => mainTask.cancel('SIGTERM'));
+   * ```
+   */
+  addSignalHandler<A extends unknown[]>(
+    sig: string | number,
+    callback: (...args: A) => unknown,
+    ...args: A
+  ): void {
+    const api = 'addSignalHandler()';
+    checkFunction(api, callback);
+    if (callback.constructor?.name === 'AsyncFunction') {
+      throw new TypeError(
+        'coroutines cannot be used with addSignalHandler(): pass a plain function',
+      );
+    }
+    this._checkClosed();
+    const name = catchableSignalName(api, sig);
+    if (currentTaskOrUndefined()?.runner !== this._runner) {
+      throw new RuntimeError(
+        `${api} must be called while the loop runs, from its tasks or callbacks`,
+      );
+    }
+    this.removeSignalHandler(name);
+    this.signalListeners ??= new Map();
+    const listener = (): void => {
+      if (!this.isClosed()) this.callSoon(callback, ...args);
+    };
+    process.on(name, listener);
+    this.signalListeners.set(name, listener);
+  }
+
+  /** @internal The loop closes (asyncio `run()` / `Runner` shutdown): its signal handlers go. */
+  _removeSignalHandlers(): void {
+    if (this.signalListeners === null) return;
+    for (const [signal, listener] of this.signalListeners) process.off(signal, listener);
+    this.signalListeners.clear();
+  }
+
+  /**
+   * Removes the handler {@link EventLoop.addSignalHandler} set for `sig`: true if there was one,
+   * false if not, as `loop.remove_signal_handler`.
+   *
+   * @example
+   * ```ts
+   * getRunningLoop().removeSignalHandler('SIGTERM'); // true
+   * ```
+   */
+  removeSignalHandler(sig: string | number): boolean {
+    const name = catchableSignalName('removeSignalHandler()', sig);
+    const listener = this.signalListeners?.get(name);
+    if (listener === undefined) return false;
+    process.off(name, listener);
+    this.signalListeners!.delete(name);
+    return true;
   }
 
   /** Sets the handler called for errors nobody else can receive; `null` restores the default. */

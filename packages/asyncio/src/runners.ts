@@ -347,6 +347,7 @@ async function shutdown(loop: EventLoop): Promise<void> {
     }
   }
   loop._reportUnretrieved();
+  loop._removeSignalHandlers();
 }
 
 /**

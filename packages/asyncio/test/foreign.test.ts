@@ -11,6 +11,7 @@ import {
   createTask,
   currentSignal,
   currentTask,
+  getRunningLoop,
   run,
   sleep,
   timeout,
@@ -140,5 +141,29 @@ describe('asyncio cancellation reaches foreign work', () => {
     await expect(run(() => 1, { clok: 1 } as never)).rejects.toThrow(
       /unknown option 'clok' \(allowed: debug, clock, hangDetection, signal, handleSigint\)/,
     );
+  });
+});
+
+describe('loop callbacks during a plain await', () => {
+  test('callSoon runs while the only task awaits a Promise the callback resolves', async () => {
+    // As CPython's `loop.call_soon(fut.set_result, 'ran'); await fut`; the callback used to wait
+    // for the awaiting task's step to end, which here is never (a deadlock HangError).
+    const got = await run(async () => {
+      const loop = getRunningLoop();
+      return await new Promise((resolve) => loop.callSoon(() => resolve('ran')));
+    });
+    expect(got).toBe('ran');
+  });
+
+  test('callSoon runs during a plain await of a timer, not after it', async () => {
+    const got = await run(async () => {
+      let ran = false;
+      getRunningLoop().callSoon(() => {
+        ran = true;
+      });
+      await delay(30);
+      return ran;
+    });
+    expect(got).toBe(true);
   });
 });

@@ -156,6 +156,7 @@ export {
   type CheckNumberOptions,
   type OptionsFirst,
 } from './validate';
+export { catchableSignalName } from './signal-names';
 export { type DebugCheck, type DebugOptions } from './debug';
 export {
   TraceRecorder,

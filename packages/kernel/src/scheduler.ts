@@ -284,7 +284,11 @@ export class Scheduler {
     this.spareArgs = args;
     if (this.stepping !== 0) {
       this.workSinceTimeCheck += work;
-      return; // the last task to finish its step goes on from here
+      // The last task to finish its step goes on from here; but what became ready during the
+      // batch must not wait for a step that is out in foreign work (a plain await of a timer, or
+      // of a Promise that a callback queued here resolves): it runs at the host's turn at the latest.
+      if (this.ready.length !== 0) this.ensureHostTurn();
+      return;
     }
     // Every task of the batch parked while it ran (or it held only callbacks): nobody else will
     // notice that the run may be idle. This batch's work counts from the next look at the time.
@@ -295,7 +299,9 @@ export class Scheduler {
 
   private runCallback(callback: Callback, arg: unknown): void {
     try {
-      callback(arg);
+      // In the root task's context, whatever context started this batch (a task's, or none at a
+      // host turn armed outside any task): a callback always sees its run.
+      runAsTask(this.runner.rootTask, () => callback(arg));
     } catch (err) {
       this.runner.crash(err);
     }

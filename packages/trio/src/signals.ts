@@ -4,11 +4,10 @@
  * receiver for it; only the innermost receiver sees a signal, as only the newest handler does in
  * Python.
  */
-import { constants } from 'node:os';
 import {
   HostWait,
   RuntimeError,
-  ValueError,
+  catchableSignalName,
   checkFunction,
   checkpoint,
   currentTask,
@@ -18,27 +17,8 @@ import { ConflictDetector } from './conflict';
 /** A signal by name (`'SIGINT'`) or by number (`2`), as Node's `os.constants.signals` lists them. */
 export type SignalId = string | number;
 
-/** Node cannot listen for these: the OS never lets a process catch them. */
-const UNCATCHABLE = new Set(['SIGKILL', 'SIGSTOP']);
-
 /** The open receivers per signal name, innermost last, and the process listener serving them. */
 const receiversBySignal = new Map<string, { stack: SignalReceiver[]; listener: () => void }>();
-
-function signalName(signal: unknown): string {
-  const table = constants.signals as Record<string, number>;
-  if (typeof signal === 'string' && Object.hasOwn(table, signal)) return signal;
-  if (typeof signal === 'number') {
-    for (const name of Object.keys(table)) if (table[name] === signal) return name;
-  }
-  if (typeof signal !== 'string' && typeof signal !== 'number') {
-    throw new TypeError(
-      `openSignalReceiver(): a signal is a name such as 'SIGINT' or a number, got ${typeof signal}`,
-    );
-  }
-  throw new ValueError(
-    `openSignalReceiver(): ${JSON.stringify(signal)} is not a signal of this OS`,
-  );
-}
 
 /**
  * What {@link openSignalReceiver} gives its block: an async iterator of the names of the signals
@@ -160,11 +140,7 @@ export async function openSignalReceiver<T>(
   if (signals.length === 0) throw new TypeError('openSignalReceiver(): no signals were given');
   checkFunction('openSignalReceiver()', body);
   currentTask(); // a RuntimeError outside run(): only a task can wait for the signals
-  const names = [...new Set(signals.map(signalName))];
-  const uncatchable = names.find((name) => UNCATCHABLE.has(name));
-  if (uncatchable !== undefined) {
-    throw new ValueError(`openSignalReceiver(): ${uncatchable} cannot be caught`);
-  }
+  const names = [...new Set(signals.map((s) => catchableSignalName('openSignalReceiver()', s)))];
   const receiver = new SignalReceiver();
   for (const name of names) listen(name, receiver);
   try {

@@ -25,6 +25,7 @@ import {
   run,
   sleep,
 } from '@duet/trio';
+import { currentTrioToken } from '@duet/trio/lowlevel';
 import { MockClock } from '@duet/trio/testing';
 
 const t0 = () => performance.now();
@@ -257,5 +258,29 @@ describe("Node's AbortErrors are the scope's cancellation", () => {
     expect(matched?.exceptions).toEqual([abortError]);
     expect(rest?.exceptions.map((e) => (e as Error).message)).toEqual(['boom']);
     expect(isCancelled(new ExceptionGroup('g', [abortError]))).toBe(true);
+  });
+});
+
+describe('callbacks queued during a plain await', () => {
+  test('a runSyncSoon callback runs while the only task awaits a Promise that it resolves', async () => {
+    // The callback was queued during the task's step; it used to wait for that step to end,
+    // which here is never (the run ended in a deadlock HangError).
+    const got = await run(async () => {
+      const token = currentTrioToken();
+      return await new Promise((resolve) => token.runSyncSoon(() => resolve('ran')));
+    });
+    expect(got).toBe('ran');
+  });
+
+  test('a runSyncSoon callback runs during a plain await of a timer, not after it', async () => {
+    const got = await run(async () => {
+      let ran = false;
+      currentTrioToken().runSyncSoon(() => {
+        ran = true;
+      });
+      await delay(30);
+      return ran;
+    });
+    expect(got).toBe(true);
   });
 });
