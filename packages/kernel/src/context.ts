@@ -30,6 +30,11 @@ export function runAsTask<R>(task: Task, fn: (task: Task) => R): R {
   return storage.run(task, fn, task);
 }
 
+/** Runs `fn(arg)` with `task` as the current task (no closure needed to pass `arg`). */
+export function runInTaskContext<A>(task: Task, fn: (arg: A) => void, arg: A): void {
+  storage.run(task, fn, arg);
+}
+
 /**
  * The task of the context this code runs in, even in a finished run: for kernel callbacks (promise
  * reactions) made in a task's context, which need its task without a closure per task.

@@ -10,7 +10,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { takeCancellation } from './cancel-delivery';
-import { runAsTask } from './context';
+import { contextTask, runAsTask, runInTaskContext } from './context';
 import type { Outcome } from './park';
 import type { Runner } from './runner';
 import type { Task } from './task';
@@ -301,7 +301,9 @@ export class Scheduler {
     try {
       // In the root task's context, whatever context started this batch (a task's, or none at a
       // host turn armed outside any task): a callback always sees its run.
-      runAsTask(this.runner.rootTask, () => callback(arg));
+      const root = this.runner.rootTask;
+      if (contextTask() === root) callback(arg);
+      else runInTaskContext(root, callback, arg);
     } catch (err) {
       this.runner.crash(err);
     }
