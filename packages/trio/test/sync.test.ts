@@ -217,7 +217,7 @@ describe('Lock', () => {
       await expect(again).rejects.toThrow(/not re-entrant/);
       const limiter = new CapacityLimiter(2);
       await limiter.acquire();
-      await expect(limiter.acquire()).rejects.toThrow(/already holds/);
+      await expect(limiter.acquire()).rejects.toThrow(/already holding/);
       lock.release();
       limiter.release();
     })();
