@@ -439,9 +439,12 @@ export class CapacityLimiter {
     return this.borrowers.size;
   }
 
-  /** Tokens free now (never below 0). */
+  /**
+   * `totalTokens - borrowedTokens`; below 0 (as Trio's) after `totalTokens` was lowered under
+   * what is borrowed.
+   */
   get availableTokens(): number {
-    return Math.max(0, this.total - this.borrowers.size);
+    return this.total - this.borrowers.size;
   }
 
   private wakeWaiters(): void {
@@ -468,7 +471,9 @@ export class CapacityLimiter {
   /** @internal */
   _tryAcquire(borrower: unknown): boolean {
     if (this.borrowers.has(borrower)) {
-      throw new RuntimeError("this borrower is already holding one of this CapacityLimiter's tokens");
+      throw new RuntimeError(
+        "this borrower is already holding one of this CapacityLimiter's tokens",
+      );
     }
     if (this.borrowers.size >= this.total || this.lot.size !== 0) return false;
     this.borrowers.add(borrower);

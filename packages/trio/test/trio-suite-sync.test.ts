@@ -143,6 +143,8 @@ describe('CapacityLimiter', () => {
         c.totalTokens -= 3;
         expect(c.borrowedTokens).toBe(4);
         expect(c.totalTokens).toBe(1);
+        // As Trio's: total minus borrowed, so below 0 while over capacity.
+        expect(c.availableTokens).toBe(-3);
         c.releaseOnBehalfOf(0);
         c.releaseOnBehalfOf(1);
         c.releaseOnBehalfOf(2);
