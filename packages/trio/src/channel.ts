@@ -434,7 +434,8 @@ export class MemoryReceiveChannel<T> implements ReceiveChannel<T>, Disposable {
  * `maxBufferSize` 0 a `send` completes only when a receiver takes the value; with n > 0 up to n
  * values wait in a buffer; `Infinity` never blocks senders. FIFO throughout.
  *
- * @param maxBufferSize - an integer >= 0, or `Infinity`; anything else is a `ValueError`
+ * @param maxBufferSize - an integer >= 0, or `Infinity`; a non-integer is a `TypeError`, a
+ *   negative integer a `ValueError`
  *
  * @example
  * ```ts
@@ -448,12 +449,12 @@ export class MemoryReceiveChannel<T> implements ReceiveChannel<T>, Disposable {
 export function openMemoryChannel<T>(
   maxBufferSize: number,
 ): [MemorySendChannel<T>, MemoryReceiveChannel<T>] {
-  if (typeof maxBufferSize !== 'number') {
-    throw new TypeError(`maxBufferSize must be a number, got ${typeof maxBufferSize}`);
+  // As Trio: the wrong kind of number (1.5, NaN, -Infinity) is a TypeError, a negative one a
+  // ValueError, with Trio's fixed messages.
+  if (!(Number.isInteger(maxBufferSize) || maxBufferSize === Infinity)) {
+    throw new TypeError('maxBufferSize must be an integer or Infinity');
   }
-  if (!(Number.isInteger(maxBufferSize) || maxBufferSize === Infinity) || maxBufferSize < 0) {
-    throw new ValueError(`maxBufferSize must be an integer >= 0 or Infinity, got ${maxBufferSize}`);
-  }
+  if (maxBufferSize < 0) throw new ValueError('maxBufferSize must be >= 0');
   const state = new ChannelState<T>(maxBufferSize);
   return [new MemorySendChannel(state), new MemoryReceiveChannel(state)];
 }

@@ -279,11 +279,10 @@ export interface SemaphoreStatistics {
   tasksWaiting: number;
 }
 
-function checkCount(name: string, value: unknown): number {
+function checkInteger(name: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value)) {
     throw new TypeError(`${name} must be an integer, got ${String(value)}`);
   }
-  if (value < 0) throw new ValueError(`${name} must be >= 0, got ${value}`);
   return value;
 }
 
@@ -307,10 +306,12 @@ export class Semaphore {
    * @param options - `maxValue` makes it bounded
    */
   constructor(initialValue: number, options: SemaphoreOptions = {}) {
-    this.count = checkCount('initialValue', initialValue);
-    this.max = options.maxValue === undefined ? null : checkCount('maxValue', options.maxValue);
+    // Trio's fixed messages (its tests match them); a bound >= a valid initial value is >= 0 too.
+    this.count = checkInteger('initialValue', initialValue);
+    this.max = options.maxValue === undefined ? null : checkInteger('maxValue', options.maxValue);
+    if (initialValue < 0) throw new ValueError('initial value must be >= 0');
     if (this.max !== null && this.max < initialValue) {
-      throw new ValueError(`maxValue (${this.max}) must be >= initialValue (${initialValue})`);
+      throw new ValueError('maxValue must be >= initialValue');
     }
   }
 
@@ -350,7 +351,7 @@ export class Semaphore {
   release(): void {
     if (this.lot.unparkOne() !== null) return;
     if (this.max !== null && this.count === this.max) {
-      throw new ValueError(`release() would raise the semaphore above its maxValue (${this.max})`);
+      throw new ValueError('semaphore released too many times');
     }
     this.count++;
   }
@@ -392,7 +393,7 @@ function checkTotal(value: unknown): number {
   if (typeof value !== 'number' || !(Number.isInteger(value) || value === Infinity)) {
     throw new TypeError(`totalTokens must be an integer or Infinity, got ${String(value)}`);
   }
-  if (value < 1) throw new ValueError(`totalTokens must be >= 1, got ${value}`);
+  if (value < 1) throw new ValueError('totalTokens must be >= 1');
   return value;
 }
 
@@ -438,9 +439,12 @@ export class CapacityLimiter {
     return this.borrowers.size;
   }
 
-  /** Tokens free now (never below 0). */
+  /**
+   * `totalTokens - borrowedTokens`; below 0 (as Trio's) after `totalTokens` was lowered under
+   * what is borrowed.
+   */
   get availableTokens(): number {
-    return Math.max(0, this.total - this.borrowers.size);
+    return this.total - this.borrowers.size;
   }
 
   private wakeWaiters(): void {
@@ -467,7 +471,9 @@ export class CapacityLimiter {
   /** @internal */
   _tryAcquire(borrower: unknown): boolean {
     if (this.borrowers.has(borrower)) {
-      throw new RuntimeError("this borrower already holds one of this CapacityLimiter's tokens");
+      throw new RuntimeError(
+        "this borrower is already holding one of this CapacityLimiter's tokens",
+      );
     }
     if (this.borrowers.size >= this.total || this.lot.size !== 0) return false;
     this.borrowers.add(borrower);

@@ -21,8 +21,8 @@ import { assertCheckpoints, trioTest, waitAllTasksBlocked } from '@duet/trio/tes
 describe('openMemoryChannel', () => {
   test('validates maxBufferSize', () => {
     expect(() => openMemoryChannel(-1)).toThrow(ValueError);
-    expect(() => openMemoryChannel(1.5)).toThrow(ValueError);
-    expect(() => openMemoryChannel(NaN)).toThrow(ValueError);
+    expect(() => openMemoryChannel(1.5)).toThrow(TypeError);
+    expect(() => openMemoryChannel(NaN)).toThrow(TypeError);
     expect(() => openMemoryChannel('3' as never)).toThrow(TypeError);
     const [tx, rx] = openMemoryChannel<number>(Infinity);
     expect(tx).toBeInstanceOf(MemorySendChannel);

@@ -24,9 +24,16 @@ describe('memory channels', () => {
   test(
     'a buffered channel: send, receive, WouldBlock, close each end, ClosedResourceError after',
     trioTest(async () => {
-      expect(() => openMemoryChannel(1.5)).toThrow(ValueError);
+      // Trio: a size that is not an integer (nor Infinity) is a TypeError, a negative one a
+      // ValueError, each with its own fixed message.
+      for (const bad of [1.5, NaN, -Infinity, '1' as unknown as number]) {
+        expect(() => openMemoryChannel(bad)).toThrow(TypeError);
+        expect(() => openMemoryChannel(bad)).toThrow(
+          /^maxBufferSize must be an integer or Infinity$/,
+        );
+      }
       expect(() => openMemoryChannel(-1)).toThrow(ValueError);
-      expect(() => openMemoryChannel('1' as unknown as number)).toThrow(TypeError);
+      expect(() => openMemoryChannel(-1)).toThrow(/^maxBufferSize must be >= 0$/);
 
       const [s, r] = openMemoryChannel<number | string | null>(2);
       s.sendNowait(1);

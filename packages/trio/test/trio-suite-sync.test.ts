@@ -61,6 +61,7 @@ describe('CapacityLimiter', () => {
     trioTest(async () => {
       expect(() => new CapacityLimiter(1.5)).toThrow(TypeError);
       expect(() => new CapacityLimiter(-1)).toThrow(ValueError);
+      expect(() => new CapacityLimiter(-1)).toThrow(/^totalTokens must be >= 1$/);
       const c = new CapacityLimiter(2);
       expect([c.totalTokens, c.borrowedTokens, c.availableTokens]).toEqual([2, 0, 2]);
       expect(() => c.release()).toThrow(RuntimeError);
@@ -126,7 +127,8 @@ describe('CapacityLimiter', () => {
       const c = new CapacityLimiter(2);
       expect(() => (c.totalTokens = 1.5)).toThrow(TypeError);
       expect(() => (c.totalTokens = 0)).toThrow(ValueError);
-      expect(() => (c.totalTokens = -10)).toThrow(ValueError);
+      expect(() => (c.totalTokens = 0)).toThrow(/^totalTokens must be >= 1$/);
+      expect(() => (c.totalTokens = -10)).toThrow(/^totalTokens must be >= 1$/);
       expect(c.totalTokens).toBe(2);
       await openNursery(async (nursery) => {
         for (let i = 0; i < 5; i++) {
@@ -141,6 +143,8 @@ describe('CapacityLimiter', () => {
         c.totalTokens -= 3;
         expect(c.borrowedTokens).toBe(4);
         expect(c.totalTokens).toBe(1);
+        // As Trio's: total minus borrowed, so below 0 while over capacity.
+        expect(c.availableTokens).toBe(-3);
         c.releaseOnBehalfOf(0);
         c.releaseOnBehalfOf(1);
         c.releaseOnBehalfOf(2);
@@ -179,6 +183,7 @@ describe('Semaphore', () => {
     trioTest(async () => {
       expect(() => new Semaphore(1.5)).toThrow(TypeError);
       expect(() => new Semaphore(-1)).toThrow(ValueError);
+      expect(() => new Semaphore(-1)).toThrow(/^initial value must be >= 0$/);
       const s = new Semaphore(1);
       expect(s.value).toBe(1);
       expect(s.maxValue).toBeNull();
@@ -223,9 +228,15 @@ describe('Semaphore', () => {
     trioTest(() => {
       expect(() => new Semaphore(1, { maxValue: 1.5 })).toThrow(TypeError);
       expect(() => new Semaphore(2, { maxValue: 1 })).toThrow(ValueError);
+      expect(() => new Semaphore(2, { maxValue: 1 })).toThrow(/^maxValue must be >= initialValue$/);
+      // Trio compares the bound with the initial value first, so a negative bound says the same.
+      expect(() => new Semaphore(0, { maxValue: -1 })).toThrow(
+        /^maxValue must be >= initialValue$/,
+      );
       const bs = new Semaphore(1, { maxValue: 1 });
       expect(bs.maxValue).toBe(1);
       expect(() => bs.release()).toThrow(ValueError);
+      expect(() => bs.release()).toThrow(/^semaphore released too many times$/);
       expect(bs.value).toBe(1);
       bs.acquireNowait();
       expect(bs.value).toBe(0);
