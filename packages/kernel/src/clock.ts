@@ -65,8 +65,8 @@ export interface MockClockOptions {
 // Trio's words ("rate must be >= 0", "time can't go backwards") lead the message, so a test
 // matching Trio's message matches Duet's; NaN and non-numbers are refused as well.
 function checkRate(value: number): number {
-  checkNumber('MockClock', 'rate', value);
   if (value < 0) throw new ValueError(`MockClock: rate must be >= 0, got ${value}`);
+  checkNumber('MockClock', 'rate', value, { min: 0 }); // a non-number or NaN
   return value;
 }
 
@@ -150,10 +150,12 @@ export class MockClock implements Clock {
 
   /** Moves time forward by `seconds` (>= 0). Deadlines that pass fire at the next scheduling round. */
   jump(seconds: number): void {
-    checkNumber('MockClock.jump()', 'seconds', seconds);
     if (seconds < 0) {
-      throw new ValueError(`MockClock.jump(): time can't go backwards (seconds ${seconds} < 0)`);
+      throw new ValueError(
+        `MockClock: time can't go backwards (jump must be >= 0, got ${seconds})`,
+      );
     }
+    checkNumber('MockClock', 'jump', seconds, { min: 0 }); // a non-number or NaN
     this.virtualBase += seconds;
     this._onChange?.();
   }

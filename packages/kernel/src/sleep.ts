@@ -40,7 +40,8 @@ const FOREVER: Waitable = {
 
 /** Sleeps until `deadline` on the run's clock; a time already past is a plain checkpoint. */
 export function sleepUntil(deadline: number): Promise<void> {
-  if (Number.isNaN(deadline)) throw new ValueError('sleepUntil(): deadline must not be NaN'); // Trio's words
+  if (Number.isNaN(deadline))
+    throw new ValueError('sleepUntil(): deadline must not be NaN, got NaN'); // Trio's words
   checkNumber('sleepUntil()', 'deadline', deadline, { unit: 'seconds' });
   const task = requireTask('sleepUntil()');
   const runner = task.runner;
@@ -58,11 +59,11 @@ export function sleep(seconds: number): Promise<void> {
   if (!(seconds >= 0) && typeof seconds === 'number') {
     throw new ValueError(
       Number.isNaN(seconds)
-        ? 'sleep(): `seconds` must not be NaN'
-        : `sleep(): \`seconds\` must be non-negative, got ${seconds}`,
+        ? 'sleep(): `seconds` must not be NaN, got NaN'
+        : `sleep(): \`seconds\` must be non-negative, a number of seconds >= 0, got ${seconds}`,
     );
   }
-  checkNumber('sleep()', 'seconds', seconds, { unit: 'seconds' });
+  checkNumber('sleep()', 'seconds', seconds, { min: 0, unit: 'seconds' });
   const task = requireTask('sleep()');
   return sleepUntil(task.runner.clock.currentTime() + seconds);
 }

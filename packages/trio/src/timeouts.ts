@@ -63,8 +63,11 @@ function checkSeconds(api: string, seconds: number): void {
   if (typeof seconds !== 'number') {
     throw new ValueError(`${api}: \`seconds\` must be a number, got ${String(seconds)}`);
   }
-  if (Number.isNaN(seconds)) throw new ValueError(`${api}: \`seconds\` must not be NaN`);
-  if (seconds < 0) throw new ValueError(`${api}: \`seconds\` must be non-negative, got ${seconds}`);
+  if (Number.isNaN(seconds)) throw new ValueError(`${api}: \`seconds\` must not be NaN, got NaN`);
+  if (seconds < 0)
+    throw new ValueError(
+      `${api}: \`seconds\` must be non-negative, a number of seconds >= 0, got ${seconds}`,
+    );
 }
 
 function checkDeadline(api: string, deadline: number): void {
@@ -73,7 +76,7 @@ function checkDeadline(api: string, deadline: number): void {
       `${api}: deadline must be a number (a time on the run's clock), got ${String(deadline)}`,
     );
   }
-  if (Number.isNaN(deadline)) throw new ValueError(`${api}: deadline must not be NaN`);
+  if (Number.isNaN(deadline)) throw new ValueError(`${api}: deadline must not be NaN, got NaN`);
 }
 
 const TIMEOUT_KEYS = ['shield'];

@@ -139,7 +139,7 @@ describe('the timeout functions', () => {
       }
       for (const make of [moveOnAt, failAt]) expect(() => make(NaN)).toThrow(deadlineNaN);
       expect(() => moveOnAfter(-0.5)).toThrow(
-        /^moveOnAfter\(\): `seconds` must be non-negative, got -0.5$/,
+        /^moveOnAfter\(\): `seconds` must be non-negative, a number of seconds >= 0, got -0.5$/,
       );
     }, manual()),
   );
