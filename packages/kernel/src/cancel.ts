@@ -324,7 +324,13 @@ export class CancelScope {
   }
 
   private checkRelative(): void {
-    if (this.when !== Infinity) throw new RuntimeError('this scope has an absolute deadline');
+    if (this.when !== Infinity) {
+      // Trio's words first, so that a test matching Trio's message matches Duet's.
+      throw new RuntimeError(
+        'unentered non-relative cancel scope does not have a relative deadline ' +
+          '(its deadline is absolute)',
+      );
+    }
   }
 
   /**

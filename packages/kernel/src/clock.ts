@@ -6,6 +6,7 @@
 // drive the system clock too.
 import { onAllBlocked } from './all-blocked';
 import type { Idleness } from './idle';
+import { ValueError } from './errors';
 import { checkNumber, checkOptions } from './validate';
 
 /** What a run needs from a clock. Implement it to drive a run on your own notion of time. */
@@ -61,8 +62,11 @@ export interface MockClockOptions {
   autojumpThreshold?: number;
 }
 
-function checkNonNegative(name: string, value: number): number {
-  checkNumber('MockClock', name, value, { min: 0 });
+// Trio's words ("rate must be >= 0", "time can't go backwards") lead the message, so a test
+// matching Trio's message matches Duet's; NaN and non-numbers are refused as well.
+function checkRate(value: number): number {
+  if (value < 0) throw new ValueError(`MockClock: rate must be >= 0, got ${value}`);
+  checkNumber('MockClock', 'rate', value, { min: 0 }); // a non-number or NaN
   return value;
 }
 
@@ -95,7 +99,7 @@ export class MockClock implements Clock {
 
   constructor(options: MockClockOptions = {}) {
     checkOptions('new MockClock()', options, ['rate', 'autojumpThreshold']);
-    this.rateValue = checkNonNegative('rate', options.rate ?? 0);
+    this.rateValue = checkRate(options.rate ?? 0);
     this.thresholdValue = checkThreshold(options.autojumpThreshold ?? Infinity);
   }
 
@@ -106,7 +110,7 @@ export class MockClock implements Clock {
 
   /** Sets `rate` (see the getter). */
   set rate(value: number) {
-    checkNonNegative('rate', value);
+    checkRate(value);
     this.virtualBase = this.currentTime();
     this.realBase = globalThis.performance.now() / 1000;
     this.rateValue = value;
@@ -146,7 +150,12 @@ export class MockClock implements Clock {
 
   /** Moves time forward by `seconds` (>= 0). Deadlines that pass fire at the next scheduling round. */
   jump(seconds: number): void {
-    checkNonNegative('jump', seconds);
+    if (seconds < 0) {
+      throw new ValueError(
+        `MockClock: time can't go backwards (jump must be >= 0, got ${seconds})`,
+      );
+    }
+    checkNumber('MockClock', 'jump', seconds, { min: 0 }); // a non-number or NaN
     this.virtualBase += seconds;
     this._onChange?.();
   }

@@ -57,18 +57,26 @@ export class FailScope extends CancelScope {
   }
 }
 
+// The messages keep current Trio's words ("`seconds` must be non-negative", "... must not be NaN"),
+// so that a test matching Trio's message matches Duet's; the API name and the value frame them.
 function checkSeconds(api: string, seconds: number): void {
-  if (typeof seconds !== 'number' || Number.isNaN(seconds) || seconds < 0) {
-    throw new ValueError(`${api} needs a timeout in seconds >= 0, got ${String(seconds)}`);
+  if (typeof seconds !== 'number') {
+    throw new ValueError(`${api}: \`seconds\` must be a number, got ${String(seconds)}`);
   }
+  if (Number.isNaN(seconds)) throw new ValueError(`${api}: \`seconds\` must not be NaN, got NaN`);
+  if (seconds < 0)
+    throw new ValueError(
+      `${api}: \`seconds\` must be non-negative, a number of seconds >= 0, got ${seconds}`,
+    );
 }
 
 function checkDeadline(api: string, deadline: number): void {
-  if (typeof deadline !== 'number' || Number.isNaN(deadline)) {
+  if (typeof deadline !== 'number') {
     throw new ValueError(
-      `${api} needs a deadline (a time on the run's clock), got ${String(deadline)}`,
+      `${api}: deadline must be a number (a time on the run's clock), got ${String(deadline)}`,
     );
   }
+  if (Number.isNaN(deadline)) throw new ValueError(`${api}: deadline must not be NaN, got NaN`);
 }
 
 const TIMEOUT_KEYS = ['shield'];

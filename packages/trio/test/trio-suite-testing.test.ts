@@ -83,6 +83,17 @@ describe('MockClock', () => {
     );
   });
 
+  test("a backwards jump or a negative rate is a ValueError in Trio's words; the clock is unchanged", () => {
+    const c = new MockClock();
+    c.jump(1.2);
+    expect(() => c.jump(-1)).toThrow(/time can't go backwards/);
+    expect(() => c.jump(NaN)).toThrow(ValueError);
+    expect(c.currentTime()).toBe(1.2);
+    expect(() => (c.rate = -1)).toThrow(/rate must be >= 0/);
+    expect(() => new MockClock({ rate: -1 })).toThrow(/rate must be >= 0/);
+    expect(c.rate).toBe(0);
+  });
+
   test('the run uses the clock it is given, and currentTime() reads it', async () => {
     const clock = new MockClock();
     await run({ clock }, () => {

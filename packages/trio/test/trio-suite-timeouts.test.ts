@@ -13,10 +13,12 @@ import {
   failAt,
   moveOnAfter,
   moveOnAt,
+  openNursery,
   sleep,
   sleepForever,
   sleepUntil,
 } from '@duet/trio';
+import { currentTask, reschedule } from '@duet/trio/lowlevel';
 import { MockClock, assertCheckpoints, trioTest } from '@duet/trio/testing';
 
 const manual = (): { clock: MockClock } => ({ clock: new MockClock() });
@@ -120,6 +122,41 @@ describe('the timeout functions', () => {
       expect(currentTime()).toBe(0);
     }, manual()),
   );
+  test(
+    'the ValueErrors say what current Trio says: `seconds` non-negative, not NaN; deadline not NaN',
+    trioTest(async () => {
+      // Trio 0.27+ words: "`seconds` must be non-negative", "`seconds` must not be NaN",
+      // "deadline must not be NaN". Duet adds the function's name in front and the value after.
+      const nonNegative = /`seconds` must be non-negative/;
+      const secondsNaN = /`seconds` must not be NaN/;
+      const deadlineNaN = /deadline must not be NaN/;
+      await expect((async () => sleep(-1))()).rejects.toThrow(nonNegative);
+      await expect((async () => sleep(NaN))()).rejects.toThrow(secondsNaN);
+      await expect((async () => sleepUntil(NaN))()).rejects.toThrow(deadlineNaN);
+      for (const make of [moveOnAfter, failAfter]) {
+        expect(() => make(-1)).toThrow(nonNegative);
+        expect(() => make(NaN)).toThrow(secondsNaN);
+      }
+      for (const make of [moveOnAt, failAt]) expect(() => make(NaN)).toThrow(deadlineNaN);
+      expect(() => moveOnAfter(-0.5)).toThrow(
+        /^moveOnAfter\(\): `seconds` must be non-negative, a number of seconds >= 0, got -0.5$/,
+      );
+    }, manual()),
+  );
+
+  test(
+    'a sleepForever woken by a manual reschedule is a RuntimeError: only a cancellation may end it',
+    trioTest(async () => {
+      const task = currentTask();
+      await openNursery(async (nursery) => {
+        nursery.startSoon(async () => {
+          await checkpoint();
+          reschedule(task);
+        });
+        await expect(sleepForever()).rejects.toBeInstanceOf(RuntimeError);
+      });
+    }),
+  );
 });
 
 describe('relative deadlines count from entry', () => {
@@ -183,6 +220,10 @@ describe('relative deadlines count from entry', () => {
       expect(scope.isRelative).toBe(false);
       expect(() => scope.relativeDeadline).toThrow(RuntimeError);
       expect(() => (scope.relativeDeadline = 7)).toThrow(RuntimeError);
+      // Trio's words, so that a test matching Trio's message matches Duet's.
+      const trioWords = /unentered non-relative cancel scope does not have a relative deadline/;
+      expect(() => scope.relativeDeadline).toThrow(trioWords);
+      expect(() => (scope.relativeDeadline = 7)).toThrow(trioWords);
       expect(scope.deadline).toBe(5);
       // A scope without any deadline may take a relative one.
       const plain = new CancelScope();
