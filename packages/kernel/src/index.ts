@@ -140,6 +140,7 @@ export type {
 export {
   checkBoolean,
   checkBytes,
+  checkDeadline,
   checkEncoding,
   checkChoice,
   checkFunction,
@@ -149,6 +150,7 @@ export {
   checkNumber,
   checkObject,
   checkOptions,
+  checkSeconds,
   checkSignal,
   checkStdio,
   checkString,

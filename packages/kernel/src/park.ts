@@ -37,6 +37,11 @@ export interface Waitable {
    * cancellation (a cancel scope) never takes a wake-up back.
    */
   revokeWake?(task: Task, outcome: Outcome): boolean;
+  /**
+   * Only cancellation may end this wait (`sleepForever`): a {@link reschedule} with a value wakes
+   * the task with a `RuntimeError` instead, as Trio's.
+   */
+  readonly endsOnlyByCancel?: boolean;
 }
 
 /** The result a parked task wakes with. */
@@ -127,7 +132,14 @@ export function reschedule(task: Task, outcome: Outcome = { ok: true, value: und
   if (task.parkedOn === null) {
     throw new RuntimeError(`reschedule(): ${task} is not parked`);
   }
-  if (outcome.ok) task.runner.wake(task, outcome.value);
+  if (outcome.ok && task.parkedOn.endsOnlyByCancel === true) {
+    task.runner.wakeWithError(
+      task,
+      new RuntimeError(
+        `${task.parkedOn.describeWait?.() ?? 'this wait'} was rescheduled: only a cancellation can end it`,
+      ),
+    );
+  } else if (outcome.ok) task.runner.wake(task, outcome.value);
   else task.runner.wakeWithError(task, outcome.error);
 }
 

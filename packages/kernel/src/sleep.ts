@@ -6,8 +6,7 @@ import { requireTask } from './context';
 import type { TimedEntry } from './deadlines';
 import { Abort, NEVER, type Waitable } from './park';
 import type { Task } from './task';
-import { RuntimeError, ValueError } from './errors';
-import { checkNumber } from './validate';
+import { checkDeadline, checkSeconds } from './validate';
 import * as waits from './waits';
 
 class Sleeper implements TimedEntry, Waitable {
@@ -36,13 +35,12 @@ class Sleeper implements TimedEntry, Waitable {
 const FOREVER: Waitable = {
   abortWait: () => Abort.SUCCEEDED,
   describeWait: () => 'sleepForever',
+  endsOnlyByCancel: true,
 };
 
 /** Sleeps until `deadline` on the run's clock; a time already past is a plain checkpoint. */
 export function sleepUntil(deadline: number): Promise<void> {
-  if (Number.isNaN(deadline))
-    throw new ValueError('sleepUntil(): deadline must not be NaN, got NaN'); // Trio's words
-  checkNumber('sleepUntil()', 'deadline', deadline, { unit: 'seconds' });
+  checkDeadline('sleepUntil()', deadline);
   const task = requireTask('sleepUntil()');
   const runner = task.runner;
   if (deadline <= runner.clock.currentTime()) return waits.yieldTask(task, true);
@@ -55,15 +53,7 @@ export function sleepUntil(deadline: number): Promise<void> {
 
 /** Sleeps `seconds` (>= 0) on the run's clock; `sleep(0)` is a checkpoint. */
 export function sleep(seconds: number): Promise<void> {
-  // Trio's words for a bad value; the one comparison keeps sleep(0) a fast path.
-  if (!(seconds >= 0) && typeof seconds === 'number') {
-    throw new ValueError(
-      Number.isNaN(seconds)
-        ? 'sleep(): `seconds` must not be NaN, got NaN'
-        : `sleep(): \`seconds\` must be non-negative, a number of seconds >= 0, got ${seconds}`,
-    );
-  }
-  checkNumber('sleep()', 'seconds', seconds, { min: 0, unit: 'seconds' });
+  checkSeconds('sleep()', seconds);
   const task = requireTask('sleep()');
   return sleepUntil(task.runner.clock.currentTime() + seconds);
 }
@@ -71,9 +61,6 @@ export function sleep(seconds: number): Promise<void> {
 /** Sleeps until cancelled. */
 export function sleepForever(): Promise<never> {
   const task = requireTask('sleepForever()');
-  // Only a cancellation (or an error outcome) may end it: a plain reschedule is a bug of the caller,
-  // a RuntimeError as in Trio, not a silent return from a function typed as never returning.
-  return waits.park(task, FOREVER, false).then(() => {
-    throw new RuntimeError('sleepForever() was rescheduled: only a cancellation can end it');
-  });
+  // Only a cancellation may end it: `reschedule` fails the wait instead (see `endsOnlyByCancel`).
+  return waits.park(task, FOREVER, false) as Promise<never>;
 }

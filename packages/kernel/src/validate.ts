@@ -60,6 +60,42 @@ export function checkNumber(
   }
 }
 
+/**
+ * Checks a duration in seconds, as {@link checkNumber} with `min: 0`, but a NaN or negative value
+ * gets Trio's words (`` `seconds` must not be NaN ``, `` `seconds` must be non-negative ``), so a
+ * test matching Trio's message matches Duet's. For `sleep` and the timeouts.
+ *
+ * @example
+ * ```ts
+ * checkSeconds('sleep()', -1); // ValueError: sleep(): `seconds` must be non-negative, ...
+ * ```
+ */
+export function checkSeconds(api: string, seconds: unknown): asserts seconds is number {
+  // One comparison for every good value: sleep(0) is a hot path.
+  if (!((seconds as number) >= 0) && typeof seconds === 'number') {
+    throw new ValueError(
+      Number.isNaN(seconds)
+        ? `${api}: \`seconds\` must not be NaN, got NaN`
+        : `${api}: \`seconds\` must be non-negative, a number of seconds >= 0, got ${seconds}`,
+    );
+  }
+  checkNumber(api, 'seconds', seconds, { min: 0, unit: 'seconds' });
+}
+
+/**
+ * Checks a deadline (a time on the run's clock), as {@link checkNumber}, but a NaN gets Trio's
+ * words (`deadline must not be NaN`). For `sleepUntil` and the timeouts.
+ *
+ * @example
+ * ```ts
+ * checkDeadline('sleepUntil()', NaN); // ValueError: sleepUntil(): deadline must not be NaN, got NaN
+ * ```
+ */
+export function checkDeadline(api: string, deadline: unknown): asserts deadline is number {
+  if (Number.isNaN(deadline)) throw new ValueError(`${api}: deadline must not be NaN, got NaN`);
+  checkNumber(api, 'deadline', deadline, { unit: 'seconds' });
+}
+
 /** What {@link checkNumber} wants, in words: made only for a bad value (sleep(0) is a hot path). */
 function wanted({ min, max, integer = false, unit }: CheckNumberOptions): string {
   const range =

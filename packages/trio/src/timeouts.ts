@@ -2,7 +2,13 @@
  * Timeouts: `moveOnAfter`, `moveOnAt`, `failAfter`, `failAt`, each a `CancelScope` with a
  * deadline. Without a body they return the unentered scope; with one they run it.
  */
-import { CancelScope, ValueError, checkOptions } from '@duet/kernel';
+import {
+  CancelScope,
+  ValueError,
+  checkOptions,
+  checkDeadline as checkKernelDeadline,
+  checkSeconds as checkKernelSeconds,
+} from '@duet/kernel';
 import { TooSlowError } from './errors';
 
 /**
@@ -57,17 +63,13 @@ export class FailScope extends CancelScope {
   }
 }
 
-// The messages keep current Trio's words ("`seconds` must be non-negative", "... must not be NaN"),
-// so that a test matching Trio's message matches Duet's; the API name and the value frame them.
+// A non-number is a ValueError here (Trio's timeouts raise one for any bad value); NaN and
+// negative values get the kernel's checks, in Trio's words.
 function checkSeconds(api: string, seconds: number): void {
   if (typeof seconds !== 'number') {
     throw new ValueError(`${api}: \`seconds\` must be a number, got ${String(seconds)}`);
   }
-  if (Number.isNaN(seconds)) throw new ValueError(`${api}: \`seconds\` must not be NaN, got NaN`);
-  if (seconds < 0)
-    throw new ValueError(
-      `${api}: \`seconds\` must be non-negative, a number of seconds >= 0, got ${seconds}`,
-    );
+  checkKernelSeconds(api, seconds);
 }
 
 function checkDeadline(api: string, deadline: number): void {
@@ -76,7 +78,7 @@ function checkDeadline(api: string, deadline: number): void {
       `${api}: deadline must be a number (a time on the run's clock), got ${String(deadline)}`,
     );
   }
-  if (Number.isNaN(deadline)) throw new ValueError(`${api}: deadline must not be NaN, got NaN`);
+  checkKernelDeadline(api, deadline);
 }
 
 const TIMEOUT_KEYS = ['shield'];
